@@ -1,0 +1,1 @@
+"""Command line of the Aufnahme-Monitor ETL: ``python -m etl --help``."""

@@ -1,0 +1,61 @@
+"""Configuration from the environment and the project's settings file.
+
+Environment variables (see ../shared/CONTRACT.md): RECEPTION_DB, RECEPTION_INBOX.
+Thresholds and other tunables live in ``data/settings.toml`` so that they can change without code.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DISTRICTS = DATA_DIR / "districts_thueringen.csv"
+DEFAULT_DISTRIBUTION_KEY = DATA_DIR / "distribution_key_thueringen.csv"
+
+
+def db_path() -> Path:
+    """The shared DuckDB file (``RECEPTION_DB``, default ``data/reception.duckdb``)."""
+    return Path(os.environ.get("RECEPTION_DB", str(DATA_DIR / "reception.duckdb")))
+
+
+def inbox_path() -> Path:
+    """Where the weekly run picks up reports (``RECEPTION_INBOX``, default ``data/inbox``)."""
+    return Path(os.environ.get("RECEPTION_INBOX", str(DATA_DIR / "inbox")))
+
+
+def snapshot_path() -> Path:
+    """The read-only copy the app reads; published by every write (see ``reception.snapshot``)."""
+    db = db_path()
+    return db.with_name(db.name + ".snapshot")
+
+
+@dataclass(frozen=True)
+class Settings:
+    warn_rate: float
+    limit_rate: float
+    runway_horizon_weeks: int
+    net_intake_window_weeks: int
+    forecast_weeks: int
+    state_minimum_places: int
+    lock_timeout_seconds: float
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Thresholds and tunables from ``data/settings.toml`` (``RECEPTION_SETTINGS`` overrides)."""
+    path = Path(os.environ.get("RECEPTION_SETTINGS", str(DATA_DIR / "settings.toml")))
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    return Settings(
+        warn_rate=float(raw["thresholds"]["warn_rate"]),
+        limit_rate=float(raw["thresholds"]["limit_rate"]),
+        runway_horizon_weeks=int(raw["early_warning"]["runway_horizon_weeks"]),
+        net_intake_window_weeks=int(raw["early_warning"]["net_intake_window_weeks"]),
+        forecast_weeks=int(raw["forecast"]["weeks"]),
+        state_minimum_places=int(raw["state"]["minimum_places"]),
+        lock_timeout_seconds=float(raw["database"]["lock_timeout_seconds"]),
+    )

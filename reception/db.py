@@ -1,0 +1,174 @@
+"""Connections, lock handling, migrations and the read snapshot.
+
+DuckDB admits one process with the file open for writing, and refuses a writer while any other
+process has the file open at all, even read-only. The design (README, "Architektur"):
+
+* every write (ETL, upload page, init) goes through :func:`writer`, which waits for another
+  writer's lock with bounded exponential backoff and then fails with :class:`DatabaseBusy`;
+* the app never opens the main file. After each write the writer publishes a snapshot
+  (:func:`publish_snapshot`): a fresh DuckDB file with the views materialised, written beside the
+  main file and moved into place with an atomic ``os.replace``. Readers open the snapshot
+  read-only for the length of one query; a reader that still has the old snapshot open keeps
+  reading the old inode, so readers and the writer never wait on each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from reception import config
+
+log = logging.getLogger(__name__)
+
+LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process held the database longer than the configured wait."""
+
+
+def is_lock_error(error: BaseException) -> bool:
+    text = str(error).lower()
+    return any(marker in text for marker in LOCK_MARKERS)
+
+
+def connect_with_retry(
+    path: Path, read_only: bool = False, timeout: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path``; on a lock held by another process retry with backoff up to ``timeout`` s."""
+    if timeout is None:
+        timeout = config.settings().lock_timeout_seconds
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as error:
+            if not is_lock_error(error):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise DatabaseBusy(
+                    f"Datenbank {path} ist seit {timeout:.0f} s durch einen anderen Prozess "
+                    "gesperrt; bitte später erneut versuchen."
+                ) from error
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def writer(path: Path | None = None, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated read-write connection to the main database, closed on exit."""
+    path = Path(path or config.db_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = connect_with_retry(path, read_only=False, timeout=timeout)
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every numbered file in ``reception/migrations``, in order."""
+    folder = resources.files("reception") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations not yet recorded in ``schema_migrations``; returns the version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    version = max(done, default=0)
+    for version_no, name, sql in migrations():
+        if version_no in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, current_localtimestamp())",
+                [version_no, name],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        version = version_no
+        log.info("migration %s applied", name)
+    return version
+
+
+SNAPSHOT_TABLES = {
+    "districts": "SELECT * FROM district_ref ORDER BY ags",
+    "distribution_key": "SELECT * FROM distribution_key",
+    "reference_meta": "SELECT * FROM reference_meta",
+    "weekly": "SELECT w.*, d.name, d.kind, d.population FROM weekly w JOIN district_ref d USING (ags) "
+    "ORDER BY ags, week",
+    "facility_weekly": "SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
+    "occupied, load_id FROM current_rows WHERE facility <> '' ORDER BY ags, week, facility",
+    "loads": "SELECT l.*, (SELECT count(DISTINCT ags) FROM report_row r WHERE r.load_id = l.load_id) "
+    "AS districts FROM load_log l ORDER BY load_id",
+    "load_coverage": "SELECT load_id, ags, min(week) AS first_week, max(week) AS last_week, "
+    "count(*) AS rows FROM report_row GROUP BY load_id, ags",
+}
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None) -> Path:
+    """Materialise the read model into a new file and move it over the app's snapshot atomically."""
+    target = Path(target or config.snapshot_path())
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con.execute("ATTACH ? AS snap", [str(tmp)])
+    try:
+        for table, query in SNAPSHOT_TABLES.items():
+            con.execute(f"CREATE TABLE snap.{table} AS {query}")  # noqa: S608 (fixed names)
+        con.execute(
+            "CREATE TABLE snap.snapshot_meta AS SELECT current_localtimestamp() AS published_at, "
+            "(SELECT max(load_id) FROM load_log) AS last_load_id, "
+            "(SELECT count(*) FROM load_log WHERE status = 'loaded' AND source = 'demo') > 0 "
+            "AS has_demo, "
+            "(SELECT count(*) FROM load_log WHERE status = 'loaded' AND source <> 'demo') > 0 "
+            "AS has_real"
+        )
+    finally:
+        con.execute("DETACH snap")
+    os.replace(tmp, target)
+    return target
+
+
+@contextmanager
+def reader(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only connection to the snapshot (never the main file)."""
+    path = Path(path or config.snapshot_path())
+    con = connect_with_retry(path, read_only=True, timeout=5)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def snapshot_version(path: Path | None = None) -> str | None:
+    """Identity of the published snapshot: changes with every publish. None if none exists."""
+    path = Path(path or config.snapshot_path())
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"

@@ -1,0 +1,270 @@
+"""Loading validated reports, rolling loads back, and the load history.
+
+One road for every report, whoever sends it (CLI, inbox, upload page):
+``inspect_file`` (read -> normalise -> validate, no database lock held) and then ``apply`` (one
+transaction under the writer lock). A file is loaded whole or not at all; the same bytes twice
+change nothing; a later figure for the same district, week and facility wins; ``rollback``
+marks a load inactive so that the figures it replaced are in force again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from reception import db
+from reception.districts import Matcher
+from reception.problems import Problem
+from reception.reports import ReadResult, read_report
+from reception.validate import Validation, validate
+
+log = logging.getLogger("reception.load")
+
+
+@dataclass
+class Inspection:
+    """Everything known about a file before it is written: format, rows, problems."""
+
+    file_name: str
+    sha256: str
+    read: ReadResult
+    validation: Validation
+    rows: pa.Table | None = None  # the rows to load, when valid
+
+    @property
+    def ok(self) -> bool:
+        return self.read.ok and self.validation.ok
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.validation.problems
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass
+class LoadResult:
+    file_name: str
+    status: str  # loaded, duplicate, rejected
+    load_id: int | None = None
+    rows: int = 0
+    districts: int = 0
+    weeks: int = 0
+    replaced: int = 0
+    loaded_at: str | None = None
+    inspection: Inspection | None = None
+    duration_ms: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def matcher_for(path: Path | None = None) -> Matcher:
+    """The district matcher from the published snapshot's reference (no write lock needed)."""
+    with db.writer(path) as con:
+        return Matcher.from_db(con)
+
+
+def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
+                  today: date | None = None) -> Inspection:
+    """Read and validate a report in a private in-memory database."""
+    con = duckdb.connect()
+    try:
+        read = read_report(con, data, file_name)
+        if read.ok:
+            validation = validate(con, read, matcher, today)
+        else:
+            validation = Validation(problems=read.problems,
+                                    error_count=sum(p.severity == "error" for p in read.problems))
+        rows = None
+        if read.ok and validation.ok:
+            rows = con.sql(
+                "SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
+                "occupied, line FROM clean ORDER BY line").to_arrow_table()
+        return Inspection(file_name, sha256_of(data), read, validation, rows)
+    finally:
+        con.close()
+
+
+def previous_load(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:
+    found = con.execute(
+        "SELECT load_id, CAST(loaded_at AS VARCHAR) FROM load_log "
+        "WHERE sha256 = ? AND status = 'loaded' ORDER BY load_id LIMIT 1", [sha256]).fetchall()
+    return found[0] if found else None
+
+
+def changes(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> pd.DataFrame:
+    """Figures in force that ``rows`` would replace: old and new values side by side."""
+    con.register("incoming", rows)
+    try:
+        return con.execute("""
+            SELECT i.ags, i.week, i.facility,
+                c.arrivals AS old_arrivals, i.arrivals AS new_arrivals,
+                c.departures AS old_departures, i.departures AS new_departures,
+                c.capacity AS old_capacity, i.capacity AS new_capacity,
+                c.occupied AS old_occupied, i.occupied AS new_occupied, c.load_id AS old_load_id
+            FROM incoming i JOIN current_rows c USING (ags, week, facility)
+            ORDER BY i.ags, i.week, i.facility
+        """).df()
+    finally:
+        con.unregister("incoming")
+
+
+def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
+          loaded_by: str | None, started: float | None = None) -> LoadResult:
+    """Write a valid inspection as one load, in one transaction. Idempotent by content hash."""
+    started = started or time.monotonic()
+    result = LoadResult(inspection.file_name, "rejected", inspection=inspection)
+    if not inspection.ok:
+        result.load_id = _record_rejection(con, inspection, source, loaded_by, started)
+        return _logged(result, started)
+    earlier = previous_load(con, inspection.sha256)
+    if earlier:
+        result.status, result.load_id, result.loaded_at = "duplicate", earlier[0], earlier[1]
+        return _logged(result, started)
+    load_id, replaced = write_rows(con, inspection.rows, inspection.file_name, inspection.sha256,
+                                   source, loaded_by, inspection.validation.warning_count, started)
+    stats = con.execute(
+        "SELECT count(DISTINCT ags), count(DISTINCT week), CAST(max(loaded_at) AS VARCHAR) "
+        "FROM report_row JOIN load_log USING (load_id) WHERE load_id = ?", [load_id]).fetchall()[0]
+    result.status, result.load_id, result.rows = "loaded", load_id, inspection.rows.num_rows
+    result.districts, result.weeks, result.loaded_at = stats
+    result.replaced = replaced
+    return _logged(result, started)
+
+
+def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame, file_name: str,
+               sha256: str, source: str, loaded_by: str | None, warnings: int = 0,
+               started: float | None = None) -> tuple[int, int]:
+    """Append ``rows`` (columns of table ``report_row`` less ``load_id``) as one new load, in one
+    transaction. Returns (load_id, number of figures in force that it replaced)."""
+    started = started or time.monotonic()
+    count = rows.num_rows if isinstance(rows, pa.Table) else len(rows)
+    con.register("incoming", rows)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        replaced = con.execute(
+            "SELECT count(*) FROM incoming JOIN current_rows USING (ags, week, facility)"
+        ).fetchall()[0][0]
+        load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+        con.execute(
+            "INSERT INTO report_row SELECT ?, ags, week, facility, facility_type, arrivals, "
+            "departures, capacity, occupied, line FROM incoming", [load_id])
+        con.execute(
+            "INSERT INTO load_log (load_id, file_name, sha256, source, loaded_by, loaded_at, rows, "
+            "status, duration_ms, errors, warnings) VALUES (?, ?, ?, ?, ?, "
+            "current_localtimestamp(), ?, 'loaded', ?, 0, ?)",
+            [load_id, file_name, sha256, source, loaded_by, count,
+             int((time.monotonic() - started) * 1000), warnings])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("incoming")
+    return load_id, replaced
+
+
+def _record_rejection(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
+                      loaded_by: str | None, started: float) -> int:
+    load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+    con.execute(
+        "INSERT INTO load_log (load_id, file_name, sha256, source, loaded_by, loaded_at, rows, "
+        "status, duration_ms, errors, warnings) VALUES (?, ?, ?, ?, ?, current_localtimestamp(), "
+        "0, 'rejected', ?, ?, ?)",
+        [load_id, inspection.file_name, inspection.sha256, source, loaded_by,
+         int((time.monotonic() - started) * 1000), inspection.validation.error_count,
+         inspection.validation.warning_count])
+    return load_id
+
+
+def _logged(result: LoadResult, started: float) -> LoadResult:
+    """One structured line per file on stderr (name, hash, rows, status, duration)."""
+    result.duration_ms = int((time.monotonic() - started) * 1000)
+    inspection = result.inspection
+    record = {
+        "event": "ingest", "file": result.file_name,
+        "sha256": inspection.sha256 if inspection else None, "status": result.status,
+        "load_id": result.load_id, "rows": result.rows,
+        "errors": inspection.validation.error_count if inspection else 0,
+        "warnings": inspection.validation.warning_count if inspection else 0,
+        "duration_ms": result.duration_ms,
+    }
+    print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
+    return result
+
+
+def ingest_bytes(data: bytes, file_name: str, source: str, loaded_by: str | None = None,
+                 db_path: Path | None = None, today: date | None = None) -> LoadResult:
+    """Inspect outside the lock, then apply under it and publish the snapshot."""
+    started = time.monotonic()
+    with db.writer(db_path) as con:
+        matcher = Matcher.from_db(con)
+    inspection = inspect_bytes(data, file_name, matcher, today)
+    with db.writer(db_path) as con:
+        result = apply(con, inspection, source, loaded_by, started)
+        db.publish_snapshot(con, _snapshot_for(db_path))
+    return result
+
+
+def _snapshot_for(db_path: Path | None) -> Path | None:
+    if db_path is None:
+        return None
+    path = Path(db_path)
+    return path.with_name(path.name + ".snapshot")
+
+
+def rollback(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> dict:
+    """Deactivate one load; what it replaced is in force again. Returns what happened."""
+    found = con.execute("SELECT file_name, status FROM load_log WHERE load_id = ?",
+                        [load_id]).fetchall()
+    if not found:
+        return {"status": "unknown", "load_id": load_id}
+    file_name, status = found[0]
+    if status != "loaded":
+        return {"status": "not_active", "load_id": load_id, "file": file_name,
+                "previous_status": status}
+    restored = rollback_preview(con, load_id)
+    con.execute("UPDATE load_log SET status = 'rolled_back', rolled_back_at = "
+                "current_localtimestamp(), rolled_back_by = ? WHERE load_id = ?", [by, load_id])
+    return {"status": "rolled_back", "load_id": load_id, "file": file_name,
+            "restored": len(restored)}
+
+
+def rollback_preview(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
+    """The figures that come back if ``load_id`` is rolled back (one row per key)."""
+    return con.execute("""
+        WITH mine AS (SELECT ags, week, facility FROM current_rows WHERE load_id = ?),
+        earlier AS (
+            SELECT r.* FROM report_row r JOIN load_log l USING (load_id)
+            WHERE l.status = 'loaded' AND r.load_id <> ?
+        )
+        SELECT e.ags, e.week, e.facility, e.arrivals, e.departures, e.capacity, e.occupied,
+            e.load_id
+        FROM mine m JOIN earlier e USING (ags, week, facility)
+        QUALIFY row_number() OVER (PARTITION BY e.ags, e.week, e.facility
+                                   ORDER BY e.load_id DESC) = 1
+        ORDER BY e.ags, e.week, e.facility
+    """, [load_id, load_id]).df()
+
+
+def load_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM loads ORDER BY load_id").df()

@@ -1,0 +1,313 @@
+"""Reading report files: encoding, delimiter, title lines, header mapping, line numbers.
+
+``read_report`` turns the bytes of a CSV or XLSX file into a DuckDB table ``raw`` of text cells,
+one column per recognised canonical field plus ``line`` (the line number as Excel shows it), in a
+connection the caller owns. Nothing here judges the values; that is ``reception.validate``.
+CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python loop per row).
+
+Known limit: line numbers assume no quoted field spans several lines.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from reception.problems import Problem
+
+CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
+    "ags": ("ags", "kreisschluessel", "kreis-schluessel", "kreisnummer", "schluessel",
+            "district_key"),
+    "district": ("district", "kreis", "landkreis", "gebietskoerperschaft", "name", "kreisname"),
+    "week": ("week", "woche", "kalenderwoche", "kw", "meldewoche", "iso_week"),
+    "date": ("date", "datum", "stichtag", "meldedatum"),
+    "arrivals": ("arrivals", "zugaenge", "zuweisungen", "zugang"),
+    "departures": ("departures", "abgaenge", "abgang"),
+    "capacity": ("capacity", "kapazitaet", "plaetze", "platzzahl"),
+    "occupied": ("occupied", "belegung", "belegt", "belegte plaetze"),
+    "facility": ("facility", "unterkunft", "einrichtung"),
+    "facility_type": ("facility_type", "art", "unterkunftsart", "type"),
+}
+ALIAS_TO_CANONICAL = {alias: canon for canon, aliases in CANONICAL_ALIASES.items()
+                      for alias in aliases}
+MEASURES = ("arrivals", "departures", "capacity", "occupied")
+DELIMITERS = (";", "\t", ",")
+HEADER_SEARCH_LINES = 30
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def header_key(label: str) -> str:
+    """``' Zugänge (Personen) '`` -> ``'zugaenge'``: how header labels are compared."""
+    text = unicodedata.normalize("NFC", str(label)).strip().strip('"').strip().lower()
+    text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(_UMLAUTS)
+    text = re.sub(r"[\s_]+", " ", text).strip(" :.")
+    return text.replace(" ", "_") if text in {"facility type", "iso week"} else text
+
+
+def canonical_for(label: str) -> str | None:
+    return ALIAS_TO_CANONICAL.get(header_key(label))
+
+
+@dataclass
+class ReadResult:
+    """What was recognised in a file; ``raw`` exists in the connection when ``ok``."""
+
+    file_kind: str = "csv"
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_line: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> header label in the file
+    ignored_columns: list[str] = field(default_factory=list)
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def read_report(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> ReadResult:
+    """Parse ``data`` into table ``raw`` in ``con``; problems explain what could not be read."""
+    if not data.strip():
+        return ReadResult(problems=[Problem("empty_file")])
+    if data[:4] == b"PK\x03\x04" or file_name.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(con, data)
+    return _read_csv(con, data)
+
+
+# ---------------------------------------------------------------- header detection (shared)
+
+def _find_header(rows: list[list[str]]) -> tuple[int, list[str | None]] | None:
+    """Index of the header among the first rows and the canonical name of each of its cells."""
+    best: tuple[int, int, list[str | None]] | None = None
+    for index, cells in enumerate(rows[:HEADER_SEARCH_LINES]):
+        mapped = [canonical_for(c) if c is not None and str(c).strip() else None for c in cells]
+        found = {m for m in mapped if m}
+        identifies = found & {"ags", "district", "week", "date"}
+        score = len(found)
+        if score >= 2 and identifies and (best is None or score > best[1]):
+            best = (index, score, mapped)
+            if score >= 4:
+                break
+    return None if best is None else (best[0], best[2])
+
+
+def _map_columns(
+    labels: list[str], mapped: list[str | None], header_line: int, result: ReadResult
+) -> list[tuple[int, str]]:
+    """(position, canonical) of the used columns; records ignored and doubled columns."""
+    used: list[tuple[int, str]] = []
+    for position, (label, canonical) in enumerate(zip(labels, mapped)):
+        label = (label or "").strip()
+        if canonical is None:
+            if label:
+                result.ignored_columns.append(label)
+                result.problems.append(Problem("ignored_column", header_line, label,
+                                               severity="warning"))
+            continue
+        if canonical in result.columns:
+            result.problems.append(Problem(
+                "duplicate_column", header_line, label,
+                params={"canonical": canonical, "other": result.columns[canonical]}))
+            continue
+        result.columns[canonical] = label
+        used.append((position, canonical))
+    return used
+
+
+# ---------------------------------------------------------------- CSV
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    return "\x00" in sample or controls > max(3, len(sample) // 200)
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    import csv
+
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
+    try:
+        text, encoding = _decode(data)
+    except UnicodeDecodeError as error:
+        return ReadResult(problems=[Problem("not_a_table", params={"detail": str(error)[:80]})])
+    result = ReadResult(file_kind="csv", encoding=encoding)
+    if _looks_binary(text):
+        result.problems.append(Problem("not_a_table", params={"detail": "Binärdaten"}))
+        return result
+    head_lines = text[:200_000].splitlines()[:HEADER_SEARCH_LINES]
+    found = None
+    for delimiter in DELIMITERS:
+        candidate = _find_header([_split_line(line, delimiter) for line in head_lines])
+        if candidate and (found is None or _score(candidate) > _score(found[1])):
+            found = (delimiter, candidate)
+    if found is None:
+        result.problems.append(Problem("no_header", 1))
+        return result
+    delimiter, (header_index, mapped) = found
+    labels = _split_line(head_lines[header_index], delimiter)
+    result.delimiter, result.header_line = delimiter, header_index + 1
+    used = _map_columns(labels, mapped, result.header_line, result)
+    if not result.ok:
+        return result
+    body_path = _utf8_file(text, data, encoding)
+    try:
+        _load_csv_body(con, body_path, delimiter, header_index, len(labels), used)
+    except duckdb.Error as error:
+        result.problems.append(Problem("not_a_table", params={"detail": str(error)[:160]}))
+        return result
+    finally:
+        if body_path is not None:
+            Path(body_path).unlink(missing_ok=True)
+    _attach_line_numbers(con, text, header_index)
+    result.rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    return result
+
+
+def _score(candidate: tuple[int, list[str | None]]) -> int:
+    return sum(1 for m in candidate[1] if m)
+
+
+def _utf8_file(text: str, data: bytes, encoding: str) -> str:
+    """DuckDB reads UTF-8; every report is handed to it as a UTF-8 temporary file."""
+    handle = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
+    with handle:
+        handle.write(data if encoding == "utf-8" else text.encode("utf-8"))
+    return handle.name
+
+
+def _load_csv_body(
+    con: duckdb.DuckDBPyConnection, path: str, delimiter: str, header_index: int,
+    width: int, used: list[tuple[int, str]],
+) -> None:
+    columns = {f"c{i}": "VARCHAR" for i in range(width)}
+    con.execute("DROP TABLE IF EXISTS raw_body")
+    con.execute(
+        "CREATE TEMP TABLE raw_body AS SELECT row_number() OVER () - 1 AS row_index, * "
+        "FROM read_csv(?, delim = ?, header = false, skip = ?, columns = ?, quote = '\"', "
+        "escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
+        "all_varchar = true, parallel = false, max_line_size = 10000000)",
+        [path, delimiter, header_index + 1, columns],
+    )
+    select = ", ".join(f"c{position} AS {canonical}" for position, canonical in used)
+    con.execute("DROP TABLE IF EXISTS raw")
+    con.execute(f"CREATE TEMP TABLE raw AS SELECT row_index, {select} FROM raw_body")  # noqa: S608
+    con.execute("DROP TABLE raw_body")
+
+
+_BLANK_LINE = re.compile(r"^[ \t]*\r?$", re.MULTILINE)
+
+
+def _attach_line_numbers(con: duckdb.DuckDBPyConnection, text: str, header_index: int) -> None:
+    """DuckDB skips blank lines; map each parsed row back to its line in the file."""
+    body_start = _offset_after_line(text, header_index)
+    blanks = [m.start() for m in _BLANK_LINE.finditer(text, body_start) if m.start() < len(text)]
+    first_body_line = header_index + 2
+    if not blanks:
+        con.execute("ALTER TABLE raw ADD COLUMN line INTEGER")
+        con.execute("UPDATE raw SET line = row_index + ?", [first_body_line])
+        return
+    blank_lines = np.array([text.count("\n", 0, pos) + 1 for pos in blanks], dtype=np.int64)
+    rows = con.execute("SELECT max(row_index) FROM raw").fetchall()[0][0]
+    count = 0 if rows is None else rows + 1
+    lines = np.arange(count, dtype=np.int64) + first_body_line
+    # shift each row past every blank line at or before it
+    for blank in blank_lines:
+        lines[lines >= blank] += 1
+    mapping = pd.DataFrame({"row_index": np.arange(count), "line": lines})
+    con.register("line_map", mapping)
+    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT r.*, m.line FROM raw r "
+                "JOIN line_map m USING (row_index) ORDER BY row_index")
+    con.unregister("line_map")
+
+
+def _offset_after_line(text: str, index: int) -> int:
+    position = 0
+    for _ in range(index + 1):
+        position = text.find("\n", position)
+        if position < 0:
+            return len(text)
+        position += 1
+    return position
+
+
+# ---------------------------------------------------------------- XLSX
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
+    import openpyxl
+
+    result = ReadResult(file_kind="xlsx", encoding="xlsx")
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        book.close()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
+        detail = type(error).__name__ + ": " + str(error)[:120]
+        result.problems.append(Problem("not_a_table", params={"detail": detail}))
+        return result
+    except Exception as error:  # openpyxl raises many kinds on malformed packages
+        result.problems.append(Problem("not_a_table", params={"detail": str(error)[:120]}))
+        return result
+    found = _find_header(rows)
+    if found is None:
+        result.problems.append(Problem("no_header", 1))
+        return result
+    header_index, mapped = found
+    result.header_line = header_index + 1
+    used = _map_columns([c or "" for c in rows[header_index]], mapped, result.header_line, result)
+    if not result.ok:
+        return result
+    body = rows[header_index + 1:]
+    frame = pd.DataFrame(
+        {canonical: pd.Series([r[pos] if pos < len(r) else None for r in body], dtype="string")
+         for pos, canonical in used}
+    )
+    frame.insert(0, "row_index", np.arange(len(body), dtype=np.int64))
+    frame["line"] = np.arange(len(body), dtype=np.int64) + header_index + 2
+    con.register("xlsx_frame", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM xlsx_frame")
+    con.unregister("xlsx_frame")
+    result.rows = len(body)
+    return result

@@ -1,0 +1,316 @@
+"""Validation of a read report, set-based in DuckDB: ``raw`` -> ``clean`` + problems.
+
+Every check is one SQL statement over the whole table; the only Python loops run over the
+distinct district names of a file (a few dozen), never over rows.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from reception.districts import Matcher, name_key, normalise_ags
+from reception.problems import ERROR, WARNING, Problem
+from reception.reports import MEASURES, ReadResult
+
+MAX_PROBLEMS = 1000
+MAX_COUNT = 10_000_000  # no district houses ten million people in a week
+
+# German number: thousands with '.', decimals with ','. '1.250' = 1250, '3,0' = 3.
+_NUMBER_SQL = """
+CASE
+  WHEN {v} IS NULL THEN NULL
+  WHEN regexp_full_match({v}, '-?\\d{{1,3}}(\\.\\d{{3}})+(,\\d+)?')
+    THEN TRY_CAST(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)
+  WHEN regexp_full_match({v}, '-?\\d+([,.]\\d+)?')
+    THEN TRY_CAST(replace({v}, ',', '.') AS DOUBLE)
+END"""
+
+_WEEK_PATTERNS = (
+    # (regex, group of year, group of week)
+    (r"^(\d{4})\s*-?\s*W\s*(\d{1,2})$", 1, 2),
+    (r"^(?:KW\s*)?(\d{1,2})\s*[/.\-]\s*(\d{4})$", 2, 1),
+    (r"^KW\s*(\d{1,2})\s+(\d{4})$", 2, 1),
+    (r"^(\d{4})\s*/\s*KW\s*(\d{1,2})$", 1, 2),
+)
+
+
+@dataclass
+class Validation:
+    """Outcome of validating ``raw``: table ``clean`` exists in the connection when ok."""
+
+    problems: list[Problem] = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+def _cell(name: str) -> str:
+    """SQL for a trimmed cell, '' and whitespace as NULL."""
+    return f"NULLIF(trim(replace(CAST({name} AS VARCHAR), chr(160), ' ')), '')"
+
+
+def _week_sql(value: str) -> tuple[str, str]:
+    """SQL for (year, week) parsed from a week cell, NULL when no pattern matches."""
+    years, weeks = [], []
+    for pattern, year_group, week_group in _WEEK_PATTERNS:
+        years.append(f"NULLIF(regexp_extract(upper({value}), '{pattern}', {year_group}), '')")
+        weeks.append(f"NULLIF(regexp_extract(upper({value}), '{pattern}', {week_group}), '')")
+    return (f"TRY_CAST(coalesce({', '.join(years)}) AS INTEGER)",
+            f"TRY_CAST(coalesce({', '.join(weeks)}) AS INTEGER)")
+
+
+def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
+             today: date | None = None) -> Validation:
+    """Check every row of ``raw``; on success leave the rows to load in table ``clean``."""
+    result = Validation()
+    problems = list(read.problems)
+    columns = read.columns
+    needed = []
+    if not ({"ags", "district"} & columns.keys()):
+        needed.append("Kreis / Kreisschlüssel")
+    if not ({"week", "date"} & columns.keys()):
+        needed.append("Woche / Datum")
+    for what in needed:
+        problems.append(Problem("missing_column", read.header_line, params={"needed": what}))
+    if not (set(MEASURES) & columns.keys()):
+        problems.append(Problem("no_measures", read.header_line))
+    if any(p.severity == ERROR for p in problems):
+        return _finish(result, problems, con, with_row_problems=False)
+
+    _normalise_cells(con, columns)
+    _parse(con, columns)
+    result.rows = con.execute("SELECT count(*) FROM parsed").fetchall()[0][0]
+    if result.rows == 0:
+        problems.append(Problem("no_rows", read.header_line))
+        return _finish(result, problems, con, with_row_problems=False)
+    _map_districts(con, columns, matcher)
+    _collect_row_problems(con, columns, today or date.today())
+    return _finish(result, problems, con, True, columns, matcher)
+
+
+def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
+    """Trim cells; drop empty rows and total rows ('Summe', 'Gesamt')."""
+    present = list(columns)
+    cells = ", ".join(f"{_cell(c)} AS {c}" for c in present)
+    all_empty = " AND ".join(f"{_cell(c)} IS NULL" for c in present)
+    label = " || ' ' || ".join(f"coalesce({_cell(c)}, '')" for c in ("ags", "district", "facility")
+                               if c in columns) or "''"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE cells AS SELECT line, {cells} FROM raw "  # noqa: S608
+        f"WHERE NOT ({all_empty}) "
+        f"AND NOT regexp_matches(lower(trim({label})), '^(summe|gesamt|insgesamt|total)\\b')"
+    )
+
+
+def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
+    parts = ["line"]
+    for measure in MEASURES:
+        if measure in columns:
+            cleaned = f"replace(replace({measure}, ' ', ''), '''', '')"
+            parts.append(f"{measure} AS {measure}_text")
+            parts.append(f"{_NUMBER_SQL.format(v=cleaned)} AS {measure}_number")
+        else:
+            parts.append(f"NULL::VARCHAR AS {measure}_text, NULL::DOUBLE AS {measure}_number")
+    if "week" in columns:
+        year, week = _week_sql("week")
+        parts.append(f"week AS week_text, {year} AS week_year, {week} AS week_no")
+    else:
+        parts.append("NULL::VARCHAR AS week_text, NULL::INTEGER AS week_year, "
+                     "NULL::INTEGER AS week_no")
+    if "date" in columns:
+        parts.append(
+            "date AS date_text, coalesce(TRY_CAST(try_strptime(left(date, 10), '%Y-%m-%d') AS DATE),"
+            " TRY_CAST(try_strptime(date, '%d.%m.%Y') AS DATE),"
+            " TRY_CAST(try_strptime(date, '%d.%m.%y') AS DATE)) AS date_value")
+    else:
+        parts.append("NULL::VARCHAR AS date_text, NULL::DATE AS date_value")
+    for text_column in ("ags", "district", "facility", "facility_type"):
+        parts.append(f"{text_column}" if text_column in columns
+                     else f"NULL::VARCHAR AS {text_column}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT {', '.join(parts)} FROM cells")  # noqa: S608
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE parsed AS
+        SELECT *,
+            CASE WHEN week_year BETWEEN 2000 AND 2100
+                  AND week_no BETWEEN 1 AND week(make_date(week_year, 12, 28))
+                 THEN CAST(make_date(week_year, 1, 4)
+                      - INTERVAL (isodow(make_date(week_year, 1, 4)) - 1) DAY
+                      + INTERVAL ((week_no - 1) * 7) DAY AS DATE) END AS week_from_week,
+            CAST(date_trunc('week', date_value) AS DATE) AS week_from_date
+        FROM parsed
+    """)
+
+
+def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
+                   matcher: Matcher) -> None:
+    """Resolve the distinct district keys and names of the file (few) to reference keys."""
+    rows = []
+    if "ags" in columns:
+        for (value,) in con.execute("SELECT DISTINCT ags FROM parsed WHERE ags IS NOT NULL").fetchall():
+            rows.append(("ags", value, normalise_ags(value)))
+    if "district" in columns:
+        for (value,) in con.execute(
+                "SELECT DISTINCT district FROM parsed WHERE district IS NOT NULL").fetchall():
+            rows.append(("district", value, matcher.ags_for_name(value)))
+    frame = pd.DataFrame(rows, columns=["source", "value", "ags"], dtype="string")
+    frame["known"] = frame.ags.isin(list(matcher.names)).fillna(False).astype(bool)
+    con.register("district_map_frame", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE district_map AS SELECT * FROM district_map_frame")
+    con.unregister("district_map_frame")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE resolved AS
+        SELECT p.*,
+            CASE WHEN a.known THEN a.ags END AS ags_resolved,
+            CASE WHEN n.known THEN n.ags END AS name_resolved,
+            coalesce(p.week_from_week, p.week_from_date) AS week_monday
+        FROM parsed p
+        LEFT JOIN (SELECT * FROM district_map WHERE source = 'ags') a ON a.value = p.ags
+        LEFT JOIN (SELECT * FROM district_map WHERE source = 'district') n
+               ON n.value = p.district
+    """)
+
+
+def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
+                          today: date) -> None:
+    checks = []
+    for measure in MEASURES:
+        if measure not in columns:
+            continue
+        text, number = f"{measure}_text", f"{measure}_number"
+        checks += [
+            (f"{text} IS NOT NULL AND {number} IS NULL", "not_a_number", measure, text),
+            (f"{number} IS NOT NULL AND {number} <> floor({number})", "not_whole", measure, text),
+            (f"{number} < 0", "negative", measure, text),
+            (f"{number} > {MAX_COUNT}", "too_large", measure, text),
+        ]
+    if "week" in columns:
+        checks.append(("week_text IS NOT NULL AND week_from_week IS NULL", "bad_week", "week",
+                       "week_text"))
+    if "date" in columns:
+        checks.append(("date_text IS NOT NULL AND date_value IS NULL "
+                       + ("AND week_text IS NULL" if "week" in columns else ""),
+                       "bad_date", "date", "date_text"))
+    checks.append(("week_text IS NULL AND date_text IS NULL", "missing_week",
+                   "week" if "week" in columns else "date", "NULL"))
+    district_column = "district" if "district" in columns else "ags"
+    checks.append(("ags IS NULL AND district IS NULL", "missing_district", district_column, "NULL"))
+    if "ags" in columns:
+        checks.append(("ags IS NOT NULL AND ags_resolved IS NULL", "unknown_district", "ags", "ags"))
+    if "district" in columns:
+        checks.append(("district IS NOT NULL AND name_resolved IS NULL "
+                       + ("AND ags_resolved IS NULL" if "ags" in columns else ""),
+                       "unknown_district", "district", "district"))
+    if "ags" in columns and "district" in columns:
+        checks.append(("ags_resolved IS NOT NULL AND name_resolved IS NOT NULL "
+                       "AND ags_resolved <> name_resolved", "district_mismatch", "district",
+                       "district"))
+    selects = [
+        f"SELECT line, '{code}' AS code, '{column}' AS field, CAST({value} AS VARCHAR) AS value, "
+        f"'{ERROR}' AS severity FROM resolved WHERE {condition}"
+        for condition, code, column, value in checks
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE row_problems AS "  # noqa: S608
+                + " UNION ALL ".join(selects))
+    _build_clean(con)
+    _add_key_problems(con, today)
+
+
+def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE clean AS
+        SELECT line,
+            coalesce(ags_resolved, name_resolved) AS ags,
+            week_monday AS week,
+            coalesce(facility, '') AS facility,
+            facility_type,
+            CAST(arrivals_number AS INTEGER) AS arrivals,
+            CAST(departures_number AS INTEGER) AS departures,
+            CAST(capacity_number AS INTEGER) AS capacity,
+            CAST(occupied_number AS INTEGER) AS occupied
+        FROM resolved
+        WHERE line NOT IN (SELECT line FROM row_problems)
+    """)
+
+
+def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> None:
+    con.execute("""
+        INSERT INTO row_problems
+        SELECT line, 'duplicate_key', 'key', CAST(first_line AS VARCHAR), 'error' FROM (
+            SELECT line, min(line) OVER (PARTITION BY ags, week, facility) AS first_line
+            FROM clean) WHERE line <> first_line
+    """)
+    con.execute("""
+        INSERT INTO row_problems
+        SELECT line, 'over_capacity', 'occupied', occupied || '/' || capacity, 'warning'
+        FROM clean WHERE occupied > capacity
+    """)
+    con.execute("""
+        INSERT INTO row_problems
+        SELECT line, 'future_week', 'week', CAST(week AS VARCHAR), 'warning'
+        FROM clean WHERE week > CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)
+    """, [today])
+
+
+def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyConnection,
+            with_row_problems: bool, columns: dict[str, str] | None = None,
+            matcher: Matcher | None = None) -> Validation:
+    counts: dict[str, int] = {}
+    if with_row_problems:
+        counts = dict(con.execute(
+            "SELECT severity, count(*) FROM row_problems GROUP BY severity").fetchall())
+        rows = con.execute(
+            "SELECT p.line, p.code, p.field, p.value, p.severity, r.ags_resolved, r.week_monday, "
+            "r.facility FROM row_problems p LEFT JOIN resolved r USING (line) "
+            "ORDER BY p.severity, p.line, p.code LIMIT ?", [MAX_PROBLEMS]).fetchall()
+        problems += [_row_problem(row, columns or {}, matcher) for row in rows]
+    file_level = [p for p in problems if p.code in FILE_CODES]
+    result.error_count = counts.get(ERROR, 0) + sum(p.severity == ERROR for p in file_level)
+    result.warning_count = counts.get(WARNING, 0) + sum(p.severity == WARNING for p in file_level)
+    result.problems = sorted(problems, key=lambda p: (p.severity != ERROR, p.line or 0))
+    return result
+
+
+FILE_CODES = {"empty_file", "not_a_table", "no_header", "missing_column", "no_measures",
+              "no_rows", "duplicate_column", "ignored_column"}
+
+
+def _row_problem(row: tuple, columns: dict[str, str], matcher: Matcher | None) -> Problem:
+    line, code, field_name, value, severity, ags, week, facility = row
+    params: dict = {}
+    if code == "duplicate_key":
+        key = f"{ags} / {week}" + (f" / {facility}" if facility else "")
+        return Problem(code, line, None, None, severity, {"row_key": key, "first_line": value})
+    if code == "over_capacity":
+        occupied, capacity = value.split("/")
+        params = {"occupied": occupied, "capacity": capacity}
+    elif code == "future_week":
+        params = {"week": value}
+    elif code == "district_mismatch" and matcher is not None:
+        params = {"ags": ags, "ags_name": matcher.names.get(ags, "")}
+    elif code == "unknown_district" and matcher is not None:
+        code, params = _unknown_district(matcher, value)
+    return Problem(code, line, columns.get(field_name, field_name), value, severity, params)
+
+
+def _unknown_district(matcher: Matcher, value: str) -> tuple[str, dict]:
+    """Which problem an unknown district is: a retired one says where it went."""
+    retired = matcher.retired.get(normalise_ags(value) or "") or matcher.retired.get(
+        name_key(value))
+    if retired:
+        old, new_ags, since = retired
+        since_text = ".".join(reversed(since.split("-"))) if since else "?"
+        return "retired_district", {"old": old, "new": matcher.names.get(new_ags, new_ags),
+                                    "new_ags": new_ags, "since": since_text}
+    close = difflib.get_close_matches(value, list(matcher.names.values()), n=1, cutoff=0.75)
+    if close:
+        return "unknown_district_suggest", {"suggestion": close[0]}
+    return "unknown_district", {}
