@@ -1,0 +1,169 @@
+"""Shared fixtures: fresh and demo databases, a served app, headless Chromium.
+
+Browser tests use Debian's ``/usr/bin/chromium`` through the ``playwright`` package (no browser
+download) and skip with a reason where it is missing; CI installs it (``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update"]
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+
+
+def run_etl(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """``python -m etl ARGS`` as a fresh process, as cron or a data officer would run it."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    result = subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=full_env,
+                            capture_output=True, text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"etl {args} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An initialised database (reference and key, no figures) in a temporary folder."""
+    db_path = tmp_path / "reception.duckdb"
+    monkeypatch.setenv("RECEPTION_DB", str(db_path))
+    monkeypatch.setenv("RECEPTION_INBOX", str(tmp_path / "inbox"))
+    from etl.cli import main
+
+    assert main(["init"]) == 0
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo database built once per session; copy it (``demo_db``) before writing to it."""
+    folder = tmp_path_factory.mktemp("demo")
+    db_path = folder / "reception.duckdb"
+    run_etl("init", "--demo", env={"RECEPTION_DB": str(db_path)})
+    return db_path
+
+
+@pytest.fixture
+def demo_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo database (and its snapshot), set as RECEPTION_DB."""
+    target = tmp_path / "reception.duckdb"
+    shutil.copy(demo_db_template, target)
+    shutil.copy(str(demo_db_template) + ".snapshot", str(target) + ".snapshot")
+    monkeypatch.setenv("RECEPTION_DB", str(target))
+    monkeypatch.setenv("RECEPTION_INBOX", str(tmp_path / "inbox"))
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServedApp:
+    """``streamlit run dashboard.py`` on a free loopback port, against one database."""
+
+    def __init__(self, db_path: Path, extra_env: dict | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db_path),
+               **(extra_env or {})}
+        self.log = open(db_path.parent / f"streamlit-{self.port}.log", "w+")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
+             str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_until_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.25)
+        self.log.seek(0)
+        raise RuntimeError(f"streamlit did not come up on {self.url}:\n{self.log.read()[-3000:]}")
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def serve_app() -> Iterator:
+    """Factory: ``serve_app(db_path, extra_env)`` -> a healthy :class:`ServedApp`."""
+    started: list[ServedApp] = []
+
+    def start(db_path: Path, extra_env: dict | None = None) -> ServedApp:
+        app = ServedApp(db_path, extra_env)
+        started.append(app)
+        app.wait_until_healthy()
+        return app
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Headless Debian Chromium driven by playwright; skips where either is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (CI installs Debian's chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    """A fresh browser page (own context), 1400x1000, German locale."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def wait_for_app(tab, timeout_ms: int = 60000) -> None:
+    """Wait until Streamlit has finished running the page script (no spinner, app rendered)."""
+    tab.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && document.querySelector('[data-testid=\"stMain\"]')", timeout=timeout_ms)
+
+
+def screenshot(tab, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path
