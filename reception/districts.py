@@ -12,11 +12,14 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from reception import config
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS = ("Landkreis", "kreisfreie Stadt")
 
@@ -69,6 +72,8 @@ class Reference:
 
 def read_reference(path: Path | None = None) -> Reference:
     """Read and check a reference CSV and its ``.meta.toml``."""
+    import pandas as pd
+
     path = Path(path or config.DEFAULT_DISTRICTS)
     table = pd.read_csv(path, dtype={"ags": str}, encoding="utf-8")
     missing = {"ags", "name", "kind", "population"} - set(table.columns)
@@ -119,6 +124,8 @@ def install_reference(con: duckdb.DuckDBPyConnection, reference: Reference) -> N
 
 def install_distribution_key(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
     """Replace the distribution key with the one in ``path`` (CSV, shares in percent)."""
+    import pandas as pd
+
     path = Path(path or config.DEFAULT_DISTRIBUTION_KEY)
     frame = pd.read_csv(path, dtype={"ags": str, "valid_from": str, "valid_to": str})
     frame["ags"] = frame.ags.map(normalise_ags)

@@ -17,16 +17,20 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from reception import db
 from reception.districts import Matcher
 from reception.problems import Problem
 from reception.reports import ReadResult, read_report
 from reception.validate import Validation, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("reception.load")
 
@@ -142,11 +146,9 @@ def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
         return _logged(result, started)
     load_id, replaced = write_rows(con, inspection.rows, inspection.file_name, inspection.sha256,
                                    source, loaded_by, inspection.validation.warning_count, started)
-    stats = con.execute(
-        "SELECT count(DISTINCT ags), count(DISTINCT week), CAST(max(loaded_at) AS VARCHAR) "
-        "FROM report_row JOIN load_log USING (load_id) WHERE load_id = ?", [load_id]).fetchall()[0]
     result.status, result.load_id, result.rows = "loaded", load_id, inspection.rows.num_rows
-    result.districts, result.weeks, result.loaded_at = stats
+    result.districts = len(pc.unique(inspection.rows["ags"]))
+    result.weeks = len(pc.unique(inspection.rows["week"]))
     result.replaced = replaced
     return _logged(result, started)
 
@@ -162,7 +164,9 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame, fi
     try:
         con.execute("BEGIN TRANSACTION")
         replaced = con.execute(
-            "SELECT count(*) FROM incoming JOIN current_rows USING (ags, week, facility)"
+            "SELECT count(*) FROM incoming i WHERE EXISTS (SELECT 1 FROM report_row r "
+            "JOIN load_log l USING (load_id) WHERE l.status = 'loaded' AND r.ags = i.ags "
+            "AND r.week = i.week AND r.facility = i.facility)"
         ).fetchall()[0][0]
         load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
         con.execute(
@@ -213,16 +217,25 @@ def _logged(result: LoadResult, started: float) -> LoadResult:
 
 
 def ingest_bytes(data: bytes, file_name: str, source: str, loaded_by: str | None = None,
-                 db_path: Path | None = None, today: date | None = None) -> LoadResult:
-    """Inspect outside the lock, then apply under it and publish the snapshot."""
+                 db_path: Path | None = None, today: date | None = None,
+                 publish: bool = True) -> LoadResult:
+    """Inspect outside the lock, then apply under it and (unless ``publish`` is False, for a
+    batch that publishes once at its end) publish the snapshot."""
     started = time.monotonic()
     with db.writer(db_path) as con:
         matcher = Matcher.from_db(con)
     inspection = inspect_bytes(data, file_name, matcher, today)
     with db.writer(db_path) as con:
         result = apply(con, inspection, source, loaded_by, started)
-        db.publish_snapshot(con, _snapshot_for(db_path))
+        if publish and result.status == "loaded":
+            db.publish_snapshot(con, _snapshot_for(db_path))
     return result
+
+
+def publish(db_path: Path | None = None) -> None:
+    """Publish the snapshot for the app (after a batch of loads)."""
+    with db.writer(db_path) as con:
+        db.publish_snapshot(con, _snapshot_for(db_path))
 
 
 def _snapshot_for(db_path: Path | None) -> Path | None:

@@ -7,10 +7,12 @@ rejected file. Line numbers count from the file's first line, as Excel shows the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from reception.i18n import t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ERROR = "error"
 WARNING = "warning"
@@ -49,6 +51,8 @@ def _shorten(value: str | None, limit: int = 60) -> str:
 
 def problems_frame(problems: list[Problem], lang: str = "de") -> pd.DataFrame:
     """A table of problems with localised headings, for the upload page and error reports."""
+    import pandas as pd
+
     rows = [
         {
             t("col.line", lang): p.line,

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from reception.problems import Problem
 
@@ -208,18 +207,16 @@ def _load_csv_body(
     width: int, used: list[tuple[int, str]],
 ) -> None:
     columns = {f"c{i}": "VARCHAR" for i in range(width)}
-    con.execute("DROP TABLE IF EXISTS raw_body")
+    select = ", ".join(f"c{position} AS {canonical}" for position, canonical in used)
+    con.execute("DROP VIEW IF EXISTS raw")
+    con.execute("DROP TABLE IF EXISTS raw_rows")
     con.execute(
-        "CREATE TEMP TABLE raw_body AS SELECT row_number() OVER () - 1 AS row_index, * "
+        f"CREATE TEMP TABLE raw AS SELECT row_number() OVER () - 1 AS row_index, {select} "  # noqa: S608
         "FROM read_csv(?, delim = ?, header = false, skip = ?, columns = ?, quote = '\"', "
         "escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
         "all_varchar = true, parallel = false, max_line_size = 10000000)",
         [path, delimiter, header_index + 1, columns],
     )
-    select = ", ".join(f"c{position} AS {canonical}" for position, canonical in used)
-    con.execute("DROP TABLE IF EXISTS raw")
-    con.execute(f"CREATE TEMP TABLE raw AS SELECT row_index, {select} FROM raw_body")  # noqa: S608
-    con.execute("DROP TABLE raw_body")
 
 
 _BLANK_LINE = re.compile(r"^[ \t]*\r?$", re.MULTILINE)
@@ -228,11 +225,17 @@ _BLANK_LINE = re.compile(r"^[ \t]*\r?$", re.MULTILINE)
 def _attach_line_numbers(con: duckdb.DuckDBPyConnection, text: str, header_index: int) -> None:
     """DuckDB skips blank lines; map each parsed row back to its line in the file."""
     body_start = _offset_after_line(text, header_index)
-    blanks = [m.start() for m in _BLANK_LINE.finditer(text, body_start) if m.start() < len(text)]
     first_body_line = header_index + 2
+    body = text[body_start:].rstrip("\r\n")
+    has_blank = body.startswith(("\n", "\r\n")) or "\n\n" in body or "\n\r\n" in body
+    blanks = ([m.start() for m in _BLANK_LINE.finditer(text, body_start) if m.start() < len(text)]
+              if has_blank else [])
     if not blanks:
-        con.execute("ALTER TABLE raw ADD COLUMN line INTEGER")
-        con.execute("UPDATE raw SET line = row_index + ?", [first_body_line])
+        con.execute("ALTER TABLE raw RENAME TO raw_rows")
+        # the offset is an int computed here, not text from the file
+        offset = int(first_body_line)
+        con.execute(f"CREATE TEMP VIEW raw AS SELECT *, CAST(row_index + {offset} AS INTEGER) AS line "  # noqa: S608
+                    "FROM raw_rows")
         return
     blank_lines = np.array([text.count("\n", 0, pos) + 1 for pos in blanks], dtype=np.int64)
     rows = con.execute("SELECT max(row_index) FROM raw").fetchall()[0][0]
@@ -241,6 +244,8 @@ def _attach_line_numbers(con: duckdb.DuckDBPyConnection, text: str, header_index
     # shift each row past every blank line at or before it
     for blank in blank_lines:
         lines[lines >= blank] += 1
+    import pandas as pd
+
     mapping = pd.DataFrame({"row_index": np.arange(count), "line": lines})
     con.register("line_map", mapping)
     con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT r.*, m.line FROM raw r "
@@ -276,6 +281,7 @@ def _cell_text(value: object) -> str | None:
 
 def _read_xlsx(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
     import openpyxl
+    import pandas as pd
 
     result = ReadResult(file_kind="xlsx", encoding="xlsx")
     try:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
-import pandas as pd
 
 from reception.districts import Matcher, name_key, normalise_ags
 from reception.problems import ERROR, WARNING, Problem
@@ -55,7 +54,7 @@ class Validation:
 
 def _cell(name: str) -> str:
     """SQL for a trimmed cell, '' and whitespace as NULL."""
-    return f"NULLIF(trim(replace(CAST({name} AS VARCHAR), chr(160), ' ')), '')"
+    return f"NULLIF(trim(CAST({name} AS VARCHAR), ' \t\r' || chr(160)), '')"
 
 
 def _week_sql(value: str) -> tuple[str, str]:
@@ -98,56 +97,73 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
 
 
 def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
-    """Trim cells; drop empty rows and total rows ('Summe', 'Gesamt')."""
+    """Table ``cells``: trimmed cells, without empty rows and total rows ('Summe', 'Gesamt')."""
     present = list(columns)
     cells = ", ".join(f"{_cell(c)} AS {c}" for c in present)
-    all_empty = " AND ".join(f"{_cell(c)} IS NULL" for c in present)
-    label = " || ' ' || ".join(f"coalesce({_cell(c)}, '')" for c in ("ags", "district", "facility")
-                               if c in columns) or "''"
+    any_value = f"coalesce({', '.join(present)}) IS NOT NULL"
+    labels = [c for c in ("ags", "district", "facility") if c in columns]
+    total_row = " OR ".join(
+        f"regexp_matches(lower({c}), '^\\s*(summe|gesamt|insgesamt|total)\\b')" for c in labels
+    ) or "false"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE cells AS SELECT line, {cells} FROM raw "  # noqa: S608
-        f"WHERE NOT ({all_empty}) "
-        f"AND NOT regexp_matches(lower(trim({label})), '^(summe|gesamt|insgesamt|total)\\b')"
+        f"CREATE OR REPLACE TEMP TABLE cells AS SELECT * FROM (SELECT line, {cells} FROM raw) "  # noqa: S608
+        f"WHERE {any_value} AND NOT coalesce({total_row}, false)"
     )
 
 
 def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
-    parts = ["line"]
+    """Table ``parsed``: numbers, weeks and dates parsed. Week and date texts repeat across rows,
+    so they are parsed once per distinct value and joined back."""
+    _build_lookups(con, columns)
+    parts = ["c.line"]
     for measure in MEASURES:
         if measure in columns:
-            cleaned = f"replace(replace({measure}, ' ', ''), '''', '')"
-            parts.append(f"{measure} AS {measure}_text")
+            cleaned = f"replace(replace(c.{measure}, ' ', ''), chr(39), '')"
+            parts.append(f"c.{measure} AS {measure}_text")
             parts.append(f"{_NUMBER_SQL.format(v=cleaned)} AS {measure}_number")
         else:
             parts.append(f"NULL::VARCHAR AS {measure}_text, NULL::DOUBLE AS {measure}_number")
+    joins = []
     if "week" in columns:
-        year, week = _week_sql("week")
-        parts.append(f"week AS week_text, {year} AS week_year, {week} AS week_no")
+        parts.append("c.week AS week_text, wl.week_from_week")
+        joins.append("LEFT JOIN week_lookup wl ON wl.week_text = c.week")
     else:
-        parts.append("NULL::VARCHAR AS week_text, NULL::INTEGER AS week_year, "
-                     "NULL::INTEGER AS week_no")
+        parts.append("NULL::VARCHAR AS week_text, NULL::DATE AS week_from_week")
     if "date" in columns:
-        parts.append(
-            "date AS date_text, coalesce(TRY_CAST(try_strptime(left(date, 10), '%Y-%m-%d') AS DATE),"
-            " TRY_CAST(try_strptime(date, '%d.%m.%Y') AS DATE),"
-            " TRY_CAST(try_strptime(date, '%d.%m.%y') AS DATE)) AS date_value")
+        parts.append("c.date AS date_text, dl.date_value, dl.week_from_date")
+        joins.append("LEFT JOIN date_lookup dl ON dl.date_text = c.date")
     else:
-        parts.append("NULL::VARCHAR AS date_text, NULL::DATE AS date_value")
+        parts.append("NULL::VARCHAR AS date_text, NULL::DATE AS date_value, "
+                     "NULL::DATE AS week_from_date")
     for text_column in ("ags", "district", "facility", "facility_type"):
-        parts.append(f"{text_column}" if text_column in columns
+        parts.append(f"c.{text_column}" if text_column in columns
                      else f"NULL::VARCHAR AS {text_column}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT {', '.join(parts)} FROM cells")  # noqa: S608
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE parsed AS
-        SELECT *,
-            CASE WHEN week_year BETWEEN 2000 AND 2100
-                  AND week_no BETWEEN 1 AND week(make_date(week_year, 12, 28))
-                 THEN CAST(make_date(week_year, 1, 4)
-                      - INTERVAL (isodow(make_date(week_year, 1, 4)) - 1) DAY
-                      + INTERVAL ((week_no - 1) * 7) DAY AS DATE) END AS week_from_week,
-            CAST(date_trunc('week', date_value) AS DATE) AS week_from_date
-        FROM parsed
-    """)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT {', '.join(parts)} "  # noqa: S608
+                f"FROM cells c {' '.join(joins)}")
+
+
+def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
+    if "week" in columns:
+        year, week = _week_sql("week_text")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE week_lookup AS
+            SELECT week_text,
+                CASE WHEN y BETWEEN 2000 AND 2100 AND w BETWEEN 1 AND week(make_date(y, 12, 28))
+                     THEN CAST(make_date(y, 1, 4) - INTERVAL (isodow(make_date(y, 1, 4)) - 1) DAY
+                          + INTERVAL ((w - 1) * 7) DAY AS DATE) END AS week_from_week
+            FROM (SELECT week_text, {year} AS y, {week} AS w
+                  FROM (SELECT DISTINCT week AS week_text FROM cells WHERE week IS NOT NULL))
+        """)  # noqa: S608 (fixed fragments)
+    if "date" in columns:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE date_lookup AS
+            SELECT date_text, date_value, CAST(date_trunc('week', date_value) AS DATE) AS week_from_date
+            FROM (SELECT date_text,
+                    coalesce(TRY_CAST(try_strptime(left(date_text, 10), '%Y-%m-%d') AS DATE),
+                             TRY_CAST(try_strptime(date_text, '%d.%m.%Y') AS DATE),
+                             TRY_CAST(try_strptime(date_text, '%d.%m.%y') AS DATE)) AS date_value
+                  FROM (SELECT DISTINCT date AS date_text FROM cells WHERE date IS NOT NULL))
+        """)
 
 
 def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
@@ -155,17 +171,17 @@ def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     """Resolve the distinct district keys and names of the file (few) to reference keys."""
     rows = []
     if "ags" in columns:
-        for (value,) in con.execute("SELECT DISTINCT ags FROM parsed WHERE ags IS NOT NULL").fetchall():
-            rows.append(("ags", value, normalise_ags(value)))
+        query = "SELECT DISTINCT ags FROM parsed WHERE ags IS NOT NULL"
+        rows += [("ags", value, normalise_ags(value)) for (value,) in con.execute(query).fetchall()]
     if "district" in columns:
-        for (value,) in con.execute(
-                "SELECT DISTINCT district FROM parsed WHERE district IS NOT NULL").fetchall():
-            rows.append(("district", value, matcher.ags_for_name(value)))
-    frame = pd.DataFrame(rows, columns=["source", "value", "ags"], dtype="string")
-    frame["known"] = frame.ags.isin(list(matcher.names)).fillna(False).astype(bool)
-    con.register("district_map_frame", frame)
-    con.execute("CREATE OR REPLACE TEMP TABLE district_map AS SELECT * FROM district_map_frame")
-    con.unregister("district_map_frame")
+        query = "SELECT DISTINCT district FROM parsed WHERE district IS NOT NULL"
+        rows += [("district", value, matcher.ags_for_name(value))
+                 for (value,) in con.execute(query).fetchall()]
+    con.execute("CREATE OR REPLACE TEMP TABLE district_map "
+                "(source VARCHAR, value VARCHAR, ags VARCHAR, known BOOLEAN)")
+    if rows:
+        con.executemany("INSERT INTO district_map VALUES (?, ?, ?, ?)",
+                        [(src, value, ags, ags in matcher.names) for src, value, ags in rows])
     con.execute("""
         CREATE OR REPLACE TEMP TABLE resolved AS
         SELECT p.*,
@@ -244,9 +260,12 @@ def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
 def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> None:
     con.execute("""
         INSERT INTO row_problems
-        SELECT line, 'duplicate_key', 'key', CAST(first_line AS VARCHAR), 'error' FROM (
-            SELECT line, min(line) OVER (PARTITION BY ags, week, facility) AS first_line
-            FROM clean) WHERE line <> first_line
+        SELECT c.line, 'duplicate_key', 'key', CAST(d.first_line AS VARCHAR), 'error'
+        FROM clean c JOIN (
+            SELECT ags, week, facility, min(line) AS first_line FROM clean
+            GROUP BY ags, week, facility HAVING count(*) > 1
+        ) d USING (ags, week, facility)
+        WHERE c.line <> d.first_line
     """)
     con.execute("""
         INSERT INTO row_problems
