@@ -91,10 +91,11 @@ def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
                   today: date | None = None) -> Inspection:
     """Read and validate a report in a private in-memory database."""
     con = duckdb.connect()
+    read = ReadResult()
     try:
         read = read_report(con, data, file_name)
         if read.ok:
-            validation = validate(con, read, matcher, today)
+            validation = _validate_or_reject(con, read, matcher, today)
         else:
             validation = Validation(problems=read.problems,
                                     error_count=sum(p.severity == "error" for p in read.problems))
@@ -106,6 +107,18 @@ def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
         return Inspection(file_name, sha256_of(data), read, validation, rows)
     finally:
         con.close()
+        for path in read.temp_files:
+            Path(path).unlink(missing_ok=True)
+
+
+def _validate_or_reject(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
+                        today: date | None) -> Validation:
+    """Validation; a file DuckDB's reader cannot parse becomes a 'not a table' problem."""
+    try:
+        return validate(con, read, matcher, today)
+    except duckdb.Error as error:
+        problem = Problem("not_a_table", params={"detail": str(error).splitlines()[0][:160]})
+        return Validation(problems=[problem], error_count=1)
 
 
 def previous_load(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:

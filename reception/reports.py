@@ -16,10 +16,8 @@ import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
-import numpy as np
 
 from reception.problems import Problem
 
@@ -68,6 +66,7 @@ class ReadResult:
     ignored_columns: list[str] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
+    temp_files: list[str] = field(default_factory=list)  # to delete once ``raw`` is consumed
 
     @property
     def ok(self) -> bool:
@@ -177,16 +176,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
     if not result.ok:
         return result
     body_path = _utf8_file(text, data, encoding)
-    try:
-        _load_csv_body(con, body_path, delimiter, header_index, len(labels), used)
-    except duckdb.Error as error:
-        result.problems.append(Problem("not_a_table", params={"detail": str(error)[:160]}))
-        return result
-    finally:
-        if body_path is not None:
-            Path(body_path).unlink(missing_ok=True)
-    _attach_line_numbers(con, text, header_index)
-    result.rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    result.temp_files.append(body_path)
+    _define_csv_view(con, body_path, delimiter, header_index, len(labels), used,
+                     _blank_row_offsets(text, header_index))
     return result
 
 
@@ -202,55 +194,55 @@ def _utf8_file(text: str, data: bytes, encoding: str) -> str:
     return handle.name
 
 
-def _load_csv_body(
+def _quoted(text: str) -> str:
+    """A SQL string literal of a value this module made (temporary path, delimiter)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _define_csv_view(
     con: duckdb.DuckDBPyConnection, path: str, delimiter: str, header_index: int,
-    width: int, used: list[tuple[int, str]],
+    width: int, used: list[tuple[int, str]], blank_offsets: list[int],
 ) -> None:
-    columns = {f"c{i}": "VARCHAR" for i in range(width)}
+    """View ``raw`` over DuckDB's reader: nothing is materialised until validation reads it.
+
+    A view cannot hold parameters, so the reader's options are inlined; every one of them is
+    made here (temporary path, one of three delimiters, integers), none comes from the file.
+    """
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     select = ", ".join(f"c{position} AS {canonical}" for position, canonical in used)
-    con.execute("DROP VIEW IF EXISTS raw")
-    con.execute("DROP TABLE IF EXISTS raw_rows")
+    first_line = int(header_index) + 2
+    con.execute("CREATE OR REPLACE TEMP TABLE blank_rows (a BIGINT)")
+    line = f"row_index + {first_line}"
+    if blank_offsets:
+        con.executemany("INSERT INTO blank_rows VALUES (?)", [(a,) for a in blank_offsets])
+        line += " + (SELECT count(*) FROM blank_rows WHERE a <= row_index)"
+    reader = (f"read_csv({_quoted(path)}, delim = {_quoted(delimiter)}, header = false, "
+              f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
+              "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
+              "parallel = false, max_line_size = 10000000)")
     con.execute(
-        f"CREATE TEMP TABLE raw AS SELECT row_number() OVER () - 1 AS row_index, {select} "  # noqa: S608
-        "FROM read_csv(?, delim = ?, header = false, skip = ?, columns = ?, quote = '\"', "
-        "escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
-        "all_varchar = true, parallel = false, max_line_size = 10000000)",
-        [path, delimiter, header_index + 1, columns],
-    )
+        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, CAST({line} AS INTEGER) AS line FROM "  # noqa: S608
+        f"(SELECT row_number() OVER () - 1 AS row_index, {select} FROM {reader})")
 
 
 _BLANK_LINE = re.compile(r"^[ \t]*\r?$", re.MULTILINE)
 
 
-def _attach_line_numbers(con: duckdb.DuckDBPyConnection, text: str, header_index: int) -> None:
-    """DuckDB skips blank lines; map each parsed row back to its line in the file."""
+def _blank_row_offsets(text: str, header_index: int) -> list[int]:
+    """DuckDB skips empty lines. For the k-th empty line below the header (k from 0), the row
+    index from which on every row sits one line further down: line = index + first + #offsets<=index."""
     body_start = _offset_after_line(text, header_index)
-    first_body_line = header_index + 2
     body = text[body_start:].rstrip("\r\n")
-    has_blank = body.startswith(("\n", "\r\n")) or "\n\n" in body or "\n\r\n" in body
-    blanks = ([m.start() for m in _BLANK_LINE.finditer(text, body_start) if m.start() < len(text)]
-              if has_blank else [])
-    if not blanks:
-        con.execute("ALTER TABLE raw RENAME TO raw_rows")
-        # the offset is an int computed here, not text from the file
-        offset = int(first_body_line)
-        con.execute(f"CREATE TEMP VIEW raw AS SELECT *, CAST(row_index + {offset} AS INTEGER) AS line "  # noqa: S608
-                    "FROM raw_rows")
-        return
-    blank_lines = np.array([text.count("\n", 0, pos) + 1 for pos in blanks], dtype=np.int64)
-    rows = con.execute("SELECT max(row_index) FROM raw").fetchall()[0][0]
-    count = 0 if rows is None else rows + 1
-    lines = np.arange(count, dtype=np.int64) + first_body_line
-    # shift each row past every blank line at or before it
-    for blank in blank_lines:
-        lines[lines >= blank] += 1
-    import pandas as pd
-
-    mapping = pd.DataFrame({"row_index": np.arange(count), "line": lines})
-    con.register("line_map", mapping)
-    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT r.*, m.line FROM raw r "
-                "JOIN line_map m USING (row_index) ORDER BY row_index")
-    con.unregister("line_map")
+    if not (body.startswith(("\n", "\r\n")) or "\n\n" in body or "\n\r\n" in body):
+        return []
+    first_line = header_index + 2
+    end = body_start + len(body)
+    offsets = []
+    for k, match in enumerate(m for m in _BLANK_LINE.finditer(text, body_start)
+                              if m.start() < end and text[m.start():m.end()].strip() == ""):
+        blank_line = text.count("\n", 0, match.start()) + 1
+        offsets.append(blank_line - first_line - k)
+    return offsets
 
 
 def _offset_after_line(text: str, index: int) -> int:
@@ -310,8 +302,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
         {canonical: pd.Series([r[pos] if pos < len(r) else None for r in body], dtype="string")
          for pos, canonical in used}
     )
-    frame.insert(0, "row_index", np.arange(len(body), dtype=np.int64))
-    frame["line"] = np.arange(len(body), dtype=np.int64) + header_index + 2
+    frame.insert(0, "row_index", pd.RangeIndex(len(body)))
+    frame["line"] = pd.RangeIndex(len(body)) + header_index + 2
     con.register("xlsx_frame", frame)
     con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM xlsx_frame")
     con.unregister("xlsx_frame")

@@ -54,7 +54,7 @@ class Validation:
 
 def _cell(name: str) -> str:
     """SQL for a trimmed cell, '' and whitespace as NULL."""
-    return f"NULLIF(trim(CAST({name} AS VARCHAR), ' \t\r' || chr(160)), '')"
+    return f"NULLIF(trim(CAST({name} AS VARCHAR)), '')"
 
 
 def _week_sql(value: str) -> tuple[str, str]:
@@ -86,12 +86,12 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
         return _finish(result, problems, con, with_row_problems=False)
 
     _normalise_cells(con, columns)
+    _map_districts(con, columns, matcher)
     _parse(con, columns)
-    result.rows = con.execute("SELECT count(*) FROM parsed").fetchall()[0][0]
+    result.rows = con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
     if result.rows == 0:
         problems.append(Problem("no_rows", read.header_line))
         return _finish(result, problems, con, with_row_problems=False)
-    _map_districts(con, columns, matcher)
     _collect_row_problems(con, columns, today or date.today())
     return _finish(result, problems, con, True, columns, matcher)
 
@@ -102,9 +102,10 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) ->
     cells = ", ".join(f"{_cell(c)} AS {c}" for c in present)
     any_value = f"coalesce({', '.join(present)}) IS NOT NULL"
     labels = [c for c in ("ags", "district", "facility") if c in columns]
-    total_row = " OR ".join(
-        f"regexp_matches(lower({c}), '^\\s*(summe|gesamt|insgesamt|total)\\b')" for c in labels
-    ) or "false"
+    label = f"lower(coalesce({', '.join(labels)}))" if labels else "NULL"
+    # cheap prefix test first; the regex (word boundary) only runs on the few candidates
+    total_row = (f"CASE WHEN left({label}, 1) IN ('s', 'g', 'i', 't') THEN "
+                 f"regexp_matches({label}, '^(summe|gesamt|insgesamt|total)\\b') ELSE false END")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE cells AS SELECT * FROM (SELECT line, {cells} FROM raw) "  # noqa: S608
         f"WHERE {any_value} AND NOT coalesce({total_row}, false)"
@@ -112,18 +113,24 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) ->
 
 
 def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
-    """Table ``parsed``: numbers, weeks and dates parsed. Week and date texts repeat across rows,
+    """Table ``resolved``: numbers, weeks, dates and districts parsed. Week and date texts repeat across rows,
     so they are parsed once per distinct value and joined back."""
     _build_lookups(con, columns)
     parts = ["c.line"]
     for measure in MEASURES:
         if measure in columns:
-            cleaned = f"replace(replace(c.{measure}, ' ', ''), chr(39), '')"
             parts.append(f"c.{measure} AS {measure}_text")
-            parts.append(f"{_NUMBER_SQL.format(v=cleaned)} AS {measure}_number")
+            parts.append(f"{_NUMBER_SQL.format(v=f'c.{measure}_digits')} AS {measure}_number")
         else:
             parts.append(f"NULL::VARCHAR AS {measure}_text, NULL::DOUBLE AS {measure}_number")
-    joins = []
+    joins = ["LEFT JOIN (SELECT * FROM district_map WHERE source = 'ags') a ON a.value = c.ags"
+             if "ags" in columns else "",
+             "LEFT JOIN (SELECT * FROM district_map WHERE source = 'district') n "
+             "ON n.value = c.district" if "district" in columns else ""]
+    parts.append("CASE WHEN a.known THEN a.ags END AS ags_resolved" if "ags" in columns
+                 else "NULL::VARCHAR AS ags_resolved")
+    parts.append("CASE WHEN n.known THEN n.ags END AS name_resolved" if "district" in columns
+                 else "NULL::VARCHAR AS name_resolved")
     if "week" in columns:
         parts.append("c.week AS week_text, wl.week_from_week")
         joins.append("LEFT JOIN week_lookup wl ON wl.week_text = c.week")
@@ -138,8 +145,16 @@ def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
     for text_column in ("ags", "district", "facility", "facility_type"):
         parts.append(f"c.{text_column}" if text_column in columns
                      else f"NULL::VARCHAR AS {text_column}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT {', '.join(parts)} "  # noqa: S608
-                f"FROM cells c {' '.join(joins)}")
+    # thousands separators written as spaces, apostrophes or no-break spaces are dropped once here
+    digits = "".join(
+        f", replace(replace(replace({m}, ' ', ''), chr(39), ''), chr(160), '') AS {m}_digits"
+        for m in MEASURES if m in columns)
+    week = {("week", "date"): "coalesce(wl.week_from_week, dl.week_from_date)",
+            ("week",): "wl.week_from_week", ("date",): "dl.week_from_date"}
+    present = tuple(c for c in ("week", "date") if c in columns)
+    parts.append(f"{week.get(present, 'NULL::DATE')} AS week_monday")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE resolved AS SELECT {', '.join(parts)} "  # noqa: S608
+                f"FROM (SELECT *{digits} FROM cells) c {' '.join(joins)}")
 
 
 def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
@@ -171,10 +186,10 @@ def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     """Resolve the distinct district keys and names of the file (few) to reference keys."""
     rows = []
     if "ags" in columns:
-        query = "SELECT DISTINCT ags FROM parsed WHERE ags IS NOT NULL"
+        query = "SELECT DISTINCT ags FROM cells WHERE ags IS NOT NULL"
         rows += [("ags", value, normalise_ags(value)) for (value,) in con.execute(query).fetchall()]
     if "district" in columns:
-        query = "SELECT DISTINCT district FROM parsed WHERE district IS NOT NULL"
+        query = "SELECT DISTINCT district FROM cells WHERE district IS NOT NULL"
         rows += [("district", value, matcher.ags_for_name(value))
                  for (value,) in con.execute(query).fetchall()]
     con.execute("CREATE OR REPLACE TEMP TABLE district_map "
@@ -182,17 +197,6 @@ def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     if rows:
         con.executemany("INSERT INTO district_map VALUES (?, ?, ?, ?)",
                         [(src, value, ags, ags in matcher.names) for src, value, ags in rows])
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE resolved AS
-        SELECT p.*,
-            CASE WHEN a.known THEN a.ags END AS ags_resolved,
-            CASE WHEN n.known THEN n.ags END AS name_resolved,
-            coalesce(p.week_from_week, p.week_from_date) AS week_monday
-        FROM parsed p
-        LEFT JOIN (SELECT * FROM district_map WHERE source = 'ags') a ON a.value = p.ags
-        LEFT JOIN (SELECT * FROM district_map WHERE source = 'district') n
-               ON n.value = p.district
-    """)
 
 
 def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
