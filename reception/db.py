@@ -115,18 +115,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return version
 
 
+# Tables of the read model, in order; ``snapshot_rows`` (the figures in force) is computed once
+# and the others derive from it.
 SNAPSHOT_TABLES = {
     "districts": "SELECT * FROM district_ref ORDER BY ags",
     "distribution_key": "SELECT * FROM distribution_key",
     "reference_meta": "SELECT * FROM reference_meta",
-    "weekly": "SELECT w.*, d.name, d.kind, d.population FROM weekly w JOIN district_ref d USING (ags) "
-    "ORDER BY ags, week",
+    "weekly": "SELECT w.*, d.name, d.kind, d.population FROM weekly_from('snapshot_rows') w "
+    "JOIN district_ref d USING (ags) ORDER BY ags, week",
     "facility_weekly": "SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
-    "occupied, load_id FROM current_rows WHERE facility <> '' ORDER BY ags, week, facility",
-    "loads": "SELECT l.*, (SELECT count(DISTINCT ags) FROM report_row r WHERE r.load_id = l.load_id) "
-    "AS districts FROM load_log l ORDER BY load_id",
+    "occupied, load_id FROM snapshot_rows WHERE facility <> ''",
     "load_coverage": "SELECT load_id, ags, min(week) AS first_week, max(week) AS last_week, "
     "count(*) AS rows FROM report_row GROUP BY load_id, ags",
+    "loads": "SELECT l.*, coalesce(c.districts, 0) AS districts FROM load_log l LEFT JOIN "
+    "(SELECT load_id, count(*) AS districts FROM snap.load_coverage GROUP BY load_id) c "
+    "USING (load_id) ORDER BY load_id",
 }
 
 
@@ -135,6 +138,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
     target = Path(target or config.snapshot_path())
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
+    con.execute("CREATE OR REPLACE TEMP TABLE snapshot_rows AS SELECT * FROM current_rows")
     con.execute("ATTACH ? AS snap", [str(tmp)])
     try:
         for table, query in SNAPSHOT_TABLES.items():
@@ -149,6 +153,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
         )
     finally:
         con.execute("DETACH snap")
+        con.execute("DROP TABLE IF EXISTS snapshot_rows")
     os.replace(tmp, target)
     return target
 
