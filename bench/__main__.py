@@ -1,0 +1,115 @@
+"""``make bench``: ingest against DuckDB's bare read_csv (and, where the app exists, page
+timings), medians of fresh processes, written to ``bench/results.json``.
+
+    python -m bench                 # Thuringia (1M facility rows) and national (~10M rows)
+    python -m bench --quick         # small sizes, for the smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.generate import facility_reports, national_reference
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+THURINGIA = ROOT / "data" / "districts_thueringen.csv"
+
+# The floor: DuckDB's bare read_csv of the same files into one table, in a fresh process.
+FLOOR_SCRIPT = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, delim=';', header=true, encoding='latin-1')",
+            [sys.argv[2:]])
+con.close()
+"""
+
+
+def _timed(command: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _env(db: Path) -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
+
+
+def measure_ingest(name: str, reference: Path, files: list[Path], runs: int, work: Path) -> dict:
+    """Median seconds of `etl ingest FILES` (fresh DB each run) and of the read_csv floor."""
+    ingest, floor = [], []
+    for run in range(runs):
+        db = work / f"{name}-{run}.duckdb"
+        env = _env(db)
+        subprocess.run([sys.executable, "-m", "etl", "init", "--districts", str(reference)],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        ingest.append(_timed([sys.executable, "-m", "etl", "ingest", *map(str, files),
+                              "--user", "bench"], env))
+        floor_db = work / f"{name}-floor-{run}.duckdb"
+        floor.append(_timed([sys.executable, "-c", FLOOR_SCRIPT, str(floor_db),
+                             *map(str, files)], env))
+        for path in (db, floor_db, Path(str(db) + ".snapshot")):
+            path.unlink(missing_ok=True)
+    rows = sum(sum(1 for _ in open(f, "rb")) - 1 for f in files)
+    med_ingest, med_floor = statistics.median(ingest), statistics.median(floor)
+    return {"case": name, "rows": rows, "files": len(files), "runs": runs,
+            "ingest_s": round(med_ingest, 3), "floor_read_csv_s": round(med_floor, 3),
+            "ratio": round(med_ingest / med_floor, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+               "ingest": []}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        import pandas as pd
+
+        thuringia = pd.read_csv(THURINGIA, dtype={"ags": str}).ags.tolist()
+        # Thuringia: 22 districts x 520 weeks x 88 facilities ~ 1,000,000 rows in one file
+        weeks, facilities = (20, 3) if args.quick else (520, 88)
+        files = facility_reports(work / "th", thuringia, weeks, facilities)
+        merged = work / "th_all.csv"
+        _concatenate(files, merged)
+        results["ingest"].append(measure_ingest("thuringia_1M", THURINGIA, [merged], args.runs, work))
+        if not args.skip_national:
+            reference = national_reference(work / "national_districts.csv",
+                                           districts=40 if args.quick else 400)
+            agses = pd.read_csv(reference, dtype={"ags": str}).ags.tolist()
+            weeks, facilities = (20, 2) if args.quick else (520, 50)
+            files = facility_reports(work / "nat", agses, weeks, facilities)
+            results["ingest"].append(measure_ingest("national_10M", reference, files, args.runs, work))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"{'case':<16}{'rows':>12}{'ingest s':>10}{'floor s':>10}{'ratio':>8}")
+    for row in results["ingest"]:
+        print(f"{row['case']:<16}{row['rows']:>12}{row['ingest_s']:>10}{row['floor_read_csv_s']:>10}"
+              f"{row['ratio']:>8}")
+    return 0
+
+
+def _concatenate(files: list[Path], target: Path) -> None:
+    with open(target, "wb") as out:
+        for index, path in enumerate(files):
+            with open(path, "rb") as source:
+                if index:
+                    source.readline()  # header once
+                out.write(source.read())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Seeded workloads: facility-level weekly reports as German-format CSV files (one per year) and a
+synthetic district reference for a national case."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HEADER = ["Kreisschlüssel", "Kalenderwoche", "Unterkunft", "Art", "Zugänge", "Abgänge", "Plätze",
+          "Belegung"]
+
+
+def national_reference(path: Path, districts: int = 400, seed: int = 7) -> Path:
+    """A synthetic reference of ``districts`` districts (16 Länder, keys like real AGS)."""
+    rng = np.random.default_rng(seed)
+    per_land = -(-districts // 16)
+    rows = []
+    for index in range(districts):
+        land, number = divmod(index, per_land)
+        ags = f"{land + 1:02d}{number + 1:03d}"
+        kind = "kreisfreie Stadt" if number % 4 == 0 else "Landkreis"
+        rows.append({"ags": ags, "name": f"Kreis {ags}", "kind": kind, "seat": f"Sitz {ags}",
+                     "population": int(rng.integers(40_000, 600_000)),
+                     "lat": 47.5 + rng.random() * 7.5, "lon": 6.0 + rng.random() * 9.0,
+                     "grid_row": land, "grid_col": number})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def facility_reports(out_dir: Path, agses: list[str], weeks: int, facilities: int,
+                     first_monday: date = date(2016, 1, 4), seed: int = 11) -> list[Path]:
+    """One CSV per calendar year: every district x facility x week, German number format,
+    Windows-1252, semicolons (as an office's Excel export)."""
+    rng = np.random.default_rng(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mondays = [first_monday + timedelta(weeks=w) for w in range(weeks)]
+    labels = np.array([f"KW {m.isocalendar()[1]}/{m.isocalendar()[0]}" for m in mondays])
+    years = np.array([m.isocalendar()[0] for m in mondays])
+    paths = []
+    for year in sorted(set(years.tolist())):
+        week_idx = np.flatnonzero(years == year)
+        n = len(agses) * facilities * len(week_idx)
+        ags = np.repeat(np.array(agses), facilities * len(week_idx))
+        facility = np.tile(np.repeat(np.arange(facilities), len(week_idx)), len(agses))
+        week = np.tile(week_idx, len(agses) * facilities)
+        capacity = rng.integers(20, 2_500, n)
+        frame = pd.DataFrame({
+            HEADER[0]: ags,
+            HEADER[1]: labels[week],
+            HEADER[2]: np.char.add("Unterkunft ", facility.astype(str)),
+            HEADER[3]: np.where(facility % 3 == 0, "GU", "Wohnung"),
+            HEADER[4]: rng.integers(0, 40, n),
+            HEADER[5]: rng.integers(0, 30, n),
+            HEADER[6]: _german_thousands(capacity),
+            HEADER[7]: (capacity * rng.uniform(0.6, 1.05, n)).astype(int),
+        })
+        path = out_dir / f"meldungen_{year}.csv"
+        frame.to_csv(path, sep=";", index=False, encoding="cp1252")
+        paths.append(path)
+    return paths
+
+
+def _german_thousands(values: np.ndarray) -> np.ndarray:
+    """1250 -> '1.250' (vectorised)."""
+    text = values.astype(str)
+    big = values >= 1000
+    thousands = (values // 1000).astype(str)
+    rest = np.char.zfill((values % 1000).astype(str), 3)
+    return np.where(big, np.char.add(np.char.add(thousands, "."), rest), text)
