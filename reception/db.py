@@ -119,6 +119,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 # and the others derive from it.
 SNAPSHOT_TABLES = {
     "districts": "SELECT * FROM district_ref ORDER BY ags",
+    "district_retired": "SELECT * FROM district_retired",
     "distribution_key": "SELECT * FROM distribution_key",
     "reference_meta": "SELECT * FROM reference_meta",
     "weekly": "SELECT w.*, d.name, d.kind, d.population FROM weekly_from('snapshot_rows') w "

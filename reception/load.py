@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reception import db
+from reception import config, db
 from reception.districts import Matcher
 from reception.problems import Problem
 from reception.reports import ReadResult, read_report
@@ -81,9 +81,17 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def matcher_for(path: Path | None = None) -> Matcher:
-    """The district matcher from the published snapshot's reference (no write lock needed)."""
-    with db.writer(path) as con:
+def matcher_for(db_path: Path | None = None) -> Matcher:
+    """The district matcher, read from the published snapshot so that validating a file needs
+    no write lock; from the main file where no snapshot exists yet."""
+    snapshot = _snapshot_for(db_path)
+    if (snapshot or config.snapshot_path()).exists():
+        try:
+            with db.reader(snapshot) as con:
+                return Matcher.from_db(con, table="districts")
+        except duckdb.Error:
+            pass  # an older snapshot without the retired table: fall back to the main file
+    with db.writer(db_path) as con:
         return Matcher.from_db(con)
 
 
@@ -235,9 +243,7 @@ def ingest_bytes(data: bytes, file_name: str, source: str, loaded_by: str | None
     """Inspect outside the lock, then apply under it and (unless ``publish`` is False, for a
     batch that publishes once at its end) publish the snapshot."""
     started = time.monotonic()
-    with db.writer(db_path) as con:
-        matcher = Matcher.from_db(con)
-    inspection = inspect_bytes(data, file_name, matcher, today)
+    inspection = inspect_bytes(data, file_name, matcher_for(db_path), today)
     with db.writer(db_path) as con:
         result = apply(con, inspection, source, loaded_by, started)
         if publish and result.status == "loaded":
