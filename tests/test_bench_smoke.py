@@ -18,4 +18,4 @@ def test_quick_bench_writes_ingest_figures_for_both_cases(tmp_path: Path) -> Non
     for row in cases.values():
         assert row["rows"] > 0
         assert row["ingest_s"] > 0 and row["floor_read_csv_s"] > 0
-        assert row["ratio"] == round(row["ingest_s"] / row["floor_read_csv_s"], 2)
+        assert abs(row["ratio"] - row["ingest_s"] / row["floor_read_csv_s"]) < 0.05
