@@ -148,7 +148,10 @@ def _looks_binary(text: str) -> bool:
 def _split_line(line: str, delimiter: str) -> list[str]:
     import csv
 
-    return next(csv.reader([line], delimiter=delimiter), [])
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # e.g. a cell above the csv module's field size limit (128 KiB)
+        return line.split(delimiter)
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:

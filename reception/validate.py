@@ -18,6 +18,7 @@ from reception.reports import MEASURES, ReadResult
 
 MAX_PROBLEMS = 1000
 MAX_COUNT = 10_000_000  # no district houses ten million people in a week
+MAX_TEXT = 200  # characters of a facility or district name
 
 # German number: thousands with '.', decimals with ','. '1.250' = 1250, '3,0' = 3.
 _NUMBER_SQL = """
@@ -173,11 +174,15 @@ def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> N
         con.execute("""
             CREATE OR REPLACE TEMP TABLE date_lookup AS
             SELECT date_text, date_value, CAST(date_trunc('week', date_value) AS DATE) AS week_from_date
-            FROM (SELECT date_text,
+            FROM (SELECT date_text, CASE WHEN year(d) BETWEEN 2000 AND 2100 THEN d END AS date_value
+                  FROM (SELECT date_text,
                     coalesce(TRY_CAST(try_strptime(left(date_text, 10), '%Y-%m-%d') AS DATE),
-                             TRY_CAST(try_strptime(date_text, '%d.%m.%Y') AS DATE),
-                             TRY_CAST(try_strptime(date_text, '%d.%m.%y') AS DATE)) AS date_value
-                  FROM (SELECT DISTINCT date AS date_text FROM cells WHERE date IS NOT NULL))
+                             -- '%Y' also takes '24' (the year 24): two digits are '%y'
+                             CASE WHEN regexp_full_match(date_text, '[0-9]{1,2}[.][0-9]{1,2}[.][0-9]{4}')
+                                  THEN TRY_CAST(try_strptime(date_text, '%d.%m.%Y') AS DATE)
+                                  ELSE TRY_CAST(try_strptime(date_text, '%d.%m.%y') AS DATE)
+                             END) AS d
+                  FROM (SELECT DISTINCT date AS date_text FROM cells WHERE date IS NOT NULL)))
         """)
 
 
@@ -223,6 +228,16 @@ def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str
                    "week" if "week" in columns else "date", "NULL"))
     district_column = "district" if "district" in columns else "ags"
     checks.append(("ags IS NULL AND district IS NULL", "missing_district", district_column, "NULL"))
+    # a line break inside a cell means an unclosed quote swallowed the following lines
+    text_columns = {**{m: f"{m}_text" for m in MEASURES}, "week": "week_text",
+                    "date": "date_text", "ags": "ags", "district": "district",
+                    "facility": "facility", "facility_type": "facility_type"}
+    for field_name, column in text_columns.items():
+        if field_name in columns:
+            checks.append((f"contains({column}, chr(10))", "line_break_in_cell", field_name, column))
+    for field_name in ("facility", "facility_type", "district"):
+        if field_name in columns:
+            checks.append((f"length({field_name}) > {MAX_TEXT}", "too_long", field_name, field_name))
     if "ags" in columns:
         checks.append(("ags IS NOT NULL AND ags_resolved IS NULL", "unknown_district", "ags", "ags"))
     if "district" in columns:

@@ -154,12 +154,20 @@ def page(browser) -> Iterator:
     context.close()
 
 
+SCRIPT_DONE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && document.querySelector('[data-testid="stMain"]');
+}"""
+
+
 def wait_for_app(tab, timeout_ms: int = 60000) -> None:
-    """Wait until Streamlit has finished running the page script (no spinner, app rendered)."""
+    """Wait until Streamlit is connected and has run the page script to its end (after a load or
+    reload; checking only for the spinner can return before the new run has started)."""
     tab.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    tab.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && document.querySelector('[data-testid=\"stMain\"]')", timeout=timeout_ms)
+    tab.wait_for_function(SCRIPT_DONE, timeout=timeout_ms)
 
 
 def screenshot(tab, name: str) -> Path:
