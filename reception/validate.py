@@ -76,11 +76,11 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     columns = read.columns
     needed = []
     if not ({"ags", "district"} & columns.keys()):
-        needed.append("Kreis / Kreisschlüssel")
+        needed.append("missing_district_column")
     if not ({"week", "date"} & columns.keys()):
-        needed.append("Woche / Datum")
+        needed.append("missing_week_column")
     for what in needed:
-        problems.append(Problem("missing_column", read.header_line, params={"needed": what}))
+        problems.append(Problem(what, read.header_line))
     if not (set(MEASURES) & columns.keys()):
         problems.append(Problem("no_measures", read.header_line))
     if any(p.severity == ERROR for p in problems):
@@ -317,7 +317,8 @@ def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyCon
     return result
 
 
-FILE_CODES = {"empty_file", "not_a_table", "no_header", "missing_column", "no_measures",
+FILE_CODES = {"empty_file", "not_a_table", "no_header", "missing_district_column",
+              "missing_week_column", "no_measures",
               "no_rows", "duplicate_column", "ignored_column"}
 
 

@@ -1,0 +1,295 @@
+"""Demo figures: a synthetic weekly history for every district, for trying the app out.
+
+What it is: a seeded simulation, from the first ISO week of 2022 up to the current week, shaped
+like the real course of events so that every part of the dashboard has something to show. State
+arrivals follow the known pattern (the spring 2022 surge from Ukraine, asylum arrivals rising to a
+peak in autumn 2023, a decline in 2024, a lower plateau since 2025) and are split among the
+districts by the distribution key (table ``distribution_key``) with a persistent factor per
+district, so some districts lag behind their quota and some run ahead. Occupancy follows arrivals
+and departures (a share of the persons accommodated leaves each week); places grow in steps a few
+weeks after a district ran close to its limit, and shrink when they stood largely empty for months.
+A few districts run over 100 % in the latest weeks, a couple stand between 90 and 100 %, some
+weeks are missing (about 2 % at random, and one or two districts have not reported the latest
+week yet), and a few districts report per facility instead of as a district total.
+
+What it is not: official figures, a forecast, or a statement about any real district. Every number
+is invented; loads from here carry source ``demo`` and the app labels them as demo data.
+
+The same ``today`` gives the same data (fixed seed). The random draws of each week come from a
+generator seeded with that week's index, so the history up to a week does not change when later
+weeks are added, except for the last few weeks, which are shaped to end in the situation
+described above.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from reception.load import write_rows
+
+SEED = 20220103
+FIRST_WEEK = date(2022, 1, 3)  # Monday of ISO week 1/2022
+SOURCE = "demo"
+
+# State-wide asylum arrivals per week (anchor points, linearly interpolated between them).
+_ASYLUM_ANCHORS = [
+    (date(2022, 1, 3), 150), (date(2022, 6, 1), 200), (date(2022, 10, 15), 330),
+    (date(2023, 1, 15), 300), (date(2023, 6, 1), 400), (date(2023, 10, 15), 640),
+    (date(2023, 12, 15), 470), (date(2024, 3, 1), 330), (date(2024, 9, 1), 300),
+    (date(2024, 12, 15), 230), (date(2025, 6, 1), 200), (date(2027, 1, 1), 195),
+]
+_UKRAINE_START = date(2022, 2, 28)
+_UKRAINE_PEAK = 1000.0  # persons in the peak week (mid-March 2022)
+
+# Districts that report per facility: (ags, [(facility, type, share of places)]).
+_FACILITIES = {
+    "16051": [("GU Am Stadtpark", "GU", 0.34), ("GU Nordstrand", "GU", 0.22),
+              ("Wohnungsverbund Herrenberg", "Wohnung", 0.18), ("GU Gispersleben", "GU", 0.14),
+              ("Notunterkunft Messehalle", "Notunterkunft", 0.12)],
+    "16053": [("GU Am Stadtpark", "GU", 0.45), ("Wohnungen Lobeda", "Wohnung", 0.35),
+              ("Notunterkunft Sporthalle Nord", "Notunterkunft", 0.20)],
+    "16067": [("GU Gotha Ost", "GU", 0.38), ("GU Waltershausen", "GU", 0.24),
+              ("Wohnungen Ohrdruf", "Wohnung", 0.22), ("Notunterkunft Turnhalle", "Notunterkunft",
+                                                       0.16)],
+    "16070": [("GU Arnstadt", "GU", 0.40), ("GU Ilmenau", "GU", 0.30),
+              ("Wohnungen Stadtilm", "Wohnung", 0.18), ("Wohnungen Gehren", "Wohnung", 0.12)],
+    "16076": [("GU Greiz Zentrum", "GU", 0.36), ("GU Zeulenroda", "GU", 0.26),
+              ("Wohnungen Weida", "Wohnung", 0.14), ("Wohnungen Berga", "Wohnung", 0.10),
+              ("Notunterkunft Alte Schule", "Notunterkunft", 0.08),
+              ("Wohnungen Hohenleuben", "Wohnung", 0.06)],
+}
+# The latest situation: districts over the limit (> 100 %) and close to it (90-100 %).
+_OVER_LIMIT = ("16052", "16065", "16067", "16073")
+_NEAR_LIMIT = ("16051", "16072")
+_RAMP_WEEKS = 10
+_SHORTAGE_RATE, _SHORTAGE_WEEKS = 0.95, 3
+_SLACK_RATE, _SLACK_WEEKS = 0.72, 14
+
+
+def iso_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def demo_weeks(today: date | None = None) -> list[date]:
+    """Every ISO week (its Monday) from the first week of 2022 to the week of ``today``."""
+    last = iso_monday(today or date.today())
+    count = max((last - FIRST_WEEK).days // 7 + 1, 1)
+    return [FIRST_WEEK + timedelta(weeks=i) for i in range(count)]
+
+
+def state_arrivals_curve(weeks: list[date]) -> np.ndarray:
+    """Expected state-wide arrivals per week (before noise)."""
+    ordinal = np.array([w.toordinal() for w in weeks], dtype=float)
+    anchors = np.array([d.toordinal() for d, _ in _ASYLUM_ANCHORS], dtype=float)
+    asylum = np.interp(ordinal, anchors, [v for _, v in _ASYLUM_ANCHORS])
+    # Ukraine: a surge from the first week of March 2022 (peak in its third week), decaying to a
+    # small stream that fades out during 2023
+    since = (ordinal - _UKRAINE_START.toordinal()) / 7.0
+    surge = np.where(since >= 0, _UKRAINE_PEAK * (since / 2.5) * np.exp(1 - since / 2.5), 0.0)
+    stream = np.where(since >= 0, 120.0 * np.exp(-np.clip(since, 0, None) / 60.0), 0.0)
+    # a little seasonality: fewer arrivals around the turn of the year
+    day_of_year = np.array([w.timetuple().tm_yday for w in weeks], dtype=float)
+    season = 1.0 + 0.08 * np.cos(2 * np.pi * (day_of_year - 280) / 365.25)
+    return asylum * season + surge + stream
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    rows = con.execute("""
+        SELECT d.ags, coalesce(k.share_percent, 0) AS share, d.population
+        FROM district_ref d LEFT JOIN (
+            SELECT ags, share_percent FROM distribution_key
+            QUALIFY row_number() OVER (PARTITION BY ags ORDER BY valid_from DESC NULLS LAST) = 1
+        ) k USING (ags) ORDER BY d.ags
+    """).fetchall()
+    frame = pd.DataFrame(rows, columns=["ags", "share", "population"])
+    if frame.share.sum() <= 0:  # no key installed: population shares
+        frame["share"] = frame.population.fillna(1).astype(float)
+    frame["share"] = frame.share / frame.share.sum()
+    return frame
+
+
+def _week_rng(week_index: int) -> np.random.Generator:
+    return np.random.default_rng([SEED, week_index])
+
+
+def simulate(ags: list[str], shares: np.ndarray, weeks: list[date]) -> dict[str, np.ndarray]:
+    """District-level figures, arrays of shape (weeks, districts)."""
+    n_weeks, n = len(weeks), len(ags)
+    params = np.random.default_rng([SEED, 0])
+    factor = params.uniform(0.8, 1.2, n)  # persistent: ahead of or behind the quota
+    weights = shares * factor
+    weights = weights / weights.sum()
+    leave_rate = params.uniform(0.019, 0.025, n)  # share of occupants leaving per week
+    start_rate = params.uniform(0.70, 0.86, n)
+    state_start = 7400.0
+    occupied0 = np.round(state_start * shares * params.uniform(0.85, 1.15, n))
+    capacity0 = np.round(occupied0 / start_rate / 10) * 10
+
+    expected = state_arrivals_curve(weeks)
+    arrivals = np.zeros((n_weeks, n), dtype=np.int64)
+    departures = np.zeros((n_weeks, n), dtype=np.int64)
+    occupied = np.zeros((n_weeks, n), dtype=np.int64)
+    capacity = np.zeros((n_weeks, n), dtype=np.int64)
+    occ, cap = occupied0.astype(np.int64), capacity0.astype(np.int64)
+    tight = np.zeros(n, dtype=int)
+    slack = np.zeros(n, dtype=int)
+    pending_week = np.full(n, -1)
+    pending_size = np.zeros(n, dtype=np.int64)
+    for i in range(n_weeks):
+        rng = _week_rng(i)
+        state_total = expected[i] * rng.lognormal(0.0, 0.08)
+        mean = state_total * weights * rng.lognormal(0.0, 0.22, n)
+        arrivals[i] = rng.poisson(mean)
+        # Ukrainian arrivals of spring 2022 found private flats fast: more departures then
+        extra = 0.07 * np.exp(-max(i - 9, 0) / 16.0) if i >= 9 else 0.0
+        departures[i] = rng.binomial(occ, np.clip(leave_rate + extra, 0, 1))
+        occ = np.maximum(occ + arrivals[i] - departures[i], 0)
+        # capacity: a step a few weeks after a shortage, a cut after months of empty places
+        arrived = pending_week == i
+        cap = cap + np.where(arrived, pending_size, 0)
+        pending_week = np.where(arrived, -1, pending_week)
+        rate = occ / np.maximum(cap, 1)
+        tight = np.where(rate > _SHORTAGE_RATE, tight + 1, 0)
+        slack = np.where(rate < _SLACK_RATE, slack + 1, 0)
+        plan = (tight >= _SHORTAGE_WEEKS) & (pending_week < 0)
+        if plan.any():
+            step = np.maximum(np.round(cap * rng.uniform(0.12, 0.25, n) / 10) * 10,
+                              np.round((occ - cap) * 1.3 / 10) * 10 + 20)
+            pending_week = np.where(plan, i + rng.integers(3, 8, n), pending_week)
+            pending_size = np.where(plan, step.astype(np.int64), pending_size)
+            tight = np.where(plan, 0, tight)
+        cut = (slack >= _SLACK_WEEKS) & (pending_week < 0)
+        cap = np.where(cut, np.round(cap * 0.92 / 10).astype(np.int64) * 10, cap)
+        slack = np.where(cut, 0, slack)
+        occupied[i], capacity[i] = occ, cap
+    return {"arrivals": arrivals, "departures": departures, "occupied": occupied,
+            "capacity": capacity}
+
+
+def _shape_latest(figures: dict[str, np.ndarray], ags: list[str]) -> None:
+    """End in the situation the dashboard should show: a few districts over the limit, a couple
+    close to it. Over the last weeks their places stay fixed (an emergency shelter closed) while
+    occupancy climbs to the chosen end rate; departures keep the books balanced."""
+    n_weeks = len(figures["arrivals"])
+    ramp = min(_RAMP_WEEKS, n_weeks - 1)
+    if ramp < 2:
+        return
+    rng = np.random.default_rng([SEED, 1])
+    ends = {a: rng.uniform(1.04, 1.13) for a in _OVER_LIMIT}
+    ends |= {a: rng.uniform(0.91, 0.98) for a in _NEAR_LIMIT}
+    arr, dep, occ, cap = (figures[k] for k in ("arrivals", "departures", "occupied", "capacity"))
+    start = n_weeks - ramp - 1
+    for code, end_rate in ends.items():
+        if code not in ags:
+            continue
+        j = ags.index(code)
+        places = int(min(cap[start, j], np.round(occ[start, j] / 0.88 / 10) * 10))
+        begin = occ[start, j] / max(places, 1)
+        path = np.round(places * np.linspace(begin, end_rate, ramp + 1)[1:]).astype(np.int64)
+        cap[start + 1:, j] = places
+        for k, target in enumerate(path, start=start + 1):
+            net = target - occ[k - 1, j]
+            leaving = max(int(round(occ[k - 1, j] * 0.02)), 0)
+            arr[k, j] = max(net + leaving, 0)
+            dep[k, j] = arr[k, j] - net
+            occ[k, j] = target
+
+
+def _split(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Integer split of each total by fixed shares (largest remainder): rows sum to ``total``."""
+    raw = total[:, None] * shares[None, :]
+    base = np.floor(raw).astype(np.int64)
+    rest = total - base.sum(axis=1)
+    order = np.argsort(-(raw - base), axis=1, kind="stable")
+    ranks = np.argsort(order, axis=1, kind="stable")
+    return base + (ranks < rest[:, None])
+
+
+def _facility_rows(code: str, week_index: np.ndarray, figures: dict[str, np.ndarray], j: int,
+                   weeks: np.ndarray) -> pd.DataFrame:
+    facilities = _FACILITIES[code]
+    shares = np.array([s for _, _, s in facilities])
+    shares = shares / shares.sum()
+    rng = np.random.default_rng([SEED, 2, int(code)])
+    parts = {}
+    for measure in ("capacity", "occupied", "arrivals", "departures"):
+        column = figures[measure][:, j]
+        # occupancy and flows spread a little unevenly over the facilities
+        jitter = shares * (rng.lognormal(0, 0.08, len(shares)) if measure != "capacity" else 1)
+        parts[measure] = _split(column, jitter / jitter.sum())
+    frames = []
+    for f, (name, kind, _) in enumerate(facilities):
+        frames.append(pd.DataFrame({
+            "ags": code, "week": weeks[week_index], "facility": name, "facility_type": kind,
+            **{m: parts[m][week_index, f] for m in parts}, "_week": week_index,
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def build_demo_frame(con: duckdb.DuckDBPyConnection, today: date | None = None) -> pd.DataFrame:
+    """The demo rows (columns of ``report_row`` less ``load_id``), without writing them."""
+    weeks = demo_weeks(today)
+    reference = _load_reference(con)
+    ags = reference.ags.tolist()
+    figures = simulate(ags, reference.share.to_numpy(), weeks)
+    _shape_latest(figures, ags)
+    n_weeks, n = figures["arrivals"].shape
+
+    # who reported which week: ~2 % gaps at random, and one or two districts late this week
+    missing = np.vstack([np.random.default_rng([SEED, 3, i]).random(n) < 0.02
+                         for i in range(n_weeks)])
+    late = [a for a in ("16054", "16069") if a in ags and a not in _OVER_LIMIT + _NEAR_LIMIT]
+    if n_weeks > 1:
+        missing[-1] = False
+        for code in late:
+            missing[-1, ags.index(code)] = True
+
+    week_array = np.array(weeks, dtype="datetime64[D]")
+    frames = []
+    district_level = [j for j, a in enumerate(ags) if a not in _FACILITIES]
+    grid_week, grid_unit = np.nonzero(~missing[:, district_level])
+    columns = {m: figures[m][:, district_level][grid_week, grid_unit] for m in figures}
+    frames.append(pd.DataFrame({
+        "ags": np.array(ags, dtype=object)[np.array(district_level)][grid_unit],
+        "week": week_array[grid_week], "facility": "", "facility_type": None, **columns,
+        "_week": grid_week,
+    }))
+    for j, code in enumerate(ags):
+        if code in _FACILITIES:
+            reported = np.nonzero(~missing[:, j])[0]
+            frames.append(_facility_rows(code, reported, figures, j, week_array))
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.sort_values(["_week", "ags", "facility"], kind="stable").drop(columns="_week")
+    frame["week"] = pd.to_datetime(frame.week).dt.date
+    frame["facility_type"] = frame.facility_type.astype(object).where(frame.facility_type.notna(),
+                                                                      None)
+    for measure in ("arrivals", "departures", "capacity", "occupied"):
+        frame[measure] = frame[measure].astype("int64")
+    frame = frame.reset_index(drop=True)
+    frame["line"] = np.arange(len(frame), dtype=np.int64) + 2
+    return frame[["ags", "week", "facility", "facility_type", "arrivals", "departures",
+                  "capacity", "occupied", "line"]]
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def install_demo(con: duckdb.DuckDBPyConnection, today: date | None = None) -> dict:
+    """Write the demo history as one load (source ``demo``); nothing if the same is in force."""
+    frame = build_demo_frame(con, today)
+    weeks = int(frame.week.nunique())
+    sha = frame_sha256(frame)
+    found = con.execute(
+        "SELECT load_id FROM load_log WHERE sha256 = ? AND status = 'loaded' AND source = ? "
+        "ORDER BY load_id LIMIT 1", [sha, SOURCE]).fetchall()
+    if found:
+        return {"weeks": weeks, "rows": len(frame), "load_id": int(found[0][0]), "new": False}
+    load_id, _ = write_rows(con, frame, file_name="demo", sha256=sha, source=SOURCE,
+                            loaded_by="demo")
+    return {"weeks": weeks, "rows": len(frame), "load_id": int(load_id), "new": True}

@@ -1,0 +1,124 @@
+"""``python -m etl``: commands, messages and exit codes as in CONTRACT.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from etl.cli import main
+from tests.conftest import run_etl
+from tests.etl_support import HEADER_DE, csv_bytes, query
+
+GOOD = csv_bytes([HEADER_DE, ["16067000", "Gotha, Landkreis", "KW 45/2024", "12", "3", "1.250",
+                              "1.100"]], encoding="cp1252")
+BAD = csv_bytes([HEADER_DE, ["16051", "Erfurt", "KW 45/2024", "25", "10", "800", "640"],
+                 ["16067", "Gotha", "KW 45/2024", "-4", "3", "1.250", "1.100"]])
+
+
+@pytest.fixture
+def files(tmp_path):
+    good, bad = tmp_path / "meldung_kw45.csv", tmp_path / "kaputt.csv"
+    good.write_bytes(GOOD)
+    bad.write_bytes(BAD)
+    return good, bad
+
+
+def test_init_creates_schema_and_reference_and_can_run_again(tmp_path, monkeypatch, capsys):
+    db_path = tmp_path / "neu" / "reception.duckdb"
+    monkeypatch.setenv("RECEPTION_DB", str(db_path))
+    assert main(["init"]) == 0
+    assert main(["init"]) == 0
+    assert "22 Kreise" in capsys.readouterr().out
+    assert query(db_path, "SELECT count(*), count(*) FILTER (WHERE kind = 'kreisfreie Stadt') "
+                          "FROM districts") == [(22, 5)]
+    assert query(db_path, "SELECT round(sum(share_percent), 6) FROM distribution_key") == [(100.0,)]
+    assert db_path.with_name(db_path.name + ".snapshot").exists()
+
+
+def test_ingest_loads_a_file_and_exits_0(fresh_db, files, capsys):
+    good, _ = files
+    assert main(["ingest", str(good), "--user", "mueller"]) == 0
+    out = capsys.readouterr().out
+    assert "meldung_kw45.csv: geladen als Load 1 (1 Zeilen, 1 Kreise, 1 Wochen, 0 Werte ersetzt)" in out
+    assert query(fresh_db, "SELECT loaded_by, source FROM loads") == [("mueller", "cli")]
+
+
+def test_ingest_same_file_again_says_so_and_exits_0(fresh_db, files, capsys):
+    good, _ = files
+    assert main(["ingest", str(good)]) == 0
+    assert main(["ingest", str(good)]) == 0
+    assert "bereits geladen als Load 1" in capsys.readouterr().out
+
+
+def test_ingest_rejected_file_prints_every_problem_and_exits_1(fresh_db, files, capsys):
+    good, bad = files
+    assert main(["ingest", str(good), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert 'kaputt.csv: Zeile 3, Spalte Zugänge: "-4" ist negativ' in err
+    assert "kaputt.csv: abgelehnt, nichts geladen (1 Fehler)" in err
+    # the good file of the same call is loaded, the bad one not at all
+    assert query(fresh_db, "SELECT file_name, status FROM load_log ORDER BY load_id") == [
+        ("meldung_kw45.csv", "loaded"), ("kaputt.csv", "rejected")]
+    assert query(fresh_db, "SELECT ags FROM current_rows") == [("16067",)]
+
+
+def test_ingest_in_english_with_lang_en(fresh_db, files, capsys):
+    _, bad = files
+    assert main(["--lang", "en", "ingest", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert 'kaputt.csv: Line 3, column Zugänge: "-4" is negative' in err
+    assert "kaputt.csv: rejected, nothing loaded (1 errors)" in err
+
+
+def test_lang_en_in_the_environment_switches_to_english(fresh_db, files, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert main(["ingest", str(files[1])]) == 1
+    assert "is negative" in capsys.readouterr().err
+
+
+def test_ingest_missing_file_exits_2_and_loads_nothing(fresh_db, files, tmp_path, capsys):
+    good, _ = files
+    assert main(["ingest", str(good), str(tmp_path / "gibtsnicht.csv")]) == 2
+    assert "gibtsnicht.csv: Datei nicht gefunden" in capsys.readouterr().err
+    assert query(fresh_db, "SELECT count(*) FROM load_log") == [(0,)]
+
+
+@pytest.mark.parametrize("argv", [[], ["ingest"], ["frobnicate"], ["rollback", "eins"],
+                                  ["--lang", "fr", "loads"]])
+def test_usage_errors_exit_2(fresh_db, argv):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+
+
+def test_loads_lists_the_history(fresh_db, files, capsys):
+    good, bad = files
+    main(["ingest", str(good), str(bad), "--user", "mueller"])
+    capsys.readouterr()
+    assert main(["loads"]) == 0
+    out = capsys.readouterr().out
+    assert "meldung_kw45.csv" in out and "mueller" in out and "rejected" in out
+
+
+def test_rollback_undoes_a_load_and_unknown_id_exits_1(fresh_db, files, capsys):
+    good, _ = files
+    main(["ingest", str(good)])
+    assert main(["rollback", "1"]) == 0
+    assert "Load 1 (meldung_kw45.csv) zurückgenommen" in capsys.readouterr().out
+    assert query(fresh_db, "SELECT count(*) FROM current_rows") == [(0,)]
+    assert main(["rollback", "1"]) == 0  # not active any more: nothing to do
+    assert "nicht aktiv" in capsys.readouterr().out
+    assert main(["rollback", "999"]) == 1
+    assert "Unbekannte Load-ID 999" in capsys.readouterr().err
+
+
+def test_command_line_as_a_fresh_process(tmp_path, files):
+    good, bad = files
+    env = {"RECEPTION_DB": str(tmp_path / "r.duckdb"), "RECEPTION_INBOX": str(tmp_path / "inbox")}
+    assert run_etl("init", env=env).returncode == 0
+    assert run_etl("ingest", str(good), "--user", "mueller", env=env).returncode == 0
+    rejected = run_etl("ingest", str(bad), env=env, check=False)
+    assert rejected.returncode == 1
+    assert 'Zeile 3, Spalte Zugänge: "-4" ist negativ' in rejected.stderr
+    assert run_etl("ingest", env=env, check=False).returncode == 2
+    assert run_etl("rollback", "999", env=env, check=False).returncode == 1
+    assert run_etl("loads", env=env).returncode == 0
