@@ -1,0 +1,37 @@
+"""Karte: the districts coloured by a chosen measure, as a tile grid (no internet needed) or, when
+a boundary file is configured (``RECEPTION_GEOJSON``), with their real boundaries."""
+
+import streamlit as st
+
+from reception import charts, metrics, present
+from reception.appcache import boundaries, data
+from reception.i18n import t
+from reception.ui import chart_block, current_language, filters, require_data, settings, stand_line, t_ui
+
+lang = current_language()
+st.title(t_ui("karte.title"))
+
+if require_data():
+    cfg, chosen = settings(), filters()
+    stand_line()
+    if "map_measure" not in st.session_state:
+        st.session_state["map_measure"] = st.session_state.get("_map_measure", "occupancy_rate")
+    measure = st.radio(t_ui("karte.measure"), tuple(charts.MAP_FORMATS), key="map_measure", horizontal=True,
+                       format_func=lambda m: t(f"measure.{m}", lang))
+    st.session_state["_map_measure"] = measure
+    weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
+    latest = metrics.latest_by_district(weekly, cfg)
+    tiles = metrics.map_frame(latest, data.districts(), weekly)
+    shapes, problem = boundaries()
+    if problem:
+        st.warning(t_ui("karte.geojson_broken"))
+    if shapes:
+        st.caption(t_ui("karte.note_boundaries"))
+        figure = charts.boundary_map(tiles, shapes, measure, lang)
+    else:
+        st.caption(t_ui("karte.note"))
+        figure = charts.tile_map(tiles, measure, cfg, lang)
+    chart_block(figure, present.summary_map(tiles, measure, lang),
+                tiles.drop(columns=["grid_row", "grid_col"]), "karte", ratio=(3, 1))
+    with st.expander(t_ui("karte.table")):
+        st.dataframe(present.map_table(tiles, lang), hide_index=True)

@@ -1,0 +1,105 @@
+"""Kreis: one district over time; the choice is kept in the URL (``?kreis=16051``)."""
+
+import streamlit as st
+
+from reception import charts, fmt, metrics, present
+from reception.appcache import data
+from reception.ui import (
+    chart_block,
+    current_language,
+    download_buttons,
+    filters,
+    require_data,
+    settings,
+    stand_line,
+    t_ui,
+)
+
+lang = current_language()
+st.title(t_ui("kreis.title"))
+
+
+def _remember_choice() -> None:
+    st.query_params["kreis"] = st.session_state["kreis_select"]
+    st.session_state["_kreis_select"] = st.session_state["kreis_select"]
+
+
+if require_data():
+    cfg, chosen = settings(), filters()
+    stand_line()
+    districts = data.districts()
+    names = dict(zip(districts.ags, districts.name))
+    requested = st.query_params.get("kreis")
+    if requested is not None and requested not in names:
+        st.warning(t_ui("kreis.unknown"))
+        requested = None
+    if requested is not None:
+        st.session_state["kreis_select"] = requested
+    elif "kreis_select" not in st.session_state:
+        st.session_state["kreis_select"] = st.session_state.get("_kreis_select", districts.ags.iloc[0])
+    ags = st.selectbox(t_ui("kreis.select"), list(names), key="kreis_select", format_func=names.get,
+                       on_change=_remember_choice)
+    st.query_params["kreis"] = ags
+    st.session_state["_kreis_select"] = ags
+    name = names[ags]
+
+    series = metrics.district_series(data.weekly(since=chosen.since, ags=(ags,)), ags)
+    if not series.reported.any():
+        st.info(t_ui("kreis.no_data", name=name))
+    else:
+        latest = metrics.latest_by_district(series, cfg).iloc[0]
+        st.subheader(t_ui("kreis.now", name=name, week=fmt.iso_week(latest.week, lang)))
+        columns = st.columns(5)
+        columns[0].metric(t_ui("headline.occupancy_rate"), fmt.percent(latest.occupancy_rate, 1, lang))
+        columns[0].caption(charts.status_label(latest.status, lang))
+        columns[1].metric(t_ui("headline.free_places"), fmt.number(latest.free_places, lang=lang))
+        columns[2].metric(t_ui("headline.capacity"), fmt.number(latest.capacity, lang=lang))
+        columns[3].metric(t_ui("headline.occupied"), fmt.number(latest.occupied, lang=lang))
+        columns[4].metric(t_ui("kreis.runway"), fmt.weeks(latest.runway_weeks, lang))
+        columns[4].caption(t_ui("kreis.runway_note", net=fmt.number(latest.net_intake, 1, lang),
+                                window=cfg.net_intake_window_weeks))
+        if not latest.reported:
+            st.warning(t_ui("kreis.not_reported", last=fmt.iso_week(latest.last_reported, lang)))
+
+        st.header(t_ui("kreis.development"))
+        chart_block(charts.arrivals_vs_capacity(series, lang), present.summary_district(series, name, lang),
+                    series, f"kreis_{ags}_wochen")
+        chart_block(charts.occupancy_rate(series, cfg, lang),
+                    present.summary_rate(series, lang, cfg.warn_rate, cfg.limit_rate),
+                    series[["week", "occupancy_rate"]], f"kreis_{ags}_auslastung")
+
+        facilities = data.facilities(ags)
+        st.header(t_ui("kreis.facilities"))
+        if facilities.empty:
+            st.info(t_ui("kreis.no_facilities"))
+        else:
+            newest = metrics.latest_facilities(facilities)
+            st.caption(t_ui("kreis.facilities_week", week=fmt.iso_week(newest.week.iloc[0], lang)))
+            chart_block(charts.facilities(newest, lang), present.summary_facilities(newest, lang), newest,
+                        f"kreis_{ags}_unterkuenfte")
+            st.dataframe(present.facilities_table(newest, lang), hide_index=True)
+
+        st.header(t_ui("kreis.quota"))
+        since = metrics.year_start(chosen.last_week)
+        quota = metrics.quota(data.arrivals_between(since, chosen.last_week),
+                              data.distribution_key(chosen.last_week))
+        row = quota[quota.ags == ags].iloc[0]
+        st.caption(t_ui("kreis.quota_note", since=fmt.iso_week(since, lang),
+                        until=fmt.iso_week(chosen.last_week, lang)))
+        columns = st.columns(5)
+        columns[0].metric(t_ui("kreis.soll"), fmt.number(row.soll, lang=lang))
+        columns[1].metric(t_ui("kreis.ist"), fmt.number(row.ist, lang=lang))
+        columns[2].metric(t_ui("kreis.fulfilment"), fmt.percent_number(row.fulfilment_percent, 1, lang))
+        columns[3].metric(t_ui("kreis.key_share"), fmt.percent_number(row.share_percent, 1, lang))
+        columns[4].metric(t_ui("kreis.population_share"),
+                          fmt.percent_number(row.population_share_percent, 1, lang))
+        chart_block(charts.quota(quota, ags, lang), present.summary_quota(row, lang) + "\n\n"
+                    + present.summary_quota_all(quota, lang), quota, "erfuellungsquote")
+
+        st.header(t_ui("kreis.forecast"))
+        history = data.weekly(ags=(ags,))[["week", "arrivals"]]
+        prediction = metrics.forecast(history, cfg.forecast_weeks)
+        chart_block(charts.forecast(history.tail(26), prediction, lang),
+                    present.summary_forecast(prediction, lang), prediction, f"kreis_{ags}_prognose")
+        st.caption(t_ui("kreis.forecast_note"))
+        download_buttons(series, f"kreis_{ags}_alle_wochen")

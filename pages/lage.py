@@ -1,0 +1,63 @@
+"""Lage: where the limits are reached now, where soon, and how the state got here."""
+
+import streamlit as st
+
+from reception import charts, metrics, present
+from reception.appcache import data
+from reception.ui import (
+    chart_block,
+    current_language,
+    download_buttons,
+    filters,
+    require_data,
+    settings,
+    stand_line,
+    t_ui,
+)
+
+lang = current_language()
+st.title(t_ui("lage.title"))
+
+if require_data():
+    cfg, chosen = settings(), filters()
+    stand_line()
+    weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
+    state = metrics.state_weekly(weekly, cfg)
+    latest = metrics.latest_by_district(weekly, cfg)
+
+    st.header(t_ui("lage.headlines"))
+    cards = present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate)
+    for row in (cards[:4], cards[4:]):
+        for column, card in zip(st.columns(4), row):
+            column.metric(card["label"], card["value"], card["delta"], delta_color=card["delta_color"],
+                          delta_arrow=card["delta_arrow"])
+            column.caption(card["caption"])
+    if len(state) < 2:
+        st.info(t_ui("msg.single_week"))
+
+    st.header(t_ui("lage.development"))
+    chart_block(charts.arrivals_vs_capacity(state, lang), present.summary_state(state, lang), state,
+                "land_wochen")
+
+    st.header(t_ui("lage.warning"))
+    warning = metrics.early_warning(latest, cfg)
+    st.caption(t_ui("lage.warning_note", horizon=cfg.runway_horizon_weeks,
+                    window=cfg.net_intake_window_weeks))
+    if warning.empty:
+        st.success(t_ui("lage.warning_none"))
+    else:
+        st.dataframe(present.warning_table(warning, lang), hide_index=True)
+        download_buttons(warning, "fruehwarnung")
+
+    st.header(t_ui("lage.places"))
+    places = metrics.state_places(state, cfg.state_minimum_places)
+    st.markdown(t_ui("lage.places_text" if places["gap"] >= 0 else "lage.places_text_short",
+                     **present.places_params(places, lang)))
+    st.progress(present.progress_value(places["share"]), text=t_ui("lage.places_progress",
+                **present.places_params(places, lang)))
+
+    st.header(t_ui("lage.ranking"))
+    chart_block(charts.ranking(latest, cfg, lang), present.summary_ranking(latest, lang),
+                latest.drop(columns=["net_intake"]), "rangfolge_auslastung")
+    with st.expander(t_ui("lage.ranking_table")):
+        st.dataframe(present.ranking_table(latest, lang), hide_index=True)

@@ -1,0 +1,44 @@
+"""Meldungen: who reported for which week, who is missing, and the load history."""
+
+import streamlit as st
+
+from reception import charts, fmt, metrics, present
+from reception.appcache import available, data
+from reception.ui import (
+    chart_block,
+    current_language,
+    download_buttons,
+    filters,
+    require_data,
+    stand_line,
+    t_ui,
+)
+
+lang = current_language()
+st.title(t_ui("meldungen.title"))
+
+if require_data():
+    chosen = filters()
+    stand_line()
+    weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
+    missing = metrics.missing_latest(weekly)
+    st.header(t_ui("meldungen.missing", week=fmt.iso_week(chosen.last_week, lang)))
+    if missing.empty:
+        st.success(t_ui("meldungen.none_missing"))
+    else:
+        st.dataframe(present.missing_table(missing, lang), hide_index=True)
+        download_buttons(missing, "fehlende_meldungen")
+    st.header(t_ui("meldungen.matrix"))
+    matrix = metrics.reporting_matrix(weekly)
+    chart_block(charts.reporting_heatmap(matrix, lang), present.summary_reporting(matrix, missing, lang),
+                matrix.reset_index(), "meldematrix")
+
+
+if available():
+    st.header(t_ui("meldungen.loads"))
+    history = data.loads()
+    if history.empty:
+        st.info(t_ui("meldungen.no_loads"))
+    else:
+        st.dataframe(present.loads_table(history, lang), hide_index=True)
+        download_buttons(history, "ladehistorie")

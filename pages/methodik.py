@@ -1,0 +1,35 @@
+"""Methodik: definitions and formulas, sources, demo data, forecast method."""
+
+import streamlit as st
+
+from reception import fmt, present
+from reception.appcache import available, data
+from reception.ui import current_language, settings, t_ui
+
+lang = current_language()
+cfg = settings()
+st.title(t_ui("methodik.title"))
+st.markdown(t_ui("methodik.intro"))
+
+st.header(t_ui("methodik.definitions"))
+st.markdown(t_ui("methodik.formulas", warn=fmt.percent(cfg.warn_rate, 0, lang),
+                 limit=fmt.percent(cfg.limit_rate, 0, lang), window=cfg.net_intake_window_weeks,
+                 horizon=cfg.runway_horizon_weeks, minimum=fmt.number(cfg.state_minimum_places, lang=lang)))
+
+st.header(t_ui("methodik.forecast"))
+st.markdown(t_ui("methodik.forecast_text", weeks=cfg.forecast_weeks))
+
+st.header(t_ui("methodik.sources"))
+meta = data.reference_meta() if available() else {}
+st.markdown(t_ui("methodik.population", source=meta.get("population_source", "–"),
+                 date=fmt.day(meta.get("population_reference_date"), lang)))
+st.markdown(t_ui("methodik.key"))
+if available():
+    key = data.distribution_key(present.today())
+    st.dataframe(present.key_table(key, data.districts(), lang), hide_index=True)
+
+st.header(t_ui("methodik.demo"))
+st.markdown(t_ui("methodik.demo_text"))
+
+st.header(t_ui("methodik.accessibility"))
+st.markdown(t_ui("methodik.accessibility_text"))

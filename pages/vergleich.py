@@ -1,0 +1,59 @@
+"""Vergleich: several districts side by side, absolute and per 1,000 inhabitants."""
+
+import streamlit as st
+
+from reception import charts, metrics, present
+from reception.appcache import data
+from reception.i18n import t
+from reception.ui import (
+    chart_block,
+    current_language,
+    download_buttons,
+    filters,
+    require_data,
+    settings,
+    stand_line,
+    t_ui,
+)
+
+lang = current_language()
+st.title(t_ui("vergleich.title"))
+
+if require_data():
+    cfg, chosen = settings(), filters()
+    stand_line()
+    districts = data.districts()
+    districts = districts[districts.kind.isin(chosen.kinds)]
+    names = dict(zip(districts.ags, districts.name))
+    if "compare" not in st.session_state:
+        remembered = st.session_state.get("_compare", list(names)[:3])
+        st.session_state["compare"] = [a for a in remembered if a in names]
+    else:
+        st.session_state["compare"] = [a for a in st.session_state["compare"] if a in names]
+    picked = st.multiselect(t_ui("vergleich.select"), list(names), key="compare", format_func=names.get,
+                            max_selections=8)
+    st.session_state["_compare"] = picked
+    left, right = st.columns(2)
+    if "compare_measure" not in st.session_state:
+        st.session_state["compare_measure"] = st.session_state.get("_compare_measure", "arrivals")
+    measure = left.selectbox(t_ui("vergleich.measure"), metrics.ABSOLUTE_MEASURES + ("occupancy_rate",),
+                             key="compare_measure", format_func=lambda m: t(f"measure.{m}", lang))
+    st.session_state["_compare_measure"] = measure
+    if "compare_scale" not in st.session_state:
+        st.session_state["compare_scale"] = st.session_state.get("_compare_scale", "per_1000")
+    scale = right.radio(t_ui("vergleich.scale"), ("absolute", "per_1000"), key="compare_scale",
+                        horizontal=True, format_func=lambda s: t(f"vergleich.{s}", lang))
+    st.session_state["_compare_scale"] = scale
+    if not picked:
+        st.info(t_ui("vergleich.pick"))
+    else:
+        weekly = data.weekly(since=chosen.since, ags=tuple(picked))
+        long = metrics.comparison(weekly, measure, scale == "per_1000")
+        if measure == "occupancy_rate":
+            st.caption(t_ui("vergleich.rate_note"))
+        chart_block(charts.comparison(long, measure, scale == "per_1000", lang),
+                    present.summary_comparison(long, lang, measure, scale == "per_1000"), long, "vergleich")
+        st.subheader(t_ui("vergleich.table"))
+        table = metrics.latest_comparison(weekly)
+        st.dataframe(present.comparison_table(table, lang), hide_index=True)
+        download_buttons(table, "vergleich_letzte_woche")

@@ -1,0 +1,76 @@
+"""The app's door to :mod:`reception.queries`: the same functions, cached per snapshot version.
+
+    from reception.appcache import data
+    frame = data.weekly(since=..., kinds=("Landkreis",))
+
+Answers are cached with ``st.cache_data`` under the snapshot's identity
+(:func:`reception.db.snapshot_version`: inode, mtime, size) and its path, not a time-to-live:
+when a load publishes a new snapshot, the next interaction reads it. Without a snapshot every
+function raises :class:`NoSnapshot`; pages check :func:`available` first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from reception import config, db, queries
+
+
+class NoSnapshot(LookupError):
+    """No snapshot has been published yet (the database was never initialised)."""
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(name: str, version: str, path: str, args: tuple, kwargs: tuple) -> Any:
+    return getattr(queries, name)(*args, **dict(kwargs))
+
+
+def version() -> str | None:
+    return db.snapshot_version(config.snapshot_path())
+
+
+def available() -> bool:
+    """True when a snapshot exists to read."""
+    return version() is not None
+
+
+class _Data:
+    def __getattr__(self, name: str):
+        function = getattr(queries, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            current = version()
+            if current is None:
+                raise NoSnapshot(str(config.snapshot_path()))
+            return _cached(function.__name__, current, str(config.snapshot_path()), args,
+                           tuple(sorted(kwargs.items())))
+
+        return call
+
+
+data = _Data()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _boundaries(path: str, mtime_ns: int) -> dict:
+    from reception import geo
+
+    return geo.load_boundaries(Path(path))
+
+
+def boundaries() -> tuple[dict | None, str | None]:
+    """(ags -> rings, None) from the configured GeoJSON (``RECEPTION_GEOJSON``); (None, None) when
+    none is configured; (None, reason) when the file cannot be read."""
+    from reception import geo
+
+    path = geo.configured_path()
+    if path is None:
+        return None, None
+    try:
+        shapes = _boundaries(str(path), path.stat().st_mtime_ns)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
+        return None, f"{type(error).__name__}: {error}"
+    return (shapes, None) if shapes else (None, "no features with a district key")

@@ -1,0 +1,363 @@
+"""Figures: pure functions from DataFrames (as :mod:`reception.metrics` returns them) to plotly
+figures. No Streamlit, no database; tested in ``tests/test_charts.py``.
+
+One colour-blind-safe palette (Okabe & Ito) for series, one set of threshold colours for the
+traffic light, and every status also carries a symbol and a word, so nothing is told by colour
+alone. Axis titles name their units. Text from reports (facility names) is escaped before plotly
+sees it (plotly renders a few HTML tags in labels).
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from reception import fmt
+from reception.config import Settings
+from reception.i18n import t
+from reception.metrics import LIMIT, OK, UNKNOWN, WARN
+
+# Okabe & Ito (2008), safe for the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+ARRIVALS_COLOUR = "#56B4E9"
+CAPACITY_COLOUR = "#000000"
+OCCUPIED_COLOUR = "#0072B2"
+FORECAST_COLOUR = "#CC79A7"
+STATUS_COLOURS = {OK: "#009E73", WARN: "#E69F00", LIMIT: "#D55E00", UNKNOWN: "#BBBBBB"}
+STATUS_SYMBOLS = {OK: "●", WARN: "▲", LIMIT: "■", UNKNOWN: "?"}
+# Sequential scale for continuous measures (cividis: readable in every colour vision).
+SEQUENTIAL = "Cividis"
+
+
+def status_label(status: str, lang: str = "de") -> str:
+    """``'▲ angespannt'``: symbol and word of a traffic-light status."""
+    return f"{STATUS_SYMBOLS[status]} {t(f'status.{status}', lang)}"
+
+
+def safe(text: object) -> str:
+    """Report text as plotly shows it literally."""
+    return html.escape(str(text), quote=False)
+
+
+def _layout(fig: go.Figure, title: str, lang: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        template="plotly_white", height=height, separators=fmt.plotly_separators(lang),
+        font={"size": 14}, margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.03, "xanchor": "right", "x": 1},
+        hoverlabel={"font_size": 14},
+    )
+    fig.update_yaxes(separatethousands=True)
+    fig.update_xaxes(separatethousands=True)
+    return fig
+
+
+def _week_labels(weeks: pd.Series, lang: str) -> list[str]:
+    return [fmt.iso_week(w, lang) for w in weeks]
+
+
+def arrivals_vs_capacity(series: pd.DataFrame, lang: str = "de", title: str | None = None) -> go.Figure:
+    """Weekly arrivals (bars, left axis) against capacity and occupied (lines, right axis).
+    ``series``: week, arrivals, capacity, occupied."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    labels = _week_labels(series.week, lang)
+    fig.add_trace(go.Bar(x=series.week, y=series.arrivals, name=t("chart.arrivals", lang),
+                         marker_color=ARRIVALS_COLOUR, customdata=labels,
+                         hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"), secondary_y=False)
+    fig.add_trace(go.Scatter(x=series.week, y=series.capacity, name=t("chart.capacity", lang),
+                             mode="lines", line={"color": CAPACITY_COLOUR, "width": 3},
+                             customdata=labels, hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"),
+                  secondary_y=True)
+    fig.add_trace(go.Scatter(x=series.week, y=series.occupied, name=t("chart.occupied", lang),
+                             mode="lines", line={"color": OCCUPIED_COLOUR, "width": 3, "dash": "dash"},
+                             customdata=labels, hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"),
+                  secondary_y=True)
+    fig.update_yaxes(title_text=t("axis.arrivals_per_week", lang), secondary_y=False, rangemode="tozero",
+                     tickformat=",.0f")
+    fig.update_yaxes(title_text=t("axis.places_persons", lang), secondary_y=True, rangemode="tozero",
+                     showgrid=False, tickformat=",.0f", tickmode="auto")
+    fig.update_xaxes(title_text=t("axis.week", lang))
+    return _layout(fig, title or t("chart.arrivals_vs_capacity", lang), lang)
+
+
+def _threshold_lines(fig: go.Figure, settings: Settings, lang: str) -> None:
+    for rate, status in ((settings.warn_rate, WARN), (settings.limit_rate, LIMIT)):
+        fig.add_hline(y=rate * 100, line={"color": STATUS_COLOURS[status], "dash": "dot", "width": 2},
+                      annotation_text=f"{STATUS_SYMBOLS[status]} {fmt.percent(rate, 0, lang)}",
+                      annotation_position="top left")
+
+
+def occupancy_rate(series: pd.DataFrame, settings: Settings, lang: str = "de",
+                   title: str | None = None) -> go.Figure:
+    """Occupancy rate in % over time with the warning and limit thresholds.
+    ``series``: week, occupancy_rate."""
+    fig = go.Figure(go.Scatter(
+        x=series.week, y=series.occupancy_rate * 100, mode="lines+markers",
+        name=t("chart.occupancy_rate", lang), line={"color": OCCUPIED_COLOUR, "width": 3},
+        customdata=_week_labels(series.week, lang),
+        hovertemplate="%{customdata}: %{y:.1f} %<extra></extra>"))
+    _threshold_lines(fig, settings, lang)
+    top = max(110.0, float((series.occupancy_rate * 100).max(skipna=True) or 0) + 5)
+    fig.update_yaxes(title_text=t("axis.occupancy_percent", lang), range=[0, top])
+    fig.update_xaxes(title_text=t("axis.week", lang))
+    return _layout(fig, title or t("chart.occupancy_rate", lang), lang, height=360)
+
+
+def ranking(latest: pd.DataFrame, settings: Settings, lang: str = "de") -> go.Figure:
+    """All districts ranked by occupancy rate (highest on top), traffic-light colour, and the
+    rate with the status symbol as bar text. ``latest``: name, occupancy_rate, status, occupied,
+    capacity, free_places."""
+    frame = latest.iloc[::-1]
+    labels = [f"{fmt.percent(r, 1, lang)} {STATUS_SYMBOLS[s]}" for r, s in
+              zip(frame.occupancy_rate, frame.status)]
+    hover = [
+        f"{safe(n)}<br>{status_label(s, lang)}<br>{t('chart.occupied', lang)}: {fmt.number(o, lang=lang)}"
+        f" / {t('chart.capacity', lang)}: {fmt.number(c, lang=lang)}<br>"
+        f"{t('chart.free_places', lang)}: {fmt.number(f, lang=lang)}"
+        for n, s, o, c, f in zip(frame.name, frame.status, frame.occupied, frame.capacity,
+                                 frame.free_places)]
+    fig = go.Figure(go.Bar(
+        y=[safe(n) for n in frame.name], x=frame.occupancy_rate * 100, orientation="h",
+        marker={"color": [STATUS_COLOURS[s] for s in frame.status],
+                "line": {"color": "#333333", "width": 0.5}},
+        text=labels, textposition="outside", cliponaxis=False, hovertext=hover,
+        hoverinfo="text", name=t("chart.occupancy_rate", lang), showlegend=False))
+    for rate, status in ((settings.warn_rate, WARN), (settings.limit_rate, LIMIT)):
+        fig.add_vline(x=rate * 100, line={"color": STATUS_COLOURS[status], "dash": "dot", "width": 2})
+    top = max(120.0, float((frame.occupancy_rate * 100).max(skipna=True) or 0) + 15)
+    fig.update_xaxes(title_text=t("axis.occupancy_percent", lang), range=[0, top])
+    fig.update_yaxes(title_text="", automargin=True)
+    title = t("chart.ranking", lang, warn=fmt.percent(settings.warn_rate, 0, lang),
+              limit=fmt.percent(settings.limit_rate, 0, lang))
+    return _layout(fig, title, lang, height=max(300, 80 + 26 * len(frame)))
+
+
+def facilities(latest_facilities: pd.DataFrame, lang: str = "de") -> go.Figure:
+    """Places and occupied per facility in the last week (grouped horizontal bars).
+    ``latest_facilities``: facility, facility_type, capacity, occupied."""
+    frame = latest_facilities.sort_values("capacity")
+    names = [safe(f if not ty or pd.isna(ty) else f"{f} ({ty})")
+             for f, ty in zip(frame.facility, frame.facility_type)]
+    fig = go.Figure([
+        go.Bar(y=names, x=frame.capacity, orientation="h", name=t("chart.capacity", lang),
+               marker_color=PALETTE[0], hovertemplate="%{y}: %{x:,.0f}<extra></extra>"),
+        go.Bar(y=names, x=frame.occupied, orientation="h", name=t("chart.occupied", lang),
+               marker_color=PALETTE[1], hovertemplate="%{y}: %{x:,.0f}<extra></extra>"),
+    ])
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text=t("axis.places_persons", lang))
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, t("chart.facilities", lang), lang, height=max(260, 90 + 44 * len(frame)))
+
+
+def forecast(history: pd.DataFrame, prediction: pd.DataFrame, lang: str = "de") -> go.Figure:
+    """Reported weekly arrivals (bars) and the forecast (line) with its 80 % band (shaded)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=history.week, y=history.arrivals, name=t("chart.arrivals", lang),
+                         marker_color=ARRIVALS_COLOUR, customdata=_week_labels(history.week, lang),
+                         hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"))
+    if len(prediction):
+        labels = _week_labels(prediction.week, lang)
+        fig.add_trace(go.Scatter(x=prediction.week, y=prediction.upper, mode="lines",
+                                 line={"width": 0}, showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=prediction.week, y=prediction.lower, mode="lines", fill="tonexty",
+                                 fillcolor="rgba(204,121,167,0.25)", line={"width": 0},
+                                 name=t("chart.forecast_band", lang), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(
+            x=prediction.week, y=prediction.forecast, mode="lines+markers",
+            name=t("chart.forecast", lang), line={"color": FORECAST_COLOUR, "width": 3, "dash": "dash"},
+            customdata=list(zip(labels, prediction.lower, prediction.upper)),
+            hovertemplate="%{customdata[0]}: %{y:,.0f} (%{customdata[1]:,.0f}–%{customdata[2]:,.0f})"
+                          "<extra></extra>"))
+    fig.update_yaxes(title_text=t("axis.arrivals_per_week", lang), rangemode="tozero")
+    fig.update_xaxes(title_text=t("axis.week", lang))
+    return _layout(fig, t("chart.forecast_title", lang), lang, height=380)
+
+
+def quota(quota_frame: pd.DataFrame, highlight: str | None = None, lang: str = "de") -> go.Figure:
+    """Erfüllungsquote (Ist / Soll, %) per district, the 100 % line, ``highlight`` (ags) outlined."""
+    frame = quota_frame.dropna(subset=["fulfilment_percent"]).sort_values("fulfilment_percent")
+    colours = [PALETTE[1] if a == highlight else PALETTE[0] for a in frame.ags]
+    fig = go.Figure(go.Bar(
+        y=[safe(n) for n in frame.name], x=frame.fulfilment_percent, orientation="h",
+        marker={"color": colours}, showlegend=False,
+        text=[fmt.number(v, 0, lang) + (" %" if lang == "de" else "%") for v in frame.fulfilment_percent],
+        textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
+    fig.add_vline(x=100, line={"color": "#333333", "dash": "dot", "width": 2})
+    fig.update_xaxes(title_text=t("axis.fulfilment_percent", lang))
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, t("chart.quota", lang), lang, height=max(300, 60 + 24 * len(frame)))
+
+
+def wrap_name(name: str, width: int = 12) -> str:
+    """A district name broken after hyphens and spaces so that it fits a map tile (escaped)."""
+    parts = [p for p in name.replace("-", "-\u0000").replace(" ", " \u0000").split("\u0000") if p]
+    lines, line = [], ""
+    for part in parts:
+        if line and len(line) + len(part) > width:
+            lines.append(line.strip())
+            line = ""
+        line += part
+    lines.append(line.strip())
+    return "<br>".join(safe(text) for text in lines)
+
+
+MAP_FORMATS = {
+    "occupancy_rate": lambda v, lang: fmt.percent(v, 1, lang),
+    "free_places": lambda v, lang: fmt.number(v, lang=lang),
+    "capacity": lambda v, lang: fmt.number(v, lang=lang),
+    "arrivals_4w_per_1000": lambda v, lang: fmt.number(v, 2, lang),
+    "runway_weeks": lambda v, lang: fmt.weeks(v, lang),
+}
+
+
+def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = "de") -> go.Figure:
+    """A tile-grid map: one square per district at (grid_row, grid_col), coloured by ``measure``
+    (traffic light for the occupancy rate, a sequential scale otherwise), labelled with the name
+    and value, hover with the figures. Needs no internet and no boundary file."""
+    rows = int(frame.grid_row.max()) + 1
+    cols = int(frame.grid_col.max()) + 1
+    fig = go.Figure()
+    text_of = MAP_FORMATS[measure]
+    colours, (low, high) = _tile_colours(frame, measure)
+    for (_, row), colour in zip(frame.iterrows(), colours):
+        label = f"<b>{wrap_name(row['name'])}</b><br>{text_of(row[measure], lang)}"
+        if measure == "occupancy_rate":
+            label += f" {STATUS_SYMBOLS[row.status]}"
+        x, y = float(row.grid_col), float(rows - 1 - row.grid_row)
+        fig.add_trace(go.Scatter(
+            x=[x - 0.47, x + 0.47, x + 0.47, x - 0.47, x - 0.47],
+            y=[y - 0.47, y - 0.47, y + 0.47, y + 0.47, y - 0.47],
+            fill="toself", mode="lines", line={"color": "#FFFFFF", "width": 2},
+            fillcolor=colour, hoveron="fills", hoverinfo="text", text=_hover(row, lang),
+            showlegend=False, name=safe(row["name"])))
+        fig.add_annotation(x=x, y=y, text=label, showarrow=False, font={"size": 12, "color": "#000000"},
+                           bgcolor="rgba(255,255,255,0.8)")
+    _map_legend(fig, measure, low, high, lang)
+    fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-0.6, rows - 0.4], fixedrange=True)
+    title = t("chart.map", lang, measure=t(f"measure.{measure}", lang))
+    return _layout(fig, title, lang, height=720)
+
+
+def _tile_colours(frame: pd.DataFrame, measure: str) -> tuple[list[str], tuple[float, float]]:
+    """Fill colour per row: traffic light for the occupancy rate, cividis otherwise."""
+    if measure == "occupancy_rate":
+        return [STATUS_COLOURS[s] for s in frame.status], (0.0, 0.0)
+    import plotly.colors as pc
+
+    values = frame[measure].astype("float64")
+    low, high = values.min(skipna=True), values.max(skipna=True)
+    scale = pc.get_colorscale(SEQUENTIAL)
+    colours = []
+    for value in values:
+        if pd.isna(value):
+            colours.append(STATUS_COLOURS[UNKNOWN])
+        else:
+            position = 0.5 if high == low else (value - low) / (high - low)
+            colours.append(pc.sample_colorscale(scale, [position])[0])
+    return colours, (low, high)
+
+
+def _hover(row: pd.Series, lang: str) -> str:
+    return "<br>".join([
+        f"<b>{safe(row['name'])}</b> ({t('kind.' + row.kind, lang)})",
+        f"{t('chart.occupancy_rate', lang)}: {fmt.percent(row.occupancy_rate, 1, lang)} "
+        f"({status_label(row.status, lang)})",
+        f"{t('chart.capacity', lang)}: {fmt.number(row.capacity, lang=lang)}",
+        f"{t('chart.occupied', lang)}: {fmt.number(row.occupied, lang=lang)}",
+        f"{t('chart.free_places', lang)}: {fmt.number(row.free_places, lang=lang)}",
+        f"{t('measure.arrivals_4w_per_1000', lang)}: {fmt.number(row.arrivals_4w_per_1000, 2, lang)}",
+        f"{t('measure.runway_weeks', lang)}: {fmt.weeks(row.runway_weeks, lang)}",
+    ])
+
+
+def boundary_map(frame: pd.DataFrame, shapes: dict, measure: str, lang: str = "de") -> go.Figure:
+    """Real boundaries (``shapes``: ags -> rings of (lon, lat), see :mod:`reception.geo`) drawn as
+    filled polygons on plain axes: no map tiles, no internet. Same colours and labels as the tiles."""
+    import math
+
+    fig = go.Figure()
+    colours, (low, high) = _tile_colours(frame, measure)
+    text_of = MAP_FORMATS[measure]
+    lats = []
+    for (_, row), colour in zip(frame.iterrows(), colours):
+        rings = shapes.get(row.ags, [])
+        if not rings:
+            continue
+        xs, ys = [], []
+        for ring in rings:
+            xs += [x for x, _ in ring] + [None]
+            ys += [y for _, y in ring] + [None]
+            lats += [y for _, y in ring]
+        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", fillcolor=colour,
+                                 line={"color": "#FFFFFF", "width": 1.5}, hoveron="fills", hoverinfo="text",
+                                 text=_hover(row, lang), showlegend=False, name=safe(row["name"])))
+        biggest = max(rings, key=len)
+        cx = sum(x for x, _ in biggest) / len(biggest)
+        cy = sum(y for _, y in biggest) / len(biggest)
+        label = f"{wrap_name(row['name'])}<br>{text_of(row[measure], lang)}"
+        if measure == "occupancy_rate":
+            label += f" {STATUS_SYMBOLS[row.status]}"
+        fig.add_annotation(x=cx, y=cy, text=label, showarrow=False, font={"size": 11, "color": "#000000"},
+                           bgcolor="rgba(255,255,255,0.75)")
+    _map_legend(fig, measure, low, high, lang)
+    ratio = 1 / math.cos(math.radians(sum(lats) / len(lats))) if lats else 1.0
+    fig.update_xaxes(visible=False, fixedrange=True)
+    fig.update_yaxes(visible=False, fixedrange=True, scaleanchor="x", scaleratio=ratio)
+    title = t("chart.map_boundaries", lang, measure=t(f"measure.{measure}", lang))
+    return _layout(fig, title, lang, height=720)
+
+
+def _map_legend(fig: go.Figure, measure: str, low: float, high: float, lang: str) -> None:
+    if measure == "occupancy_rate":
+        for status in (OK, WARN, LIMIT, UNKNOWN):
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status_label(status, lang),
+                                     marker={"symbol": "square", "size": 14,
+                                             "color": STATUS_COLOURS[status]}))
+    else:
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+            marker={"colorscale": SEQUENTIAL, "cmin": low, "cmax": high, "color": [low],
+                    "colorbar": {"title": {"text": t(f"measure.{measure}", lang)}}}))
+
+
+def comparison(long: pd.DataFrame, measure: str, per_capita: bool, lang: str = "de") -> go.Figure:
+    """One line per district (``long``: week, name, value)."""
+    fig = go.Figure()
+    for index, (name, part) in enumerate(long.groupby("name", sort=True)):
+        fig.add_trace(go.Scatter(
+            x=part.week, y=part.value * (100 if measure == "occupancy_rate" else 1),
+            mode="lines+markers", name=safe(name),
+            line={"color": PALETTE[index % len(PALETTE)], "width": 2,
+                  "dash": ["solid", "dash", "dot", "dashdot"][index // len(PALETTE) % 4]},
+            marker={"symbol": ["circle", "square", "diamond", "triangle-up", "x", "cross", "star",
+                               "hexagon"][index % 8]},
+            hovertemplate=f"{safe(name)}: %{{y:,.2f}}<extra></extra>"))
+    unit = "per_1000" if per_capita and measure != "occupancy_rate" else "absolute"
+    fig.update_yaxes(title_text=t(f"axis.{measure}.{unit}", lang), rangemode="tozero")
+    fig.update_xaxes(title_text=t("axis.week", lang))
+    return _layout(fig, t("chart.comparison", lang, measure=t(f"measure.{measure}", lang)), lang)
+
+
+def reporting_heatmap(matrix: pd.DataFrame, lang: str = "de") -> go.Figure:
+    """District x week: reported (light blue, ✓) or missing (orange, ✗), with symbols when it fits
+    (black on both colours for contrast)."""
+    weeks = [fmt.iso_week(w, lang) for w in matrix.columns]
+    yes, no = t("reporting.yes", lang), t("reporting.no", lang)
+    hover = [[f"{safe(name)}, {week}: {yes if v else no}" for week, v in zip(weeks, row)]
+             for name, row in zip(matrix.index, matrix.values)]
+    text = [["✓" if v else "✗" for v in row] for row in matrix.values]
+    fig = go.Figure(go.Heatmap(
+        z=matrix.values, x=weeks, y=[safe(n) for n in matrix.index], zmin=0, zmax=1,
+        colorscale=[[0, PALETTE[1]], [0.5, PALETTE[1]], [0.5, PALETTE[4]], [1, PALETTE[4]]],
+        showscale=False, xgap=1, ygap=1, hovertext=hover, hoverinfo="text",
+        text=text if len(weeks) <= 30 else None,
+        texttemplate="%{text}" if len(weeks) <= 30 else None, textfont={"color": "#000000"}))
+    fig.update_xaxes(title_text=t("axis.week", lang), tickangle=-45)
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, t("chart.reporting", lang), lang, height=max(320, 120 + 24 * len(matrix)))

@@ -1,0 +1,318 @@
+"""The figures of the dashboard, in plain pandas (no database, no Streamlit): unit-tested.
+
+Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.toml``):
+
+* occupancy rate = occupied / capacity (undefined where capacity is 0 or unknown);
+* free places = capacity - occupied (negative when overcrowded);
+* status: ``limit`` at rate >= ``limit_rate`` (1.00), ``warn`` at >= ``warn_rate`` (0.90), else
+  ``ok``; ``unknown`` without capacity (thresholds in ``data/settings.toml``);
+* net intake = mean of (arrivals - departures) over the last ``net_intake_window_weeks`` (4)
+  weeks the district reported; runway = free places / net intake, in weeks, only where the net
+  intake is positive (0 when no place is free; none when the district is not filling up);
+* quota fulfilment since 1 January: Ist = the district's arrivals, Soll = all districts' arrivals x
+  the district's share under the distribution key, Erfüllungsquote = Ist / Soll x 100 %;
+* forecast of weekly arrivals: the mean of the last ``FORECAST_WINDOW`` (8) reported weeks, held
+  flat for the horizon; the band is the 80 % prediction interval of that mean,
+  mean ± 1.2816 · s · sqrt(1 + 1/n) (s: standard deviation of those weeks), cut at 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from reception.config import Settings
+
+OK, WARN, LIMIT, UNKNOWN = "ok", "warn", "limit", "unknown"
+STATUSES = (LIMIT, WARN, OK, UNKNOWN)
+FORECAST_WINDOW = 8
+FORECAST_Z = 1.2816  # two-sided 80 % interval of the normal distribution
+MEASURES = ("occupancy_rate", "free_places", "capacity", "occupied", "arrivals")
+ABSOLUTE_MEASURES = ("arrivals", "departures", "capacity", "occupied", "free_places")
+
+
+def occupancy_rate(occupied, capacity):
+    """occupied / capacity; NaN where capacity is not positive or unknown (scalars or Series)."""
+    if isinstance(capacity, pd.Series) or isinstance(occupied, pd.Series):
+        cap = pd.Series(capacity, dtype="float64")
+        occ = pd.Series(occupied, dtype="float64")
+        return (occ / cap.where(cap > 0)).astype("float64")
+    if capacity is None or pd.isna(capacity) or capacity <= 0 or occupied is None or pd.isna(occupied):
+        return float("nan")
+    return float(occupied) / float(capacity)
+
+
+def free_places(capacity, occupied):
+    """capacity - occupied (negative when overcrowded)."""
+    return capacity - occupied
+
+
+def classify(rate: float, settings: Settings) -> str:
+    """Traffic light of one occupancy rate."""
+    if rate is None or pd.isna(rate):
+        return UNKNOWN
+    if rate >= settings.limit_rate:
+        return LIMIT
+    if rate >= settings.warn_rate:
+        return WARN
+    return OK
+
+
+def range_start(last_week: date, weeks: int | None) -> date | None:
+    """The first Monday of a range of ``weeks`` weeks ending with ``last_week`` (None: all)."""
+    if not weeks or last_week is None:
+        return None
+    return last_week - timedelta(weeks=weeks - 1)
+
+
+def year_start(last_week: date) -> date:
+    """The Monday of ISO week 1 of ``last_week``'s ISO year: the weekly figures "since 1 January"
+    (KW 1 may begin in late December)."""
+    return date.fromisocalendar(last_week.isocalendar()[0], 1, 1)
+
+
+def state_weekly(weekly: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """State totals per week: arrivals, departures (reported districts), capacity, occupied
+    (carried forward), occupancy rate, free places, reporting districts, districts >= thresholds."""
+    if weekly.empty:
+        return pd.DataFrame(columns=["week", "arrivals", "departures", "capacity", "occupied",
+                                     "occupancy_rate", "free_places", "reporting", "districts",
+                                     "at_warn", "at_limit"])
+    frame = weekly.assign(
+        _warn=weekly.occupancy_rate >= settings.warn_rate,
+        _limit=weekly.occupancy_rate >= settings.limit_rate,
+        _has=weekly.capacity.notna())
+    state = frame.groupby("week", as_index=False).agg(
+        arrivals=("arrivals", lambda s: s.sum(min_count=1)),
+        departures=("departures", lambda s: s.sum(min_count=1)),
+        capacity=("capacity", lambda s: s.sum(min_count=1)),
+        occupied=("occupied", lambda s: s.sum(min_count=1)),
+        reporting=("reported", "sum"),
+        districts=("_has", "sum"),
+        at_warn=("_warn", "sum"),
+        at_limit=("_limit", "sum"),
+    )
+    state["occupancy_rate"] = occupancy_rate(state.occupied, state.capacity)
+    state["free_places"] = free_places(state.capacity, state.occupied)
+    return state.sort_values("week").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure: now, the week before, and the mean of the 4 weeks before now."""
+
+    value: float
+    previous: float
+    mean4: float
+
+    @property
+    def delta(self) -> float:
+        return self.value - self.previous
+
+    @property
+    def delta_mean4(self) -> float:
+        return self.value - self.mean4
+
+
+HEADLINES = ("arrivals", "capacity", "occupied", "occupancy_rate", "free_places", "at_warn", "at_limit")
+
+
+def headlines(state: pd.DataFrame) -> dict[str, Headline]:
+    """:class:`Headline` per figure in :data:`HEADLINES` from :func:`state_weekly`."""
+    out = {}
+    for column in HEADLINES:
+        values = state[column].astype("float64").reset_index(drop=True) if len(state) else pd.Series()
+        now = values.iloc[-1] if len(values) else np.nan
+        previous = values.iloc[-2] if len(values) > 1 else np.nan
+        before = values.iloc[-5:-1]
+        mean4 = before.mean() if len(before) else np.nan
+        out[column] = Headline(float(now), float(previous), float(mean4))
+    return out
+
+
+def net_intake(weekly: pd.DataFrame, window: int) -> pd.Series:
+    """Per ags: mean of arrivals - departures over its last ``window`` reported weeks."""
+    reported = weekly[weekly.reported & weekly.arrivals.notna()].sort_values(["ags", "week"])
+    net = reported.arrivals.astype("float64") - reported.departures.astype("float64").fillna(0.0)
+    recent = net.groupby(reported.ags).apply(lambda s: s.iloc[-window:].mean())
+    return recent.astype("float64").rename("net_intake")
+
+
+def runway(free: float, net: float) -> float:
+    """Weeks until no place is free at ``net`` intake per week: 0 when full, NaN when not filling."""
+    if free is None or pd.isna(free):
+        return float("nan")
+    if free <= 0:
+        return 0.0
+    if net is None or pd.isna(net) or net <= 0:
+        return float("nan")
+    return float(free) / float(net)
+
+
+def latest_by_district(weekly: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Each district in the last week: figures, status, net intake and runway; highest rate first."""
+    columns = ["ags", "name", "kind", "population", "week", "arrivals", "departures", "capacity",
+               "occupied", "occupancy_rate", "free_places", "reported", "last_reported", "status",
+               "net_intake", "runway_weeks"]
+    if weekly.empty:
+        return pd.DataFrame(columns=columns)
+    last = weekly.week.max()
+    latest = weekly[weekly.week == last].copy()
+    last_reported = weekly[weekly.reported].groupby("ags").week.max().rename("last_reported")
+    latest = latest.join(last_reported, on="ags")
+    latest = latest.join(net_intake(weekly, settings.net_intake_window_weeks), on="ags")
+    latest["status"] = [classify(r, settings) for r in latest.occupancy_rate]
+    latest["runway_weeks"] = [runway(f, n) for f, n in zip(latest.free_places, latest.net_intake)]
+    order = latest.occupancy_rate.fillna(-1.0)
+    latest = latest.assign(_order=order).sort_values(["_order", "name"], ascending=[False, True])
+    return latest[columns].reset_index(drop=True)
+
+
+def early_warning(latest: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Districts at the limit now (``reason`` = ``limit``) and those whose runway is at most
+    ``runway_horizon_weeks`` (``reason`` = ``runway``), limit first, then shortest runway."""
+    at_limit = latest.status == LIMIT
+    soon = ~at_limit & (latest.runway_weeks <= settings.runway_horizon_weeks)
+    warn = latest[at_limit | soon].copy()
+    warn["reason"] = np.where(warn.status == LIMIT, LIMIT, "runway")
+    warn["_o"] = np.where(warn.reason == LIMIT, -warn.occupancy_rate.fillna(0), warn.runway_weeks)
+    return warn.sort_values(["reason", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+def state_places(state: pd.DataFrame, minimum: int) -> dict[str, float]:
+    """The state's places in the last week against the state-wide minimum."""
+    capacity = float(state.capacity.iloc[-1]) if len(state) else float("nan")
+    return {"capacity": capacity, "minimum": float(minimum), "gap": capacity - minimum,
+            "share": capacity / minimum if minimum else float("nan")}
+
+
+def per_1000(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """Adds ``<column>_per_1000`` = value / population x 1000 for each of ``columns``."""
+    out = frame.copy()
+    population = out.population.astype("float64").where(out.population > 0)
+    for column in columns:
+        out[f"{column}_per_1000"] = out[column].astype("float64") / population * 1000
+    return out
+
+
+def quota(arrivals: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
+    """Quota fulfilment per district from ``arrivals`` (ags, name, population, arrivals since
+    1 January) and ``key`` (ags, share_percent): soll, ist, fulfilment_percent, difference,
+    population_share_percent. Districts without a key share get NaN targets."""
+    frame = arrivals.merge(key[["ags", "share_percent"]], on="ags", how="left")
+    total = float(frame.arrivals.sum())
+    frame["ist"] = frame.arrivals.astype("float64")
+    frame["soll"] = total * frame.share_percent / 100.0
+    frame["fulfilment_percent"] = frame.ist / frame.soll.where(frame.soll > 0) * 100.0
+    frame["difference"] = frame.ist - frame.soll
+    population = frame.population.astype("float64")
+    frame["population_share_percent"] = population / population.sum() * 100.0
+    return frame[["ags", "name", "share_percent", "population_share_percent", "soll", "ist",
+                  "fulfilment_percent", "difference"]].reset_index(drop=True)
+
+
+def forecast(history: pd.DataFrame, horizon: int, window: int = FORECAST_WINDOW,
+             z: float = FORECAST_Z) -> pd.DataFrame:
+    """Weekly arrivals for ``horizon`` weeks after the last week of ``history`` (week, arrivals;
+    unreported weeks NaN): the mean of the last ``window`` reported weeks with an 80 % band.
+    Empty when fewer than 3 weeks were reported."""
+    columns = ["week", "forecast", "lower", "upper"]
+    known = history.dropna(subset=["arrivals"]).sort_values("week")
+    if len(known) < 3 or horizon <= 0:
+        return pd.DataFrame(columns=columns)
+    recent = known.arrivals.astype("float64").iloc[-window:]
+    n = len(recent)
+    level = recent.mean()
+    spread = z * recent.std(ddof=1) * np.sqrt(1 + 1 / n)
+    last = pd.Timestamp(history.week.max())
+    weeks = [last + pd.Timedelta(weeks=k) for k in range(1, horizon + 1)]
+    return pd.DataFrame({"week": weeks, "forecast": level, "lower": max(level - spread, 0.0),
+                         "upper": level + spread})[columns]
+
+
+def district_series(weekly: pd.DataFrame, ags: str) -> pd.DataFrame:
+    """One district's weeks, oldest first."""
+    return weekly[weekly.ags == ags].sort_values("week").reset_index(drop=True)
+
+
+def latest_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
+    """The facility rows of the newest week a district reported per facility."""
+    if facilities.empty:
+        return facilities
+    return facilities[facilities.week == facilities.week.max()].reset_index(drop=True)
+
+
+def comparison(weekly: pd.DataFrame, measure: str, per_capita: bool) -> pd.DataFrame:
+    """Long frame (week, name, value) of ``measure`` per district, per 1,000 inhabitants if asked
+    (not for the occupancy rate, which is a ratio already)."""
+    frame = weekly.copy()
+    if per_capita and measure in ABSOLUTE_MEASURES:
+        frame = per_1000(frame, [measure])
+        frame["value"] = frame[f"{measure}_per_1000"]
+    else:
+        frame["value"] = frame[measure].astype("float64")
+    return frame[["week", "ags", "name", "value"]].sort_values(["name", "week"]).reset_index(drop=True)
+
+
+def latest_comparison(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Last week per district, absolute and per 1,000 inhabitants, for a side-by-side table."""
+    if weekly.empty:
+        return pd.DataFrame()
+    last = weekly[weekly.week == weekly.week.max()]
+    four = weekly[weekly.week > weekly.week.max() - pd.Timedelta(weeks=4)]
+    arrivals4 = four.groupby("ags").arrivals.sum(min_count=1).rename("arrivals_4w")
+    frame = last.join(arrivals4, on="ags")
+    frame = per_1000(frame, ["arrivals_4w", "capacity", "occupied", "free_places"])
+    return frame[["ags", "name", "population", "arrivals_4w", "arrivals_4w_per_1000", "capacity",
+                  "capacity_per_1000", "occupied", "occupied_per_1000", "free_places",
+                  "free_places_per_1000", "occupancy_rate"]].sort_values("name").reset_index(drop=True)
+
+
+def map_frame(latest: pd.DataFrame, districts: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
+    """Per district: grid position and the map's measures (latest figures, 4-week arrivals per
+    1,000 inhabitants, runway)."""
+    comparison_frame = latest_comparison(weekly)
+    extra = (comparison_frame[["ags", "arrivals_4w", "arrivals_4w_per_1000"]]
+             if len(comparison_frame) else pd.DataFrame(columns=["ags", "arrivals_4w",
+                                                                 "arrivals_4w_per_1000"]))
+    frame = districts[["ags", "name", "kind", "population", "grid_row", "grid_col"]].merge(
+        latest[["ags", "capacity", "occupied", "occupancy_rate", "free_places", "status",
+                "runway_weeks"]], on="ags", how="left").merge(extra, on="ags", how="left")
+    frame["status"] = frame.status.fillna(UNKNOWN)
+    return frame
+
+
+def reporting_matrix(weekly: pd.DataFrame) -> pd.DataFrame:
+    """District name x week: 1 where the district reported, 0 where not."""
+    if weekly.empty:
+        return pd.DataFrame()
+    return (weekly.assign(flag=weekly.reported.astype(int))
+            .pivot_table(index="name", columns="week", values="flag", aggfunc="max")
+            .sort_index(ascending=False))
+
+
+def missing_latest(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Districts without a report for the last week, with their last reported week (or none)."""
+    if weekly.empty:
+        return pd.DataFrame(columns=["ags", "name", "last_reported"])
+    last = weekly.week.max()
+    last_reported = weekly[weekly.reported].groupby("ags").week.max().rename("last_reported")
+    missing = weekly[(weekly.week == last) & ~weekly.reported.astype(bool)]
+    return (missing[["ags", "name"]].join(last_reported, on="ags")
+            .sort_values("name").reset_index(drop=True))
+
+
+def status_counts(latest: pd.DataFrame) -> dict[str, int]:
+    return {status: int((latest.status == status).sum()) for status in STATUSES}
+
+
+def summary_extremes(frame: pd.DataFrame, column: str) -> dict:
+    """Row with the highest and lowest ``column`` (for text summaries of charts)."""
+    valid = frame.dropna(subset=[column])
+    if valid.empty:
+        return {}
+    top, bottom = valid.loc[valid[column].idxmax()], valid.loc[valid[column].idxmin()]
+    return {"max": top.to_dict(), "min": bottom.to_dict(), "mean": float(valid[column].mean())}

@@ -1,0 +1,112 @@
+"""Every query of the app, against the published snapshot only (``reception.db.reader``).
+
+Plain functions returning pandas DataFrames (or dicts); no Streamlit here, so they are usable from
+scripts and tests. The app calls them through :mod:`reception.appcache`, which caches the answers
+keyed on :func:`reception.db.snapshot_version`: a new load publishes a new snapshot and the next
+interaction shows the new figures.
+
+Each function takes ``path`` (the snapshot file; default ``config.snapshot_path()``). Filters are
+bound as parameters, never formatted into SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from reception import config, db
+
+WEEKLY_COLUMNS = ["ags", "name", "kind", "population", "week", "arrivals", "departures", "capacity",
+                  "occupied", "occupancy_rate", "free_places", "reported"]
+
+
+def snapshot_exists(path: Path | None = None) -> bool:
+    return Path(path or config.snapshot_path()).exists()
+
+
+def _df(sql: str, params: list | None = None, path: Path | None = None) -> pd.DataFrame:
+    with db.reader(path) as con:
+        return con.execute(sql, params or []).df()
+
+
+def snapshot_meta(path: Path | None = None) -> dict:
+    """published_at, last_load_id, has_demo, has_real (empty dict for an empty snapshot)."""
+    frame = _df("SELECT * FROM snapshot_meta", path=path)
+    return frame.iloc[0].to_dict() if len(frame) else {}
+
+
+def reference_meta(path: Path | None = None) -> dict[str, str]:
+    frame = _df("SELECT key, value FROM reference_meta", path=path)
+    return dict(zip(frame.key, frame.value))
+
+
+def districts(path: Path | None = None) -> pd.DataFrame:
+    """The reference: ags, name, kind, seat, population, lat, lon, grid_row, grid_col."""
+    return _df("SELECT ags, name, kind, seat, population, lat, lon, grid_row, grid_col "
+               "FROM districts ORDER BY name", path=path)
+
+
+def week_bounds(path: Path | None = None) -> tuple[date | None, date | None]:
+    """First and last week with any report."""
+    rows = _df("SELECT min(week) AS lo, max(week) AS hi FROM weekly WHERE reported", path=path)
+    lo, hi = rows.lo.iloc[0], rows.hi.iloc[0]
+    return (None if pd.isna(lo) else pd.Timestamp(lo).date(),
+            None if pd.isna(hi) else pd.Timestamp(hi).date())
+
+
+def weekly(since: date | None = None, until: date | None = None, kinds: tuple[str, ...] | None = None,
+           ags: tuple[str, ...] | None = None, path: Path | None = None) -> pd.DataFrame:
+    """District-weeks (see CONTRACT: weekly) with name, kind and population, ordered by ags, week."""
+    sql = ("SELECT ags, name, kind, population, week, arrivals, departures, capacity, occupied, "
+           "occupancy_rate, free_places, reported FROM weekly WHERE true")
+    params: list = []
+    if since is not None:
+        sql += " AND week >= ?"
+        params.append(since)
+    if until is not None:
+        sql += " AND week <= ?"
+        params.append(until)
+    if kinds:
+        sql += " AND list_contains(?, kind)"
+        params.append(list(kinds))
+    if ags:
+        sql += " AND list_contains(?, ags)"
+        params.append(list(ags))
+    frame = _df(sql + " ORDER BY ags, week", params, path)
+    frame["week"] = pd.to_datetime(frame["week"])
+    return frame
+
+
+def arrivals_between(since: date, until: date, path: Path | None = None) -> pd.DataFrame:
+    """Per district: arrivals summed over [since, until] and the number of weeks reported."""
+    return _df(
+        "SELECT d.ags, d.name, d.kind, d.population, "
+        "coalesce(sum(w.arrivals), 0) AS arrivals, count(w.week) FILTER (WHERE w.reported) AS weeks "
+        "FROM districts d LEFT JOIN weekly w ON w.ags = d.ags AND w.week BETWEEN ? AND ? "
+        "GROUP BY ALL ORDER BY d.ags", [since, until], path)
+
+
+def distribution_key(on: date, path: Path | None = None) -> pd.DataFrame:
+    """The key in force on ``on``: ags, share_percent, valid_from, source."""
+    return _df(
+        "SELECT ags, share_percent, valid_from, source FROM distribution_key "
+        "WHERE (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?) "
+        "QUALIFY row_number() OVER (PARTITION BY ags ORDER BY valid_from DESC NULLS LAST) = 1 "
+        "ORDER BY ags", [on, on], path)
+
+
+def facilities(ags: str, path: Path | None = None) -> pd.DataFrame:
+    """Facility-level rows of one district, ordered by week and facility."""
+    frame = _df("SELECT week, facility, facility_type, arrivals, departures, capacity, occupied "
+                "FROM facility_weekly WHERE ags = ? ORDER BY week, facility", [ags], path)
+    frame["week"] = pd.to_datetime(frame["week"])
+    return frame
+
+
+def loads(path: Path | None = None) -> pd.DataFrame:
+    """The load history, newest first."""
+    return _df("SELECT load_id, file_name, source, loaded_by, loaded_at, rows, status, errors, "
+               "warnings, districts, rolled_back_at, rolled_back_by FROM loads "
+               "ORDER BY load_id DESC", path=path)

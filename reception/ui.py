@@ -1,0 +1,178 @@
+"""Shared pieces of the app's pages: language, sidebar filters, messages, charts with their text
+summary and downloads. Every page (also the upload and sign-in pages) may use them:
+
+* ``ensure_navigation()``: call first in a page script (``current_language`` does it too). A
+  fresh server with a ``pages/`` folder runs a page addressed by URL (``/kreis``) on its own,
+  without ``dashboard.py`` (Streamlit's old multipage mode, until some session has called
+  ``st.navigation``); this switches that mode off and reruns through the entry script;
+* ``current_language() -> "de" | "en"``: the chosen language (session, else ``?lang=``, else de);
+* ``t_ui(key, **params) -> str``: a text from ``reception/locales/*.toml`` in that language;
+* ``language_switch()``: the de/en switch (the entry script puts it in the sidebar);
+* ``sidebar_filters() -> Filters`` and ``filters() -> Filters``: time range and district kinds,
+  rendered once per run by ``dashboard.py`` and read by the pages;
+* ``require_data() -> bool``: False (with a helpful message shown) when there is nothing to show;
+* ``stand_line()``: "Stand: KW 47/2024" and the demo-data notice;
+* ``chart_block(fig, summary, frame, name)``: chart, text summary beside it, CSV/Excel download;
+* ``download_buttons(frame, name)``: the two download buttons alone;
+* ``settings()``: thresholds and tunables (``data/settings.toml``);
+* ``optional_pages(folder)``: the sign-in and upload pages that exist in ``folder``.
+
+Widget values survive page changes and the language switch: each is mirrored under ``_<key>``
+in ``st.session_state`` and restored before the widget is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from reception import config, export, fmt
+from reception.appcache import data, version
+from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+RANGE_OPTIONS = (12, 26, 52, 0)  # weeks; 0 = all
+KINDS = ("Landkreis", "kreisfreie Stadt")
+
+
+OPTIONAL_PAGES = (("anmelden", "Anmelden"), ("hochladen", "Hochladen"))
+
+
+def optional_pages(folder: Path) -> list[tuple[Path, str, str]]:
+    """(path, url name, title) of the optional pages present in ``folder``, in order."""
+    return [(folder / f"{name}.py", name, title) for name, title in OPTIONAL_PAGES
+            if (folder / f"{name}.py").exists()]
+
+
+def settings() -> config.Settings:
+    return config.settings()
+
+
+def ensure_navigation() -> None:
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def current_language() -> str:
+    ensure_navigation()
+    lang = st.session_state.get("_lang")
+    if lang not in LANGUAGES:
+        asked = st.query_params.get("lang")
+        lang = asked if asked in LANGUAGES else DEFAULT_LANGUAGE
+        st.session_state["_lang"] = lang
+    return lang
+
+
+def t_ui(key: str, /, **params: object) -> str:
+    return t(key, current_language(), **params)
+
+
+def _restore(key: str, default: object) -> None:
+    """Put the mirrored value back before the widget is drawn (the widget may be new after a
+    page change or a relabelling)."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"_{key}", default)
+
+
+def _mirror(key: str) -> None:
+    st.session_state[f"_{key}"] = st.session_state[key]
+
+
+def _set_language() -> None:
+    st.session_state["_lang"] = st.session_state["lang_choice"]
+    st.query_params["lang"] = st.session_state["lang_choice"]
+
+
+def language_switch() -> None:
+    _restore("lang_choice", current_language())
+    st.radio(t_ui("sidebar.language"), LANGUAGES, key="lang_choice", horizontal=True,
+             format_func=LANGUAGE_NAMES.get, on_change=_set_language)
+
+
+@dataclass(frozen=True)
+class Filters:
+    weeks: int  # 0 = all
+    kinds: tuple[str, ...]
+    first_week: date | None  # first and last week with any report in the snapshot
+    last_week: date | None
+    since: date | None  # start of the chosen range (None: all)
+
+
+def sidebar_filters() -> Filters:
+    """Time range and district kinds; stores the result for :func:`filters`."""
+    lang = current_language()
+    _restore("range_weeks", 26)
+    st.selectbox(t_ui("sidebar.range"), RANGE_OPTIONS, key="range_weeks",
+                 format_func=lambda w: t(f"sidebar.range_{w}", lang), on_change=_mirror,
+                 args=("range_weeks",))
+    _restore("kinds", list(KINDS))
+    st.multiselect(t_ui("sidebar.kinds"), KINDS, key="kinds", format_func=lambda k: t(f"kind.{k}", lang),
+                   on_change=_mirror, args=("kinds",), placeholder=t_ui("sidebar.kinds_all"))
+    _mirror("range_weeks")
+    _mirror("kinds")
+    first, last = data.week_bounds() if version() else (None, None)
+    from reception.metrics import range_start
+
+    weeks = int(st.session_state.range_weeks)
+    chosen = tuple(st.session_state.kinds) or KINDS
+    result = Filters(weeks, chosen, first, last, range_start(last, weeks))
+    st.session_state["_filters"] = result
+    return result
+
+
+def filters() -> Filters:
+    found = st.session_state.get("_filters")
+    return found if isinstance(found, Filters) else sidebar_filters()
+
+
+def require_data() -> bool:
+    """True when the snapshot holds figures; otherwise show why not and what to do."""
+    if not version():
+        st.info(t_ui("msg.no_snapshot"))
+        return False
+    if filters().last_week is None:
+        st.info(t_ui("msg.no_figures"))
+        return False
+    return True
+
+
+def stand_line() -> None:
+    """"Stand: KW 47/2024" with the publication time, and the demo notice where it applies."""
+    meta = data.snapshot_meta()
+    last = filters().last_week
+    lang = current_language()
+    st.markdown(t_ui("msg.stand", week=fmt.iso_week(last, lang),
+                     published=fmt.timestamp(meta.get("published_at"), lang)))
+    if meta.get("has_demo") and not meta.get("has_real"):
+        st.warning(t_ui("msg.demo_only"))
+    elif meta.get("has_demo"):
+        st.warning(t_ui("msg.demo_mixed"))
+
+
+def download_buttons(frame: pd.DataFrame, name: str) -> None:
+    """CSV and Excel of ``frame`` (formula cells defused), generated only when clicked."""
+    left, right = st.columns(2)
+    left.download_button(t_ui("download.csv"), data=lambda: export.to_csv_bytes(frame),
+                         file_name=f"{name}.csv", mime="text/csv", key=f"dl-{name}-csv",
+                         on_click="ignore")
+    right.download_button(t_ui("download.xlsx"), data=lambda: export.to_xlsx_bytes(frame, name),
+                          file_name=f"{name}.xlsx", key=f"dl-{name}-xlsx", on_click="ignore",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def chart_block(fig, summary: str, frame: pd.DataFrame, name: str, ratio: tuple = (3, 1)) -> None:
+    """The chart, its text summary beside it (also the chart's alt text) and the downloads."""
+    chart, text = st.columns(ratio, vertical_alignment="top")
+    with chart:
+        st.plotly_chart(fig, key=f"chart-{name}", config={"displaylogo": False}, alt=summary)
+    with text:
+        st.markdown(f"**{t_ui('msg.summary')}**")
+        st.markdown(summary)
+        download_buttons(frame, name)

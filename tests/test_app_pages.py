@@ -1,0 +1,258 @@
+"""Every page of the dashboard through Streamlit's AppTest, against a small fixture database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests import dashboard_data
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRY = str(ROOT / "dashboard.py")
+PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik"]
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return dashboard_data.build(tmp_path_factory.mktemp("dash") / "reception.duckdb")
+
+
+@pytest.fixture
+def app_db(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RECEPTION_DB", str(fixture_db))
+    return fixture_db
+
+
+def open_page(page: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=30)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "lage":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.success]
+    return "\n".join(parts)
+
+
+def charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(app_db, page):
+    at = open_page(page)
+    assert len(at.title) == 1
+
+
+def test_lage_shows_stand_headlines_warning_list_and_charts(app_db):
+    at = open_page("lage")
+    assert at.title[0].value == "Lage: Aufnahme und Unterbringung in Thüringen"
+    assert "Stand: KW 47/2024" in texts(at)
+    metrics = {m.label: m.value for m in at.metric}
+    # KW 47: Erfurt 100 places, Gotha 70, Jena 60 carried forward
+    assert metrics["Plätze"] == "230"
+    assert metrics["Belegt"] == "199"  # 96 + 73 + 30
+    assert metrics["Auslastung"] == "86,5 %"
+    assert metrics["Kreise ≥ 90 %"] == "2" and metrics["Kreise ≥ 100 %"] == "1"
+    assert metrics["Zugänge (Woche)"] == "28"  # Erfurt 20 + Gotha 5 + 3
+    assert len(charts(at)) == 2
+    warning = at.dataframe[0].value
+    assert list(warning["Kreis"]) == ["Gotha", "Erfurt"]
+    assert warning["Warnung"].iloc[0].startswith("■")
+    assert "13.500" in texts(at)
+    assert "Demodaten" not in texts(at)  # real data: no demo notice
+    assert len(at.get("download_button")) >= 4
+
+
+def test_language_switch_keeps_the_page(app_db):
+    at = open_page("kreis", {"kreis": "16051"})
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "District in detail"
+    assert "As of CW 47/2024" in texts(at)
+    assert at.selectbox(key="kreis_select").value == "16051"
+    at.switch_page("pages/lage.py").run()
+    assert at.title[0].value == "Overview: reception and accommodation in Thuringia"
+    assert {m.label for m in at.metric} >= {"Places", "Occupancy rate"}
+
+
+def test_filters_survive_a_page_change(app_db):
+    at = open_page("lage")
+    at.sidebar.selectbox(key="range_weeks").set_value(12).run()
+    at.sidebar.multiselect(key="kinds").set_value(["Landkreis"]).run()
+    at.switch_page("pages/meldungen.py").run()
+    assert at.sidebar.selectbox(key="range_weeks").value == 12
+    assert at.sidebar.multiselect(key="kinds").value == ["Landkreis"]
+    names = set(at.dataframe[0].value["Kreis"])  # missing reports, Landkreise only
+    assert "Jena" not in names and "Gotha" not in names and "Eichsfeld" in names
+
+
+def test_kreis_follows_the_query_parameter(app_db):
+    at = open_page("kreis", {"kreis": "16067"})
+    assert at.selectbox(key="kreis_select").value == "16067"
+    assert "Gotha in KW 47/2024" in [h.value for h in at.subheader]
+    assert len(charts(at)) == 5  # development, rate, facilities, quota, forecast
+    facilities = at.dataframe[0].value
+    assert dashboard_data.HOSTILE_FACILITY in list(facilities["Unterkunft"])  # shown as plain text
+    assert not at.warning or all("Link" not in w.value for w in at.warning)
+
+
+def test_kreis_select_writes_the_query_parameter(app_db):
+    at = open_page("kreis", {"kreis": "16067"})
+    at.selectbox(key="kreis_select").set_value("16051").run()
+    assert not at.exception
+    assert at.query_params["kreis"] == ["16051"] or at.query_params["kreis"] == "16051"
+    assert "Erfurt in KW 47/2024" in [h.value for h in at.subheader]
+
+
+@pytest.mark.parametrize("bad", ["' OR 1=1 --", "99999", "<script>alert(1)</script>", ""])
+def test_kreis_rejects_unknown_query_values(app_db, bad):
+    at = open_page("kreis", {"kreis": bad})
+    assert any("nicht bekannt" in w.value for w in at.warning)
+    assert at.selectbox(key="kreis_select").value == "16077"  # first in the list: Altenburger Land
+    assert all(bad not in w.value for w in at.warning if bad)
+
+
+def test_kreis_without_reports_says_so(app_db):
+    at = open_page("kreis", {"kreis": "16054"})  # Suhl never reported
+    assert any("Suhl" in i.value and "keine Meldungen" in i.value for i in at.info)
+    assert not charts(at)
+
+
+def test_kreis_quota_fulfilment(app_db):
+    at = open_page("kreis", {"kreis": "16051"})
+    metrics = {m.label: m.value for m in at.metric}
+    # since KW 1/2024: Erfurt 90, Gotha 48, Jena 7 -> 145; Erfurt's share 9.5 % -> Soll 13.775
+    assert metrics["Ist"] == "90" and metrics["Soll"] == "14"
+    assert metrics["Erfüllungsquote"] == "653,4 %"
+    assert metrics["Anteil laut Schlüssel"] == "9,5 %"
+
+
+def test_karte_switches_measure(app_db):
+    at = open_page("karte")
+    assert len(charts(at)) == 1
+    at.radio(key="map_measure").set_value("free_places").run()
+    assert not at.exception
+    assert "Freie Plätze: am höchsten" in texts(at)
+
+
+def test_vergleich_absolute_and_per_capita(app_db):
+    at = open_page("vergleich")
+    at.multiselect(key="compare").set_value(["16051", "16067"]).run()
+    at.selectbox(key="compare_measure").set_value("capacity").run()
+    at.radio(key="compare_scale").set_value("absolute").run()
+    assert "Erfurt: 100" in texts(at)
+    at.radio(key="compare_scale").set_value("per_1000").run()
+    assert "Erfurt: 0,46" in texts(at)  # 100 / 216,300 x 1,000
+    table = at.dataframe[0].value
+    assert list(table["Kreis"]) == ["Erfurt", "Gotha"]
+
+
+def test_meldungen_lists_missing_districts_and_loads(app_db):
+    at = open_page("meldungen")
+    missing = at.dataframe[0].value
+    assert "Jena" in set(missing["Kreis"]) and "Erfurt" not in set(missing["Kreis"])
+    assert missing.set_index("Kreis").loc["Jena", "Zuletzt gemeldet"] == "KW 42/2024"
+    loads = at.dataframe[1].value
+    assert list(loads["Datei"]) == ["fixture.csv"]
+    assert len(charts(at)) == 1
+
+
+def test_methodik_names_sources_and_the_eisenach_assumption(app_db):
+    at = open_page("methodik")
+    body = texts(at)
+    assert "Thüringer Landesamt für Statistik" in body
+    assert "7,7 %" in body and "Eisenach" in body
+    assert "80-%-Vorhersageintervall" in body
+
+
+def test_no_snapshot_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECEPTION_DB", str(tmp_path / "none.duckdb"))
+    for page in PAGES:
+        at = open_page(page)
+        if page != "methodik":
+            assert any("noch keine daten" in i.value.lower() for i in at.info), page
+
+
+def test_empty_database_gives_a_message(tmp_path, monkeypatch):
+    path = dashboard_data.build(tmp_path / "empty.duckdb", with_rows=False)
+    monkeypatch.setenv("RECEPTION_DB", str(path))
+    for page in PAGES:
+        at = open_page(page)
+        if page not in ("methodik",):
+            assert any("keine Meldungen" in i.value for i in at.info), page
+
+
+def test_single_week_is_explained(tmp_path, monkeypatch):
+    path = dashboard_data.build(tmp_path / "one.duckdb", rows=dashboard_data.single_week_rows())
+    monkeypatch.setenv("RECEPTION_DB", str(path))
+    at = open_page("lage")
+    assert any("erst eine Meldewoche" in i.value for i in at.info)
+    for page in PAGES[1:]:
+        open_page(page, {"kreis": "16051"})
+
+
+def test_new_load_shows_on_next_interaction(tmp_path, monkeypatch):
+    path = dashboard_data.build(tmp_path / "grow.duckdb", rows=dashboard_data.single_week_rows())
+    monkeypatch.setenv("RECEPTION_DB", str(path))
+    at = open_page("lage")
+    assert {m.label: m.value for m in at.metric}["Plätze"] == "170"
+    import pandas as pd
+
+    from reception import db, load
+
+    extra = pd.DataFrame([("16053", dashboard_data.WEEKS[-1], "", None, 1, 0, 1000, 10, 2)],
+                         columns=["ags", "week", "facility", "facility_type", "arrivals", "departures",
+                                  "capacity", "occupied", "line"])
+    with db.writer(path) as con:
+        load.write_rows(con, extra, "more.csv", "e" * 64, "cli", "test")
+        db.publish_snapshot(con, Path(str(path) + ".snapshot"))
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Plätze"] == "1.170"
+
+
+def test_upload_pages_join_the_navigation_only_when_present(tmp_path):
+    from reception import ui
+
+    assert ui.optional_pages(tmp_path) == []
+    (tmp_path / "hochladen.py").write_text("")
+    found = [(name, title) for _, name, title in ui.optional_pages(tmp_path)]
+    assert found == [("hochladen", "Hochladen")]
+    (tmp_path / "anmelden.py").write_text("")
+    assert [name for _, name, _ in ui.optional_pages(tmp_path)] == ["anmelden", "hochladen"]
+
+
+def test_a_page_addressed_directly_on_a_fresh_server_runs_through_the_entry(app_db):
+    """Streamlit's old pages/ mode would run pages/kreis.py alone; ensure_navigation reroutes it."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = True
+    try:
+        at = AppTest.from_file(str(ROOT / "pages" / "kreis.py"), default_timeout=30)
+        at.run()
+        assert PagesManager.uses_pages_directory is False
+    finally:
+        PagesManager.uses_pages_directory = False
+
+
+def test_karte_draws_configured_boundaries_and_survives_a_broken_file(app_db, tmp_path, monkeypatch):
+    from tests.test_geo import squares_geojson
+
+    monkeypatch.setenv("RECEPTION_GEOJSON", str(squares_geojson(tmp_path / "kreise.geojson")))
+    at = open_page("karte")
+    assert any("RECEPTION_GEOJSON" in c.value for c in at.caption)
+    assert not at.warning or all("Grenzdatei" not in w.value for w in at.warning)
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("RECEPTION_GEOJSON", str(broken))
+    at = open_page("karte")
+    assert any("Grenzdatei" in w.value for w in at.warning)
+    assert len(charts(at)) == 1  # the tile map instead

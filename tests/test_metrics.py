@@ -1,0 +1,206 @@
+"""The dashboard's figures against a small dataset computed by hand (see each test's comment)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reception import metrics
+from reception.config import Settings
+
+SETTINGS = Settings(warn_rate=0.90, limit_rate=1.00, runway_horizon_weeks=4, net_intake_window_weeks=4,
+                    forecast_weeks=8, state_minimum_places=13500, lock_timeout_seconds=1)
+WEEKS = pd.to_datetime(["2024-10-21", "2024-10-28", "2024-11-04", "2024-11-11", "2024-11-18"])
+NA = np.nan
+
+
+def weekly() -> pd.DataFrame:
+    """A: 10,000 inhabitants, 100 places, week 3 not reported (carried forward).
+    B: 20,000 inhabitants, 200 places, overcrowded in the last week."""
+    a = pd.DataFrame({"ags": "A", "name": "Aland", "kind": "Landkreis", "population": 10000, "week": WEEKS,
+                      "arrivals": [10, 20, NA, 40, 50], "departures": [0, 10, NA, 20, 10],
+                      "capacity": [100] * 5, "occupied": [50, 60, 60, 90, 95],
+                      "reported": [True, True, False, True, True]})
+    b = pd.DataFrame({"ags": "B", "name": "Bstadt", "kind": "kreisfreie Stadt", "population": 20000,
+                      "week": WEEKS, "arrivals": [5] * 5, "departures": [5] * 5, "capacity": [200] * 5,
+                      "occupied": [100, 110, 120, 130, 210], "reported": [True] * 5})
+    frame = pd.concat([a, b], ignore_index=True)
+    frame["occupancy_rate"] = metrics.occupancy_rate(frame.occupied, frame.capacity)
+    frame["free_places"] = metrics.free_places(frame.capacity, frame.occupied)
+    return frame
+
+
+def test_occupancy_rate_is_occupied_over_capacity_and_undefined_without_places():
+    assert metrics.occupancy_rate(95, 100) == pytest.approx(0.95)
+    assert metrics.occupancy_rate(210, 200) == pytest.approx(1.05)
+    assert math.isnan(metrics.occupancy_rate(5, 0))
+    assert math.isnan(metrics.occupancy_rate(5, None))
+    series = metrics.occupancy_rate(pd.Series([50, 3]), pd.Series([100, 0]))
+    assert series.iloc[0] == 0.5 and math.isnan(series.iloc[1])
+
+
+def test_free_places_go_negative_when_overcrowded():
+    assert metrics.free_places(100, 95) == 5
+    assert metrics.free_places(200, 210) == -10
+
+
+@pytest.mark.parametrize("rate, status", [(0.899, "ok"), (0.90, "warn"), (0.999, "warn"), (1.0, "limit"),
+                                          (1.3, "limit"), (NA, "unknown")])
+def test_classify_uses_the_configured_thresholds(rate, status):
+    assert metrics.classify(rate, SETTINGS) == status
+
+
+def test_net_intake_averages_the_last_four_reported_weeks_only():
+    # A reported weeks 1, 2, 4, 5: (10-0 + 20-10 + 40-20 + 50-10) / 4 = 20; B: 0
+    net = metrics.net_intake(weekly(), 4)
+    assert net["A"] == pytest.approx(20.0)
+    assert net["B"] == pytest.approx(0.0)
+    # window 2: (20 + 40) / 2 = 30
+    assert metrics.net_intake(weekly(), 2)["A"] == pytest.approx(30.0)
+
+
+def test_runway_is_free_places_over_net_intake():
+    assert metrics.runway(5, 20) == pytest.approx(0.25)
+    assert metrics.runway(120, 30) == pytest.approx(4.0)
+    assert metrics.runway(-10, 3) == 0.0  # already full
+    assert math.isnan(metrics.runway(50, 0))  # not filling up: no run-out
+    assert math.isnan(metrics.runway(50, -4))
+
+
+def test_latest_by_district_ranks_by_rate_and_estimates_runway():
+    latest = metrics.latest_by_district(weekly(), SETTINGS)
+    assert list(latest.ags) == ["B", "A"]  # 105 % before 95 %
+    b, a = latest.iloc[0], latest.iloc[1]
+    assert b.status == "limit" and b.free_places == -10 and b.runway_weeks == 0.0
+    assert a.status == "warn" and a.free_places == 5
+    assert a.runway_weeks == pytest.approx(5 / 20)
+    assert a.last_reported == WEEKS[-1]
+
+
+def test_early_warning_lists_limit_first_then_short_runway():
+    warn = metrics.early_warning(metrics.latest_by_district(weekly(), SETTINGS), SETTINGS)
+    assert list(zip(warn.ags, warn.reason)) == [("B", "limit"), ("A", "runway")]
+
+
+def test_early_warning_leaves_out_long_runways():
+    frame = weekly()
+    frame.loc[frame.ags == "A", "capacity"] = 1000  # 905 free / 20 a week = 45 weeks
+    frame["occupancy_rate"] = metrics.occupancy_rate(frame.occupied, frame.capacity)
+    frame["free_places"] = frame.capacity - frame.occupied
+    warn = metrics.early_warning(metrics.latest_by_district(frame, SETTINGS), SETTINGS)
+    assert list(warn.ags) == ["B"]
+
+
+def test_state_weekly_sums_reported_arrivals_and_carried_capacity():
+    state = metrics.state_weekly(weekly(), SETTINGS)
+    last = state.iloc[-1]
+    assert last.arrivals == 55 and last.capacity == 300 and last.occupied == 305
+    assert last.occupancy_rate == pytest.approx(305 / 300)
+    assert last.free_places == -5
+    assert last.at_warn == 2 and last.at_limit == 1
+    assert state.iloc[2].arrivals == 5  # A did not report week 3: only B's 5
+    assert state.iloc[2].reporting == 1
+
+
+def test_headlines_compare_with_previous_week_and_mean_of_four_weeks_before():
+    heads = metrics.headlines(metrics.state_weekly(weekly(), SETTINGS))
+    arrivals = heads["arrivals"]
+    # weeks: 15, 25, 5, 45, 55 -> now 55, previous 45, mean of 15, 25, 5, 45 = 22.5
+    assert (arrivals.value, arrivals.previous, arrivals.mean4) == (55, 45, 22.5)
+    assert arrivals.delta == 10 and arrivals.delta_mean4 == 32.5
+    assert heads["at_limit"].value == 1 and heads["at_limit"].previous == 0
+
+
+def test_headlines_of_a_single_week_have_no_previous():
+    state = metrics.state_weekly(weekly()[lambda f: f.week == WEEKS[-1]], SETTINGS)
+    heads = metrics.headlines(state)
+    assert heads["capacity"].value == 300
+    assert math.isnan(heads["capacity"].previous) and math.isnan(heads["capacity"].mean4)
+
+
+def test_per_1000_inhabitants():
+    frame = metrics.per_1000(weekly()[lambda f: f.week == WEEKS[-1]], ["capacity", "arrivals"])
+    assert list(frame.capacity_per_1000) == [10.0, 10.0]  # 100/10,000 and 200/20,000
+    assert list(frame.arrivals_per_1000) == [5.0, 0.25]
+
+
+def test_quota_fulfilment_against_the_distribution_key():
+    # 150 arrivals in all; A's share 40 % -> Soll 60, Ist 120 -> 200 %; B 60 % -> 90, Ist 30 -> 33.3 %
+    arrivals = pd.DataFrame({"ags": ["A", "B"], "name": ["Aland", "Bstadt"], "population": [10000, 20000],
+                             "arrivals": [120, 30]})
+    key = pd.DataFrame({"ags": ["A", "B"], "share_percent": [40.0, 60.0]})
+    quota = metrics.quota(arrivals, key).set_index("ags")
+    assert quota.loc["A", "soll"] == pytest.approx(60) and quota.loc["A", "ist"] == 120
+    assert quota.loc["A", "fulfilment_percent"] == pytest.approx(200.0)
+    assert quota.loc["B", "fulfilment_percent"] == pytest.approx(100 / 3)
+    assert quota.loc["B", "difference"] == pytest.approx(-60)
+    assert quota.loc["A", "population_share_percent"] == pytest.approx(100 / 3)
+
+
+def test_quota_without_key_share_has_no_target():
+    arrivals = pd.DataFrame({"ags": ["A", "C"], "name": ["Aland", "Cdorf"], "population": [1, 1],
+                             "arrivals": [10, 10]})
+    quota = metrics.quota(arrivals, pd.DataFrame({"ags": ["A"], "share_percent": [100.0]}))
+    assert math.isnan(quota.set_index("ags").loc["C", "fulfilment_percent"])
+
+
+def test_forecast_is_the_recent_mean_with_an_80_percent_band():
+    history = pd.DataFrame({"week": WEEKS, "arrivals": [10, 20, 30, 40, 50]})
+    prediction = metrics.forecast(history, 8)
+    assert len(prediction) == 8
+    assert prediction.week.iloc[0] == pd.Timestamp("2024-11-25")
+    assert prediction.week.iloc[-1] == pd.Timestamp("2025-01-13")
+    spread = 1.2816 * math.sqrt(250) * math.sqrt(1 + 1 / 5)  # s = sqrt(250) for 10..50
+    assert prediction.forecast.iloc[0] == pytest.approx(30)
+    assert prediction.upper.iloc[0] == pytest.approx(30 + spread)
+    assert prediction.lower.iloc[0] == pytest.approx(30 - spread)
+    assert (prediction.lower <= prediction.forecast).all() and (prediction.forecast <= prediction.upper).all()
+
+
+def test_forecast_uses_only_the_last_eight_reported_weeks_and_cuts_the_band_at_zero():
+    weeks = pd.date_range("2024-01-01", periods=12, freq="7D")
+    history = pd.DataFrame({"week": weeks, "arrivals": [1000, 1000, 1000, 1000, 0, 10, 0, 10, 0, 10, 0, 10]})
+    prediction = metrics.forecast(history, 3)
+    assert prediction.forecast.iloc[0] == pytest.approx(5)
+    assert prediction.lower.iloc[0] == 0.0
+
+
+def test_forecast_needs_three_reported_weeks():
+    history = pd.DataFrame({"week": WEEKS[:3], "arrivals": [10, NA, 30]})
+    assert metrics.forecast(history, 8).empty
+
+
+def test_missing_latest_and_reporting_matrix():
+    frame = weekly()
+    frame.loc[(frame.ags == "B") & (frame.week == WEEKS[-1]), "reported"] = False
+    missing = metrics.missing_latest(frame)
+    assert list(missing.ags) == ["B"] and missing.last_reported.iloc[0] == WEEKS[-2]
+    matrix = metrics.reporting_matrix(frame)
+    assert matrix.loc["Aland"].tolist() == [1, 1, 0, 1, 1]
+    assert matrix.loc["Bstadt"].tolist() == [1, 1, 1, 1, 0]
+
+
+def test_comparison_per_capita_leaves_the_rate_alone():
+    absolute = metrics.comparison(weekly(), "capacity", per_capita=False)
+    per_capita = metrics.comparison(weekly(), "capacity", per_capita=True)
+    assert set(absolute.value) == {100.0, 200.0} and set(per_capita.value) == {10.0}
+    rate = metrics.comparison(weekly(), "occupancy_rate", per_capita=True)
+    assert rate.value.max() == pytest.approx(1.05)
+
+
+def test_state_places_against_the_minimum():
+    state = metrics.state_weekly(weekly(), SETTINGS)
+    places = metrics.state_places(state, 400)
+    assert places["capacity"] == 300 and places["gap"] == -100 and places["share"] == 0.75
+
+
+def test_year_start_and_range_start():
+    assert metrics.year_start(date(2024, 11, 18)) == date(2024, 1, 1)  # KW 1/2024 began on 1 January
+    assert metrics.year_start(date(2025, 3, 3)) == date(2024, 12, 30)  # KW 1/2025 began 30.12.2024
+    assert metrics.year_start(date(2024, 12, 30)) == date(2024, 12, 30)
+    assert metrics.range_start(date(2024, 11, 18), 4) == date(2024, 10, 28)
+    assert metrics.range_start(date(2024, 11, 18), 0) is None

@@ -1,0 +1,61 @@
+"""Display tables and the text summaries beside the charts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reception import metrics, present
+from tests.test_metrics import SETTINGS, weekly
+
+
+def test_headline_cards_show_change_mean_and_thresholds():
+    heads = metrics.headlines(metrics.state_weekly(weekly(), SETTINGS))
+    cards = {card["label"]: card for card in present.headline_cards(heads, "de", 0.85, 1.0)}
+    arrivals = cards["Zugänge (Woche)"]
+    assert arrivals["value"] == "55" and arrivals["delta"] == "+10 ggü. Vorwoche"
+    assert arrivals["caption"] == "Ø 4 Vorwochen: 22,5 (+33)"  # 55 - 22.5 = 32.5, rounded half up
+    assert arrivals["delta_color"] == "inverse"
+    assert cards["Auslastung"]["value"] == "101,7 %"
+    assert "Kreise ≥ 85 %" in cards and "Kreise ≥ 100 %" in cards
+    assert cards["Plätze"]["delta_color"] == "off"  # no change: no colour, no arrow
+    assert cards["Plätze"]["delta_arrow"] == "off" and arrivals["delta_arrow"] == "auto"
+    english = present.headline_cards(heads, "en")
+    assert english[0]["label"] == "Arrivals (week)" and english[0]["delta"] == "+10 vs previous week"
+
+
+def test_warning_table_is_formatted_german():
+    latest = metrics.latest_by_district(weekly(), SETTINGS)
+    table = present.warning_table(metrics.early_warning(latest, SETTINGS), "de")
+    assert list(table["Kreis"]) == ["Bstadt", "Aland"]
+    assert table["Auslastung"].tolist() == ["105,0 %", "95,0 %"]
+    assert table["Reichweite"].tolist() == ["0 Wochen", "0,3 Wochen"]
+    assert table["Warnung"].iloc[0].startswith("■")
+
+
+def test_state_summary_names_total_peak_and_latest():
+    text = present.summary_state(metrics.state_weekly(weekly(), SETTINGS), "de")
+    assert "Von KW 43/2024 bis KW 47/2024 kamen 145 Personen an" in text
+    assert "am meisten in KW 47/2024 (55)" in text
+    assert "Auslastung 101,7 %" in text
+
+
+def test_ranking_summary_counts_statuses():
+    text = present.summary_ranking(metrics.latest_by_district(weekly(), SETTINGS), "en")
+    assert text.startswith("1 of 2 districts have reached the limit")
+    assert "Bstadt (105.0%)" in text
+
+
+def test_facility_table_keeps_report_text_verbatim():
+    frame = pd.DataFrame({"facility": ["=cmd|' /C calc'!A0", "<i>x</i>"], "facility_type": [None, "GU"],
+                          "capacity": [10, 0], "occupied": [5, 1], "arrivals": [1, None]})
+    table = present.facilities_table(frame, "de")
+    assert table["Unterkunft"].tolist() == ["=cmd|' /C calc'!A0", "<i>x</i>"]
+    assert table["Auslastung"].tolist() == ["50,0 %", "–"]
+    assert table["Zugänge"].tolist() == ["1", "–"]
+
+
+def test_empty_inputs_give_a_sentence_not_an_error():
+    empty = metrics.state_weekly(weekly().iloc[0:0], SETTINGS)
+    assert present.summary_state(empty, "de") == "Für diese Auswahl liegen keine Zahlen vor."
+    assert present.summary_forecast(pd.DataFrame(columns=["week", "forecast"]), "de").startswith(
+        "Für eine Prognose")
