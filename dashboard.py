@@ -48,4 +48,4 @@ with st.sidebar:
     ui.sidebar_filters()
     st.caption(ui.t_ui("sidebar.filters_note"))
 
-current.run()
+ui.run_page(current)

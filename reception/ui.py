@@ -15,7 +15,11 @@ summary and downloads. Every page (also the upload and sign-in pages) may use th
 * ``chart_block(fig, summary, frame, name)``: chart, text summary beside it, CSV/Excel download;
 * ``download_buttons(frame, name)``: the two download buttons alone;
 * ``settings()``: thresholds and tunables (``data/settings.toml``);
-* ``optional_pages(folder)``: the sign-in and upload pages that exist in ``folder``.
+* ``optional_pages(folder)``: the sign-in and upload pages that exist in ``folder``;
+* ``run_page(page)``: runs the chosen page; an unexpected error is logged with its context
+  (page, query parameters, snapshot version, language, a short reference) and shown to the user
+  as a short message with that reference, never as a traceback. ``RECEPTION_RAISE_ERRORS=1``
+  (set by the test suite) re-raises it so that tests see it.
 
 Widget values survive page changes and the language switch: each is mirrored under ``_<key>``
 in ``st.session_state`` and restored before the widget is drawn.
@@ -23,6 +27,9 @@ in ``st.session_state`` and restored before the widget is drawn.
 
 from __future__ import annotations
 
+import logging
+import os
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +40,8 @@ import streamlit as st
 from reception import config, export, fmt
 from reception.appcache import data, version
 from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+
+log = logging.getLogger("reception.app")
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 RANGE_OPTIONS = (12, 26, 52, 0)  # weeks; 0 = all
@@ -176,3 +185,17 @@ def chart_block(fig, summary: str, frame: pd.DataFrame, name: str, ratio: tuple 
         st.markdown(f"**{t_ui('msg.summary')}**")
         st.markdown(summary)
         download_buttons(frame, name)
+
+
+def run_page(page: st.Page) -> None:
+    """Run ``page``; log an unexpected error with its context and show a reference, not a trace."""
+    try:
+        page.run()
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("page failed ref=%s page=%s query=%s snapshot=%s lang=%s", reference,
+                      getattr(page, "url_path", "?"), dict(st.query_params), version(),
+                      st.session_state.get("lang", DEFAULT_LANGUAGE))
+        if os.environ.get("RECEPTION_RAISE_ERRORS") == "1":
+            raise
+        st.error(t_ui("app.error", reference=reference))

@@ -23,6 +23,8 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update"]
 SCREENSHOTS = ROOT / "tests" / "screenshots"
+# pages re-raise unexpected errors under test (in-process AppTest and served apps alike)
+os.environ["RECEPTION_RAISE_ERRORS"] = "1"
 
 
 def run_etl(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
