@@ -1,0 +1,61 @@
+"""Anmelden: sign-in for data officers (embedded accounts, or OIDC when secrets configure it)."""
+
+import streamlit as st
+
+from reception import accounts, signin
+from reception.i18n import t
+
+lang = signin.lang()
+st.title(t("signin.title", lang))
+st.caption(t("signin.intro", lang))
+
+
+def show_signed_in(user: accounts.User) -> None:
+    st.success(t("signin.signed_in", lang, name=signin.md(user.name), role=t(f"role.{user.role}", lang)))
+    if user.district:
+        st.caption(t("signin.district", lang, district=user.district))
+    st.info(t("signin.next", lang))
+
+
+if signin.oidc_enabled():
+    if not signin.oidc_signed_in():
+        st.button(t("signin.sso", lang), on_click=st.login, type="primary")
+        st.stop()
+    user = signin.current_user()
+    if user:
+        show_signed_in(user)
+    else:
+        st.warning(t("signin.sso_no_account", lang, email=signin.md(signin.oidc_email())))
+    st.button(t("signin.sign_out", lang), on_click=st.logout)
+    st.stop()
+
+user = signin.current_user()
+if user is not None:
+    show_signed_in(user)
+    if st.button(t("signin.sign_out", lang), key="sign_out"):
+        signin.sign_out()
+        st.rerun()
+    st.stop()
+
+try:
+    if not accounts.list_users():
+        st.info(t("signin.no_accounts", lang))
+except accounts.AccountError:
+    st.error(t("signin.store_broken", lang))
+
+with st.form("signin", clear_on_submit=False):
+    name = st.text_input(t("signin.name", lang), key="signin_name", autocomplete="username")
+    password = st.text_input(t("signin.password", lang), type="password", key="signin_password",
+                             autocomplete="current-password")
+    submitted = st.form_submit_button(t("signin.submit", lang), type="primary")
+
+if submitted:
+    try:
+        found = accounts.authenticate(name.strip(), password)
+    except accounts.AccountError:
+        found = None
+    if found is None:
+        st.error(t("signin.failed", lang))
+    else:
+        signin.sign_in(found)
+        st.rerun()

@@ -1,0 +1,197 @@
+"""Hochladen: preview, validate and load report files; templates; load history and rollback.
+
+The logic is ``reception.upload`` (the same read/validate/load road as ``python -m etl ingest``);
+the role is checked there and here on every run, never only by hiding a button.
+"""
+
+import logging
+from pathlib import PurePath
+
+import streamlit as st
+
+from reception import accounts, db, signin, upload
+from reception.i18n import t
+
+log = logging.getLogger("pages.hochladen")
+lang = signin.lang()
+st.title(t("upload.title", lang))
+
+user = signin.current_user()
+if not accounts.can_upload(user):
+    st.warning(t("upload.need_signin", lang))
+    st.stop()
+st.caption(t("signin.signed_in", lang, name=signin.md(user.name), role=t(f"role.{user.role}", lang)))
+
+notices = st.session_state.setdefault("upload_notices", [])
+for kind, text in notices:
+    (st.success if kind == "success" else st.info)(text)
+notices.clear()
+
+
+def notify(kind: str, text: str) -> None:
+    """A message that survives the rerun after a write."""
+    st.session_state.setdefault("upload_notices", []).append((kind, text))
+
+
+def after_write() -> None:
+    st.cache_data.clear()
+    st.rerun()
+
+
+# ---------------------------------------------------------------- templates
+
+st.write(t("upload.templates", lang))
+left, right, _ = st.columns([1, 1, 3])
+left.download_button(t("upload.template_csv", lang), upload.template_bytes("csv"),
+                     file_name="vorlage_meldung.csv", mime="text/csv", key="template_csv")
+right.download_button(t("upload.template_xlsx", lang), upload.template_bytes("xlsx"),
+                      file_name="vorlage_meldung.xlsx", key="template_xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+# ---------------------------------------------------------------- files
+
+limit_text = upload.size_text(upload.max_upload_bytes())
+files = st.file_uploader(t("upload.files", lang, limit=limit_text), type=["csv", "xlsx"],
+                         accept_multiple_files=True, key="upload_files")
+
+
+def cached_preview(data: bytes, name: str) -> upload.Preview:
+    """One preview per file content, user and snapshot (after a load it is made afresh)."""
+    key = (name, upload.loading.sha256_of(data), user, db.snapshot_version())
+    cache = st.session_state.setdefault("upload_previews", {})
+    if key not in cache:
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = upload.preview_file(data, name, user)
+    return cache[key]
+
+
+def show_file(uploaded) -> None:
+    name = PurePath(uploaded.name).name
+    st.markdown(f"#### {signin.md(name)}")
+    preview = cached_preview(uploaded.getvalue(), name)
+    st.caption(t("upload.format", lang))
+    left, right = st.columns(2)
+    left.dataframe(preview.format_frame(lang), hide_index=True)
+    if preview.inspection is not None and preview.inspection.read.columns:
+        right.dataframe(preview.columns_frame(lang), hide_index=True)
+
+    errors, warnings = preview.errors, preview.warnings
+    if errors:
+        st.error(t("upload.errors", lang, count=preview.error_count))
+        if preview.error_count > len(errors):
+            st.caption(t("upload.errors_shown", lang, shown=len(errors)))
+        st.dataframe(preview.problems_frame("error", lang), hide_index=True)
+    if warnings:
+        st.warning(t("upload.warnings", lang, count=len(warnings)))
+        st.dataframe(preview.problems_frame("warning", lang), hide_index=True)
+    if preview.problems:
+        stem = PurePath(name).stem
+        st.download_button(t("upload.error_report", lang), preview.error_report(lang),
+                           file_name=f"{stem}.fehler.csv", mime="text/csv",
+                           key=f"report-{preview.sha256}")
+    if preview.rows:
+        rows = preview.rows_frame(lang)
+        st.caption(t("upload.preview", lang, count=len(rows), rows=preview.rows))
+        st.dataframe(rows, hide_index=True)
+    if preview.ok and preview.duplicate_of:
+        st.info(t("upload.duplicate", lang, load_id=preview.duplicate_of[0],
+                  loaded_at=str(preview.duplicate_of[1])[:19]))
+    elif preview.ok:
+        st.caption(t("upload.changes", lang))
+        st.write(t("upload.summary", lang, rows=preview.rows, new=preview.new_figures,
+                   replaced=preview.replaced))
+        if preview.new_weeks:
+            weeks = ", ".join(upload.week_text(w) for w in preview.new_weeks)
+            st.write(t("upload.new_weeks", lang, weeks=weeks))
+        if preview.replaced:
+            st.write(t("upload.replaced_table", lang))
+            st.dataframe(preview.changes_frame(lang), hide_index=True)
+    clicked = st.button(t("upload.load", lang), key=f"load-{preview.sha256}", type="primary",
+                        disabled=not preview.ok or preview.duplicate_of is not None)
+    if clicked:
+        load_file(preview, name)
+
+
+def load_file(preview: upload.Preview, name: str) -> None:
+    try:
+        result = upload.load_preview(preview, signin.current_user())  # role checked again inside
+    except upload.NotAllowed:
+        st.error(t("upload.not_allowed", lang))
+        return
+    except db.DatabaseBusy:
+        st.error(t("upload.busy", lang))
+        return
+    if result.status == "loaded":
+        notify("success", t("upload.loaded", lang, file=signin.md(name), load_id=result.load_id,
+                            rows=result.rows, replaced=result.replaced))
+    else:
+        notify("info", t("upload.duplicate", lang, load_id=result.load_id,
+                         loaded_at=str(result.loaded_at)[:19]))
+    after_write()
+
+
+for uploaded in files or []:
+    with st.container(border=True):
+        try:
+            show_file(uploaded)
+        except db.DatabaseBusy:
+            st.error(t("upload.busy", lang))
+        except Exception as error:
+            if type(error).__name__ in ("RerunException", "StopException"):
+                raise
+            log.exception("upload page failed on a file")
+            st.error(t("upload.failed", lang))
+
+# ---------------------------------------------------------------- history and rollback
+
+st.subheader(t("upload.history", lang))
+history = upload.history()
+if history.empty:
+    st.caption(t("upload.history_empty", lang))
+else:
+    st.dataframe(upload.localised(history.head(200), lang), hide_index=True)
+
+st.subheader(t("upload.rollback", lang))
+candidates = upload.rollback_candidates(user, history)
+if candidates.empty:
+    st.caption(t("upload.rollback_none", lang))
+    st.stop()
+
+labels = {
+    int(row.load_id): t("upload.rollback_option", lang, load_id=int(row.load_id),
+                        file=row.file_name, user=row.loaded_by or "–", at=str(row.loaded_at)[:16])
+    for row in candidates.itertuples()
+}
+chosen = st.selectbox(t("upload.rollback_choose", lang), list(labels), format_func=labels.get,
+                      key="rollback_choice")
+try:
+    plan = upload.plan_rollback(int(chosen))
+except db.DatabaseBusy:
+    st.error(t("upload.busy", lang))
+    st.stop()
+if plan is None or plan.status != "loaded":
+    st.info(t("upload.rollback_not_active", lang, load_id=chosen))
+    st.stop()
+st.write(t("upload.rollback_plan", lang, load_id=plan.load_id, file=signin.md(plan.file_name),
+           in_force=plan.in_force, restored=len(plan.restored), removed=plan.removed))
+if not plan.restored.empty:
+    st.caption(t("upload.rollback_restored", lang))
+    st.dataframe(upload.restored_frame(plan, upload.district_names(), lang), hide_index=True)
+confirmed = st.checkbox(t("upload.rollback_confirm", lang, load_id=plan.load_id),
+                        key=f"rollback_confirm_{plan.load_id}")
+if st.button(t("upload.rollback_button", lang), disabled=not confirmed, key="rollback_button"):
+    try:
+        outcome = upload.rollback_load(plan.load_id, signin.current_user())
+    except upload.NotAllowed:
+        st.error(t("upload.not_allowed", lang))
+        st.stop()
+    except db.DatabaseBusy:
+        st.error(t("upload.busy", lang))
+        st.stop()
+    if outcome["status"] == "rolled_back":
+        notify("success", t("upload.rolled_back", lang, load_id=plan.load_id,
+                            file=signin.md(outcome["file"]), restored=outcome["restored"]))
+    else:
+        notify("info", t("upload.rollback_not_active", lang, load_id=plan.load_id))
+    after_write()
