@@ -87,7 +87,9 @@ class ServedApp:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
              str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
+             "--browser.gatherUsageStats", "false",
+             # tests must see every error in full (production hides details, see config.toml)
+             "--client.showErrorDetails", "full"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_until_healthy(self, timeout: float = 60) -> None:
