@@ -3,6 +3,7 @@ timings), medians of fresh processes, written to ``bench/results.json``.
 
     python -m bench                 # Thuringia (1M facility rows) and national (~10M rows)
     python -m bench --quick         # small sizes, for the smoke test
+    python -m bench --skip-app      # ingest figures only (page, browser, memory: bench/app.py)
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--skip-national", action="store_true", help="no national ingest figures")
+    parser.add_argument("--skip-app", action="store_true", help="no page, browser and memory figures")
+    parser.add_argument("--skip-browser", action="store_true", help="page script times only")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
@@ -86,19 +89,30 @@ def main(argv: list[str] | None = None) -> int:
         merged = work / "th_all.csv"
         _concatenate(files, merged)
         results["ingest"].append(measure_ingest("thuringia_1M", THURINGIA, [merged], args.runs, work))
-        if not args.skip_national:
+        if not (args.skip_national and args.skip_app):
             reference = national_reference(work / "national_districts.csv",
                                            districts=40 if args.quick else 400)
             agses = pd.read_csv(reference, dtype={"ags": str}).ags.tolist()
             weeks, facilities = (20, 2) if args.quick else (520, 50)
             files = facility_reports(work / "nat", agses, weeks, facilities)
+        if not args.skip_national:
             results["ingest"].append(measure_ingest("national_10M", reference, files, args.runs, work))
+        if not args.skip_app:
+            # Page scripts, browser and memory against one national database (issue 6).
+            from bench.app import measure_app
+
+            results["app"] = measure_app(reference, files, args.runs, work,
+                                         browser=not args.skip_browser)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"{'case':<16}{'rows':>12}{'ingest s':>10}{'floor s':>10}{'ratio':>8}")
     for row in results["ingest"]:
         print(f"{row['case']:<16}{row['rows']:>12}{row['ingest_s']:>10}{row['floor_read_csv_s']:>10}"
               f"{row['ratio']:>8}")
+    if "app" in results:
+        from bench.app import print_table
+
+        print_table(results["app"])
     return 0
 
 

@@ -4,7 +4,7 @@ a boundary file is configured (``RECEPTION_GEOJSON``), with their real boundarie
 import streamlit as st
 
 from reception import charts, metrics, present
-from reception.appcache import boundaries, data
+from reception.appcache import boundaries, data, derived, figure
 from reception.i18n import t
 from reception.ui import chart_block, current_language, filters, require_data, settings, stand_line, t_ui
 
@@ -20,18 +20,18 @@ if require_data():
                        format_func=lambda m: t(f"measure.{m}", lang))
     st.session_state["_map_measure"] = measure
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
-    latest = metrics.latest_by_district(weekly, cfg)
-    tiles = metrics.map_frame(latest, data.districts(), weekly)
+    latest = derived(metrics.latest_by_district, weekly, cfg)
+    tiles = derived(metrics.map_frame, latest, data.districts(), weekly)
     shapes, problem = boundaries()
     if problem:
         st.warning(t_ui("karte.geojson_broken"))
     if shapes:
         st.caption(t_ui("karte.note_boundaries"))
-        figure = charts.boundary_map(tiles, shapes, measure, lang)
+        chart = charts.boundary_map(tiles, shapes, measure, lang)  # hashing the shapes costs more
     else:
         st.caption(t_ui("karte.note"))
-        figure = charts.tile_map(tiles, measure, cfg, lang)
-    chart_block(figure, present.summary_map(tiles, measure, lang),
+        chart = figure(charts.tile_map, tiles, measure, cfg, lang)
+    chart_block(chart, present.summary_map(tiles, measure, lang),
                 tiles.drop(columns=["grid_row", "grid_col"]), "karte", ratio=(3, 1))
     with st.expander(t_ui("karte.table")):
-        st.dataframe(present.map_table(tiles, lang), hide_index=True)
+        st.dataframe(derived(present.map_table, tiles, lang), hide_index=True)

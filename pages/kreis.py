@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import charts, fmt, metrics, present
-from reception.appcache import data
+from reception.appcache import data, derived, figure
 from reception.ui import (
     chart_block,
     current_language,
@@ -47,7 +47,7 @@ if require_data():
     if not series.reported.any():
         st.info(t_ui("kreis.no_data", name=name))
     else:
-        latest = metrics.latest_by_district(series, cfg).iloc[0]
+        latest = derived(metrics.latest_by_district, series, cfg).iloc[0]
         st.subheader(t_ui("kreis.now", name=name, week=fmt.iso_week(latest.week, lang)))
         columns = st.columns(5)
         columns[0].metric(t_ui("headline.occupancy_rate"), fmt.percent(latest.occupancy_rate, 1, lang))
@@ -62,9 +62,9 @@ if require_data():
             st.warning(t_ui("kreis.not_reported", last=fmt.iso_week(latest.last_reported, lang)))
 
         st.header(t_ui("kreis.development"))
-        chart_block(charts.arrivals_vs_capacity(series, lang), present.summary_district(series, name, lang),
-                    series, f"kreis_{ags}_wochen")
-        chart_block(charts.occupancy_rate(series, cfg, lang),
+        chart_block(figure(charts.arrivals_vs_capacity, series, lang),
+                    present.summary_district(series, name, lang), series, f"kreis_{ags}_wochen")
+        chart_block(figure(charts.occupancy_rate, series, cfg, lang),
                     present.summary_rate(series, lang, cfg.warn_rate, cfg.limit_rate),
                     series[["week", "occupancy_rate"]], f"kreis_{ags}_auslastung")
 
@@ -75,14 +75,14 @@ if require_data():
         else:
             newest = metrics.latest_facilities(facilities)
             st.caption(t_ui("kreis.facilities_week", week=fmt.iso_week(newest.week.iloc[0], lang)))
-            chart_block(charts.facilities(newest, lang), present.summary_facilities(newest, lang), newest,
-                        f"kreis_{ags}_unterkuenfte")
+            chart_block(figure(charts.facilities, newest, lang), present.summary_facilities(newest, lang),
+                        newest, f"kreis_{ags}_unterkuenfte")
             st.dataframe(present.facilities_table(newest, lang), hide_index=True)
 
         st.header(t_ui("kreis.quota"))
         since = metrics.year_start(chosen.last_week)
-        quota = metrics.quota(data.arrivals_between(since, chosen.last_week),
-                              data.distribution_key(chosen.last_week))
+        quota = derived(metrics.quota, data.arrivals_between(since, chosen.last_week),
+                        data.distribution_key(chosen.last_week))
         row = quota[quota.ags == ags].iloc[0]
         st.caption(t_ui("kreis.quota_note", since=fmt.iso_week(since, lang),
                         until=fmt.iso_week(chosen.last_week, lang)))
@@ -93,13 +93,13 @@ if require_data():
         columns[3].metric(t_ui("kreis.key_share"), fmt.percent_number(row.share_percent, 1, lang))
         columns[4].metric(t_ui("kreis.population_share"),
                           fmt.percent_number(row.population_share_percent, 1, lang))
-        chart_block(charts.quota(quota, ags, lang), present.summary_quota(row, lang) + "\n\n"
+        chart_block(figure(charts.quota, quota, ags, lang), present.summary_quota(row, lang) + "\n\n"
                     + present.summary_quota_all(quota, lang), quota, "erfuellungsquote")
 
         st.header(t_ui("kreis.forecast"))
         history = data.weekly(ags=(ags,))[["week", "arrivals"]]
         prediction = metrics.forecast(history, cfg.forecast_weeks)
-        chart_block(charts.forecast(history.tail(26), prediction, lang),
+        chart_block(figure(charts.forecast, history.tail(26), prediction, lang),
                     present.summary_forecast(prediction, lang), prediction, f"kreis_{ags}_prognose")
         st.caption(t_ui("kreis.forecast_note"))
         download_buttons(series, f"kreis_{ags}_alle_wochen")

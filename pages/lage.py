@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import charts, metrics, present
-from reception.appcache import data
+from reception.appcache import data, derived, figure
 from reception.ui import (
     chart_block,
     current_language,
@@ -22,8 +22,8 @@ if require_data():
     cfg, chosen = settings(), filters()
     stand_line()
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
-    state = metrics.state_weekly(weekly, cfg)
-    latest = metrics.latest_by_district(weekly, cfg)
+    state = derived(metrics.state_weekly, weekly, cfg)
+    latest = derived(metrics.latest_by_district, weekly, cfg)
 
     st.header(t_ui("lage.headlines"))
     cards = present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate)
@@ -36,7 +36,7 @@ if require_data():
         st.info(t_ui("msg.single_week"))
 
     st.header(t_ui("lage.development"))
-    chart_block(charts.arrivals_vs_capacity(state, lang), present.summary_state(state, lang), state,
+    chart_block(figure(charts.arrivals_vs_capacity, state, lang), present.summary_state(state, lang), state,
                 "land_wochen")
 
     st.header(t_ui("lage.warning"))
@@ -57,7 +57,10 @@ if require_data():
                 **present.places_params(places, lang)))
 
     st.header(t_ui("lage.ranking"))
-    chart_block(charts.ranking(latest, cfg, lang), present.summary_ranking(latest, lang),
+    shown = latest.head(present.CHART_DISTRICTS)  # a chart of 400 bars is neither readable nor fast
+    if len(shown) < len(latest):
+        st.caption(t_ui("lage.ranking_top", shown=len(shown), total=len(latest)))
+    chart_block(figure(charts.ranking, shown, cfg, lang), present.summary_ranking(latest, lang),
                 latest.drop(columns=["net_intake"]), "rangfolge_auslastung")
     with st.expander(t_ui("lage.ranking_table")):
-        st.dataframe(present.ranking_table(latest, lang), hide_index=True)
+        st.dataframe(derived(present.ranking_table, latest, lang), hide_index=True)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import charts, fmt, metrics, present
-from reception.appcache import available, data
+from reception.appcache import available, data, derived, figure
 from reception.ui import (
     chart_block,
     current_language,
@@ -21,7 +21,7 @@ if require_data():
     chosen = filters()
     stand_line()
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
-    missing = metrics.missing_latest(weekly)
+    missing = derived(metrics.missing_latest, weekly)
     st.header(t_ui("meldungen.missing", week=fmt.iso_week(chosen.last_week, lang)))
     if missing.empty:
         st.success(t_ui("meldungen.none_missing"))
@@ -29,9 +29,12 @@ if require_data():
         st.dataframe(present.missing_table(missing, lang), hide_index=True)
         download_buttons(missing, "fehlende_meldungen")
     st.header(t_ui("meldungen.matrix"))
-    matrix = metrics.reporting_matrix(weekly)
-    chart_block(charts.reporting_heatmap(matrix, lang), present.summary_reporting(matrix, missing, lang),
-                matrix.reset_index(), "meldematrix")
+    matrix = derived(metrics.reporting_matrix, weekly)
+    recent = matrix.iloc[:, -present.MATRIX_WEEKS:]  # the heatmap shows what fits; the download all
+    if recent.shape[1] < matrix.shape[1]:
+        st.caption(t_ui("meldungen.matrix_recent", weeks=recent.shape[1]))
+    chart_block(figure(charts.reporting_heatmap, recent, lang),
+                present.summary_reporting(matrix, missing, lang), matrix.reset_index(), "meldematrix")
 
 
 if available():

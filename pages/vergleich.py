@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import charts, metrics, present
-from reception.appcache import data
+from reception.appcache import data, derived, figure
 from reception.i18n import t
 from reception.ui import (
     chart_block,
@@ -48,12 +48,12 @@ if require_data():
         st.info(t_ui("vergleich.pick"))
     else:
         weekly = data.weekly(since=chosen.since, ags=tuple(picked))
-        long = metrics.comparison(weekly, measure, scale == "per_1000")
+        long = derived(metrics.comparison, weekly, measure, scale == "per_1000")
         if measure == "occupancy_rate":
             st.caption(t_ui("vergleich.rate_note"))
-        chart_block(charts.comparison(long, measure, scale == "per_1000", lang),
+        chart_block(figure(charts.comparison, long, measure, scale == "per_1000", lang),
                     present.summary_comparison(long, lang, measure, scale == "per_1000"), long, "vergleich")
         st.subheader(t_ui("vergleich.table"))
-        table = metrics.latest_comparison(weekly)
+        table = derived(metrics.latest_comparison, weekly)
         st.dataframe(present.comparison_table(table, lang), hide_index=True)
         download_buttons(table, "vergleich_letzte_woche")

@@ -13,6 +13,11 @@ from reception.charts import STATUS_SYMBOLS, status_label
 from reception.i18n import t
 from reception.metrics import LIMIT, WARN, Headline
 
+# At most this many districts in a bar chart of all districts (the table beside it has all).
+CHART_DISTRICTS = 40
+# At most this many weeks in the reporting matrix (the download has all).
+MATRIX_WEEKS = 52
+
 
 def _ok(value: object) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))

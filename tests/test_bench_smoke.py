@@ -1,4 +1,5 @@
-"""The benchmark must not rot: a tiny run produces its results file with both cases."""
+"""The benchmark must not rot: a tiny run produces its results file with both ingest cases and
+the app-side figures (page scripts, browser, memory)."""
 
 import json
 import subprocess
@@ -6,12 +7,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
 
 
-def test_quick_bench_writes_ingest_figures_for_both_cases(tmp_path: Path) -> None:
+def test_quick_bench_writes_ingest_and_app_figures(tmp_path: Path) -> None:
     output = tmp_path / "results.json"
-    subprocess.run([sys.executable, "-m", "bench", "--quick", "--runs", "1", "--output",
-                    str(output)], cwd=ROOT, check=True, capture_output=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--runs", "1", "--output",
+                           str(output)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(output.read_text())
     cases = {row["case"]: row for row in results["ingest"]}
     assert set(cases) == {"thuringia_1M", "national_10M"}
@@ -19,3 +22,18 @@ def test_quick_bench_writes_ingest_figures_for_both_cases(tmp_path: Path) -> Non
         assert row["rows"] > 0
         assert row["ingest_s"] > 0 and row["floor_read_csv_s"] > 0
         assert abs(row["ratio"] - row["ingest_s"] / row["floor_read_csv_s"]) < 0.05
+
+    app = results["app"]
+    assert set(app["pages"]) == {"lage", "kreis", "karte", "vergleich", "meldungen", "methodik"}
+    for row in app["pages"].values():
+        assert row["cold_ms"] > 0 and row["warm_ms"] > 0
+    assert "warm ms" in done.stdout
+    browser = app["browser"]
+    if not CHROMIUM.exists():
+        assert "skipped" in browser
+        return
+    for state in ("cold", "warm"):
+        row = browser[f"first_chart_{state}"]
+        assert row["app_ms"] > 0 and row["floor_ms"] > 0 and row["ratio"] > 0
+    assert browser["landing_bytes"]["ws"] > 0
+    assert browser["memory_mb"]["after_all_pages"]["VmRSS"] > 0

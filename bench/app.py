@@ -1,0 +1,286 @@
+"""The app-side figures of ``make bench`` (issue 6), against one national database:
+
+* page script time per page, cold (first run in a fresh process) and warm (later runs in the
+  same process, cache filled), through ``streamlit.testing.v1.AppTest``;
+* time until the landing page's first plotly chart is drawn in headless Chromium, against a
+  floor: a one-page Streamlit app with one plotly chart, served the same way in the same run;
+* bytes sent to the browser for the landing page (websocket frames and HTTP response bodies);
+* resident memory of the app server after visiting every page.
+
+    python -m bench.app pagetime DB PAGE WARM_RUNS   # child process: prints one JSON line
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik"]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'
+TARGETS = {"warm_ms": 150, "cold_ms": 2000, "first_chart_ratio": 1.3, "landing_bytes": 2_000_000,
+           "rss_mb": 500}
+
+FLOOR_APP = """
+import plotly.graph_objects as go
+import streamlit as st
+
+st.title("Floor")
+weeks = list(range(26))
+st.plotly_chart(go.Figure(go.Bar(x=weeks, y=[w * 3 % 17 for w in weeks])))
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# page script times (AppTest)
+
+def _pagetime(db: str, page: str, warm_runs: int) -> dict:
+    """Child process: first run of ``page`` (cold: empty caches, nothing imported yet beyond
+    streamlit's test harness), then ``warm_runs`` reruns of the same page."""
+    os.environ["RECEPTION_DB"] = db
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+    if page != "lage":
+        at.switch_page(f"pages/{page}.py")  # url paths equal the file names
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(f"{page}: {[e.value for e in at.exception]}")
+    warm = []
+    for _ in range(warm_runs):
+        started = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - started)
+    title = at.title[0].value if at.title else ""
+    return {"page": page, "cold_s": cold, "warm_s": warm, "title": title}
+
+
+def measure_pages(db: Path, runs: int) -> dict:
+    """Per page: median cold ms over ``runs`` fresh processes and median warm ms over all reruns."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
+    out = {}
+    for page in PAGES:
+        cold, warm = [], []
+        for _ in range(runs):
+            done = subprocess.run([sys.executable, "-m", "bench.app", "pagetime", str(db), page, "3"],
+                                  cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+            answer = json.loads(done.stdout.strip().splitlines()[-1])
+            cold.append(answer["cold_s"])
+            warm += answer["warm_s"]
+        out[page] = {"cold_ms": round(statistics.median(cold) * 1000, 1),
+                     "warm_ms": round(statistics.median(warm) * 1000, 1),
+                     "cold_runs": len(cold), "warm_runs": len(warm)}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# served app, browser
+
+class Served:
+    """``streamlit run SCRIPT`` on a free loopback port."""
+
+    def __init__(self, script: Path, db: Path, log: Path) -> None:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
+        env.pop("RECEPTION_RAISE_ERRORS", None)
+        self.log = open(log, "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=script.parent, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not come up for {script} (log: {log})")
+
+    def rss_mb(self) -> dict:
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                fields[key] = round(int(value.split()[0]) / 1024, 1)
+        return fields
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+SCRIPT_DONE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && document.querySelector('[data-testid="stMain"]');
+}"""
+
+
+def _visit(browser, url: str, timeout_ms: int = 120_000) -> dict:
+    """Open ``url`` in a fresh context: ms until the first plotly chart is drawn, and the bytes
+    received (websocket frames, HTTP response bodies as transferred)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE")
+    tab = context.new_page()
+    frames = {"ws": 0, "http": 0}
+
+    def on_socket(socket) -> None:
+        socket.on("framereceived", lambda payload: frames.__setitem__(
+            "ws", frames["ws"] + len(payload if isinstance(payload, bytes) else payload.encode())))
+
+    def on_finished(request) -> None:
+        try:
+            frames["http"] += request.sizes()["responseBodySize"]
+        except Exception:  # noqa: BLE001 (a request without sizes counts 0)
+            pass
+
+    tab.on("websocket", on_socket)
+    tab.on("requestfinished", on_finished)
+    started = time.perf_counter()
+    tab.goto(url)
+    tab.wait_for_selector(CHART, timeout=timeout_ms)
+    first_chart = time.perf_counter() - started
+    tab.wait_for_function(SCRIPT_DONE, timeout=timeout_ms)
+    tab.wait_for_timeout(300)  # late frames
+    context.close()
+    return {"first_chart_ms": first_chart * 1000, "ws_bytes": frames["ws"], "http_bytes": frames["http"]}
+
+
+def _visit_all(browser, url: str, timeout_ms: int = 300_000) -> None:
+    """Every page of the dashboard, one after the other in one session."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE")
+    tab = context.new_page()
+    for page in PAGES:
+        tab.goto(f"{url}/{'' if page == 'lage' else page}")
+        tab.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+        tab.wait_for_function(SCRIPT_DONE, timeout=timeout_ms)
+    context.close()
+
+
+def measure_browser(db: Path, runs: int, work: Path) -> dict:
+    """Landing page against the floor app, each served fresh per run: the first visit (cold
+    server cache) and a second visit in a new browser context (warm). Then, on the last app
+    server, every page is visited and the server's RSS read."""
+    from playwright.sync_api import sync_playwright
+
+    floor_script = work / "floor_app.py"
+    floor_script.write_text(FLOOR_APP, encoding="utf-8")
+    samples: dict[str, list[dict]] = {"app_cold": [], "app_warm": [], "floor_cold": [],
+                                      "floor_warm": []}
+    memory = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            for run in range(runs):
+                for name, script in (("floor", floor_script), ("app", ROOT / "dashboard.py")):
+                    served = Served(script, db, work / f"{name}-{run}.log")
+                    try:
+                        samples[f"{name}_cold"].append(_visit(browser, served.url))
+                        samples[f"{name}_warm"].append(_visit(browser, served.url))
+                        if name == "app" and run == runs - 1:
+                            memory["after_landing"] = served.rss_mb()
+                            _visit_all(browser, served.url)
+                            memory["after_all_pages"] = served.rss_mb()
+                    finally:
+                        served.stop()
+        finally:
+            browser.close()
+
+    def median(key: str, field: str) -> float:
+        return round(statistics.median(s[field] for s in samples[key]), 1)
+
+    out = {"runs": runs}
+    for state in ("cold", "warm"):
+        app, floor = median(f"app_{state}", "first_chart_ms"), median(f"floor_{state}", "first_chart_ms")
+        out[f"first_chart_{state}"] = {"app_ms": app, "floor_ms": floor, "ratio": round(app / floor, 2)}
+    out["landing_bytes"] = {
+        "ws": int(median("app_warm", "ws_bytes")), "http": int(median("app_warm", "http_bytes")),
+        "floor_ws": int(median("floor_warm", "ws_bytes")),
+        "floor_http": int(median("floor_warm", "http_bytes"))}
+    out["landing_bytes"]["total"] = out["landing_bytes"]["ws"] + out["landing_bytes"]["http"]
+    out["memory_mb"] = memory
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+def build_database(db: Path, reference: Path, files: list[Path]) -> Path:
+    """``etl init --districts REFERENCE`` and one ``etl ingest`` of ``files``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
+    subprocess.run([sys.executable, "-m", "etl", "init", "--districts", str(reference)], cwd=ROOT,
+                   env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "etl", "ingest", *map(str, files), "--user", "bench"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    return db
+
+
+def measure_app(reference: Path, files: list[Path], runs: int, work: Path, browser: bool = True) -> dict:
+    """All app-side figures against a database built from ``reference`` and ``files``."""
+    db = build_database(work / "app" / "reception.duckdb", reference, files)
+    rows = sum(sum(1 for _ in open(f, "rb")) - 1 for f in files)
+    result = {"rows": rows, "targets": TARGETS, "pages": measure_pages(db, runs)}
+    if browser and Path(CHROMIUM).exists():
+        result["browser"] = measure_browser(db, runs, work / "app")
+    else:
+        result["browser"] = {"skipped": f"no Chromium at {CHROMIUM}" if browser else "--skip-browser"}
+    return result
+
+
+def print_table(app: dict) -> None:
+    print(f"\napp ({app['rows']} facility rows)")
+    print(f"{'page':<12}{'warm ms':>10}{'cold ms':>10}   target warm <= {TARGETS['warm_ms']}, "
+          f"cold <= {TARGETS['cold_ms']}")
+    for page, row in app["pages"].items():
+        print(f"{page:<12}{row['warm_ms']:>10}{row['cold_ms']:>10}")
+    browser = app["browser"]
+    if "skipped" in browser:
+        print(f"browser: skipped ({browser['skipped']})")
+        return
+    for state in ("cold", "warm"):
+        row = browser[f"first_chart_{state}"]
+        print(f"first chart ({state} server): app {row['app_ms']} ms, floor {row['floor_ms']} ms, "
+              f"ratio {row['ratio']} (target <= {TARGETS['first_chart_ratio']})")
+    size = browser["landing_bytes"]
+    print(f"landing page bytes: {size['total']:,} (websocket {size['ws']:,}, http {size['http']:,}; "
+          f"floor {size['floor_ws'] + size['floor_http']:,}) target <= {TARGETS['landing_bytes']:,}")
+    memory = browser["memory_mb"].get("after_all_pages", {})
+    print(f"server RSS after every page: {memory.get('VmRSS')} MB (peak {memory.get('VmHWM')} MB), "
+          f"target <= {TARGETS['rss_mb']} MB")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 4 and argv[0] == "pagetime":
+        print(json.dumps(_pagetime(argv[1], argv[2], int(argv[3]))))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
