@@ -18,7 +18,7 @@ from pathlib import Path
 
 from reception import config, db, districts, inbox
 from reception.i18n import language_from_env, t
-from reception.load import LoadResult, ingest_bytes, load_history, publish, rollback
+from reception.load import LoadResult, ingest_file, load_history, publish, rollback
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -63,8 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
 EXTENSIONS: list[tuple[str, Callable]] = []
 
 
+CORE_COMMANDS = ("init", "ingest", "weekly", "loads", "rollback")
+
+
 def main(argv: list[str] | None = None) -> int:
-    _load_extensions()
+    if _command_word(sys.argv[1:] if argv is None else argv) not in CORE_COMMANDS:
+        _load_extensions()  # only for their commands and the full help: importing costs time
     parser = build_parser()
     args = parser.parse_args(argv)
     args.lang = language_from_env(args.lang)
@@ -73,6 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     except db.DatabaseBusy as error:
         print(t("cli.busy", args.lang, detail=str(error)), file=sys.stderr)
         return EXIT_REJECTED
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The sub-command named in ``argv`` (after the global options), None if there is none."""
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _load_extensions() -> None:
@@ -143,7 +158,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     status = EXIT_OK
     loaded = False
     for path in args.files:
-        result = ingest_bytes(path.read_bytes(), path.name, "cli", user, publish=False)
+        result = ingest_file(path, "cli", user, publish=False)
         report_result(result, args.lang)
         loaded = loaded or result.status == "loaded"
         if result.status == "rejected":

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from reception.load import LoadResult, ingest_bytes
+from reception.load import LoadResult, ingest_file
 from reception.problems import problems_frame
 
 REPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -56,7 +56,7 @@ def run_weekly(inbox: Path, user: str | None = None, lang: str = "de") -> list[L
     results = []
     with exclusive_run(inbox):
         for path in pending_files(inbox):
-            result = ingest_bytes(path.read_bytes(), path.name, "inbox", user)
+            result = ingest_file(path, "inbox", user)
             _file_away(path, result, lang)
             results.append(result)
     return results

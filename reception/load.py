@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,17 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from reception import config, db
 from reception.districts import Matcher
 from reception.problems import Problem
-from reception.reports import ReadResult, read_report
+from reception.reports import OnDisk, ReadResult, read_report
 from reception.validate import Validation, validate
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa  # at run time DuckDB imports it where it makes Arrow tables
 
 log = logging.getLogger("reception.load")
 
@@ -96,12 +96,16 @@ def matcher_for(db_path: Path | None = None) -> Matcher:
 
 
 def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
-                  today: date | None = None) -> Inspection:
-    """Read and validate a report in a private in-memory database."""
+                  today: date | None = None, on_disk: OnDisk | None = None) -> Inspection:
+    """Read and validate a report in a private in-memory database. ``on_disk``: the file the
+    bytes were read from (DuckDB then reads it directly, if it is unchanged)."""
+    digest: list[str] = []  # the hash, computed beside the reading (hashlib frees the GIL)
+    hashing = threading.Thread(target=lambda: digest.append(sha256_of(data)))
+    hashing.start()
     con = duckdb.connect()
     read = ReadResult()
     try:
-        read = read_report(con, data, file_name)
+        read = read_report(con, data, file_name, on_disk)
         if read.ok:
             validation = _validate_or_reject(con, read, matcher, today)
         else:
@@ -112,8 +116,10 @@ def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
             rows = con.sql(
                 "SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
                 "occupied, line FROM clean ORDER BY line").to_arrow_table()
-        return Inspection(file_name, sha256_of(data), read, validation, rows)
+        hashing.join()
+        return Inspection(file_name, digest[0], read, validation, rows)
     finally:
+        hashing.join()
         con.close()
         for path in read.temp_files:
             Path(path).unlink(missing_ok=True)
@@ -166,30 +172,47 @@ def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
         result.status, result.load_id, result.loaded_at = "duplicate", earlier[0], earlier[1]
         return _logged(result, started)
     load_id, replaced = write_rows(con, inspection.rows, inspection.file_name, inspection.sha256,
-                                   source, loaded_by, inspection.validation.warning_count, started)
+                                   source, loaded_by, inspection.validation.warning_count, started,
+                                   unique_keys=True)
     result.status, result.load_id, result.rows = "loaded", load_id, inspection.rows.num_rows
-    result.districts = len(pc.unique(inspection.rows["ags"]))
-    result.weeks = len(pc.unique(inspection.rows["week"]))
+    result.districts, result.weeks = con.execute(
+        "SELECT count(DISTINCT ags), count(DISTINCT week) FROM load_week WHERE load_id = ?",
+        [load_id]).fetchall()[0]
     result.replaced = replaced
     return _logged(result, started)
 
 
 def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame, file_name: str,
                sha256: str, source: str, loaded_by: str | None, warnings: int = 0,
-               started: float | None = None) -> tuple[int, int]:
+               started: float | None = None, unique_keys: bool = False) -> tuple[int, int]:
     """Append ``rows`` (columns of table ``report_row`` less ``load_id``) as one new load, in one
-    transaction. Returns (load_id, number of figures in force that it replaced)."""
+    transaction. Returns (load_id, number of figures in force that it replaced).
+    ``unique_keys``: the caller vouches that no (ags, week, facility) occurs twice in ``rows``
+    (a validated report: validation rejects duplicate keys), which spares counting them."""
     started = started or time.monotonic()
-    count = rows.num_rows if isinstance(rows, pa.Table) else len(rows)
+    count = len(rows)  # rows of an Arrow table or a data frame
     con.register("incoming", rows)
     try:
         con.execute("BEGIN TRANSACTION")
+        load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+        if unique_keys:
+            con.execute("INSERT INTO load_week SELECT ?, ags, week, count(*), count(*) "
+                        "FROM incoming GROUP BY ags, week", [load_id])
+        else:
+            con.execute("INSERT INTO load_week SELECT ?, ags, week, count(*), "
+                        "count(DISTINCT facility) FROM incoming GROUP BY ags, week", [load_id])
+        # Only where an active load already covers one of the districts and weeks can a figure
+        # be replaced; a load into new weeks (the usual case) skips the row-by-row look-up.
+        meets = con.execute(
+            "SELECT count(*) FROM load_week n JOIN load_week o USING (ags, week) "
+            "JOIN load_log l ON l.load_id = o.load_id "
+            "WHERE n.load_id = ? AND o.load_id <> ? AND l.status = 'loaded'",
+            [load_id, load_id]).fetchall()[0][0]
         replaced = con.execute(
             "SELECT count(*) FROM incoming i WHERE EXISTS (SELECT 1 FROM report_row r "
             "JOIN load_log l USING (load_id) WHERE l.status = 'loaded' AND r.ags = i.ags "
             "AND r.week = i.week AND r.facility = i.facility)"
-        ).fetchall()[0][0]
-        load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+        ).fetchall()[0][0] if meets else 0
         con.execute(
             "INSERT INTO report_row SELECT ?, ags, week, facility, facility_type, arrivals, "
             "departures, capacity, occupied, line FROM incoming", [load_id])
@@ -239,16 +262,26 @@ def _logged(result: LoadResult, started: float) -> LoadResult:
 
 def ingest_bytes(data: bytes, file_name: str, source: str, loaded_by: str | None = None,
                  db_path: Path | None = None, today: date | None = None,
-                 publish: bool = True) -> LoadResult:
+                 publish: bool = True, on_disk: OnDisk | None = None) -> LoadResult:
     """Inspect outside the lock, then apply under it and (unless ``publish`` is False, for a
     batch that publishes once at its end) publish the snapshot."""
     started = time.monotonic()
-    inspection = inspect_bytes(data, file_name, matcher_for(db_path), today)
+    inspection = inspect_bytes(data, file_name, matcher_for(db_path), today, on_disk)
     with db.writer(db_path) as con:
         result = apply(con, inspection, source, loaded_by, started)
         if publish and result.status == "loaded":
             db.publish_snapshot(con, _snapshot_for(db_path))
     return result
+
+
+def ingest_file(path: Path, source: str, loaded_by: str | None = None,
+                db_path: Path | None = None, today: date | None = None,
+                publish: bool = True) -> LoadResult:
+    """``ingest_bytes`` of a file on disk, which DuckDB may read in place of a copy."""
+    on_disk = OnDisk.of(path)
+    data = Path(path).read_bytes()
+    return ingest_bytes(data, Path(path).name, source, loaded_by, db_path, today, publish,
+                        on_disk)
 
 
 def publish(db_path: Path | None = None) -> None:

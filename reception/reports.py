@@ -1,9 +1,11 @@
 """Reading report files: encoding, delimiter, title lines, header mapping, line numbers.
 
-``read_report`` turns the bytes of a CSV or XLSX file into a DuckDB table ``raw`` of text cells,
-one column per recognised canonical field plus ``line`` (the line number as Excel shows it), in a
-connection the caller owns. Nothing here judges the values; that is ``reception.validate``.
-CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python loop per row).
+``read_report`` turns the bytes of a CSV or XLSX file into a DuckDB table (XLSX) or view (CSV)
+``raw`` of text cells, one column per recognised canonical field plus ``line`` (the line number as
+Excel shows it), in a connection the caller owns. Nothing here judges the values; that is
+``reception.validate``. CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python
+loop per row), in parallel, into table ``raw_cells`` (cells trimmed, '' as NULL); DuckDB keeps a
+file's order on insert, so a row's ``rowid`` there gives its line.
 
 Known limit: line numbers assume no quoted field spans several lines.
 """
@@ -11,6 +13,7 @@ Known limit: line numbers assume no quoted field spans several lines.
 from __future__ import annotations
 
 import io
+import os
 import re
 import tempfile
 import unicodedata
@@ -67,19 +70,46 @@ class ReadResult:
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
     temp_files: list[str] = field(default_factory=list)  # to delete once ``raw`` is consumed
+    trimmed: bool = False  # cells of ``raw`` already trimmed, with '' as NULL
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
 
 
-def read_report(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> ReadResult:
-    """Parse ``data`` into table ``raw`` in ``con``; problems explain what could not be read."""
-    if not data.strip():
+@dataclass(frozen=True)
+class OnDisk:
+    """Where the bytes of a report also lie on disk, and that file's identity when they were
+    read: DuckDB may then read the file itself instead of a temporary copy of the bytes."""
+
+    path: str
+    signature: tuple[int, int, int]  # (inode, size, mtime in ns)
+
+    @classmethod
+    def of(cls, path: str | os.PathLike) -> OnDisk:
+        return cls(str(path), _signature(path))
+
+    def unchanged(self, data: bytes) -> bool:
+        try:
+            return self.signature == _signature(self.path) and self.signature[1] == len(data)
+        except OSError:
+            return False
+
+
+def _signature(path: str | os.PathLike) -> tuple[int, int, int]:
+    stat = os.stat(path)
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def read_report(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
+                on_disk: OnDisk | None = None) -> ReadResult:
+    """Parse ``data`` into table ``raw`` in ``con``; problems explain what could not be read.
+    ``on_disk``: the file ``data`` was read from, if it still holds exactly these bytes."""
+    if not data or data.isspace():
         return ReadResult(problems=[Problem("empty_file")])
     if data[:4] == b"PK\x03\x04" or file_name.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(con, data)
-    return _read_csv(con, data)
+    return _read_csv(con, data, on_disk)
 
 
 # ---------------------------------------------------------------- header detection (shared)
@@ -154,7 +184,8 @@ def _split_line(line: str, delimiter: str) -> list[str]:
         return line.split(delimiter)
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
+def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
+              on_disk: OnDisk | None = None) -> ReadResult:
     try:
         text, encoding = _decode(data)
     except UnicodeDecodeError as error:
@@ -178,10 +209,27 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
     used = _map_columns(labels, mapped, result.header_line, result)
     if not result.ok:
         return result
-    body_path = _utf8_file(text, data, encoding)
-    result.temp_files.append(body_path)
-    _define_csv_view(con, body_path, delimiter, header_index, len(labels), used,
-                     _blank_row_offsets(text, header_index))
+    blank_offsets = _blank_row_offsets(text, header_index)
+    width = len(labels)
+    try:
+        # DuckDB reads the file the bytes came from where it can read them as they are (no
+        # copy to write), and where that file still held these bytes after it was read
+        reader_encoding = _readable_as_is(text, encoding) if on_disk else None
+        direct = bool(reader_encoding) and on_disk.unchanged(data)
+        if direct:
+            _define_csv_view(con, on_disk.path, delimiter, header_index, width, used,
+                             reader_encoding)
+            direct = on_disk.unchanged(data)
+        if not direct:  # DuckDB reads a UTF-8 copy of the bytes
+            body_path = _utf8_file(text, data, encoding)
+            result.temp_files.append(body_path)
+            _define_csv_view(con, body_path, delimiter, header_index, width, used)
+        _define_raw_view(con, header_index, blank_offsets)
+    except duckdb.Error as error:  # DuckDB's reader cannot parse the file
+        result.problems.append(Problem(
+            "not_a_table", params={"detail": str(error).splitlines()[0][:160]}))
+        return result
+    result.trimmed = True
     return result
 
 
@@ -197,35 +245,61 @@ def _utf8_file(text: str, data: bytes, encoding: str) -> str:
     return handle.name
 
 
+def _readable_as_is(text: str, encoding: str) -> str | None:
+    """The encoding under which DuckDB reads the original bytes as ``text``, if there is one:
+    UTF-8 without BOM, and Windows-1252 without its characters 0x80-0x9F (Latin-1 then)."""
+    if encoding == "utf-8":
+        return "utf-8"
+    if encoding == "windows-1252":
+        try:
+            text.encode("latin-1")  # fails on the euro sign, curly quotes, dashes of 0x80-0x9F
+        except UnicodeEncodeError:
+            return None
+        return "latin-1"
+    return None
+
+
 def _quoted(text: str) -> str:
-    """A SQL string literal of a value this module made (temporary path, delimiter)."""
+    """A SQL string literal of a value this module made (delimiter, encoding)."""
     return "'" + text.replace("'", "''") + "'"
 
 
 def _define_csv_view(
     con: duckdb.DuckDBPyConnection, path: str, delimiter: str, header_index: int,
-    width: int, used: list[tuple[int, str]], blank_offsets: list[int],
+    width: int, used: list[tuple[int, str]], encoding: str = "utf-8",
 ) -> None:
-    """View ``raw`` over DuckDB's reader: nothing is materialised until validation reads it.
-
-    A view cannot hold parameters, so the reader's options are inlined; every one of them is
-    made here (temporary path, one of three delimiters, integers), none comes from the file.
-    """
+    """Table ``raw_cells``: the file's cells, trimmed. The path goes in as a parameter; the
+    reader's other options are inlined, every one of them made here (one of three delimiters,
+    one of two encodings, integers), none comes from the file."""
+    if encoding not in ("utf-8", "latin-1"):
+        raise ValueError(encoding)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    select = ", ".join(f"c{position} AS {canonical}" for position, canonical in used)
+    # cells are trimmed as they are read ('' and blanks become NULL): ``ReadResult.trimmed``
+    select = ", ".join(f"NULLIF(trim(c{position}), '') AS {canonical}"
+                       for position, canonical in used)
+    reader = (f"read_csv(?, delim = {_quoted(delimiter)}, encoding = {_quoted(encoding)}, header = false, "
+              f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
+              "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
+              # the smallest buffer the line limit allows: more pieces for the threads to share
+              "parallel = true, max_line_size = 10000000, buffer_size = 10000000)")
+    # Read in parallel into a table: DuckDB keeps the file's order on insert (insertion order
+    # is preserved), so ``rowid`` is the row's index among the file's non-empty lines.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {select} FROM {reader}",  # noqa: S608
+                [path])
+
+
+def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,
+                     blank_offsets: list[int]) -> None:
+    """View ``raw``: ``raw_cells`` with each row's line number in the file (integers only)."""
     first_line = int(header_index) + 2
     con.execute("CREATE OR REPLACE TEMP TABLE blank_rows (a BIGINT)")
     line = f"row_index + {first_line}"
     if blank_offsets:
         con.executemany("INSERT INTO blank_rows VALUES (?)", [(a,) for a in blank_offsets])
         line += " + (SELECT count(*) FROM blank_rows WHERE a <= row_index)"
-    reader = (f"read_csv({_quoted(path)}, delim = {_quoted(delimiter)}, header = false, "
-              f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
-              "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
-              "parallel = false, max_line_size = 10000000)")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, CAST({line} AS INTEGER) AS line FROM "  # noqa: S608
-        f"(SELECT row_number() OVER () - 1 AS row_index, {select} FROM {reader})")
+        f"(SELECT rowid AS row_index, * FROM raw_cells)")
 
 
 _BLANK_LINE = re.compile(r"^[ \t]*\r?$", re.MULTILINE)
@@ -235,16 +309,22 @@ def _blank_row_offsets(text: str, header_index: int) -> list[int]:
     """DuckDB skips empty lines. For the k-th empty line below the header (k from 0), the row
     index from which on every row sits one line further down: line = index + first + #offsets<=index."""
     body_start = _offset_after_line(text, header_index)
-    body = text[body_start:].rstrip("\r\n")
-    if not (body.startswith(("\n", "\r\n")) or "\n\n" in body or "\n\r\n" in body):
+    end = len(text)  # the body without trailing line breaks (found without copying the text)
+    while end > body_start and text[end - 1] in "\r\n":
+        end -= 1
+    if not (text.startswith(("\n", "\r\n"), body_start, end)
+            or text.find("\n\n", body_start, end) >= 0
+            or (text.find("\r", body_start, end) >= 0  # (one character: a quick search)
+                and text.find("\n\r\n", body_start, end) >= 0)):
         return []
     first_line = header_index + 2
-    end = body_start + len(body)
     offsets = []
+    counted, breaks = 0, 0  # line breaks before position ``counted``, counted once
     for k, match in enumerate(m for m in _BLANK_LINE.finditer(text, body_start)
                               if m.start() < end and text[m.start():m.end()].strip() == ""):
-        blank_line = text.count("\n", 0, match.start()) + 1
-        offsets.append(blank_line - first_line - k)
+        breaks += text.count("\n", counted, match.start())
+        counted = match.start()
+        offsets.append(breaks + 1 - first_line - k)
     return offsets
 
 

@@ -30,14 +30,22 @@ SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|ATTACH|
 REVIEWED_SQL = {
     ("reception/db.py", "publish_snapshot"):
         "table names and queries from the module constant SNAPSHOT_TABLES",
+    ("reception/db.py", "<module>"):
+        "_CONTESTED_ROWS: module constants _ACTIVE and _COLUMNS (fixed SQL, column names)",
+    ("reception/db.py", "_current_rows_query"):
+        "module constants _ACTIVE, _COLUMNS and _CONTESTED_ROWS; no value of any row or file",
     ("reception/reports.py", "_define_csv_view"):
-        "temporary path made by tempfile (quoted), one of DELIMITERS, ints, canonical names",
+        "one of DELIMITERS, one of two encodings, ints, canonical names; the path is a ? parameter",
+    ("reception/reports.py", "_define_raw_view"):
+        "integers (first line number) and a fixed sub-query over blank_rows",
     ("reception/validate.py", "_normalise_cells"):
         "canonical column names (keys of CANONICAL_ALIASES), fixed SQL fragments",
     ("reception/validate.py", "_parse"):
         "canonical names, MEASURES, _NUMBER_SQL; file values are joined, not interpolated",
     ("reception/validate.py", "_build_lookups"):
         "fragments from _week_sql over a fixed column name",
+    ("reception/validate.py", "_build_clean"):
+        "the module constant _CLEAN_COLUMNS and a fixed WHERE clause",
     ("reception/validate.py", "_collect_row_problems"):
         "UNION of a module template filled with constant check conditions and codes",
 }
