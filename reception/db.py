@@ -134,25 +134,8 @@ SNAPSHOT_TABLES = {
 }
 
 
-_ACTIVE = "SELECT r.* FROM report_row r JOIN load_log l USING (load_id) WHERE l.status = 'loaded'"
 _COLUMNS = "load_id, ags, week, facility, facility_type, arrivals, departures, capacity, occupied, line"
-# The view ``current_rows`` restricted to the contested districts and weeks (same logic).
-_CONTESTED_ROWS = f"""
-WITH active AS (
-    SELECT a.* FROM ({_ACTIVE}) a SEMI JOIN contested c USING (ags, week)
-), latest AS (
-    SELECT * FROM active
-    QUALIFY row_number() OVER (PARTITION BY ags, week, facility ORDER BY load_id DESC) = 1
-), kinded AS (
-    SELECT *,
-        max(load_id) OVER (PARTITION BY ags, week, facility = '') AS kind_latest,
-        max(load_id) OVER (PARTITION BY ags, week) AS week_latest
-    FROM latest
-)
-SELECT {_COLUMNS} FROM kinded WHERE kind_latest = week_latest"""  # noqa: S608 (constants)
-
-
-_PLAIN = f"SELECT {_COLUMNS} FROM ({_ACTIVE})"  # noqa: S608 (module constants)
+_PLAIN = f"SELECT {_COLUMNS} FROM active_rows"  # noqa: S608 (module constants)
 
 
 def _current_rows_query(con: duckdb.DuckDBPyConnection) -> str:
@@ -175,8 +158,10 @@ def _current_rows_query(con: duckdb.DuckDBPyConnection) -> str:
         "HAVING count(*) > 1 OR max(w.rows - w.keys) > 0")
     if not con.execute("SELECT count(*) FROM contested").fetchall()[0][0]:
         return _PLAIN
+    con.execute("CREATE OR REPLACE TEMP VIEW contested_active AS "
+                "SELECT a.* FROM active_rows a SEMI JOIN contested c USING (ags, week)")
     return (f"{_PLAIN} ANTI JOIN contested c USING (ags, week) "  # noqa: S608 (constants)
-            f"UNION ALL SELECT * FROM ({_CONTESTED_ROWS})")
+            "UNION ALL SELECT * FROM current_rows_from('contested_active')")
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None) -> Path:
@@ -204,6 +189,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
     finally:
         con.execute("DETACH snap")
         con.execute(f"DROP {kind} IF EXISTS snapshot_rows")  # noqa: S608 (VIEW or TABLE)
+        con.execute("DROP VIEW IF EXISTS contested_active")
         con.execute("DROP TABLE IF EXISTS contested")
     os.replace(tmp, target)
     return target

@@ -31,9 +31,9 @@ REVIEWED_SQL = {
     ("reception/db.py", "publish_snapshot"):
         "table names and queries from the module constant SNAPSHOT_TABLES",
     ("reception/db.py", "<module>"):
-        "_CONTESTED_ROWS: module constants _ACTIVE and _COLUMNS (fixed SQL, column names)",
+        "_PLAIN: module constant _COLUMNS (fixed column names)",
     ("reception/db.py", "_current_rows_query"):
-        "module constants _ACTIVE, _COLUMNS and _CONTESTED_ROWS; no value of any row or file",
+        "module constant _PLAIN; no value of any row or file",
     ("reception/reports.py", "_define_csv_view"):
         "one of DELIMITERS, one of two encodings, ints, canonical names; the path is a ? parameter",
     ("reception/reports.py", "_define_raw_view"):
