@@ -18,8 +18,9 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from bench.served import ServedStreamlit
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik"]
@@ -86,51 +87,15 @@ def measure_pages(db: Path, runs: int) -> dict:
 # ---------------------------------------------------------------------------------------------
 # served app, browser
 
-class Served:
-    """``streamlit run SCRIPT`` on a free loopback port."""
-
-    def __init__(self, script: Path, db: Path, log: Path) -> None:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
-        env.pop("RECEPTION_RAISE_ERRORS", None)
-        self.log = open(log, "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=script.parent, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"streamlit did not come up for {script} (log: {log})")
-
-    def rss_mb(self) -> dict:
-        fields = {}
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                fields[key] = round(int(value.split()[0]) / 1024, 1)
-        return fields
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+def serve(script: Path, db: Path, log: Path) -> ServedStreamlit:
+    """``script`` served against ``db`` and healthy; pages keep their production error handling."""
+    served = ServedStreamlit(script, {"RECEPTION_DB": str(db), "RECEPTION_RAISE_ERRORS": ""}, log)
+    try:
+        served.wait_until_healthy()
+    except RuntimeError:
+        served.stop()
+        raise
+    return served
 
 
 SCRIPT_DONE = """() => {
@@ -199,7 +164,7 @@ def measure_browser(db: Path, runs: int, work: Path) -> dict:
         try:
             for run in range(runs):
                 for name, script in (("floor", floor_script), ("app", ROOT / "dashboard.py")):
-                    served = Served(script, db, work / f"{name}-{run}.log")
+                    served = serve(script, db, work / f"{name}-{run}.log")
                     try:
                         samples[f"{name}_cold"].append(_visit(browser, served.url))
                         samples[f"{name}_warm"].append(_visit(browser, served.url))

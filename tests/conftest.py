@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bench.served import ServedStreamlit
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -69,55 +68,14 @@ def demo_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     return target
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ServedApp:
+class ServedApp(ServedStreamlit):
     """``streamlit run dashboard.py`` on a free loopback port, against one database."""
 
     def __init__(self, db_path: Path, extra_env: dict | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db_path),
-               **(extra_env or {})}
-        self.log = open(db_path.parent / f"streamlit-{self.port}.log", "w+")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
-             str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false",
-             # tests must see every error in full (production hides details, see config.toml)
-             "--client.showErrorDetails", "full"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_until_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.25)
-        self.log.seek(0)
-        raise RuntimeError(f"streamlit did not come up on {self.url}:\n{self.log.read()[-3000:]}")
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        log = db_path.parent / f"streamlit-{id(self)}.log"
+        # tests must see every error in full (production hides details, see config.toml)
+        super().__init__(ROOT / "dashboard.py", {"RECEPTION_DB": str(db_path), **(extra_env or {})},
+                         log, ("--client.showErrorDetails", "full"))
 
 
 @pytest.fixture
