@@ -20,11 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-from bench.served import ServedStreamlit
+from bench.served import CHROMIUM, SCRIPT_DONE, ServedStreamlit
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik"]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'
 TARGETS = {"warm_ms": 150, "cold_ms": 2000, "first_chart_ratio": 1.3, "landing_bytes": 2_000_000,
@@ -98,13 +97,6 @@ def serve(script: Path, db: Path, log: Path) -> ServedStreamlit:
     return served
 
 
-SCRIPT_DONE = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-        && !document.querySelector('[data-testid="stStatusWidget"]')
-        && document.querySelector('[data-testid="stMain"]');
-}"""
 
 
 def _visit(browser, url: str, timeout_ms: int = 120_000) -> dict:

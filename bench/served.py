@@ -11,6 +11,17 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+# In the browser: Streamlit is connected and has run the page script to its end (after a load or
+# reload; checking only for the spinner can return before the new run has started).
+SCRIPT_DONE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && document.querySelector('[data-testid="stMain"]');
+}"""
 
 
 def free_port() -> int:

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.served import ServedStreamlit
+from bench.served import CHROMIUM, SCRIPT_DONE, ServedStreamlit
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update"]
 SCREENSHOTS = ROOT / "tests" / "screenshots"
@@ -116,13 +115,6 @@ def page(browser) -> Iterator:
     context.close()
 
 
-SCRIPT_DONE = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-        && !document.querySelector('[data-testid="stStatusWidget"]')
-        && document.querySelector('[data-testid="stMain"]');
-}"""
 
 
 def wait_for_app(tab, timeout_ms: int = 60000) -> None:
