@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from reception.numbers import number_sql
 from reception.problems import Problem
 
 CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -71,6 +72,7 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
     temp_files: list[str] = field(default_factory=list)  # to delete once ``raw`` is consumed
     trimmed: bool = False  # cells of ``raw`` already trimmed, with '' as NULL
+    numbers: bool = False  # ``raw`` holds ``<measure>_number`` beside each measure's text
 
     @property
     def ok(self) -> bool:
@@ -186,8 +188,15 @@ def _split_line(line: str, delimiter: str) -> list[str]:
 
 def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
               on_disk: OnDisk | None = None) -> ReadResult:
+    # Where DuckDB can read the file on disk as it is, only the head of the bytes is decoded
+    # here (header, delimiter); otherwise the whole text, for a UTF-8 copy.
+    reader_encoding = _readable_as_is(data) if on_disk else None
     try:
-        text, encoding = _decode(data)
+        if reader_encoding:
+            encoding = "utf-8" if reader_encoding == "utf-8" else "windows-1252"
+            text = data[:200_000].decode(encoding, errors="replace")
+        else:
+            text, encoding = _decode(data)
     except UnicodeDecodeError as error:
         return ReadResult(problems=[Problem("not_a_table", params={"detail": str(error)[:80]})])
     result = ReadResult(file_kind="csv", encoding=encoding)
@@ -209,18 +218,20 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
     used = _map_columns(labels, mapped, result.header_line, result)
     if not result.ok:
         return result
-    blank_offsets = _blank_row_offsets(text, header_index)
+    # line breaks are the same single bytes in the file as characters in the text
+    blank_offsets = _blank_row_offsets(data if reader_encoding else text, header_index)
     width = len(labels)
     try:
         # DuckDB reads the file the bytes came from where it can read them as they are (no
         # copy to write), and where that file still held these bytes after it was read
-        reader_encoding = _readable_as_is(text, encoding) if on_disk else None
         direct = bool(reader_encoding) and on_disk.unchanged(data)
         if direct:
             _define_csv_view(con, on_disk.path, delimiter, header_index, width, used,
                              reader_encoding)
             direct = on_disk.unchanged(data)
         if not direct:  # DuckDB reads a UTF-8 copy of the bytes
+            if reader_encoding:
+                text, encoding = _decode(data)
             body_path = _utf8_file(text, data, encoding)
             result.temp_files.append(body_path)
             _define_csv_view(con, body_path, delimiter, header_index, width, used)
@@ -229,7 +240,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
         result.problems.append(Problem(
             "not_a_table", params={"detail": str(error).splitlines()[0][:160]}))
         return result
-    result.trimmed = True
+    result.trimmed = result.numbers = True
     return result
 
 
@@ -245,18 +256,28 @@ def _utf8_file(text: str, data: bytes, encoding: str) -> str:
     return handle.name
 
 
-def _readable_as_is(text: str, encoding: str) -> str | None:
-    """The encoding under which DuckDB reads the original bytes as ``text``, if there is one:
-    UTF-8 without BOM, and Windows-1252 without its characters 0x80-0x9F (Latin-1 then)."""
-    if encoding == "utf-8":
+_C1_CONTROLS = bytes(range(0x80, 0xA0))
+
+
+def _readable_as_is(data: bytes) -> str | None:
+    """The encoding under which DuckDB reads ``data`` as ``_decode`` would decode it, if there
+    is one: UTF-8 without BOM, and Windows-1252 without its characters 0x80-0x9F (the euro
+    sign, curly quotes, dashes), which is Latin-1 then. Checked on the bytes, without decoding
+    all of them where that can be avoided."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return None
+    if data.isascii():
         return "utf-8"
-    if encoding == "windows-1252":
-        try:
-            text.encode("latin-1")  # fails on the euro sign, curly quotes, dashes of 0x80-0x9F
-        except UnicodeEncodeError:
-            return None
-        return "latin-1"
-    return None
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # most of a German export is ASCII: only the other pieces are searched for 0x80-0x9F
+    pieces = (data[start:start + (1 << 20)] for start in range(0, len(data), 1 << 20))
+    clean = all(piece.isascii() or len(piece.translate(None, _C1_CONTROLS)) == len(piece)
+                for piece in pieces)
+    return "latin-1" if clean else None
 
 
 def _quoted(text: str) -> str:
@@ -274,9 +295,12 @@ def _define_csv_view(
     if encoding not in ("utf-8", "latin-1"):
         raise ValueError(encoding)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    # cells are trimmed as they are read ('' and blanks become NULL): ``ReadResult.trimmed``
-    select = ", ".join(f"NULLIF(trim(c{position}), '') AS {canonical}"
-                       for position, canonical in used)
+    # cells are trimmed as they are read ('' and blanks become NULL): ``ReadResult.trimmed``;
+    # and the measures parsed as numbers in the same parallel pass: ``ReadResult.numbers``
+    cells = ", ".join(f"NULLIF(trim(c{position}), '') AS {canonical}"
+                      for position, canonical in used)
+    numbers = "".join(f", {number_sql(canonical)} AS {canonical}_number"
+                      for _, canonical in used if canonical in MEASURES)
     reader = (f"read_csv(?, delim = {_quoted(delimiter)}, encoding = {_quoted(encoding)}, header = false, "
               f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
               "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
@@ -284,8 +308,8 @@ def _define_csv_view(
               "parallel = true, max_line_size = 10000000, buffer_size = 10000000)")
     # Read in parallel into a table: DuckDB keeps the file's order on insert (insertion order
     # is preserved), so ``rowid`` is the row's index among the file's non-empty lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {select} FROM {reader}",  # noqa: S608
-                [path])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT *{numbers} "  # noqa: S608
+                f"FROM (SELECT {cells} FROM {reader})", [path])
 
 
 def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,
@@ -303,35 +327,40 @@ def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,
 
 
 _BLANK_LINE = re.compile(r"^[ \t]*\r?$", re.MULTILINE)
+_BLANK_LINE_BYTES = re.compile(rb"^[ \t]*\r?$", re.MULTILINE)
 
 
-def _blank_row_offsets(text: str, header_index: int) -> list[int]:
+def _blank_row_offsets(text: str | bytes, header_index: int) -> list[int]:
     """DuckDB skips empty lines. For the k-th empty line below the header (k from 0), the row
-    index from which on every row sits one line further down: line = index + first + #offsets<=index."""
+    index from which on every row sits one line further down: line = index + first + #offsets<=index.
+    ``text``: the decoded file, or its bytes (where line breaks are single bytes)."""
+    nl, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    blank_line = _BLANK_LINE if isinstance(text, str) else _BLANK_LINE_BYTES
     body_start = _offset_after_line(text, header_index)
     end = len(text)  # the body without trailing line breaks (found without copying the text)
-    while end > body_start and text[end - 1] in "\r\n":
+    while end > body_start and text[end - 1:end] in (nl, cr):
         end -= 1
-    if not (text.startswith(("\n", "\r\n"), body_start, end)
-            or text.find("\n\n", body_start, end) >= 0
-            or (text.find("\r", body_start, end) >= 0  # (one character: a quick search)
-                and text.find("\n\r\n", body_start, end) >= 0)):
+    if not (text.startswith((nl, cr + nl), body_start, end)
+            or text.find(nl + nl, body_start, end) >= 0
+            or (text.find(cr, body_start, end) >= 0  # (one character: a quick search)
+                and text.find(nl + cr + nl, body_start, end) >= 0)):
         return []
     first_line = header_index + 2
     offsets = []
     counted, breaks = 0, 0  # line breaks before position ``counted``, counted once
-    for k, match in enumerate(m for m in _BLANK_LINE.finditer(text, body_start)
-                              if m.start() < end and text[m.start():m.end()].strip() == ""):
-        breaks += text.count("\n", counted, match.start())
+    for k, match in enumerate(m for m in blank_line.finditer(text, body_start)
+                              if m.start() < end and not text[m.start():m.end()].strip()):
+        breaks += text.count(nl, counted, match.start())
         counted = match.start()
         offsets.append(breaks + 1 - first_line - k)
     return offsets
 
 
-def _offset_after_line(text: str, index: int) -> int:
+def _offset_after_line(text: str | bytes, index: int) -> int:
+    nl = "\n" if isinstance(text, str) else b"\n"
     position = 0
     for _ in range(index + 1):
-        position = text.find("\n", position)
+        position = text.find(nl, position)
         if position < 0:
             return len(text)
         position += 1

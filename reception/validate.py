@@ -13,31 +13,13 @@ from datetime import date
 import duckdb
 
 from reception.districts import Matcher, name_key, normalise_ags
+from reception.numbers import number_sql
 from reception.problems import ERROR, WARNING, Problem
 from reception.reports import MEASURES, ReadResult
 
 MAX_PROBLEMS = 1000
 MAX_COUNT = 10_000_000  # no district houses ten million people in a week
 MAX_TEXT = 200  # characters of a facility or district name
-
-# German number: thousands with '.', decimals with ','. '1.250' = 1250, '3,0' = 3. Thousands
-# separators written as spaces, apostrophes or no-break spaces are dropped first ({d}: the cell
-# without them). The first two branches are shortcuts for the usual cells, taken only where
-# they give what the general branches give (such a cell has nothing to drop): plain digits, and
-# digits with '.' between groups of three. Both are regular expressions without alternatives,
-# which DuckDB matches much faster than the general ones below.
-_NUMBER_SQL = """
-CASE
-  WHEN {v} IS NULL THEN NULL
-  WHEN regexp_full_match({v}, '[0-9]+') THEN TRY_CAST({v} AS DOUBLE)
-  WHEN regexp_full_match({v}, '[0-9]{{1,3}}([.][0-9]{{3}})+')
-    THEN TRY_CAST(replace({v}, '.', '') AS DOUBLE)
-  WHEN regexp_full_match({d}, '-?\\d{{1,3}}(\\.\\d{{3}})+(,\\d+)?')
-    THEN TRY_CAST(replace(replace({d}, '.', ''), ',', '.') AS DOUBLE)
-  WHEN regexp_full_match({d}, '-?\\d+([,.]\\d+)?')
-    THEN TRY_CAST(replace({d}, ',', '.') AS DOUBLE)
-END"""
-_DIGITS_SQL = "replace(replace(replace({v}, ' ', ''), chr(39), ''), chr(160), '')"
 
 _WEEK_PATTERNS = (
     # (regex, group of year, group of week)
@@ -95,10 +77,11 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     if any(p.severity == ERROR for p in problems):
         return _finish(result, problems, con, with_row_problems=False)
 
-    _normalise_cells(con, columns, read.trimmed)
-    _map_districts(con, columns, matcher)
-    _parse(con, columns)
-    result.rows = con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
+    _normalise_cells(con, columns, read)
+    values = _distinct_source(read)
+    _map_districts(con, columns, matcher, values)
+    _parse(con, columns, values)
+    result.rows = con.execute("SELECT count(*) FROM cells").fetchall()[0][0]
     if result.rows == 0:
         problems.append(Problem("no_rows", read.header_line))
         return _finish(result, problems, con, with_row_problems=False)
@@ -106,14 +89,30 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     return _finish(result, problems, con, True, columns, matcher)
 
 
-def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
-                     trimmed: bool = False) -> None:
-    """View ``cells``: trimmed cells, without empty rows and total rows ('Summe', 'Gesamt').
+def _distinct_source(read: ReadResult) -> str:
+    """Where the distinct texts of a column are read most cheaply: the table of trimmed cells
+    where the reader made one (its total rows only add a look-up entry no row uses), else the
+    view ``cells``."""
+    return "raw" if read.trimmed else "cells"
 
-    A view, not a table: ``raw`` is materialised already (CSV) and ``cells`` is read by the few
-    distinct-value look-ups and once by ``_parse``."""
+
+def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
+                     read: ReadResult) -> None:
+    """View ``cells``: trimmed cells and the numbers of the measures, without empty rows and
+    total rows ('Summe', 'Gesamt').
+
+    A view, not a table: ``raw`` is materialised already and ``cells`` is read by the few
+    distinct-value look-ups and the scans of the checks. A CSV reader parsed the numbers as it
+    read (``ReadResult.numbers``); for other sources they are parsed here."""
     present = list(columns)
-    cells = ", ".join(c if trimmed else f"{_cell(c)} AS {c}" for c in present)
+    measures = [m for m in MEASURES if m in columns]
+    cells = ["line"] + [c if read.trimmed else f"{_cell(c)} AS {c}" for c in present]
+    numbers = [f"{m}_number" if read.numbers else f"{number_sql(m)} AS {m}_number"
+               for m in measures]
+    if read.numbers:
+        inner, outer = ", ".join(cells + numbers), "*"
+    else:  # parsed from the trimmed cells of the inner query
+        inner, outer = ", ".join(cells), ", ".join(["*"] + numbers)
     any_value = f"coalesce({', '.join(present)}) IS NOT NULL"
     labels = [c for c in ("ags", "district", "facility") if c in columns]
     label = f"lower(coalesce({', '.join(labels)}))" if labels else "NULL"
@@ -121,22 +120,20 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     total_row = (f"CASE WHEN left({label}, 1) IN ('s', 'g', 'i', 't') THEN "
                  f"regexp_matches({label}, '^(summe|gesamt|insgesamt|total)\\b') ELSE false END")
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW cells AS SELECT * FROM (SELECT line, {cells} FROM raw) "  # noqa: S608
+        f"CREATE OR REPLACE TEMP VIEW cells AS SELECT {outer} FROM (SELECT {inner} FROM raw) "  # noqa: S608
         f"WHERE {any_value} AND NOT coalesce({total_row}, false)"
     )
 
 
-def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
-    """Table ``resolved``: numbers, weeks, dates and districts parsed. Week and date texts repeat across rows,
-    so they are parsed once per distinct value and joined back."""
-    _build_lookups(con, columns)
+def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str) -> None:
+    """View ``resolved``: the cells with their weeks, dates and districts. Those texts repeat
+    across rows, so they are parsed once per distinct value (small look-up tables) and joined
+    back; a view, as every row is read only in the few scans of the checks and the load."""
+    _build_lookups(con, columns, values)
     parts = ["c.line"]
     for measure in MEASURES:
         if measure in columns:
-            parts.append(f"c.{measure} AS {measure}_text")
-            cell = f"c.{measure}"
-            number = _NUMBER_SQL.format(v=cell, d=_DIGITS_SQL.format(v=cell))
-            parts.append(f"{number} AS {measure}_number")
+            parts.append(f"c.{measure} AS {measure}_text, c.{measure}_number")
         else:
             parts.append(f"NULL::VARCHAR AS {measure}_text, NULL::DOUBLE AS {measure}_number")
     joins = ["LEFT JOIN (SELECT * FROM district_map WHERE source = 'ags') a ON a.value = c.ags"
@@ -169,7 +166,7 @@ def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
                 f"FROM cells c {' '.join(joins)}")
 
 
-def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
+def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str) -> None:
     if "week" in columns:
         year, week = _week_sql("week_text")
         con.execute(f"""
@@ -179,33 +176,34 @@ def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> N
                      THEN CAST(make_date(y, 1, 4) - INTERVAL (isodow(make_date(y, 1, 4)) - 1) DAY
                           + INTERVAL ((w - 1) * 7) DAY AS DATE) END AS week_from_week
             FROM (SELECT week_text, {year} AS y, {week} AS w
-                  FROM (SELECT DISTINCT week AS week_text FROM cells WHERE week IS NOT NULL))
+                  FROM (SELECT DISTINCT week AS week_text FROM {values} WHERE week IS NOT NULL))
         """)  # noqa: S608 (fixed fragments)
     if "date" in columns:
-        con.execute("""
+        con.execute(f"""
             CREATE OR REPLACE TEMP TABLE date_lookup AS
             SELECT date_text, date_value, CAST(date_trunc('week', date_value) AS DATE) AS week_from_date
             FROM (SELECT date_text, CASE WHEN year(d) BETWEEN 2000 AND 2100 THEN d END AS date_value
                   FROM (SELECT date_text,
                     coalesce(TRY_CAST(try_strptime(left(date_text, 10), '%Y-%m-%d') AS DATE),
                              -- '%Y' also takes '24' (the year 24): two digits are '%y'
-                             CASE WHEN regexp_full_match(date_text, '[0-9]{1,2}[.][0-9]{1,2}[.][0-9]{4}')
+                             CASE WHEN regexp_full_match(date_text, '[0-9]{{1,2}}[.][0-9]{{1,2}}[.][0-9]{{4}}')
                                   THEN TRY_CAST(try_strptime(date_text, '%d.%m.%Y') AS DATE)
                                   ELSE TRY_CAST(try_strptime(date_text, '%d.%m.%y') AS DATE)
                              END) AS d
-                  FROM (SELECT DISTINCT date AS date_text FROM cells WHERE date IS NOT NULL)))
-        """)
+                  FROM (SELECT DISTINCT date AS date_text FROM {values} WHERE date IS NOT NULL)))
+        """)  # noqa: S608 (fixed fragments)
 
 
 def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
-                   matcher: Matcher) -> None:
-    """Resolve the distinct district keys and names of the file (few) to reference keys."""
+                   matcher: Matcher, values: str) -> None:
+    """Resolve the distinct district keys and names of the file (few) to reference keys.
+    ``values``: the relation of trimmed cells to take them from (see ``_distinct_source``)."""
     rows = []
     if "ags" in columns:
-        query = "SELECT DISTINCT ags FROM cells WHERE ags IS NOT NULL"
+        query = f"SELECT DISTINCT ags FROM {values} WHERE ags IS NOT NULL"  # noqa: S608
         rows += [("ags", value, normalise_ags(value)) for (value,) in con.execute(query).fetchall()]
     if "district" in columns:
-        query = "SELECT DISTINCT district FROM cells WHERE district IS NOT NULL"
+        query = f"SELECT DISTINCT district FROM {values} WHERE district IS NOT NULL"  # noqa: S608
         rows += [("district", value, matcher.ags_for_name(value))
                  for (value,) in con.execute(query).fetchall()]
     con.execute("CREATE OR REPLACE TEMP TABLE district_map "
@@ -262,12 +260,25 @@ def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str
     # every fragment is a constant of this module; no cell value is ever part of the SQL
     template = ("SELECT line, '{code}' AS code, '{column}' AS field, CAST({value} AS VARCHAR) "
                 "AS value, 'error' AS severity FROM resolved WHERE {condition}")
+    # one scan counts every check; only the checks that found something list their rows
+    found = _counts(con, "resolved", [condition for condition, *_ in checks])
     selects = [template.format(code=code, column=column, value=value, condition=condition)
-               for condition, code, column, value in checks]
-    con.execute("CREATE OR REPLACE TEMP TABLE row_problems AS "  # noqa: S608
-                + " UNION ALL ".join(selects))
+               for (condition, code, column, value), count in zip(checks, found) if count]
+    con.execute("CREATE OR REPLACE TEMP TABLE row_problems "
+                "(line INTEGER, code VARCHAR, field VARCHAR, value VARCHAR, severity VARCHAR)")
+    if selects:
+        con.execute("INSERT INTO row_problems " + " UNION ALL ".join(selects))  # noqa: S608
     _build_clean(con)
     _add_key_problems(con, today)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, relation: str, conditions: list[str]) -> list[int]:
+    """How many rows of ``relation`` meet each condition, in one scan (fragments of this
+    module only)."""
+    if not conditions:
+        return []
+    columns = ", ".join(f"count(*) FILTER (WHERE {c})" for c in conditions)
+    return list(con.execute(f"SELECT {columns} FROM {relation}").fetchall()[0])  # noqa: S608
 
 
 _CLEAN_COLUMNS = """
@@ -294,32 +305,42 @@ def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> None:
-    # Rows whose key hashes like another row's are the candidates (equal keys, equal hashes);
-    # grouping by one number is much cheaper than by the three key columns.
-    con.execute("""
-        INSERT INTO row_problems
-        WITH candidates AS (
-            SELECT * FROM clean WHERE hash(ags, week, facility) IN (
-                SELECT h FROM (SELECT hash(ags, week, facility) AS h FROM clean)
-                GROUP BY h HAVING count(*) > 1)
-        )
-        SELECT c.line, 'duplicate_key', 'key', CAST(d.first_line AS VARCHAR), 'error'
-        FROM candidates c JOIN (
-            SELECT ags, week, facility, min(line) AS first_line FROM candidates
-            GROUP BY ags, week, facility HAVING count(*) > 1
-        ) d USING (ags, week, facility)
-        WHERE c.line <> d.first_line
-    """)
-    con.execute("""
-        INSERT INTO row_problems
-        SELECT line, 'over_capacity', 'occupied', occupied || '/' || capacity, 'warning'
-        FROM clean WHERE occupied > capacity
-    """)
-    con.execute("""
-        INSERT INTO row_problems
-        SELECT line, 'future_week', 'week', CAST(week AS VARCHAR), 'warning'
-        FROM clean WHERE week > CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)
-    """, [today])
+    """Duplicate keys (errors), over-capacity and future weeks (warnings) among the clean rows.
+    One scan tells which of them occur at all: equal keys have equal hashes, so as many
+    distinct hashes as rows means no key occurs twice."""
+    this_week = "CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)"
+    rows, keys, over, future = con.execute(
+        "SELECT count(*), count(DISTINCT hash(ags, week, facility)), "  # noqa: S608 (constant)
+        f"count(*) FILTER (WHERE occupied > capacity), count(*) FILTER (WHERE week > {this_week}) "
+        "FROM clean", [today]).fetchall()[0]
+    if keys < rows:
+        # the rows whose key hashes like another row's are the candidates
+        con.execute("""
+            INSERT INTO row_problems
+            WITH candidates AS (
+                SELECT * FROM clean WHERE hash(ags, week, facility) IN (
+                    SELECT h FROM (SELECT hash(ags, week, facility) AS h FROM clean)
+                    GROUP BY h HAVING count(*) > 1)
+            )
+            SELECT c.line, 'duplicate_key', 'key', CAST(d.first_line AS VARCHAR), 'error'
+            FROM candidates c JOIN (
+                SELECT ags, week, facility, min(line) AS first_line FROM candidates
+                GROUP BY ags, week, facility HAVING count(*) > 1
+            ) d USING (ags, week, facility)
+            WHERE c.line <> d.first_line
+        """)
+    if over:
+        con.execute("""
+            INSERT INTO row_problems
+            SELECT line, 'over_capacity', 'occupied', occupied || '/' || capacity, 'warning'
+            FROM clean WHERE occupied > capacity
+        """)
+    if future:
+        con.execute(f"""
+            INSERT INTO row_problems
+            SELECT line, 'future_week', 'week', CAST(week AS VARCHAR), 'warning'
+            FROM clean WHERE week > {this_week}
+        """, [today])  # noqa: S608 (a constant)
 
 
 def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyConnection,
@@ -329,10 +350,12 @@ def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyCon
     if with_row_problems:
         counts = dict(con.execute(
             "SELECT severity, count(*) FROM row_problems GROUP BY severity").fetchall())
+        # ``resolved`` is a view: the listed lines are picked from it before its look-ups run
         rows = con.execute(
+            "WITH p AS (SELECT * FROM row_problems ORDER BY severity, line, code LIMIT ?) "
             "SELECT p.line, p.code, p.field, p.value, p.severity, r.ags_resolved, r.week_monday, "
-            "r.facility FROM (SELECT * FROM row_problems ORDER BY severity, line, code LIMIT ?) p "
-            "LEFT JOIN resolved r USING (line) ORDER BY p.severity, p.line, p.code",
+            "r.facility FROM p LEFT JOIN (SELECT * FROM resolved WHERE line IN "
+            "(SELECT line FROM p)) r USING (line) ORDER BY p.severity, p.line, p.code",
             [MAX_PROBLEMS]).fetchall()
         problems += [_row_problem(row, columns or {}, matcher) for row in rows]
     file_level = [p for p in problems if p.code in FILE_CODES]

@@ -11,7 +11,7 @@ import pytest
 from reception import db
 from reception.load import ingest_bytes, ingest_file, rollback
 from reception.reports import OnDisk, read_report
-from reception.validate import _DIGITS_SQL, _NUMBER_SQL
+from reception.numbers import _DIGITS_SQL, number_sql
 from tests.etl_support import HEADER_DE, TODAY, assert_loaded, csv_bytes, query
 
 # the number rule as it was before the shortcuts (the general branches alone)
@@ -34,7 +34,7 @@ def test_number_shortcuts_agree_with_the_general_rule() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE t (v VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?)", [(c,) for c in CELLS] + [(None,)])
-    fast = _NUMBER_SQL.format(v="v", d=_DIGITS_SQL.format(v="v"))
+    fast = number_sql("v")
     general = GENERAL_NUMBER_SQL.format(v=_DIGITS_SQL.format(v="v"))
     rows = con.execute(f"SELECT v, {fast}, {general} FROM t").fetchall()  # noqa: S608
     assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []

@@ -41,11 +41,17 @@ REVIEWED_SQL = {
     ("reception/validate.py", "_normalise_cells"):
         "canonical column names (keys of CANONICAL_ALIASES), fixed SQL fragments",
     ("reception/validate.py", "_parse"):
-        "canonical names, MEASURES, _NUMBER_SQL; file values are joined, not interpolated",
+        "canonical names, MEASURES; file values are joined, not interpolated",
     ("reception/validate.py", "_build_lookups"):
         "fragments from _week_sql over a fixed column name",
     ("reception/validate.py", "_build_clean"):
         "the module constant _CLEAN_COLUMNS and a fixed WHERE clause",
+    ("reception/validate.py", "_map_districts"):
+        "a fixed relation name ('raw' or 'cells', from _distinct_source)",
+    ("reception/validate.py", "_counts"):
+        "the constant check conditions of _collect_row_problems and a fixed relation name",
+    ("reception/validate.py", "_add_key_problems"):
+        "a fixed expression for this week's Monday; the date itself is a ? parameter",
     ("reception/validate.py", "_collect_row_problems"):
         "UNION of a module template filled with constant check conditions and codes",
 }

@@ -1,0 +1,32 @@
+"""German number cells in SQL: one definition, used where a CSV is read (``reception.reports``,
+parsed as it is read, in DuckDB's parallel reader) and where other cells are validated
+(``reception.validate``, e.g. the cells of an XLSX sheet).
+
+Thousands with '.', decimals with ','. '1.250' = 1250, '3,0' = 3. Thousands separators written
+as spaces, apostrophes or no-break spaces are dropped first ({d}: the cell without them). The
+first two branches are shortcuts for the usual cells, taken only where they give what the general
+branches give (such a cell has nothing to drop): plain digits, and digits with '.' between groups
+of three. Both are regular expressions without alternatives, which DuckDB matches much faster
+than the general ones below.
+"""
+
+from __future__ import annotations
+
+_NUMBER_SQL = """
+CASE
+  WHEN {v} IS NULL THEN NULL
+  WHEN regexp_full_match({v}, '[0-9]+') THEN TRY_CAST({v} AS DOUBLE)
+  WHEN regexp_full_match({v}, '[0-9]{{1,3}}([.][0-9]{{3}})+')
+    THEN TRY_CAST(replace({v}, '.', '') AS DOUBLE)
+  WHEN regexp_full_match({d}, '-?\\d{{1,3}}(\\.\\d{{3}})+(,\\d+)?')
+    THEN TRY_CAST(replace(replace({d}, '.', ''), ',', '.') AS DOUBLE)
+  WHEN regexp_full_match({d}, '-?\\d+([,.]\\d+)?')
+    THEN TRY_CAST(replace({d}, ',', '.') AS DOUBLE)
+END"""
+_DIGITS_SQL = "replace(replace(replace({v}, ' ', ''), chr(39), ''), chr(160), '')"
+
+
+def number_sql(cell: str) -> str:
+    """SQL for the number in the trimmed text cell ``cell`` (a column name made by this
+    package, never a value from a file); NULL where the text is not a number."""
+    return _NUMBER_SQL.format(v=cell, d=_DIGITS_SQL.format(v=cell))
