@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -115,69 +116,112 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return version
 
 
-# Tables of the read model, in order; ``snapshot_rows`` (the figures in force) is computed once
-# and the others derive from it.
+# The read model. The snapshot starts as a byte copy of the checkpointed main file (its rows are
+# not written a second time); its views and macros are dropped, and these tables (or, for the
+# facility rows, a view over the copied rows) take their place. ``snapshot_rows``: the figures in
+# force, computed once for the small tables.
 SNAPSHOT_TABLES = {
     "districts": "SELECT * FROM district_ref ORDER BY ags",
-    "district_retired": "SELECT * FROM district_retired",
-    "distribution_key": "SELECT * FROM distribution_key",
-    "reference_meta": "SELECT * FROM reference_meta",
     "weekly": "SELECT w.*, d.name, d.kind, d.population FROM weekly_from('snapshot_rows') w "
     "JOIN district_ref d USING (ags) ORDER BY ags, week",
-    "facility_weekly": "SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
-    "occupied, load_id FROM snapshot_rows WHERE facility <> ''",
     "load_coverage": "SELECT load_id, ags, min(week) AS first_week, max(week) AS last_week, "
-    "count(*) AS rows FROM report_row GROUP BY load_id, ags",
+    "CAST(sum(rows) AS BIGINT) AS rows FROM load_week GROUP BY load_id, ags",
     "loads": "SELECT l.*, coalesce(c.districts, 0) AS districts FROM load_log l LEFT JOIN "
     "(SELECT load_id, count(*) AS districts FROM snap.load_coverage GROUP BY load_id) c "
     "USING (load_id) ORDER BY load_id",
 }
-
+_FACILITY_COLUMNS = "ags, week, facility, facility_type, arrivals, departures, capacity, occupied, load_id"
+# In the snapshot: the facility rows of the active loads, where no other load competes for their
+# district and week, and the rows chosen in the contested district-weeks (tables of the snapshot).
+_FACILITY_VIEW = (
+    f"SELECT {_FACILITY_COLUMNS} FROM report_row r "  # noqa: S608 (module constants)
+    "SEMI JOIN (SELECT load_id FROM load_log WHERE status = 'loaded') l USING (load_id) "
+    "ANTI JOIN contested_weeks c USING (ags, week) WHERE r.facility <> '' "
+    f"UNION ALL SELECT {_FACILITY_COLUMNS} FROM contested_rows WHERE facility <> ''")
 
 _COLUMNS = "load_id, ags, week, facility, facility_type, arrivals, departures, capacity, occupied, line"
 _PLAIN = f"SELECT {_COLUMNS} FROM active_rows"  # noqa: S608 (module constants)
+_CONTESTED = "SELECT * FROM current_rows_from('contested_active')"
 
 
-def _current_rows_query(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL giving the rows of the view ``current_rows``, cheaply.
-
-    The view chooses the latest figure with window functions over every active row. Only where
-    two active loads cover the same district and week (or one load holds a key twice) is there
-    anything to choose; ``load_week`` tells where, so the rows of every other district and week
-    are taken as they are and the windows run over the contested ones alone. Should
-    ``load_week`` not account for every row (it always should), the view is used as it is.
-    """
+def _mark_contested(con: duckdb.DuckDBPyConnection) -> bool:
+    """Temp table ``contested`` (ags, week) and view ``contested_active``: where two active
+    loads cover the same district and week (or one load holds a key twice), the only places
+    where the figure in force must be chosen with window functions. False where ``load_week``
+    does not account for every row (it always should): then everything counts as contested."""
     covered = con.execute(
         "SELECT (SELECT count(*) FROM report_row) = (SELECT coalesce(sum(rows), 0) FROM load_week)"
     ).fetchall()[0][0]
-    if not covered:
-        return "SELECT * FROM current_rows"
+    having = "HAVING count(*) > 1 OR max(w.rows - w.keys) > 0" if covered else ""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE contested AS SELECT w.ags, w.week FROM load_week w "
-        "JOIN load_log l USING (load_id) WHERE l.status = 'loaded' GROUP BY w.ags, w.week "
-        "HAVING count(*) > 1 OR max(w.rows - w.keys) > 0")
-    if not con.execute("SELECT count(*) FROM contested").fetchall()[0][0]:
-        return _PLAIN
+        "CREATE OR REPLACE TEMP TABLE contested AS SELECT w.ags, w.week FROM load_week w "  # noqa: S608
+        f"JOIN load_log l USING (load_id) WHERE l.status = 'loaded' GROUP BY w.ags, w.week {having}")
+    if not covered:  # every active row, by ags and week
+        con.execute("INSERT INTO contested SELECT DISTINCT ags, week FROM active_rows "
+                    "EXCEPT SELECT ags, week FROM contested")
     con.execute("CREATE OR REPLACE TEMP VIEW contested_active AS "
                 "SELECT a.* FROM active_rows a SEMI JOIN contested c USING (ags, week)")
+    return covered
+
+
+def _current_rows_query(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL giving the rows of the view ``current_rows``, cheaply: the rows of every district and
+    week that no two loads contest are taken as they are, and the windows of the view's macro
+    run over the contested ones alone (``_mark_contested``)."""
+    _mark_contested(con)
+    if not con.execute("SELECT count(*) FROM contested").fetchall()[0][0]:
+        return _PLAIN
     return (f"{_PLAIN} ANTI JOIN contested c USING (ags, week) "  # noqa: S608 (constants)
-            "UNION ALL SELECT * FROM current_rows_from('contested_active')")
+            f"UNION ALL {_CONTESTED}")
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> Path:
+    return Path(con.execute("SELECT path FROM duckdb_databases() "
+                            "WHERE database_name = current_database()").fetchall()[0][0])
+
+
+def _drop_views_and_macros(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """Drop the views and macros of the attached copy ``catalog`` (names from its catalog)."""
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = ? "
+                        "AND NOT internal", [catalog]).fetchall()
+    for (name,) in views:
+        con.execute(f"DROP VIEW {catalog}.main.{_identifier(name)}")  # noqa: S608
+    macros = con.execute("SELECT DISTINCT function_name, function_type FROM duckdb_functions() "
+                         "WHERE database_name = ? AND function_type IN ('macro', 'table_macro')",
+                         [catalog]).fetchall()
+    for name, kind in macros:
+        table = " TABLE" if kind == "table_macro" else ""
+        con.execute(f"DROP MACRO{table} {catalog}.main.{_identifier(name)}")  # noqa: S608
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None) -> Path:
-    """Materialise the read model into a new file and move it over the app's snapshot atomically."""
+    """Materialise the read model into a new file and move it over the app's snapshot atomically.
+
+    The new file begins as a copy of the main file, checkpointed first so that the file holds
+    every committed row and no write-ahead log is needed; the caller holds the writer lock, so
+    nothing changes it while it is copied."""
     target = Path(target or config.snapshot_path())
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     rows_query = _current_rows_query(con)
-    # Where no window functions are needed, the rows in force are read twice (weekly, facility
-    # rows) more cheaply than they are materialised once.
+    # Where no window functions are needed, the rows in force are read more cheaply than they
+    # are materialised.
     kind = "VIEW" if rows_query == _PLAIN else "TABLE"
     con.execute(f"CREATE OR REPLACE TEMP {kind} snapshot_rows AS {rows_query}")  # noqa: S608
+    con.execute("CHECKPOINT")
+    shutil.copyfile(_database_file(con), tmp)
     con.execute("ATTACH ? AS snap", [str(tmp)])
     try:
+        _drop_views_and_macros(con, "snap")
+        con.execute("CREATE TABLE snap.contested_weeks AS SELECT * FROM contested")
+        con.execute(f"CREATE TABLE snap.contested_rows AS {_CONTESTED}")  # noqa: S608
         for table, query in SNAPSHOT_TABLES.items():
             con.execute(f"CREATE TABLE snap.{table} AS {query}")  # noqa: S608 (fixed names)
+        con.execute(f"CREATE VIEW snap.facility_weekly AS {_FACILITY_VIEW}")  # noqa: S608
         con.execute(
             "CREATE TABLE snap.snapshot_meta AS SELECT current_localtimestamp() AS published_at, "
             "(SELECT max(load_id) FROM load_log) AS last_load_id, "

@@ -186,7 +186,7 @@ def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str], valu
                   FROM (SELECT date_text,
                     coalesce(TRY_CAST(try_strptime(left(date_text, 10), '%Y-%m-%d') AS DATE),
                              -- '%Y' also takes '24' (the year 24): two digits are '%y'
-                             CASE WHEN regexp_full_match(date_text, '[0-9]{{1,2}}[.][0-9]{{1,2}}[.][0-9]{{4}}')
+                             CASE WHEN regexp_full_match(date_text, '[0-9][0-9]?[.][0-9][0-9]?[.][0-9]{{4}}')
                                   THEN TRY_CAST(try_strptime(date_text, '%d.%m.%Y') AS DATE)
                                   ELSE TRY_CAST(try_strptime(date_text, '%d.%m.%y') AS DATE)
                              END) AS d

@@ -4,14 +4,15 @@ file in place of a copy, and the snapshot's figures in force without window func
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from reception import db
-from reception.load import ingest_bytes, ingest_file, rollback
-from reception.reports import OnDisk, read_report
+from reception.load import ingest_bytes, ingest_file, publish, rollback
 from reception.numbers import _DIGITS_SQL, number_sql
+from reception.reports import OnDisk, read_report
 from tests.etl_support import HEADER_DE, TODAY, assert_loaded, csv_bytes, query
 
 # the number rule as it was before the shortcuts (the general branches alone)
@@ -138,6 +139,22 @@ def test_figures_in_force_match_the_view(fresh_db, steps) -> None:
             loaded.append(result.load_id)
         fast, view = _snapshot_rows(fresh_db)
         assert fast == view
+        assert _published_facility_rows(fresh_db) == _facility_rows_in_force(fresh_db)
+
+
+_FACILITY = "ags, week, facility, facility_type, arrivals, departures, capacity, occupied, load_id"
+
+
+def _published_facility_rows(db_path) -> list:
+    """The facility rows the app reads: the snapshot's view over its copy of the rows."""
+    publish(db_path)
+    return query(Path(str(db_path) + ".snapshot"),
+                 f"SELECT {_FACILITY} FROM facility_weekly ORDER BY ALL")  # noqa: S608
+
+
+def _facility_rows_in_force(db_path) -> list:
+    return query(db_path, f"SELECT {_FACILITY} FROM current_rows "  # noqa: S608
+                          "WHERE facility <> '' ORDER BY ALL")
 
 
 def test_load_week_accounts_for_every_row(fresh_db) -> None:

@@ -29,11 +29,15 @@ SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|ATTACH|
 # Key: (file, function); value: why it is safe. A new entry needs a review like these.
 REVIEWED_SQL = {
     ("reception/db.py", "publish_snapshot"):
-        "table names and queries from the module constant SNAPSHOT_TABLES",
+        "table names and queries from the module constants SNAPSHOT_TABLES, _CONTESTED, "
+        "_FACILITY_VIEW",
+    ("reception/db.py", "_mark_contested"):
+        "a fixed HAVING clause or none",
+    ("reception/db.py", "_drop_views_and_macros"):
+        "names of views and macros read from the snapshot copy's own catalog, quoted as "
+        "identifiers; the catalog name is the constant 'snap'",
     ("reception/db.py", "<module>"):
-        "_PLAIN: module constant _COLUMNS (fixed column names)",
-    ("reception/db.py", "_current_rows_query"):
-        "module constant _PLAIN; no value of any row or file",
+        "_PLAIN, _FACILITY_VIEW: module constants _COLUMNS, _FACILITY_COLUMNS (column names)",
     ("reception/reports.py", "_define_csv_view"):
         "one of DELIMITERS, one of two encodings, ints, canonical names; the path is a ? parameter",
     ("reception/reports.py", "_define_raw_view"):
