@@ -19,10 +19,11 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -30,6 +31,7 @@ from reception import config
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
 
 
@@ -46,13 +48,19 @@ def connect_with_retry(
     path: Path, read_only: bool = False, timeout: float | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open ``path``; on a lock held by another process retry with backoff up to ``timeout`` s."""
+    return _retrying(lambda: duckdb.connect(str(path), read_only=read_only), path, timeout)
+
+
+def _retrying(open_database: Callable[[], T], path: Path, timeout: float | None) -> T:
+    """``open_database()``, retried with bounded exponential backoff while another process
+    holds the file's lock; :class:`DatabaseBusy` after ``timeout`` seconds."""
     if timeout is None:
         timeout = config.settings().lock_timeout_seconds
     deadline = time.monotonic() + timeout
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return open_database()
         except duckdb.Error as error:
             if not is_lock_error(error):
                 raise
@@ -66,16 +74,31 @@ def connect_with_retry(
 
 
 @contextmanager
-def writer(path: Path | None = None, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A migrated read-write connection to the main database, closed on exit."""
+def writer(path: Path | None = None, timeout: float | None = None,
+           into: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated read-write connection to the main database, closed on exit.
+
+    ``into``: instead of a new connection, attach the main database to this (in-memory)
+    connection as its default catalog for the length of the block, so that what the connection
+    has already computed (a validated report's rows) is written without leaving DuckDB."""
     path = Path(path or config.db_path())
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = connect_with_retry(path, read_only=False, timeout=timeout)
+    if into is None:
+        con = connect_with_retry(path, read_only=False, timeout=timeout)
+    else:
+        con = into
+        previous = con.execute("SELECT current_database()").fetchall()[0][0]
+        _retrying(lambda: con.execute("ATTACH ? AS store", [str(path)]), path, timeout)
+        con.execute("USE store")
     try:
         migrate(con)
         yield con
     finally:
-        con.close()
+        if into is None:
+            con.close()
+        else:
+            con.execute(f"USE {_identifier(previous)}")  # noqa: S608 (a catalog's own name)
+            con.execute("DETACH store")
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -43,7 +43,16 @@ class Inspection:
     sha256: str
     read: ReadResult
     validation: Validation
-    rows: pa.Table | None = None  # the rows to load, when valid
+    rows: pa.Table | None = None  # the rows to load, when valid (unless kept in ``connection``)
+    # Kept open by ``inspect_bytes(keep_connection=True)``: the private database whose view
+    # ``clean`` holds the rows to load; ``apply`` writes them from there. Closed by ``close``.
+    connection: duckdb.DuckDBPyConnection | None = None
+    row_count: int = 0
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
     @property
     def ok(self) -> bool:
@@ -96,9 +105,13 @@ def matcher_for(db_path: Path | None = None) -> Matcher:
 
 
 def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
-                  today: date | None = None, on_disk: OnDisk | None = None) -> Inspection:
+                  today: date | None = None, on_disk: OnDisk | None = None,
+                  keep_connection: bool = False) -> Inspection:
     """Read and validate a report in a private in-memory database. ``on_disk``: the file the
-    bytes were read from (DuckDB then reads it directly, if it is unchanged)."""
+    bytes were read from (DuckDB then reads it directly, if it is unchanged).
+    ``keep_connection``: leave the rows to load in that database (``Inspection.connection``,
+    for ``ingest_bytes``, which writes them from there) instead of handing them out as Arrow;
+    the caller closes it with ``Inspection.close``."""
     digest: list[str] = []  # the hash, computed beside the reading (hashlib frees the GIL)
     hashing = threading.Thread(target=lambda: digest.append(sha256_of(data)))
     hashing.start()
@@ -111,16 +124,22 @@ def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
         else:
             validation = Validation(problems=read.problems,
                                     error_count=sum(p.severity == "error" for p in read.problems))
-        rows = None
         if read.ok and validation.ok:
-            rows = con.sql(
-                "SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
-                "occupied, line FROM clean ORDER BY line").to_arrow_table()
+            con.execute("CREATE TEMP VIEW incoming_rows AS SELECT ags, week, facility, "
+                        "facility_type, arrivals, departures, capacity, occupied, line FROM clean")
+        rows = None
+        if read.ok and validation.ok and not keep_connection:
+            rows = con.sql("SELECT * FROM incoming_rows ORDER BY line").to_arrow_table()
         hashing.join()
-        return Inspection(file_name, digest[0], read, validation, rows)
+        inspection = Inspection(file_name, digest[0], read, validation, rows,
+                                row_count=validation.rows if validation.ok else 0)
+        if keep_connection:
+            inspection.connection, con = con, None
+        return inspection
     finally:
         hashing.join()
-        con.close()
+        if con is not None:
+            con.close()
         for path in read.temp_files:
             Path(path).unlink(missing_ok=True)
 
@@ -171,10 +190,11 @@ def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
     if earlier:
         result.status, result.load_id, result.loaded_at = "duplicate", earlier[0], earlier[1]
         return _logged(result, started)
-    load_id, replaced = write_rows(con, inspection.rows, inspection.file_name, inspection.sha256,
+    rows = inspection.rows if inspection.rows is not None else _KEPT_ROWS
+    load_id, replaced = write_rows(con, rows, inspection.file_name, inspection.sha256,
                                    source, loaded_by, inspection.validation.warning_count, started,
                                    unique_keys=True)
-    result.status, result.load_id, result.rows = "loaded", load_id, inspection.rows.num_rows
+    result.status, result.load_id, result.rows = "loaded", load_id, inspection.row_count
     result.districts, result.weeks = con.execute(
         "SELECT count(DISTINCT ags), count(DISTINCT week) FROM load_week WHERE load_id = ?",
         [load_id]).fetchall()[0]
@@ -182,17 +202,26 @@ def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
     return _logged(result, started)
 
 
-def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame, file_name: str,
+_KEPT_ROWS = "incoming_rows"  # the view of validated rows in an inspection's kept connection
+
+
+def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame | str, file_name: str,
                sha256: str, source: str, loaded_by: str | None, warnings: int = 0,
                started: float | None = None, unique_keys: bool = False) -> tuple[int, int]:
-    """Append ``rows`` (columns of table ``report_row`` less ``load_id``) as one new load, in one
-    transaction. Returns (load_id, number of figures in force that it replaced).
+    """Append ``rows`` (columns of table ``report_row`` less ``load_id``; an Arrow table, a data
+    frame, or ``"incoming_rows"``: that view of the same connection, made by ``inspect_bytes``)
+    as one new load, in one transaction. Returns (load_id, number of figures in force that it replaced).
     ``unique_keys``: the caller vouches that no (ags, week, facility) occurs twice in ``rows``
     (a validated report: validation rejects duplicate keys), which spares counting them."""
     started = started or time.monotonic()
-    count = len(rows)  # rows of an Arrow table or a data frame
-    con.register("incoming", rows)
+    if isinstance(rows, str):
+        if rows != _KEPT_ROWS:
+            raise ValueError(rows)
+        con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM incoming_rows")
+    else:
+        con.register("incoming", rows)
     try:
+        count = con.execute("SELECT count(*) FROM incoming").fetchall()[0][0]
         con.execute("BEGIN TRANSACTION")
         load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
         if unique_keys:
@@ -227,7 +256,10 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame, fi
         con.execute("ROLLBACK")
         raise
     finally:
-        con.unregister("incoming")
+        if isinstance(rows, str):
+            con.execute("DROP VIEW IF EXISTS incoming")
+        else:
+            con.unregister("incoming")
     return load_id, replaced
 
 
@@ -266,11 +298,15 @@ def ingest_bytes(data: bytes, file_name: str, source: str, loaded_by: str | None
     """Inspect outside the lock, then apply under it and (unless ``publish`` is False, for a
     batch that publishes once at its end) publish the snapshot."""
     started = time.monotonic()
-    inspection = inspect_bytes(data, file_name, matcher_for(db_path), today, on_disk)
-    with db.writer(db_path) as con:
-        result = apply(con, inspection, source, loaded_by, started)
-        if publish and result.status == "loaded":
-            db.publish_snapshot(con, _snapshot_for(db_path))
+    inspection = inspect_bytes(data, file_name, matcher_for(db_path), today, on_disk,
+                               keep_connection=True)
+    try:  # the rows go from the validating database into the main file: one DuckDB throughout
+        with db.writer(db_path, into=inspection.connection) as con:
+            result = apply(con, inspection, source, loaded_by, started)
+            if publish and result.status == "loaded":
+                db.publish_snapshot(con, _snapshot_for(db_path))
+    finally:
+        inspection.close()
     return result
 
 
