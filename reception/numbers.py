@@ -12,6 +12,8 @@ than the general ones below.
 
 from __future__ import annotations
 
+MAX_COUNT = 10_000_000  # no district houses ten million people in a week
+
 _NUMBER_SQL = """
 CASE
   WHEN {v} IS NULL THEN NULL
@@ -30,3 +32,21 @@ def number_sql(cell: str) -> str:
     """SQL for the number in the trimmed text cell ``cell`` (a column name made by this
     package, never a value from a file); NULL where the text is not a number."""
     return _NUMBER_SQL.format(v=cell, d=_DIGITS_SQL.format(v=cell))
+
+
+def read_number_sql(cell: str) -> str:
+    """SQL for the number in the raw, untrimmed cell ``cell``: what ``number_sql`` gives for
+    the trimmed cell. Plain digits need no trimming (the usual cell, a fast path); every other
+    cell is trimmed and parsed as ``number_sql`` does."""
+    return (f"CASE WHEN regexp_full_match({cell}, '[0-9]+') THEN TRY_CAST({cell} AS DOUBLE) "
+            f"ELSE {number_sql(f'NULLIF(trim({cell}), {_EMPTY})')} END")
+
+
+def doubtful_sql(number: str) -> str:
+    """SQL: true where a check of ``reception.validate`` may flag the cell of ``number``
+    (not a number, not whole, negative, too large); only there is the cell's text needed."""
+    return (f"({number} IS NULL OR {number} < 0 OR {number} <> floor({number}) "
+            f"OR {number} > {MAX_COUNT})")
+
+
+_EMPTY = "''"

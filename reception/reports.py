@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from reception.numbers import number_sql
+from reception.numbers import doubtful_sql, read_number_sql
 from reception.problems import Problem
 
 CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -72,7 +72,9 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
     temp_files: list[str] = field(default_factory=list)  # to delete once ``raw`` is consumed
     trimmed: bool = False  # cells of ``raw`` already trimmed, with '' as NULL
-    numbers: bool = False  # ``raw`` holds ``<measure>_number`` beside each measure's text
+    # ``raw`` holds ``<measure>_number`` beside each measure's text; that text is kept (trimmed)
+    # only where the number is doubtful (``numbers.doubtful_sql``), NULL elsewhere
+    numbers: bool = False
 
     @property
     def ok(self) -> bool:
@@ -296,11 +298,16 @@ def _define_csv_view(
         raise ValueError(encoding)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     # cells are trimmed as they are read ('' and blanks become NULL): ``ReadResult.trimmed``;
-    # and the measures parsed as numbers in the same parallel pass: ``ReadResult.numbers``
-    cells = ", ".join(f"NULLIF(trim(c{position}), '') AS {canonical}"
-                      for position, canonical in used)
-    numbers = "".join(f", {number_sql(canonical)} AS {canonical}_number"
-                      for _, canonical in used if canonical in MEASURES)
+    # the measures are parsed as numbers in the same parallel pass, and their text kept only
+    # where a check may need it: ``ReadResult.numbers``
+    measures = [(position, name) for position, name in used if name in MEASURES]
+    texts = [f"NULLIF(trim(c{position}), '') AS {name}" for position, name in used
+             if name not in MEASURES]
+    parsed = [f"{read_number_sql(f'c{position}')} AS {name}_number, c{position}"
+              for position, name in measures]
+    kept = [f"{name}_number, CASE WHEN {doubtful_sql(f'{name}_number')} "
+            f"THEN NULLIF(trim(c{position}), '') END AS {name}" for position, name in measures]
+    outer = ", ".join([name for _, name in used if name not in MEASURES] + kept)
     reader = (f"read_csv(?, delim = {_quoted(delimiter)}, encoding = {_quoted(encoding)}, header = false, "
               f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
               "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
@@ -308,8 +315,8 @@ def _define_csv_view(
               "parallel = true, max_line_size = 10000000, buffer_size = 10000000)")
     # Read in parallel into a table: DuckDB keeps the file's order on insert (insertion order
     # is preserved), so ``rowid`` is the row's index among the file's non-empty lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT *{numbers} "  # noqa: S608
-                f"FROM (SELECT {cells} FROM {reader})", [path])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {outer} "  # noqa: S608
+                f"FROM (SELECT {', '.join(texts + parsed)} FROM {reader})", [path])
 
 
 def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,

@@ -13,12 +13,11 @@ from datetime import date
 import duckdb
 
 from reception.districts import Matcher, name_key, normalise_ags
-from reception.numbers import number_sql
+from reception.numbers import MAX_COUNT, number_sql
 from reception.problems import ERROR, WARNING, Problem
 from reception.reports import MEASURES, ReadResult
 
 MAX_PROBLEMS = 1000
-MAX_COUNT = 10_000_000  # no district houses ten million people in a week
 MAX_TEXT = 200  # characters of a facility or district name
 
 _WEEK_PATTERNS = (
@@ -114,6 +113,8 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     else:  # parsed from the trimmed cells of the inner query
         inner, outer = ", ".join(cells), ", ".join(["*"] + numbers)
     any_value = f"coalesce({', '.join(present)}) IS NOT NULL"
+    if read.numbers and measures:  # a measure's text is kept only where its number is doubtful
+        any_value = f"({any_value} OR coalesce({', '.join(f'{m}_number' for m in measures)}) IS NOT NULL)"
     labels = [c for c in ("ags", "district", "facility") if c in columns]
     label = f"lower(coalesce({', '.join(labels)}))" if labels else "NULL"
     # cheap prefix test first; the regex (word boundary) only runs on the few candidates

@@ -11,7 +11,7 @@ import pytest
 
 from reception import db
 from reception.load import ingest_bytes, ingest_file, publish, rollback
-from reception.numbers import _DIGITS_SQL, number_sql
+from reception.numbers import _DIGITS_SQL, number_sql, read_number_sql
 from reception.reports import OnDisk, read_report
 from tests.etl_support import HEADER_DE, TODAY, assert_loaded, csv_bytes, query
 
@@ -39,6 +39,20 @@ def test_number_shortcuts_agree_with_the_general_rule() -> None:
     general = GENERAL_NUMBER_SQL.format(v=_DIGITS_SQL.format(v="v"))
     rows = con.execute(f"SELECT v, {fast}, {general} FROM t").fetchall()  # noqa: S608
     assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
+
+
+def test_numbers_parsed_while_reading_agree_with_the_trimmed_cells() -> None:
+    """The CSV reader parses untrimmed cells; that must give what the trimmed cell gives."""
+    padded = [p + c + q for c in CELLS for p, q in [("", ""), (" ", ""), ("", " "), ("  ", " "),
+                                                    ("\u00a0", ""), ("\u202f", ""), ("\t", "")]]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [(c,) for c in padded] + [(None,), ("   ",)])
+    while_reading = read_number_sql("v")
+    trimmed = number_sql("NULLIF(trim(v), '')")
+    rows = con.execute(f"SELECT v, {while_reading}, {trimmed} FROM t").fetchall()  # noqa: S608
+    assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
+    assert con.execute(f"SELECT {while_reading} FROM t WHERE v = ' 1.250'").fetchall() == [(1250.0,)]  # noqa: S608
 
 
 def _report(capacity: str = "100", facility: str = "Haus A") -> bytes:
@@ -75,7 +89,7 @@ def test_a_file_changed_after_reading_its_bytes_is_not_read_in_place(tmp_path) -
     con = duckdb.connect()
     read = read_report(con, data, path.name, on_disk)
     assert read.ok and len(read.temp_files) == 1
-    assert con.execute("SELECT capacity FROM raw").fetchall() == [("100",)]
+    assert con.execute("SELECT capacity_number FROM raw").fetchall() == [(100.0,)]
     for name in read.temp_files:
         os.unlink(name)
 
