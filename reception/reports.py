@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from reception.numbers import doubtful_sql, read_number_sql
+from reception.numbers import exact_number_sql, quick_number_sql
 from reception.problems import Problem
 
 CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -72,8 +72,8 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
     temp_files: list[str] = field(default_factory=list)  # to delete once ``raw`` is consumed
     trimmed: bool = False  # cells of ``raw`` already trimmed, with '' as NULL
-    # ``raw`` holds ``<measure>_number`` beside each measure's text; that text is kept (trimmed)
-    # only where the number is doubtful (``numbers.doubtful_sql``), NULL elsewhere
+    # ``raw`` holds, for each measure, ``<measure>_number`` (parsed) and ``<measure>_cell`` (the
+    # cell as it was read, untrimmed) instead of the trimmed text ``<measure>``
     numbers: bool = False
 
     @property
@@ -298,16 +298,11 @@ def _define_csv_view(
         raise ValueError(encoding)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     # cells are trimmed as they are read ('' and blanks become NULL): ``ReadResult.trimmed``;
-    # the measures are parsed as numbers in the same parallel pass, and their text kept only
-    # where a check may need it: ``ReadResult.numbers``
-    measures = [(position, name) for position, name in used if name in MEASURES]
-    texts = [f"NULLIF(trim(c{position}), '') AS {name}" for position, name in used
-             if name not in MEASURES]
-    parsed = [f"{read_number_sql(f'c{position}')} AS {name}_number, c{position}"
-              for position, name in measures]
-    kept = [f"{name}_number, CASE WHEN {doubtful_sql(f'{name}_number')} "
-            f"THEN NULLIF(trim(c{position}), '') END AS {name}" for position, name in measures]
-    outer = ", ".join([name for _, name in used if name not in MEASURES] + kept)
+    # the measures are not: they are parsed as numbers in the same parallel pass, by a quick
+    # guess that ``_correct_numbers`` then checks per distinct cell: ``ReadResult.numbers``
+    cells = [f"c{position} AS {name}_cell, {quick_number_sql(f'c{position}')} AS {name}_number"
+             if name in MEASURES else f"NULLIF(trim(c{position}), '') AS {name}"
+             for position, name in used]
     reader = (f"read_csv(?, delim = {_quoted(delimiter)}, encoding = {_quoted(encoding)}, header = false, "
               f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
               "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
@@ -315,8 +310,31 @@ def _define_csv_view(
               "parallel = true, max_line_size = 10000000, buffer_size = 10000000)")
     # Read in parallel into a table: DuckDB keeps the file's order on insert (insertion order
     # is preserved), so ``rowid`` is the row's index among the file's non-empty lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {outer} "  # noqa: S608
-                f"FROM (SELECT {', '.join(texts + parsed)} FROM {reader})", [path])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {', '.join(cells)} "  # noqa: S608
+                f"FROM {reader}", [path])
+    _correct_numbers(con, [name for _, name in used if name in MEASURES])
+
+
+def _correct_numbers(con: duckdb.DuckDBPyConnection, measures: list[str]) -> None:
+    """Where the quick guess differs from the exact rule (``numbers.number_sql``) for a distinct
+    cell of a measure, set the exact number in every row with that cell. A column holds few
+    distinct cells, so the exact rule runs a few hundred times, not once per row."""
+    for name in measures:
+        cell, number = f"{name}_cell", f"{name}_number"
+        # the distinct cells first, in a table of their own: a filter on them would otherwise
+        # be pushed below the DISTINCT and run the exact rule on every row
+        con.execute(f"CREATE OR REPLACE TEMP TABLE number_fix AS SELECT DISTINCT {cell} AS cell "  # noqa: S608
+                    f"FROM raw_cells WHERE {cell} IS NOT NULL")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE number_fix AS
+            SELECT cell, exact FROM (
+                SELECT cell, {quick_number_sql('cell')} AS quick, {exact_number_sql('cell')} AS exact
+                FROM number_fix)
+            WHERE quick IS DISTINCT FROM exact""")  # noqa: S608 (canonical names)
+        if con.execute("SELECT count(*) FROM number_fix").fetchall()[0][0]:
+            con.execute(f"UPDATE raw_cells SET {number} = f.exact FROM number_fix f "  # noqa: S608
+                        f"WHERE raw_cells.{cell} = f.cell")
+    con.execute("DROP TABLE IF EXISTS number_fix")
 
 
 def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,

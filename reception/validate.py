@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 
 from reception.districts import Matcher, name_key, normalise_ags
-from reception.numbers import MAX_COUNT, number_sql
+from reception.numbers import MAX_COUNT, doubtful_sql, number_sql
 from reception.problems import ERROR, WARNING, Problem
 from reception.reports import MEASURES, ReadResult
 
@@ -80,7 +80,7 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     values = _distinct_source(read)
     _map_districts(con, columns, matcher, values)
     _parse(con, columns, values)
-    result.rows = con.execute("SELECT count(*) FROM cells").fetchall()[0][0]
+    result.rows = con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
     if result.rows == 0:
         problems.append(Problem("no_rows", read.header_line))
         return _finish(result, problems, con, with_row_problems=False)
@@ -105,16 +105,12 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     read (``ReadResult.numbers``); for other sources they are parsed here."""
     present = list(columns)
     measures = [m for m in MEASURES if m in columns]
-    cells = ["line"] + [c if read.trimmed else f"{_cell(c)} AS {c}" for c in present]
-    numbers = [f"{m}_number" if read.numbers else f"{number_sql(m)} AS {m}_number"
-               for m in measures]
     if read.numbers:
-        inner, outer = ", ".join(cells + numbers), "*"
-    else:  # parsed from the trimmed cells of the inner query
-        inner, outer = ", ".join(cells), ", ".join(["*"] + numbers)
-    any_value = f"coalesce({', '.join(present)}) IS NOT NULL"
-    if read.numbers and measures:  # a measure's text is kept only where its number is doubtful
-        any_value = f"({any_value} OR coalesce({', '.join(f'{m}_number' for m in measures)}) IS NOT NULL)"
+        inner, outer, any_value = _parsed_cells(present, measures)
+    else:  # numbers parsed here, from the trimmed cells of the inner query
+        inner = ", ".join(["line"] + [c if read.trimmed else f"{_cell(c)} AS {c}" for c in present])
+        outer = ", ".join(["*"] + [f"{number_sql(m)} AS {m}_number" for m in measures])
+        any_value = f"coalesce({', '.join(present)}) IS NOT NULL"
     labels = [c for c in ("ags", "district", "facility") if c in columns]
     label = f"lower(coalesce({', '.join(labels)}))" if labels else "NULL"
     # cheap prefix test first; the regex (word boundary) only runs on the few candidates
@@ -124,6 +120,29 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
         f"CREATE OR REPLACE TEMP VIEW cells AS SELECT {outer} FROM (SELECT {inner} FROM raw) "  # noqa: S608
         f"WHERE {any_value} AND NOT coalesce({total_row}, false)"
     )
+
+
+def _parsed_cells(present: list[str], measures: list[str]) -> tuple[str, str, str]:
+    """(inner columns, outer columns, non-empty condition) of ``cells`` over a ``raw`` whose
+    measures were parsed as they were read (``ReadResult.numbers``). A measure's trimmed text
+    is only made where a check may flag the cell (``numbers.doubtful_sql``); elsewhere nothing
+    reads it."""
+    texts = [c for c in present if c not in measures]
+    numbers = [f"{m}_number" for m in measures]
+    inner = ", ".join(["line"] + texts + numbers + [f"{m}_cell" for m in measures])
+    outer = ", ".join(["line"] + texts + numbers + [
+        f"CASE WHEN {doubtful_sql(f'{m}_number')} THEN NULLIF(trim({m}_cell), '') END AS {m}"
+        for m in measures])
+    # most rows show a text or a number; only the others need their measure cells trimmed
+    any_value = " OR ".join(
+        ([f"coalesce({', '.join(texts)}) IS NOT NULL"] if texts else [])
+        + ([f"coalesce({', '.join(numbers)}) IS NOT NULL",
+            f"coalesce({', '.join(f'NULLIF(trim({m}_cell), {_EMPTY})' for m in measures)}) "
+            "IS NOT NULL"] if measures else []))
+    return inner, outer, f"({any_value})"
+
+
+_EMPTY = "''"
 
 
 def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str) -> None:

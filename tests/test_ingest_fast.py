@@ -11,8 +11,8 @@ import pytest
 
 from reception import db
 from reception.load import ingest_bytes, ingest_file, publish, rollback
-from reception.numbers import _DIGITS_SQL, number_sql, read_number_sql
-from reception.reports import OnDisk, read_report
+from reception.numbers import _DIGITS_SQL, exact_number_sql, number_sql, quick_number_sql
+from reception.reports import OnDisk, _correct_numbers, read_report
 from tests.etl_support import HEADER_DE, TODAY, assert_loaded, csv_bytes, query
 
 # the number rule as it was before the shortcuts (the general branches alone)
@@ -42,17 +42,21 @@ def test_number_shortcuts_agree_with_the_general_rule() -> None:
 
 
 def test_numbers_parsed_while_reading_agree_with_the_trimmed_cells() -> None:
-    """The CSV reader parses untrimmed cells; that must give what the trimmed cell gives."""
+    """The CSV reader guesses numbers from untrimmed cells and corrects the guess per distinct
+    cell: the result must be what the exact rule gives for the trimmed cell, row by row."""
     padded = [p + c + q for c in CELLS for p, q in [("", ""), (" ", ""), ("", " "), ("  ", " "),
                                                     ("\u00a0", ""), ("\u202f", ""), ("\t", "")]]
+    cells = padded + [None, "   "] + padded[::3]  # repeated cells: several rows per distinct one
     con = duckdb.connect()
-    con.execute("CREATE TABLE t (v VARCHAR)")
-    con.executemany("INSERT INTO t VALUES (?)", [(c,) for c in padded] + [(None,), ("   ",)])
-    while_reading = read_number_sql("v")
-    trimmed = number_sql("NULLIF(trim(v), '')")
-    rows = con.execute(f"SELECT v, {while_reading}, {trimmed} FROM t").fetchall()  # noqa: S608
+    con.execute("CREATE TEMP TABLE raw_cells (capacity_cell VARCHAR, capacity_number DOUBLE)")
+    con.executemany(f"INSERT INTO raw_cells VALUES (?, {quick_number_sql('?')})",  # noqa: S608
+                    [(c, c) for c in cells])
+    _correct_numbers(con, ["capacity"])
+    rows = con.execute(f"SELECT capacity_cell, capacity_number, {exact_number_sql('capacity_cell')} "  # noqa: S608
+                       "FROM raw_cells").fetchall()
+    assert len(rows) == len(cells)
     assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
-    assert con.execute(f"SELECT {while_reading} FROM t WHERE v = ' 1.250'").fetchall() == [(1250.0,)]  # noqa: S608
+    assert ("1.25", 1.25, 1.25) in rows and (" 1.250", 1250.0, 1250.0) in rows
 
 
 def _report(capacity: str = "100", facility: str = "Haus A") -> bytes:

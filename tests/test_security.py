@@ -40,6 +40,9 @@ REVIEWED_SQL = {
         "_PLAIN, _FACILITY_VIEW: module constants _COLUMNS, _FACILITY_COLUMNS (column names)",
     ("reception/reports.py", "_define_csv_view"):
         "one of DELIMITERS, one of two encodings, ints, canonical names; the path is a ? parameter",
+    ("reception/reports.py", "_correct_numbers"):
+        "canonical measure names (MEASURES) and the fixed number rules of reception.numbers; "
+        "cells are joined from a table, never interpolated",
     ("reception/reports.py", "_define_raw_view"):
         "integers (first line number) and a fixed sub-query over blank_rows",
     ("reception/validate.py", "_normalise_cells"):
