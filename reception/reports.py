@@ -72,9 +72,11 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
     temp_files: list[str] = field(default_factory=list)  # to delete once ``raw`` is consumed
     trimmed: bool = False  # cells of ``raw`` already trimmed, with '' as NULL
-    # ``raw`` holds, for each measure, ``<measure>_number`` (parsed) and ``<measure>_cell`` (the
-    # cell as it was read, untrimmed) instead of the trimmed text ``<measure>``
+    # ``raw`` holds, for each measure, ``<measure>_cell`` (the cell as it was read, untrimmed)
+    # instead of the trimmed text ``<measure>``; its number is the quick guess, corrected from
+    # table ``number_fix_<measure>`` for the measures in ``corrected``
     numbers: bool = False
+    corrected: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -228,15 +230,16 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
         # copy to write), and where that file still held these bytes after it was read
         direct = bool(reader_encoding) and on_disk.unchanged(data)
         if direct:
-            _define_csv_view(con, on_disk.path, delimiter, header_index, width, used,
-                             reader_encoding)
+            result.corrected = _define_csv_view(con, on_disk.path, delimiter, header_index,
+                                                width, used, reader_encoding)
             direct = on_disk.unchanged(data)
         if not direct:  # DuckDB reads a UTF-8 copy of the bytes
             if reader_encoding:
                 text, encoding = _decode(data)
             body_path = _utf8_file(text, data, encoding)
             result.temp_files.append(body_path)
-            _define_csv_view(con, body_path, delimiter, header_index, width, used)
+            result.corrected = _define_csv_view(con, body_path, delimiter, header_index, width,
+                                                used)
         _define_raw_view(con, header_index, blank_offsets)
     except duckdb.Error as error:  # DuckDB's reader cannot parse the file
         result.problems.append(Problem(
@@ -290,8 +293,10 @@ def _quoted(text: str) -> str:
 def _define_csv_view(
     con: duckdb.DuckDBPyConnection, path: str, delimiter: str, header_index: int,
     width: int, used: list[tuple[int, str]], encoding: str = "utf-8",
-) -> None:
-    """Table ``raw_cells``: the file's cells, trimmed. The path goes in as a parameter; the
+) -> list[str]:
+    """Table ``raw_cells``: the file's cells, trimmed, the measures as read (numbers are made
+    from them in ``reception.validate``; returned: the measures whose quick guess needs the
+    corrections of ``_correct_numbers``). The path goes in as a parameter; the
     reader's other options are inlined, every one of them made here (one of three delimiters,
     one of two encodings, integers), none comes from the file."""
     if encoding not in ("utf-8", "latin-1"):
@@ -300,9 +305,8 @@ def _define_csv_view(
     # cells are trimmed as they are read ('' and blanks become NULL): ``ReadResult.trimmed``;
     # the measures are not: they are parsed as numbers in the same parallel pass, by a quick
     # guess that ``_correct_numbers`` then checks per distinct cell: ``ReadResult.numbers``
-    cells = [f"c{position} AS {name}_cell, {quick_number_sql(f'c{position}')} AS {name}_number"
-             if name in MEASURES else f"NULLIF(trim(c{position}), '') AS {name}"
-             for position, name in used]
+    cells = [f"c{position} AS {name}_cell" if name in MEASURES
+             else f"NULLIF(trim(c{position}), '') AS {name}" for position, name in used]
     reader = (f"read_csv(?, delim = {_quoted(delimiter)}, encoding = {_quoted(encoding)}, header = false, "
               f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
               "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
@@ -312,29 +316,30 @@ def _define_csv_view(
     # is preserved), so ``rowid`` is the row's index among the file's non-empty lines.
     con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {', '.join(cells)} "  # noqa: S608
                 f"FROM {reader}", [path])
-    _correct_numbers(con, [name for _, name in used if name in MEASURES])
+    return _correct_numbers(con, [name for _, name in used if name in MEASURES])
 
 
-def _correct_numbers(con: duckdb.DuckDBPyConnection, measures: list[str]) -> None:
-    """Where the quick guess differs from the exact rule (``numbers.number_sql``) for a distinct
-    cell of a measure, set the exact number in every row with that cell. A column holds few
-    distinct cells, so the exact rule runs a few hundred times, not once per row."""
+def _correct_numbers(con: duckdb.DuckDBPyConnection, measures: list[str]) -> list[str]:
+    """Table ``number_fix_<measure>``: the distinct cells of the measure for which the quick
+    guess (``numbers.quick_number_sql``) differs from the exact rule (``numbers.number_sql``),
+    with the exact number. A column holds few distinct cells, so the exact rule runs a few
+    hundred times, not once per row. Returns the measures that need a correction."""
+    corrected = []
     for name in measures:
-        cell, number = f"{name}_cell", f"{name}_number"
+        fix = f"number_fix_{name}"
         # the distinct cells first, in a table of their own: a filter on them would otherwise
         # be pushed below the DISTINCT and run the exact rule on every row
-        con.execute(f"CREATE OR REPLACE TEMP TABLE number_fix AS SELECT DISTINCT {cell} AS cell "  # noqa: S608
-                    f"FROM raw_cells WHERE {cell} IS NOT NULL")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT DISTINCT {name}_cell AS cell "  # noqa: S608
+                    f"FROM raw_cells WHERE {name}_cell IS NOT NULL")
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE number_fix AS
+            CREATE OR REPLACE TEMP TABLE {fix} AS
             SELECT cell, exact FROM (
                 SELECT cell, {quick_number_sql('cell')} AS quick, {exact_number_sql('cell')} AS exact
-                FROM number_fix)
+                FROM {fix})
             WHERE quick IS DISTINCT FROM exact""")  # noqa: S608 (canonical names)
-        if con.execute("SELECT count(*) FROM number_fix").fetchall()[0][0]:
-            con.execute(f"UPDATE raw_cells SET {number} = f.exact FROM number_fix f "  # noqa: S608
-                        f"WHERE raw_cells.{cell} = f.cell")
-    con.execute("DROP TABLE IF EXISTS number_fix")
+        if con.execute(f"SELECT count(*) FROM {fix}").fetchall()[0][0]:  # noqa: S608
+            corrected.append(name)
+    return corrected
 
 
 def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,

@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 
 from reception.districts import Matcher, name_key, normalise_ags
-from reception.numbers import MAX_COUNT, doubtful_sql, number_sql
+from reception.numbers import MAX_COUNT, doubtful_sql, number_sql, quick_number_sql
 from reception.problems import ERROR, WARNING, Problem
 from reception.reports import MEASURES, ReadResult
 
@@ -106,9 +106,10 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     present = list(columns)
     measures = [m for m in MEASURES if m in columns]
     if read.numbers:
-        inner, outer, any_value = _parsed_cells(present, measures)
+        inner, outer, any_value = _parsed_cells(present, measures, read.corrected)
     else:  # numbers parsed here, from the trimmed cells of the inner query
-        inner = ", ".join(["line"] + [c if read.trimmed else f"{_cell(c)} AS {c}" for c in present])
+        inner = ", ".join(["line"] + [c if read.trimmed else f"{_cell(c)} AS {c}"
+                                      for c in present]) + " FROM raw"
         outer = ", ".join(["*"] + [f"{number_sql(m)} AS {m}_number" for m in measures])
         any_value = f"coalesce({', '.join(present)}) IS NOT NULL"
     labels = [c for c in ("ags", "district", "facility") if c in columns]
@@ -117,26 +118,34 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     total_row = (f"CASE WHEN left({label}, 1) IN ('s', 'g', 'i', 't') THEN "
                  f"regexp_matches({label}, '^(summe|gesamt|insgesamt|total)\\b') ELSE false END")
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW cells AS SELECT {outer} FROM (SELECT {inner} FROM raw) "  # noqa: S608
+        f"CREATE OR REPLACE TEMP VIEW cells AS SELECT {outer} FROM (SELECT {inner}) "  # noqa: S608
         f"WHERE {any_value} AND NOT coalesce({total_row}, false)"
     )
 
 
-def _parsed_cells(present: list[str], measures: list[str]) -> tuple[str, str, str]:
-    """(inner columns, outer columns, non-empty condition) of ``cells`` over a ``raw`` whose
-    measures were parsed as they were read (``ReadResult.numbers``). A measure's trimmed text
-    is only made where a check may flag the cell (``numbers.doubtful_sql``); elsewhere nothing
-    reads it."""
+def _parsed_cells(present: list[str], measures: list[str],
+                  corrected: list[str]) -> tuple[str, str, str]:
+    """(inner columns with joins, outer columns, non-empty condition) of ``cells`` over a
+    ``raw`` that holds its measures as read (``ReadResult.numbers``): the number is the quick
+    guess, or the exact one where ``number_fix_<measure>`` corrects it. A measure's trimmed
+    text is only made where a check may flag the cell (``numbers.doubtful_sql``)."""
     texts = [c for c in present if c not in measures]
-    numbers = [f"{m}_number" for m in measures]
-    inner = ", ".join(["line"] + texts + numbers + [f"{m}_cell" for m in measures])
-    outer = ", ".join(["line"] + texts + numbers + [
+    numbers, joins = [], []
+    for m in measures:
+        quick = quick_number_sql(f"r.{m}_cell")
+        if m in corrected:
+            joins.append(f"LEFT JOIN number_fix_{m} fix_{m} ON fix_{m}.cell = r.{m}_cell")
+            quick = f"CASE WHEN fix_{m}.cell IS NULL THEN {quick} ELSE fix_{m}.exact END"
+        numbers.append(f"{quick} AS {m}_number")
+    inner = ", ".join(["r.line"] + [f"r.{t}" for t in texts] + numbers
+                      + [f"r.{m}_cell" for m in measures]) + " FROM raw r " + " ".join(joins)
+    outer = ", ".join(["line"] + texts + [f"{m}_number" for m in measures] + [
         f"CASE WHEN {doubtful_sql(f'{m}_number')} THEN NULLIF(trim({m}_cell), '') END AS {m}"
         for m in measures])
     # most rows show a text or a number; only the others need their measure cells trimmed
     any_value = " OR ".join(
         ([f"coalesce({', '.join(texts)}) IS NOT NULL"] if texts else [])
-        + ([f"coalesce({', '.join(numbers)}) IS NOT NULL",
+        + ([f"coalesce({', '.join(f'{m}_number' for m in measures)}) IS NOT NULL",
             f"coalesce({', '.join(f'NULLIF(trim({m}_cell), {_EMPTY})' for m in measures)}) "
             "IS NOT NULL"] if measures else []))
     return inner, outer, f"({any_value})"

@@ -55,6 +55,9 @@ REVIEWED_SQL = {
         "the module constant _CLEAN_COLUMNS and a fixed WHERE clause",
     ("reception/validate.py", "_map_districts"):
         "a fixed relation name ('raw' or 'cells', from _distinct_source)",
+    ("reception/validate.py", "_parsed_cells"):
+        "canonical column names, the fixed number rules of reception.numbers and joins on "
+        "number_fix_<measure> tables named from MEASURES",
     ("reception/validate.py", "_counts"):
         "the constant check conditions of _collect_row_problems and a fixed relation name",
     ("reception/validate.py", "_add_key_problems"):
