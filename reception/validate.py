@@ -84,8 +84,10 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     if result.rows == 0:
         problems.append(Problem("no_rows", read.header_line))
         return _finish(result, problems, con, with_row_problems=False)
-    _collect_row_problems(con, columns, today or date.today())
-    return _finish(result, problems, con, True, columns, matcher)
+    unlisted = _collect_row_problems(con, columns, today or date.today())
+    result = _finish(result, problems, con, True, columns, matcher)
+    result.warning_count += unlisted
+    return result
 
 
 def _distinct_source(read: ReadResult) -> str:
@@ -237,13 +239,22 @@ def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
                  for (value,) in con.execute(query).fetchall()]
     con.execute("CREATE OR REPLACE TEMP TABLE district_map "
                 "(source VARCHAR, value VARCHAR, ags VARCHAR, known BOOLEAN)")
-    if rows:
-        con.executemany("INSERT INTO district_map VALUES (?, ?, ?, ?)",
-                        [(src, value, ags, ags in matcher.names) for src, value, ags in rows])
+    if rows:  # as one Arrow table: a prepared INSERT per value costs a round trip each
+        import pyarrow as pa
+
+        sources, values, keys = (list(column) for column in zip(*rows))
+        mapped = pa.table({"source": sources, "value": values, "ags": keys,
+                           "known": [key in matcher.names for key in keys]})
+        con.register("district_map_rows", mapped)
+        try:
+            con.execute("INSERT INTO district_map SELECT * FROM district_map_rows")
+        finally:
+            con.unregister("district_map_rows")
 
 
 def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
-                          today: date) -> None:
+                          today: date) -> int:
+    """Table ``row_problems`` and view ``clean``; returns the warnings counted, not listed."""
     checks = []
     for measure in MEASURES:
         if measure not in columns:
@@ -298,7 +309,7 @@ def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str
     if selects:
         con.execute("INSERT INTO row_problems " + " UNION ALL ".join(selects))  # noqa: S608
     _build_clean(con)
-    _add_key_problems(con, today)
+    return _add_key_problems(con, today)
 
 
 def _counts(con: duckdb.DuckDBPyConnection, relation: str, conditions: list[str]) -> list[int]:
@@ -333,10 +344,11 @@ def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("CREATE OR REPLACE TEMP VIEW clean AS " + _CLEAN_COLUMNS)  # noqa: S608
 
 
-def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> None:
+def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> int:
     """Duplicate keys (errors), over-capacity and future weeks (warnings) among the clean rows.
     One scan tells which of them occur at all: equal keys have equal hashes, so as many
-    distinct hashes as rows means no key occurs twice."""
+    distinct hashes as rows means no key occurs twice. Returns the number of warnings counted
+    but not listed."""
     this_week = "CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)"
     rows, keys, over, future = con.execute(
         "SELECT count(*), count(DISTINCT hash(ags, week, facility)), "  # noqa: S608 (constant)
@@ -358,18 +370,21 @@ def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> None:
             ) d USING (ags, week, facility)
             WHERE c.line <> d.first_line
         """)
+    # Warnings keep no row out of the load: the first MAX_PROBLEMS of each are listed, the
+    # others only counted (a national file may hold a million over-capacity rows).
     if over:
         con.execute("""
             INSERT INTO row_problems
             SELECT line, 'over_capacity', 'occupied', occupied || '/' || capacity, 'warning'
-            FROM clean WHERE occupied > capacity
-        """)
+            FROM clean WHERE occupied > capacity ORDER BY line LIMIT ?
+        """, [MAX_PROBLEMS])
     if future:
         con.execute(f"""
             INSERT INTO row_problems
             SELECT line, 'future_week', 'week', CAST(week AS VARCHAR), 'warning'
-            FROM clean WHERE week > {this_week}
-        """, [today])  # noqa: S608 (a constant)
+            FROM clean WHERE week > {this_week} ORDER BY line LIMIT ?
+        """, [today, MAX_PROBLEMS])  # noqa: S608 (a constant)
+    return max(over - MAX_PROBLEMS, 0) + max(future - MAX_PROBLEMS, 0)
 
 
 def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyConnection,

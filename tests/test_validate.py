@@ -169,3 +169,16 @@ def test_rejected_file_loads_nothing(fresh_db):
     assert query(fresh_db, "SELECT * FROM weekly ORDER BY ags, week") == weekly_before
     assert query(fresh_db, "SELECT file_name, status, rows FROM loads ORDER BY load_id") == [
         ("erste.csv", "loaded", 1), ("zweite.csv", "rejected", 0)]
+
+
+def test_every_warning_is_counted_and_the_first_thousand_listed(fresh_db):
+    # 1,200 facilities over capacity in one week: the file loads, with 1,200 warnings
+    header = ["Kreisschlüssel", "Woche", "Unterkunft", "Kapazität", "Belegung"]
+    rows = [header] + [["16051", "2024-W45", f"Haus {n}", "10", "11"] for n in range(1200)]
+    result = assert_loaded(ingest(csv_bytes(rows), "voll.csv"))
+    validation = result.inspection.validation
+    assert validation.warning_count == 1200
+    listed = [p for p in validation.problems if p.code == "over_capacity"]
+    assert len(listed) == 1000 and [p.line for p in listed[:2]] == [2, 3]
+    assert query(fresh_db, "SELECT warnings FROM load_log WHERE load_id = ?",
+                 [result.load_id]) == [(1200,)]
