@@ -223,7 +223,6 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
     if not result.ok:
         return result
     # line breaks are the same single bytes in the file as characters in the text
-    blank_offsets = _blank_row_offsets(data if reader_encoding else text, header_index)
     width = len(labels)
     try:
         # DuckDB reads the file the bytes came from where it can read them as they are (no
@@ -240,6 +239,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
             result.temp_files.append(body_path)
             result.corrected = _define_csv_view(con, body_path, delimiter, header_index, width,
                                                 used)
+        body = data if reader_encoding else text  # line breaks: single bytes in the file
+        blank_offsets = ([] if _no_line_skipped(con, body, header_index)
+                         else _blank_row_offsets(body, header_index))
         _define_raw_view(con, header_index, blank_offsets)
     except duckdb.Error as error:  # DuckDB's reader cannot parse the file
         result.problems.append(Problem(
@@ -358,6 +360,15 @@ def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,
 
 _BLANK_LINE = re.compile(r"^[ \t]*\r?$", re.MULTILINE)
 _BLANK_LINE_BYTES = re.compile(rb"^[ \t]*\r?$", re.MULTILINE)
+
+
+def _no_line_skipped(con: duckdb.DuckDBPyConnection, text: str | bytes, header_index: int) -> bool:
+    """True when DuckDB read one row for every line below the header: then no empty line was
+    skipped, and no search for one is needed (counting line breaks is much cheaper)."""
+    nl = "\n" if isinstance(text, str) else b"\n"
+    lines = text.count(nl) + (0 if not text or text.endswith(nl) else 1)
+    rows = con.execute("SELECT count(*) FROM raw_cells").fetchall()[0][0]
+    return rows == lines - (header_index + 1)
 
 
 def _blank_row_offsets(text: str | bytes, header_index: int) -> list[int]:

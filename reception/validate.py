@@ -115,10 +115,12 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
         outer = ", ".join(["*"] + [f"{number_sql(m)} AS {m}_number" for m in measures])
         any_value = f"coalesce({', '.join(present)}) IS NOT NULL"
     labels = [c for c in ("ags", "district", "facility") if c in columns]
-    label = f"lower(coalesce({', '.join(labels)}))" if labels else "NULL"
-    # cheap prefix test first; the regex (word boundary) only runs on the few candidates
-    total_row = (f"CASE WHEN left({label}, 1) IN ('s', 'g', 'i', 't') THEN "
-                 f"regexp_matches({label}, '^(summe|gesamt|insgesamt|total)\\b') ELSE false END")
+    label = f"coalesce({', '.join(labels)})" if labels else "NULL"
+    # cheap test of the first letter's code first (s, g, i, t in either case); the regex (word
+    # boundary) only runs on the few candidates
+    total_row = (f"CASE WHEN ascii({label}) IN (115, 83, 103, 71, 105, 73, 116, 84) THEN "
+                 f"regexp_matches(lower({label}), '^(summe|gesamt|insgesamt|total)\\b') "
+                 "ELSE false END")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW cells AS SELECT {outer} FROM (SELECT {inner}) "  # noqa: S608
         f"WHERE {any_value} AND NOT coalesce({total_row}, false)"

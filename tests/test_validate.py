@@ -182,3 +182,17 @@ def test_every_warning_is_counted_and_the_first_thousand_listed(fresh_db):
     assert len(listed) == 1000 and [p.line for p in listed[:2]] == [2, 3]
     assert query(fresh_db, "SELECT warnings FROM load_log WHERE load_id = ?",
                  [result.load_id]) == [(1200,)]
+
+
+@pytest.mark.parametrize("label", ["Summe", "SUMME", "gesamt", "Insgesamt:", "Total", "summe KW 45"])
+def test_total_rows_are_left_out_in_any_case(fresh_db, label):
+    rows = [HEADER_DE, GOOD, [label, "", "KW 45/2024", "25", "10", "800", "640"]]
+    result = assert_loaded(ingest(csv_bytes(rows), f"{label}.csv"))
+    assert result.rows == 1
+
+
+def test_a_facility_that_only_begins_like_a_total_row_is_loaded(fresh_db):
+    header = ["Kreisschlüssel", "Woche", "Unterkunft", "Kapazität", "Belegung"]
+    rows = [header, ["16051", "2024-W45", "Gesamtschule Nord", "10", "5"],
+            ["16051", "2024-W45", "Summerhill", "10", "5"]]
+    assert assert_loaded(ingest(csv_bytes(rows), "f.csv")).rows == 2
