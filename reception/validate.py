@@ -159,44 +159,51 @@ _EMPTY = "''"
 
 
 def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str) -> None:
-    """View ``resolved``: the cells with their weeks, dates and districts. Those texts repeat
-    across rows, so they are parsed once per distinct value (small look-up tables) and joined
-    back; a view, as every row is read only in the few scans of the checks and the load."""
+    """Table ``resolved_rows`` and view ``resolved``: the cells with their weeks, dates and
+    districts. Those texts repeat across rows, so they are parsed once per distinct value
+    (small look-up tables) and joined back. The table holds only what varies from row to row;
+    the columns of absent fields (NULL) and copies are added by the view."""
     _build_lookups(con, columns, values)
-    parts = ["c.line"]
+    stored, derived = ["c.line"], []
+
+    def column(expression: str, name: str) -> None:
+        constant = expression.startswith("NULL::")
+        (derived if constant else stored).append(f"{expression} AS {name}")
+
     for measure in MEASURES:
-        if measure in columns:
-            parts.append(f"c.{measure} AS {measure}_text, c.{measure}_number")
-        else:
-            parts.append(f"NULL::VARCHAR AS {measure}_text, NULL::DOUBLE AS {measure}_number")
+        present = measure in columns
+        column(f"c.{measure}" if present else "NULL::VARCHAR", f"{measure}_text")
+        column(f"c.{measure}_number" if present else "NULL::DOUBLE", f"{measure}_number")
     joins = ["LEFT JOIN (SELECT * FROM district_map WHERE source = 'ags') a ON a.value = c.ags"
              if "ags" in columns else "",
              "LEFT JOIN (SELECT * FROM district_map WHERE source = 'district') n "
              "ON n.value = c.district" if "district" in columns else ""]
-    parts.append("CASE WHEN a.known THEN a.ags END AS ags_resolved" if "ags" in columns
-                 else "NULL::VARCHAR AS ags_resolved")
-    parts.append("CASE WHEN n.known THEN n.ags END AS name_resolved" if "district" in columns
-                 else "NULL::VARCHAR AS name_resolved")
+    column("CASE WHEN a.known THEN a.ags END" if "ags" in columns else "NULL::VARCHAR",
+           "ags_resolved")
+    column("CASE WHEN n.known THEN n.ags END" if "district" in columns else "NULL::VARCHAR",
+           "name_resolved")
     if "week" in columns:
-        parts.append("c.week AS week_text, wl.week_from_week")
         joins.append("LEFT JOIN week_lookup wl ON wl.week_text = c.week")
-    else:
-        parts.append("NULL::VARCHAR AS week_text, NULL::DATE AS week_from_week")
+    column("c.week" if "week" in columns else "NULL::VARCHAR", "week_text")
+    column("wl.week_from_week" if "week" in columns else "NULL::DATE", "week_from_week")
     if "date" in columns:
-        parts.append("c.date AS date_text, dl.date_value, dl.week_from_date")
         joins.append("LEFT JOIN date_lookup dl ON dl.date_text = c.date")
-    else:
-        parts.append("NULL::VARCHAR AS date_text, NULL::DATE AS date_value, "
-                     "NULL::DATE AS week_from_date")
+    for expression, name in (("c.date", "date_text"), ("dl.date_value", "date_value"),
+                             ("dl.week_from_date", "week_from_date")):
+        column(expression if "date" in columns else "NULL::" + (
+            "VARCHAR" if name == "date_text" else "DATE"), name)
     for text_column in ("ags", "district", "facility", "facility_type"):
-        parts.append(f"c.{text_column}" if text_column in columns
-                     else f"NULL::VARCHAR AS {text_column}")
-    week = {("week", "date"): "coalesce(wl.week_from_week, dl.week_from_date)",
-            ("week",): "wl.week_from_week", ("date",): "dl.week_from_date"}
+        column(f"c.{text_column}" if text_column in columns else "NULL::VARCHAR", text_column)
     present = tuple(c for c in ("week", "date") if c in columns)
-    parts.append(f"{week.get(present, 'NULL::DATE')} AS week_monday")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE resolved AS SELECT {', '.join(parts)} "  # noqa: S608
+    if present == ("week", "date"):
+        stored.append("coalesce(wl.week_from_week, dl.week_from_date) AS week_monday")
+    else:
+        derived.append({("week",): "week_from_week", ("date",): "week_from_date"}.get(
+            present, "NULL::DATE") + " AS week_monday")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE resolved_rows AS SELECT {', '.join(stored)} "  # noqa: S608
                 f"FROM cells c {' '.join(joins)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW resolved AS SELECT {', '.join(['*'] + derived)} "  # noqa: S608
+                "FROM resolved_rows")
 
 
 def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str) -> None:
