@@ -35,5 +35,7 @@ def test_quick_bench_writes_ingest_and_app_figures(tmp_path: Path) -> None:
     for state in ("cold", "warm"):
         row = browser[f"first_chart_{state}"]
         assert row["app_ms"] > 0 and row["floor_ms"] > 0 and row["ratio"] > 0
-    assert browser["landing_bytes"]["ws"] > 0
+    size = browser["landing_bytes"]
+    assert size["ws"] > 0 and size["http"] > size["http_gzip"] > 0
+    assert size["floor_http"] > size["floor_http_gzip"] > 0
     assert browser["memory_mb"]["after_all_pages"]["VmRSS"] > 0
