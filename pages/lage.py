@@ -26,18 +26,23 @@ if require_data():
     latest = derived(metrics.latest_by_district, weekly, cfg)
 
     st.header(t_ui("lage.headlines"))
-    cards = present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate)
-    for row in (cards[:4], cards[4:]):
-        for column, card in zip(st.columns(4), row):
-            column.metric(card["label"], card["value"], card["delta"], delta_color=card["delta_color"],
-                          delta_arrow=card["delta_arrow"])
-            column.caption(card["caption"])
-    if len(state) < 2:
-        st.info(t_ui("msg.single_week"))
+    # The cards are filled in after the first chart has been sent: the browser starts loading
+    # the chart's code first, and the page looks the same.
+    headline_area = st.container()
 
     st.header(t_ui("lage.development"))
     chart_block(figure(charts.arrivals_vs_capacity, state, lang), present.summary_state(state, lang), state,
                 "land_wochen")
+
+    with headline_area:
+        cards = present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate)
+        for row in (cards[:4], cards[4:]):
+            for column, card in zip(st.columns(4), row):
+                column.metric(card["label"], card["value"], card["delta"],
+                              delta_color=card["delta_color"], delta_arrow=card["delta_arrow"])
+                column.caption(card["caption"])
+        if len(state) < 2:
+            st.info(t_ui("msg.single_week"))
 
     st.header(t_ui("lage.warning"))
     warning = metrics.early_warning(latest, cfg)
@@ -46,7 +51,7 @@ if require_data():
     if warning.empty:
         st.success(t_ui("lage.warning_none"))
     else:
-        st.dataframe(present.warning_table(warning, lang), hide_index=True)
+        st.markdown(present.markdown_table(present.warning_table(warning, lang)))
         download_buttons(warning, "fruehwarnung")
 
     st.header(t_ui("lage.places"))
@@ -62,5 +67,6 @@ if require_data():
         st.caption(t_ui("lage.ranking_top", shown=len(shown), total=len(latest)))
     chart_block(figure(charts.ranking, shown, cfg, lang), present.summary_ranking(latest, lang),
                 latest.drop(columns=["net_intake"]), "rangfolge_auslastung")
-    with st.expander(t_ui("lage.ranking_table")):
+    # on request only: the data grid's code is not loaded with the landing page
+    if st.toggle(t_ui("lage.ranking_table"), key="lage_ranking_table"):
         st.dataframe(derived(present.ranking_table, latest, lang), hide_index=True)

@@ -10,7 +10,9 @@ sees it (plotly renders a few HTML tags in labels).
 from __future__ import annotations
 
 import html
+from datetime import date
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -52,7 +54,41 @@ def _layout(fig: go.Figure, title: str, lang: str, height: int = 420) -> go.Figu
     )
     fig.update_yaxes(separatethousands=True)
     fig.update_xaxes(separatethousands=True)
+    _month_ticks(fig, lang)
     return fig
+
+
+MONTHS = {"de": "Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez".split(),
+          "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()}
+
+
+def _month_ticks(fig: go.Figure, lang: str) -> None:
+    """Ticks of a date x-axis, named in the page's language: plotly names months in English
+    ('Oct', 'Dec') whatever the language. At most about eight ticks: calendar weeks for a
+    short range, else every 1, 2, 3 or 6 months, or whole years."""
+    dates = [pd.to_datetime(pd.Series(list(trace.x))) for trace in fig.data
+             if trace.x is not None and len(trace.x) and isinstance(trace.x[0], (date, np.datetime64))]
+    every = pd.concat(dates).dropna() if dates else pd.Series(dtype="datetime64[ns]")
+    if every.empty:
+        return
+    first, last = every.min(), every.max()
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months <= 2:  # a few weeks: their calendar weeks
+        weeks = sorted(every.unique())
+        ticks = weeks[::-(-len(weeks) // 8)]
+        labels = [fmt.iso_week(pd.Timestamp(w).date(), lang) for w in ticks]
+    elif months <= 48:
+        step = next(s for s in (1, 2, 3, 6) if months / s <= 8)
+        ticks = [d for d in pd.date_range(first.to_period("M").to_timestamp(), last,
+                                          freq=f"{step}MS") if d >= first]
+        names = MONTHS.get(lang, MONTHS["de"])
+        labels = [f"{names[d.month - 1]} {d.year}" for d in ticks]
+    else:
+        step = -(-months // 96)  # years between ticks
+        years = range(first.year + (first > pd.Timestamp(first.year, 1, 1)), last.year + 1, step)
+        ticks = [pd.Timestamp(year, 1, 1) for year in years]
+        labels = [str(year) for year in years]
+    fig.update_xaxes(tickvals=list(ticks), ticktext=labels)
 
 
 def _week_labels(weeks: pd.Series, lang: str) -> list[str]:

@@ -89,6 +89,24 @@ def warning_table(warn: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~$:"})
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """``frame`` as a Markdown table for ``st.markdown`` (which never renders raw HTML). Used
+    on the landing page: a static table needs none of the data grid's JavaScript (about 1.5 MB
+    that the browser would otherwise load beside the first chart's code), and screen readers
+    read it as a table. Characters that Markdown or Streamlit would act on (emphasis, links,
+    pipes, LaTeX, colour and emoji directives) are escaped."""
+    def cell(value: object) -> str:
+        return " ".join(str(value).split()).translate(_MARKDOWN_ACTIVE)
+
+    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
+             "|" + "|".join(" --- " for _ in frame.columns) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def facilities_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Facility rows of the last week; names stay plain text (st.dataframe never renders HTML)."""
     return pd.DataFrame({

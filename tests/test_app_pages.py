@@ -64,9 +64,13 @@ def test_lage_shows_stand_headlines_warning_list_and_charts(app_db):
     assert metrics["Kreise ≥ 90 %"] == "2" and metrics["Kreise ≥ 100 %"] == "1"
     assert metrics["Zugänge (Woche)"] == "28"  # Erfurt 20 + Gotha 5 + 3
     assert len(charts(at)) == 2
-    warning = at.dataframe[0].value
-    assert list(warning["Kreis"]) == ["Gotha", "Erfurt"]
-    assert warning["Warnung"].iloc[0].startswith("■")
+    warning = next(m.value for m in at.markdown if m.value.startswith("| Kreis |"))
+    rows = [line.split(" | ") for line in warning.splitlines()[2:]]
+    assert [row[0].lstrip("| ") for row in rows] == ["Gotha", "Erfurt"]
+    assert rows[0][1].startswith("■")
+    assert not at.dataframe  # the full ranking table only on request
+    at.toggle(key="lage_ranking_table").set_value(True).run()
+    assert len(at.dataframe[0].value) == 22  # every district of the reference
     assert "13.500" in texts(at)
     assert "Demodaten" not in texts(at)  # real data: no demo notice
     assert len(at.get("download_button")) >= 4

@@ -139,3 +139,17 @@ def test_quota_chart_highlights_the_chosen_district():
     fig = charts.quota(quota, "A", "de")
     assert list(fig.data[0].y) == ["Bstadt", "Aland"]
     assert fig.data[0].marker.color[1] != fig.data[0].marker.color[0]
+
+
+@pytest.mark.parametrize("weeks, lang, expected", [
+    (4, "de", ["KW 1/2016", "KW 2/2016", "KW 3/2016", "KW 4/2016"]),
+    (26, "de", ["Feb 2016", "Mär 2016", "Apr 2016", "Mai 2016", "Jun 2016"]),
+    (44, "en", ["Mar 2016", "May 2016", "Jul 2016", "Sep 2016"]),
+    (520, "de", ["2017", "2019", "2021", "2023", "2025"]),
+])
+def test_date_axes_name_months_in_the_page_language(weeks, lang, expected):
+    series = pd.DataFrame({"week": pd.date_range("2016-01-04", periods=weeks, freq="7D").date,
+                           "arrivals": 1, "capacity": 2, "occupied": 1})
+    figure = charts.arrivals_vs_capacity(series, lang)
+    assert list(figure.layout.xaxis.ticktext) == expected
+    assert len(figure.layout.xaxis.tickvals) == len(expected)

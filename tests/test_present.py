@@ -59,3 +59,10 @@ def test_empty_inputs_give_a_sentence_not_an_error():
     assert present.summary_state(empty, "de") == "Für diese Auswahl liegen keine Zahlen vor."
     assert present.summary_forecast(pd.DataFrame(columns=["week", "forecast"]), "de").startswith(
         "Für eine Prognose")
+
+
+def test_markdown_table_escapes_what_markdown_or_streamlit_would_act_on():
+    frame = pd.DataFrame({"Kreis": ["Gotha", "A|B *x* :red[y] $z$ <b>"], "Frei": ["13.500", "1\n2"]})
+    lines = present.markdown_table(frame).splitlines()
+    assert lines[:3] == ["| Kreis | Frei |", "| --- | --- |", "| Gotha | 13.500 |"]
+    assert lines[3] == "| A\\|B \\*x\\* \\:red\\[y\\] \\$z\\$ \\<b\\> | 1 2 |"
