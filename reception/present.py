@@ -97,12 +97,16 @@ def markdown_table(frame: pd.DataFrame) -> str:
     on the landing page: a static table needs none of the data grid's JavaScript (about 1.5 MB
     that the browser would otherwise load beside the first chart's code), and screen readers
     read it as a table. Characters that Markdown or Streamlit would act on (emphasis, links,
-    pipes, LaTeX, colour and emoji directives) are escaped."""
+    pipes, LaTeX, colour and emoji directives) are escaped; columns of figures align right."""
     def cell(value: object) -> str:
         return " ".join(str(value).split()).translate(_MARKDOWN_ACTIVE)
 
+    def numeric(column: pd.Series) -> bool:  # formatted figures: '109,1 %', '-50', '2,4 Wochen'
+        return bool(len(column)) and all(str(v)[:1].isdigit() or str(v)[:2].lstrip("-–")[:1].isdigit()
+                                         or str(v) in ("–", "-") for v in column)
+
     lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
-             "|" + "|".join(" --- " for _ in frame.columns) + "|"]
+             "|" + "|".join(" ---: " if numeric(frame[c]) else " --- " for c in frame.columns) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)
 

@@ -64,5 +64,7 @@ def test_empty_inputs_give_a_sentence_not_an_error():
 def test_markdown_table_escapes_what_markdown_or_streamlit_would_act_on():
     frame = pd.DataFrame({"Kreis": ["Gotha", "A|B *x* :red[y] $z$ <b>"], "Frei": ["13.500", "1\n2"]})
     lines = present.markdown_table(frame).splitlines()
-    assert lines[:3] == ["| Kreis | Frei |", "| --- | --- |", "| Gotha | 13.500 |"]
+    assert lines[:3] == ["| Kreis | Frei |", "| --- | ---: |", "| Gotha | 13.500 |"]
+    figures = present.markdown_table(pd.DataFrame({"Kreis": ["Gera"], "Frei": ["-50"], "Quote": ["9,1 %"]}))
+    assert figures.splitlines()[1] == "| --- | ---: | ---: |"
     assert lines[3] == "| A\\|B \\*x\\* \\:red\\[y\\] \\$z\\$ \\<b\\> | 1 2 |"
