@@ -1,6 +1,7 @@
-"""German number cells in SQL: one definition, used where a CSV is read (``reception.reports``,
-parsed as it is read, in DuckDB's parallel reader) and where other cells are validated
-(``reception.validate``, e.g. the cells of an XLSX sheet).
+"""German number cells in SQL: one rule (``number_sql``), used where a CSV is read
+(``reception.reports``: a quick cast guesses each cell, and the rule, run once per distinct cell,
+corrects the guess where it differs) and where other cells are validated (``reception.validate``,
+e.g. the cells of an XLSX sheet).
 
 Thousands with '.', decimals with ','. '1.250' = 1250, '3,0' = 3. Thousands separators written
 as spaces, apostrophes or no-break spaces are dropped first ({d}: the cell without them). The
@@ -37,7 +38,8 @@ def number_sql(cell: str) -> str:
 def quick_number_sql(cell: str) -> str:
     """SQL: a guess at the number in the raw cell ``cell``, much cheaper than ``number_sql``
     and right for the usual cells ('12', '1.250'). It is only ever used together with
-    ``correct_numbers``, which checks the guess for every distinct cell of a column."""
+    ``reception.reports._correct_numbers``, which checks the guess against ``number_sql`` for
+    every distinct cell of a column and supplies the exact number where they differ."""
     return f"TRY_CAST(replace({cell}, '.', '') AS DOUBLE)"
 
 
