@@ -43,10 +43,15 @@ def quick_number_sql(cell: str) -> str:
     return f"TRY_CAST(replace({cell}, '.', '') AS DOUBLE)"
 
 
+def trimmed_sql(cell: str) -> str:
+    """SQL for the raw cell ``cell`` trimmed, with an empty or blank cell as NULL."""
+    return f"NULLIF(trim({cell}), '')"
+
+
 def exact_number_sql(cell: str) -> str:
     """SQL for the number in the raw, untrimmed cell ``cell``: ``number_sql`` of the trimmed
     cell."""
-    return number_sql(f"NULLIF(trim({cell}), {_EMPTY})")
+    return number_sql(trimmed_sql(cell))
 
 
 def doubtful_sql(number: str) -> str:
@@ -55,5 +60,3 @@ def doubtful_sql(number: str) -> str:
     return (f"({number} IS NULL OR {number} < 0 OR {number} <> floor({number}) "
             f"OR {number} > {MAX_COUNT})")
 
-
-_EMPTY = "''"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from reception.numbers import exact_number_sql, quick_number_sql
+from reception.numbers import exact_number_sql, quick_number_sql, trimmed_sql
 from reception.problems import Problem
 
 CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -308,7 +308,7 @@ def _define_csv_view(
     # the measures are not: they are parsed as numbers in the same parallel pass, by a quick
     # guess that ``_correct_numbers`` then checks per distinct cell: ``ReadResult.numbers``
     cells = [f"c{position} AS {name}_cell" if name in MEASURES
-             else f"NULLIF(trim(c{position}), '') AS {name}" for position, name in used]
+             else f"{trimmed_sql(f'c{position}')} AS {name}" for position, name in used]
     reader = (f"read_csv(?, delim = {_quoted(delimiter)}, encoding = {_quoted(encoding)}, header = false, "
               f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
               "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "

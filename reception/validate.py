@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 
 from reception.districts import Matcher, name_key, normalise_ags
-from reception.numbers import MAX_COUNT, doubtful_sql, number_sql, quick_number_sql
+from reception.numbers import MAX_COUNT, doubtful_sql, number_sql, quick_number_sql, trimmed_sql
 from reception.problems import ERROR, WARNING, Problem
 from reception.reports import MEASURES, ReadResult
 
@@ -102,9 +102,10 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     """View ``cells``: trimmed cells and the numbers of the measures, without empty rows and
     total rows ('Summe', 'Gesamt').
 
-    A view, not a table: ``raw`` is materialised already and ``cells`` is read by the few
-    distinct-value look-ups and the scans of the checks. A CSV reader parsed the numbers as it
-    read (``ReadResult.numbers``); for other sources they are parsed here."""
+    A view, not a table: ``raw`` is materialised already and ``cells`` is read once, into
+    ``resolved_rows``. The CSV reader leaves its measures as read (``ReadResult.numbers``: their
+    numbers are its quick guess, corrected per distinct cell); for other sources (XLSX) the
+    numbers are parsed here from the trimmed cells."""
     present = list(columns)
     measures = [m for m in MEASURES if m in columns]
     if read.numbers:
@@ -144,18 +145,15 @@ def _parsed_cells(present: list[str], measures: list[str],
     inner = ", ".join(["r.line"] + [f"r.{t}" for t in texts] + numbers
                       + [f"r.{m}_cell" for m in measures]) + " FROM raw r " + " ".join(joins)
     outer = ", ".join(["line"] + texts + [f"{m}_number" for m in measures] + [
-        f"CASE WHEN {doubtful_sql(f'{m}_number')} THEN NULLIF(trim({m}_cell), '') END AS {m}"
+        f"CASE WHEN {doubtful_sql(f'{m}_number')} THEN {trimmed_sql(f'{m}_cell')} END AS {m}"
         for m in measures])
     # most rows show a text or a number; only the others need their measure cells trimmed
     any_value = " OR ".join(
         ([f"coalesce({', '.join(texts)}) IS NOT NULL"] if texts else [])
         + ([f"coalesce({', '.join(f'{m}_number' for m in measures)}) IS NOT NULL",
-            f"coalesce({', '.join(f'NULLIF(trim({m}_cell), {_EMPTY})' for m in measures)}) "
+            f"coalesce({', '.join(trimmed_sql(f'{m}_cell') for m in measures)}) "
             "IS NOT NULL"] if measures else []))
     return inner, outer, f"({any_value})"
-
-
-_EMPTY = "''"
 
 
 def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str) -> None:
