@@ -45,7 +45,7 @@ class Inspection:
     validation: Validation
     rows: pa.Table | None = None  # the rows to load, when valid (unless kept in ``connection``)
     # Kept open by ``inspect_bytes(keep_connection=True)``: the private database whose view
-    # ``clean`` holds the rows to load; ``apply`` writes them from there. Closed by ``close``.
+    # ``incoming_rows`` holds the rows to load; ``apply`` writes them from there. Closed by ``close``.
     connection: duckdb.DuckDBPyConnection | None = None
     row_count: int = 0
 
