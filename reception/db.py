@@ -6,8 +6,9 @@ process has the file open at all, even read-only. The design (README, "Architekt
 * every write (ETL, upload page, init) goes through :func:`writer`, which waits for another
   writer's lock with bounded exponential backoff and then fails with :class:`DatabaseBusy`;
 * the app never opens the main file. After each write the writer publishes a snapshot
-  (:func:`publish_snapshot`): a fresh DuckDB file with the views materialised, written beside the
-  main file and moved into place with an atomic ``os.replace``. Readers open the snapshot
+  (:func:`publish_snapshot`): a byte copy of the checkpointed main file whose views are replaced
+  by the read model, written beside the main file and moved into place with an atomic
+  ``os.replace``. Readers open the snapshot
   read-only for the length of one query; a reader that still has the old snapshot open keeps
   reading the old inode, so readers and the writer never wait on each other.
 """
