@@ -102,8 +102,8 @@ def markdown_table(frame: pd.DataFrame) -> str:
         return " ".join(str(value).split()).translate(_MARKDOWN_ACTIVE)
 
     def numeric(column: pd.Series) -> bool:  # formatted figures: '109,1 %', '-50', '2,4 Wochen'
-        return bool(len(column)) and all(str(v)[:1].isdigit() or str(v)[:2].lstrip("-–")[:1].isdigit()
-                                         or str(v) in ("–", "-") for v in column)
+        return bool(len(column)) and all(str(v).lstrip("-–")[:1].isdigit() or str(v) in ("–", "-")
+                                         for v in column)
 
     lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
              "|" + "|".join(" ---: " if numeric(frame[c]) else " --- " for c in frame.columns) + "|"]
