@@ -18,7 +18,7 @@ from pathlib import Path
 
 from reception import config, db, districts, inbox
 from reception.i18n import language_from_env, t
-from reception.load import LoadResult, ingest_file, load_history, publish, rollback
+from reception.load import LoadResult, ingest_files, load_history, rollback
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -156,15 +156,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     user = _default_user(args.user)
     status = EXIT_OK
-    loaded = False
-    for path in args.files:
-        result = ingest_file(path, "cli", user, publish=False)
+    for result in ingest_files(args.files, "cli", user):
         report_result(result, args.lang)
-        loaded = loaded or result.status == "loaded"
         if result.status == "rejected":
             status = EXIT_REJECTED
-    if loaded:
-        publish()
     return status
 
 

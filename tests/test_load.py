@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from reception import db
-from reception.load import rollback, rollback_preview
+from reception.load import ingest_files, rollback, rollback_preview
 from tests.etl_support import HEADER_DE, assert_loaded, counts, csv_bytes, current, ingest, query
 
 W45, W46, W47, W48 = date(2024, 11, 4), date(2024, 11, 11), date(2024, 11, 18), date(2024, 11, 25)
@@ -136,3 +137,33 @@ def test_loads_history_records_who_loaded_what(fresh_db):
     rows = query(fresh_db, "SELECT load_id, file_name, source, loaded_by, rows, status, "
                            "length(sha256), loaded_at IS NOT NULL FROM loads")
     assert rows == [(1, "kw45.csv", "cli", "mueller", 1, "loaded", 64, True)]
+
+
+def test_a_batch_loads_in_order_reading_ahead_and_publishes_once(fresh_db, tmp_path):
+    files = []
+    for name, rows in [("a.csv", [["16051", "Erfurt", "KW 45/2024", "25", "10", "800", "640"]]),
+                       ("kaputt.csv", [["16051", "Erfurt", "KW 45/2024", "-4", "3", "800", "640"]]),
+                       ("c.csv", [["16051", "Erfurt", "KW 45/2024", "30", "10", "800", "650"]])]:
+        path = tmp_path / name
+        path.write_bytes(report(*rows))
+        files.append(path)
+    snapshot = Path(str(fresh_db) + ".snapshot")
+    published = snapshot.stat().st_mtime_ns
+    results = list(ingest_files(files, "cli", "test", db_path=fresh_db, today=date(2024, 11, 20)))
+    assert [r.status for r in results] == ["loaded", "rejected", "loaded"]
+    assert [r.file_name for r in results] == ["a.csv", "kaputt.csv", "c.csv"]
+    assert query(fresh_db, "SELECT arrivals, occupied FROM current_rows") == [(30, 650)]  # c wins
+    assert snapshot.stat().st_mtime_ns != published
+    assert query(snapshot, "SELECT arrivals FROM weekly WHERE ags = '16051'") == [(30,)]
+
+
+def test_a_batch_stopped_early_loads_nothing_more(fresh_db, tmp_path):
+    files = []
+    for week in (45, 46):
+        path = tmp_path / f"kw{week}.csv"
+        path.write_bytes(report(["16051", "Erfurt", f"KW {week}/2024", "25", "10", "800", "640"]))
+        files.append(path)
+    batch = ingest_files(files, "cli", "test", db_path=fresh_db, today=date(2024, 11, 20))
+    assert next(batch).status == "loaded"
+    batch.close()  # the second file was read ahead; it is closed, not loaded
+    assert query(fresh_db, "SELECT file_name FROM load_log") == [("kw45.csv",)]
