@@ -224,15 +224,20 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame | s
     else:
         con.register("incoming", rows)
     try:
-        count = con.execute("SELECT count(*) FROM incoming").fetchall()[0][0]
         con.execute("BEGIN TRANSACTION")
         load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+        # ``incoming`` is read once (it may be a view that parses and joins every row); what
+        # follows reads the new rows back from ``report_row``
+        count = con.execute(
+            "INSERT INTO report_row SELECT ?, ags, week, facility, facility_type, arrivals, "
+            "departures, capacity, occupied, line FROM incoming", [load_id]).fetchall()[0][0]
         if unique_keys:
             con.execute("INSERT INTO load_week SELECT ?, ags, week, count(*), count(*) "
-                        "FROM incoming GROUP BY ags, week", [load_id])
+                        "FROM report_row WHERE load_id = ? GROUP BY ags, week", [load_id, load_id])
         else:
-            con.execute("INSERT INTO load_week SELECT ?, ags, week, count(*), "
-                        "count(DISTINCT facility) FROM incoming GROUP BY ags, week", [load_id])
+            con.execute("INSERT INTO load_week SELECT ?, ags, week, count(*), count(DISTINCT "
+                        "facility) FROM report_row WHERE load_id = ? GROUP BY ags, week",
+                        [load_id, load_id])
         # Only where an active load already covers one of the districts and weeks can a figure
         # be replaced; a load into new weeks (the usual case) skips the row-by-row look-up.
         meets = con.execute(
@@ -241,13 +246,10 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame | s
             "WHERE n.load_id = ? AND o.load_id <> ? AND l.status = 'loaded'",
             [load_id, load_id]).fetchall()[0][0]
         replaced = con.execute(
-            "SELECT count(*) FROM incoming i WHERE EXISTS (SELECT 1 FROM report_row r "
-            "JOIN load_log l USING (load_id) WHERE l.status = 'loaded' AND r.ags = i.ags "
-            "AND r.week = i.week AND r.facility = i.facility)"
-        ).fetchall()[0][0] if meets else 0
-        con.execute(
-            "INSERT INTO report_row SELECT ?, ags, week, facility, facility_type, arrivals, "
-            "departures, capacity, occupied, line FROM incoming", [load_id])
+            "SELECT count(*) FROM report_row i WHERE i.load_id = ? AND EXISTS (SELECT 1 "
+            "FROM report_row r JOIN load_log l USING (load_id) WHERE l.status = 'loaded' "
+            "AND r.ags = i.ags AND r.week = i.week AND r.facility = i.facility)",
+            [load_id]).fetchall()[0][0] if meets else 0
         con.execute(
             "INSERT INTO load_log (load_id, file_name, sha256, source, loaded_by, loaded_at, rows, "
             "status, duration_ms, errors, warnings) VALUES (?, ?, ?, ?, ?, "

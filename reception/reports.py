@@ -73,8 +73,10 @@ class ReadResult:
     temp_files: list[str] = field(default_factory=list)  # to delete once ``raw`` is consumed
     trimmed: bool = False  # cells of ``raw`` already trimmed, with '' as NULL
     # ``raw`` holds, for each measure, ``<measure>_cell`` (the cell as it was read, untrimmed)
-    # instead of the trimmed text ``<measure>``; its number is the quick guess, corrected from
-    # table ``number_fix_<measure>`` for the measures in ``corrected``
+    # instead of the trimmed text ``<measure>``, and ``<measure>_quick``: the quick guess at its
+    # number (``numbers.quick_number_sql``), made once, in the parallel read; corrected from
+    # table ``number_fix_<measure>`` for the measures in ``corrected``; ``number_cells_<measure>``
+    # holds every distinct cell of the measure with its exact number
     numbers: bool = False
     corrected: list[str] = field(default_factory=list)
 
@@ -307,8 +309,9 @@ def _define_csv_view(
     # cells are trimmed as they are read ('' and blanks become NULL): ``ReadResult.trimmed``;
     # the measures are not: they are parsed as numbers in the same parallel pass, by a quick
     # guess that ``_correct_numbers`` then checks per distinct cell: ``ReadResult.numbers``
-    cells = [f"c{position} AS {name}_cell" if name in MEASURES
-             else f"{trimmed_sql(f'c{position}')} AS {name}" for position, name in used]
+    cells = [f"c{position} AS {name}_cell, {quick_number_sql(f'c{position}')} AS {name}_quick"
+             if name in MEASURES else f"{trimmed_sql(f'c{position}')} AS {name}"
+             for position, name in used]
     reader = (f"read_csv(?, delim = {_quoted(delimiter)}, encoding = {_quoted(encoding)}, header = false, "
               f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
               "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
@@ -322,23 +325,23 @@ def _define_csv_view(
 
 
 def _correct_numbers(con: duckdb.DuckDBPyConnection, measures: list[str]) -> list[str]:
-    """Table ``number_fix_<measure>``: the distinct cells of the measure for which the quick
-    guess (``numbers.quick_number_sql``) differs from the exact rule (``numbers.number_sql``),
-    with the exact number. A column holds few distinct cells, so the exact rule runs a few
-    hundred times, not once per row. Returns the measures that need a correction."""
+    """Tables ``number_cells_<measure>``: the distinct cells of the measure with their exact
+    number (``numbers.number_sql``), and ``number_fix_<measure>``: those for which the quick
+    guess (``numbers.quick_number_sql``) differs from it. A column holds few distinct cells, so
+    the exact rule runs a few hundred times, not once per row. Returns the measures that need a
+    correction."""
     corrected = []
     for name in measures:
-        fix = f"number_fix_{name}"
+        cells, fix = f"number_cells_{name}", f"number_fix_{name}"
         # the distinct cells first, in a table of their own: a filter on them would otherwise
         # be pushed below the DISTINCT and run the exact rule on every row
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT DISTINCT {name}_cell AS cell "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT DISTINCT {name}_cell AS cell "  # noqa: S608
                     f"FROM raw_cells WHERE {name}_cell IS NOT NULL")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE {fix} AS
-            SELECT cell, exact FROM (
-                SELECT cell, {quick_number_sql('cell')} AS quick, {exact_number_sql('cell')} AS exact
-                FROM {fix})
-            WHERE quick IS DISTINCT FROM exact""")  # noqa: S608 (canonical names)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT cell, "  # noqa: S608
+                    f"{quick_number_sql('cell')} AS quick, {exact_number_sql('cell')} AS exact "
+                    f"FROM {cells}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT cell, exact FROM {cells} "  # noqa: S608
+                    "WHERE quick IS DISTINCT FROM exact")
         if con.execute(f"SELECT count(*) FROM {fix}").fetchall()[0][0]:  # noqa: S608
             corrected.append(name)
     return corrected

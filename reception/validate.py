@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 
 from reception.districts import Matcher, name_key, normalise_ags
-from reception.numbers import MAX_COUNT, doubtful_sql, number_sql, quick_number_sql, trimmed_sql
+from reception.numbers import MAX_COUNT, doubtful_sql, number_sql, trimmed_sql
 from reception.problems import ERROR, WARNING, Problem
 from reception.reports import MEASURES, ReadResult
 
@@ -59,8 +59,14 @@ def _week_sql(value: str) -> tuple[str, str]:
 
 
 def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
-             today: date | None = None) -> Validation:
-    """Check every row of ``raw``; on success leave the rows to load in table ``clean``."""
+             today: date | None = None, screen: bool = True) -> Validation:
+    """Check every row of ``raw``; on success leave the rows to load in table ``clean``.
+
+    ``screen``: where the reader parsed the numbers (a CSV file), first try to prove from the
+    distinct values of each column and one scan of the rows that no row has an error
+    (``_screen``); a file that passes skips the row-by-row checks, which then could only find
+    what the screen already counted. Whatever the screen cannot prove goes the row-by-row road,
+    which names every problem's line. ``screen=False`` forces that road (tests compare both)."""
     result = Validation()
     problems = list(read.problems)
     columns = read.columns
@@ -76,15 +82,22 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     if any(p.severity == ERROR for p in problems):
         return _finish(result, problems, con, with_row_problems=False)
 
+    today = today or date.today()
     _normalise_cells(con, columns, read)
     values = _distinct_source(read)
     _map_districts(con, columns, matcher, values)
-    _parse(con, columns, values)
-    result.rows = con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
-    if result.rows == 0:
-        problems.append(Problem("no_rows", read.header_line))
-        return _finish(result, problems, con, with_row_problems=False)
-    unlisted = _collect_row_problems(con, columns, today or date.today())
+    _build_lookups(con, columns, values)
+    screened = _screen(con, columns, today) if screen and read.numbers else None
+    _parse(con, columns, materialise=screened is None)
+    if screened is not None:
+        result.rows = screened.rows
+        unlisted = _list_screened_warnings(con, screened, today)
+    else:
+        result.rows = con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
+        if result.rows == 0:
+            problems.append(Problem("no_rows", read.header_line))
+            return _finish(result, problems, con, with_row_problems=False)
+        unlisted = _collect_row_problems(con, columns, today)
     result = _finish(result, problems, con, True, columns, matcher)
     result.warning_count += unlisted
     return result
@@ -137,7 +150,7 @@ def _parsed_cells(present: list[str], measures: list[str],
     texts = [c for c in present if c not in measures]
     numbers, joins = [], []
     for m in measures:
-        quick = quick_number_sql(f"r.{m}_cell")
+        quick = f"r.{m}_quick"
         if m in corrected:
             joins.append(f"LEFT JOIN number_fix_{m} fix_{m} ON fix_{m}.cell = r.{m}_cell")
             quick = f"CASE WHEN fix_{m}.cell IS NULL THEN {quick} ELSE fix_{m}.exact END"
@@ -156,12 +169,13 @@ def _parsed_cells(present: list[str], measures: list[str],
     return inner, outer, f"({any_value})"
 
 
-def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str) -> None:
-    """Table ``resolved_rows`` and view ``resolved``: the cells with their weeks, dates and
+def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], materialise: bool) -> None:
+    """``resolved_rows`` and view ``resolved``: the cells with their weeks, dates and
     districts. Those texts repeat across rows, so they are parsed once per distinct value
-    (small look-up tables) and joined back. The table holds only what varies from row to row;
-    the columns of absent fields (NULL) and copies are added by the view."""
-    _build_lookups(con, columns, values)
+    (the look-up tables of ``_build_lookups``) and joined back. ``resolved_rows`` holds only
+    what varies from row to row; the columns of absent fields (NULL) and copies are added by the
+    view. ``materialise``: a table, for the row-by-row checks that scan it many times; else a
+    view (a screened file is read once more, when it is written)."""
     stored, derived = ["c.line"], []
 
     def column(expression: str, name: str) -> None:
@@ -198,7 +212,8 @@ def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str)
     else:
         derived.append({("week",): "week_from_week", ("date",): "week_from_date"}.get(
             present, "NULL::DATE") + " AS week_monday")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE resolved_rows AS SELECT {', '.join(stored)} "  # noqa: S608
+    kind = "TABLE" if materialise else "VIEW"
+    con.execute(f"CREATE OR REPLACE TEMP {kind} resolved_rows AS SELECT {', '.join(stored)} "  # noqa: S608
                 f"FROM cells c {' '.join(joins)}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW resolved AS SELECT {', '.join(['*'] + derived)} "  # noqa: S608
                 "FROM resolved_rows")
@@ -246,17 +261,143 @@ def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
                  for (value,) in con.execute(query).fetchall()]
     con.execute("CREATE OR REPLACE TEMP TABLE district_map "
                 "(source VARCHAR, value VARCHAR, ags VARCHAR, known BOOLEAN)")
-    if rows:  # as one Arrow table: a prepared INSERT per value costs a round trip each
-        import pyarrow as pa
-
+    if rows:  # as four lists in one statement: a prepared INSERT per value costs a round
+        # trip each, and an Arrow table would import pyarrow and pandas (0.3 s) for a few rows
         sources, values, keys = (list(column) for column in zip(*rows))
-        mapped = pa.table({"source": sources, "value": values, "ags": keys,
-                           "known": [key in matcher.names for key in keys]})
-        con.register("district_map_rows", mapped)
-        try:
-            con.execute("INSERT INTO district_map SELECT * FROM district_map_rows")
-        finally:
-            con.unregister("district_map_rows")
+        con.execute("INSERT INTO district_map SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                    "unnest(?::VARCHAR[]), unnest(?::BOOLEAN[])",
+                    [sources, values, keys, [key in matcher.names for key in keys]])
+
+
+@dataclass
+class _Screened:
+    """What the screen of a file found: its rows, none with an error, and its warnings."""
+
+    rows: int
+    over_capacity: int
+    future_weeks: int
+
+
+def _screen(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
+            today: date) -> _Screened | None:
+    """Prove that no row of ``cells`` has an error, or return None.
+
+    Every check of ``_collect_row_problems`` but two looks at one cell, or at the district
+    cells or the week and date cells of a row together, and those repeat: a national file of a
+    million rows holds 400 district keys, 52 weeks and a few thousand distinct numbers. So each
+    check runs on the distinct values (``number_cells_<measure>``, the groups of
+    ``_districts_sound`` and ``_time_groups``), and one scan of the rows covers the rest: the
+    lengths of facility texts, over-capacity rows, and duplicate keys. Keys are compared as the
+    texts of the file: where the district and week groups map one to one onto district keys
+    and Mondays, as many distinct texts as rows means as many distinct keys as rows. Equal
+    texts have equal hashes, so a hash collision can only send a file to the row-by-row road."""
+    if not _numbers_sound(con, columns):
+        return None
+    future_weeks = _time_groups(con, columns, today)
+    if future_weeks is None or not _districts_sound(con, columns):
+        return None
+    labels = [c for c in ("ags", "district", "week", "date", "facility") if c in columns]
+    texts = [c for c in ("facility", "facility_type") if c in columns]
+    bad_text = " OR ".join(f"length({c}) > {MAX_TEXT} OR contains({c}, chr(10))" for c in texts)
+    over = ("occupied_number > capacity_number"
+            if {"occupied", "capacity"} <= columns.keys() else "false")
+    rows, over_capacity, bad = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {over}), "  # noqa: S608 (fixed fragments)
+        f"count(*) FILTER (WHERE {bad_text or 'false'}) FROM cells").fetchall()[0]
+    if rows == 0 or bad:
+        return None
+    # the keys are counted over every row read (with the total and empty rows that ``cells``
+    # leaves out): distinct there, distinct among the rows of ``cells``
+    read, keys = con.execute(f"SELECT count(*), count(DISTINCT hash({', '.join(labels)})) "  # noqa: S608
+                             "FROM raw").fetchall()[0]
+    if keys < read:
+        return None
+    return _Screened(rows, over_capacity, future_weeks)
+
+
+def _numbers_sound(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> bool:
+    """No distinct cell of a measure is flagged: every one is blank or a whole number from 0
+    to MAX_COUNT (``numbers.doubtful_sql``)."""
+    for measure in (m for m in MEASURES if m in columns):
+        flagged = con.execute(
+            f"SELECT count(*) FROM number_cells_{measure} "  # noqa: S608 (canonical names)
+            f"WHERE {trimmed_sql('cell')} IS NOT NULL AND {doubtful_sql('exact')}").fetchall()
+        if flagged[0][0]:
+            return False
+    return True
+
+
+def _districts_sound(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> bool:
+    """Every distinct (district key, name) pair of the rows names a known district, key and
+    name agree, and no two pairs give the same district."""
+    present = [c for c in ("ags", "district") if c in columns]
+    joins, bad = [], [f"coalesce({', '.join('g.' + c for c in present)}) IS NULL"]
+    for column, alias in (("ags", "a"), ("district", "n")):
+        if column in columns:
+            joins.append(f"LEFT JOIN (SELECT * FROM district_map WHERE source = '{column}') "  # noqa: S608 (fixed names)
+                         f"{alias} ON {alias}.value = g.{column}")
+            bad.append(f"contains(g.{column}, chr(10))")
+    if "ags" in columns:
+        bad.append("g.ags IS NOT NULL AND NOT coalesce(a.known, false)")
+    if "district" in columns:
+        bad.append(f"length(g.district) > {MAX_TEXT}")
+        bad.append("g.district IS NOT NULL AND NOT coalesce(n.known, false)"
+                   + (" AND NOT coalesce(a.known, false)" if "ags" in columns else ""))
+    if len(present) == 2:
+        bad.append("a.known AND n.known AND a.ags <> n.ags")
+    resolved = "coalesce(" + ", ".join(
+        f"CASE WHEN {alias}.known THEN {alias}.ags END"
+        for column, alias in (("ags", "a"), ("district", "n")) if column in columns) + ")"
+    groups, keys, flagged = con.execute(
+        f"SELECT count(*), count(DISTINCT {resolved}), "  # noqa: S608 (fixed fragments)
+        f"count(*) FILTER (WHERE {' OR '.join(bad)}) "
+        f"FROM (SELECT {', '.join(present)} FROM cells GROUP BY ALL) g {' '.join(joins)}"
+    ).fetchall()[0]
+    return flagged == 0 and keys == groups
+
+
+def _time_groups(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
+                 today: date) -> int | None:
+    """The number of rows in a week after this one, where every distinct (week, date) cell
+    of the rows gives a week and no two of them the same week; else None."""
+    present = [c for c in ("week", "date") if c in columns]
+    joins, bad = [], [f"coalesce({', '.join('g.' + c for c in present)}) IS NULL"]
+    mondays = []
+    if "week" in columns:
+        joins.append("LEFT JOIN week_lookup wl ON wl.week_text = g.week")
+        bad += ["g.week IS NOT NULL AND wl.week_from_week IS NULL", "contains(g.week, chr(10))"]
+        mondays.append("wl.week_from_week")
+    if "date" in columns:
+        joins.append("LEFT JOIN date_lookup dl ON dl.date_text = g.date")
+        bad += ["g.date IS NOT NULL AND dl.date_value IS NULL"
+                + (" AND g.week IS NULL" if "week" in columns else ""),
+                "contains(g.date, chr(10))"]
+        mondays.append("dl.week_from_date")
+    monday = f"coalesce({', '.join(mondays)})"
+    groups, keys, flagged, future = con.execute(
+        f"SELECT count(*), count(DISTINCT {monday}), "  # noqa: S608 (fixed fragments)
+        f"count(*) FILTER (WHERE {' OR '.join(bad)}), "
+        f"coalesce(sum(n) FILTER (WHERE {monday} > {_THIS_WEEK}), 0) "
+        f"FROM (SELECT {', '.join(present)}, count(*) AS n FROM cells GROUP BY ALL) g "
+        f"{' '.join(joins)}", [today]).fetchall()[0]
+    return int(future) if flagged == 0 and keys == groups else None
+
+
+def _list_screened_warnings(con: duckdb.DuckDBPyConnection, screened: _Screened,
+                            today: date) -> int:
+    """``row_problems`` and ``clean`` of a screened file: its warnings only. Over-capacity rows
+    are picked from ``cells``, which holds the same numbers as ``clean`` without its joins."""
+    _new_row_problems(con)
+    _build_clean(con)
+    if screened.over_capacity:
+        con.execute("""
+            INSERT INTO row_problems
+            SELECT line, 'over_capacity', 'occupied', CAST(occupied_number AS INTEGER) || '/'
+                || CAST(capacity_number AS INTEGER), 'warning'
+            FROM cells WHERE occupied_number > capacity_number ORDER BY line LIMIT ?
+        """, [MAX_PROBLEMS])
+    return _list_warnings(con, 0, screened.future_weeks, today) + max(
+        screened.over_capacity - MAX_PROBLEMS, 0)
 
 
 def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
@@ -311,12 +452,16 @@ def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str
     found = _counts(con, "resolved", [condition for condition, *_ in checks])
     selects = [template.format(code=code, column=column, value=value, condition=condition)
                for (condition, code, column, value), count in zip(checks, found) if count]
-    con.execute("CREATE OR REPLACE TEMP TABLE row_problems "
-                "(line INTEGER, code VARCHAR, field VARCHAR, value VARCHAR, severity VARCHAR)")
+    _new_row_problems(con)
     if selects:
         con.execute("INSERT INTO row_problems " + " UNION ALL ".join(selects))  # noqa: S608
     _build_clean(con)
     return _add_key_problems(con, today)
+
+
+def _new_row_problems(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE row_problems "
+                "(line INTEGER, code VARCHAR, field VARCHAR, value VARCHAR, severity VARCHAR)")
 
 
 def _counts(con: duckdb.DuckDBPyConnection, relation: str, conditions: list[str]) -> list[int]:
@@ -351,12 +496,15 @@ def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("CREATE OR REPLACE TEMP VIEW clean AS " + _CLEAN_COLUMNS)  # noqa: S608
 
 
+_THIS_WEEK = "CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)"  # Monday of the ? date
+
+
 def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> int:
     """Duplicate keys (errors), over-capacity and future weeks (warnings) among the clean rows.
     One scan tells which of them occur at all: equal keys have equal hashes, so as many
     distinct hashes as rows means no key occurs twice. Returns the number of warnings counted
     but not listed."""
-    this_week = "CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)"
+    this_week = _THIS_WEEK
     rows, keys, over, future = con.execute(
         "SELECT count(*), count(DISTINCT hash(ags, week, facility)), "  # noqa: S608 (constant)
         f"count(*) FILTER (WHERE occupied > capacity), count(*) FILTER (WHERE week > {this_week}) "
@@ -377,8 +525,15 @@ def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> int:
             ) d USING (ags, week, facility)
             WHERE c.line <> d.first_line
         """)
-    # Warnings keep no row out of the load: the first MAX_PROBLEMS of each are listed, the
-    # others only counted (a national file may hold a million over-capacity rows).
+    return _list_warnings(con, over, future, today)
+
+
+def _list_warnings(con: duckdb.DuckDBPyConnection, over: int, future: int, today: date) -> int:
+    """Over-capacity and future-week warnings of ``clean`` into ``row_problems``, given how
+    many there are. Warnings keep no row out of the load: the first MAX_PROBLEMS of each are
+    listed, the others only counted (a national file may hold a million over-capacity rows).
+    Returns the number counted but not listed."""
+    this_week = _THIS_WEEK
     if over:
         con.execute("""
             INSERT INTO row_problems
@@ -401,13 +556,18 @@ def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyCon
     if with_row_problems:
         counts = dict(con.execute(
             "SELECT severity, count(*) FROM row_problems GROUP BY severity").fetchall())
-        # ``resolved`` is a view: the listed lines are picked from it before its look-ups run
-        rows = con.execute(
-            "WITH p AS (SELECT * FROM row_problems ORDER BY severity, line, code LIMIT ?) "
-            "SELECT p.line, p.code, p.field, p.value, p.severity, r.ags_resolved, r.week_monday, "
-            "r.facility FROM p LEFT JOIN (SELECT * FROM resolved WHERE line IN "
-            "(SELECT line FROM p)) r USING (line) ORDER BY p.severity, p.line, p.code",
-            [MAX_PROBLEMS]).fetchall()
+        listed = ("SELECT * FROM row_problems ORDER BY severity, line, code LIMIT ?", [MAX_PROBLEMS])
+        if con.execute("SELECT count(*) FROM row_problems WHERE code IN "
+                       "('duplicate_key', 'district_mismatch')").fetchall()[0][0]:
+            # their messages name the row's key: ``resolved`` is a view, the listed lines are
+            # picked from it before its look-ups run
+            rows = con.execute(
+                "WITH p AS (" + listed[0] + ") SELECT p.line, p.code, p.field, p.value, "  # noqa: S608
+                "p.severity, r.ags_resolved, r.week_monday, r.facility FROM p LEFT JOIN "
+                "(SELECT * FROM resolved WHERE line IN (SELECT line FROM p)) r USING (line) "
+                "ORDER BY p.severity, p.line, p.code", listed[1]).fetchall()
+        else:
+            rows = [(*row, None, None, None) for row in con.execute(*listed).fetchall()]
         problems += [_row_problem(row, columns or {}, matcher) for row in rows]
     file_level = [p for p in problems if p.code in FILE_CODES]
     result.error_count = counts.get(ERROR, 0) + sum(p.severity == ERROR for p in file_level)

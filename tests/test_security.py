@@ -62,6 +62,21 @@ REVIEWED_SQL = {
         "the constant check conditions of _collect_row_problems and a fixed relation name",
     ("reception/validate.py", "_add_key_problems"):
         "a fixed expression for this week's Monday; the date itself is a ? parameter",
+    ("reception/validate.py", "_list_warnings"):
+        "a fixed expression for this week's Monday; the date itself is a ? parameter",
+    ("reception/validate.py", "_screen"):
+        "canonical column names, MAX_TEXT and fixed conditions; the relations are constants",
+    ("reception/validate.py", "_numbers_sound"):
+        "number_cells_<measure> tables named from MEASURES and the fixed rules of "
+        "reception.numbers",
+    ("reception/validate.py", "_districts_sound"):
+        "canonical column names, fixed aliases and conditions, MAX_TEXT; the file's texts are "
+        "joined to district_map, never interpolated",
+    ("reception/validate.py", "_time_groups"):
+        "canonical column names, fixed joins to the look-up tables, this week's Monday as a "
+        "fixed expression over a ? parameter",
+    ("reception/validate.py", "_finish"):
+        "a constant query of row_problems placed in a constant WITH clause",
     ("reception/validate.py", "_collect_row_problems"):
         "UNION of a module template filled with constant check conditions and codes",
 }
