@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from reception import config, db, districts, inbox
+from reception import config, db, districts, fmt, inbox
 from reception.i18n import language_from_env, t
 from reception.load import LoadResult, ingest_files, load_history, rollback
 
@@ -130,12 +130,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+WARNINGS_SHOWN = 20  # per file; a national file may carry a million over-capacity warnings
+
+
 def report_result(result: LoadResult, lang: str) -> None:
-    """Print one file's outcome: every problem, then a summary line."""
+    """Print one file's outcome: every listed error, the first warnings and how many there
+    are, then a summary line. (The upload page and the inbox's reports list more of them.)"""
     inspection = result.inspection
-    for problem in inspection.problems if inspection else []:
-        stream = sys.stderr if problem.severity == "error" else sys.stdout
-        print(f"{result.file_name}: {problem.render(lang)}", file=stream)
+    problems = inspection.problems if inspection else []
+    for problem in [p for p in problems if p.severity == "error"]:
+        print(f"{result.file_name}: {problem.render(lang)}", file=sys.stderr)
+    warnings = [p for p in problems if p.severity != "error"]
+    for problem in warnings[:WARNINGS_SHOWN]:
+        print(f"{result.file_name}: {problem.render(lang)}")
+    total = inspection.validation.warning_count if inspection else 0
+    if total > min(len(warnings), WARNINGS_SHOWN):
+        print(t("cli.warnings", lang, file=result.file_name, count=fmt.number(total, lang=lang),
+                shown=min(len(warnings), WARNINGS_SHOWN)))
     if result.status == "loaded":
         print(t("cli.loaded", lang, file=result.file_name, load_id=result.load_id, rows=result.rows,
                 districts=result.districts, weeks=result.weeks, replaced=result.replaced))

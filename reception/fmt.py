@@ -22,6 +22,8 @@ MISSING = "–"
 def _missing(value: object) -> bool:
     if value is None:
         return True
+    if isinstance(value, int | str):  # never missing; spares the CLI importing pandas
+        return False
     try:
         import pandas as pd
 
