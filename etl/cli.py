@@ -148,8 +148,9 @@ def report_result(result: LoadResult, lang: str) -> None:
         print(t("cli.warnings", lang, file=result.file_name, count=fmt.number(total, lang=lang),
                 shown=min(len(warnings), WARNINGS_SHOWN)))
     if result.status == "loaded":
-        print(t("cli.loaded", lang, file=result.file_name, load_id=result.load_id, rows=result.rows,
-                districts=result.districts, weeks=result.weeks, replaced=result.replaced))
+        print(t("cli.loaded", lang, file=result.file_name, load_id=result.load_id,
+                rows=fmt.number(result.rows, lang=lang), districts=result.districts,
+                weeks=result.weeks, replaced=fmt.number(result.replaced, lang=lang)))
     elif result.status == "duplicate":
         print(t("cli.already_loaded", lang, file=result.file_name, load_id=result.load_id,
                 loaded_at=result.loaded_at))

@@ -61,6 +61,19 @@ def test_ingest_rejected_file_prints_every_problem_and_exits_1(fresh_db, files, 
     assert query(fresh_db, "SELECT ags FROM current_rows") == [("16067",)]
 
 
+def test_ingest_prints_the_first_warnings_and_how_many_there_are(fresh_db, tmp_path, capsys):
+    header = ["Kreisschlüssel", "Woche", "Unterkunft", "Kapazität", "Belegung"]
+    crowded = tmp_path / "voll.csv"
+    crowded.write_bytes(csv_bytes([header] + [["16051", "2024-W45", f"Haus {n}", "1.000", "1.001"]
+                                              for n in range(1234)]))
+    assert main(["ingest", str(crowded)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    warnings = [line for line in lines if "Überbelegung" in line]
+    assert len(warnings) == 20 and warnings[0].startswith("voll.csv: Zeile 2, Spalte Belegung")
+    assert "voll.csv: 1.234 Warnungen insgesamt, die ersten 20 stehen oben" in lines
+    assert any("geladen als Load 1 (1.234 Zeilen" in line for line in lines)
+
+
 def test_ingest_in_english_with_lang_en(fresh_db, files, capsys):
     _, bad = files
     assert main(["--lang", "en", "ingest", str(bad)]) == 1
