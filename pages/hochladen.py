@@ -9,7 +9,7 @@ from pathlib import PurePath
 
 import streamlit as st
 
-from reception import accounts, db, signin, upload
+from reception import accounts, db, fmt, signin, upload
 from reception.i18n import t
 
 log = logging.getLogger("pages.hochladen")
@@ -78,12 +78,14 @@ def show_file(uploaded) -> None:
 
     errors, warnings = preview.errors, preview.warnings
     if errors:
-        st.error(t("upload.errors", lang, count=preview.error_count))
+        st.error(t("upload.errors", lang, count=fmt.number(preview.error_count, lang=lang)))
         if preview.error_count > len(errors):
-            st.caption(t("upload.errors_shown", lang, shown=len(errors)))
+            st.caption(t("upload.errors_shown", lang, shown=fmt.number(len(errors), lang=lang)))
         st.dataframe(preview.problems_frame("error", lang), hide_index=True)
     if warnings:
-        st.warning(t("upload.warnings", lang, count=len(warnings)))
+        st.warning(t("upload.warnings", lang, count=fmt.number(preview.warning_count, lang=lang)))
+        if preview.warning_count > len(warnings):
+            st.caption(t("upload.errors_shown", lang, shown=fmt.number(len(warnings), lang=lang)))
         st.dataframe(preview.problems_frame("warning", lang), hide_index=True)
     if preview.problems:
         stem = PurePath(name).stem

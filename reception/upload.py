@@ -83,6 +83,12 @@ class Preview:
         return counted + sum(p.severity == ERROR for p in self.extra_problems)
 
     @property
+    def warning_count(self) -> int:
+        """All warnings, also those counted but not listed (``validate.MAX_PROBLEMS``)."""
+        counted = self.inspection.validation.warning_count if self.inspection else 0
+        return counted + sum(p.severity != ERROR for p in self.extra_problems)
+
+    @property
     def ok(self) -> bool:
         return (self.inspection is not None and self.inspection.ok
                 and not any(p.severity == ERROR for p in self.extra_problems))

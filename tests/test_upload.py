@@ -32,6 +32,13 @@ LATER = (
 ).encode()
 
 
+def test_preview_counts_every_warning_and_lists_the_first_thousand(fresh_db: Path) -> None:
+    rows = "".join(f"Erfurt;KW 45/2024;Haus {n};10;11\n" for n in range(1500))
+    data = ("Kreis;Woche;Unterkunft;Kapazität;Belegung\n" + rows).encode()
+    preview = upload.preview_file(data, "voll.csv", OFFICER, today=TODAY)
+    assert preview.ok and preview.warning_count == 1500 and len(preview.warnings) == 1000
+
+
 def loads_table(db_path: Path) -> list[tuple]:
     with db.writer(db_path) as con:
         return con.execute("SELECT load_id, source, loaded_by, status, file_name FROM load_log "
