@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from reception.load import LoadResult, ingest_file
+from reception.load import LoadResult, ingest_files
 from reception.problems import problems_frame
 
 REPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -52,11 +52,14 @@ def pending_files(inbox: Path) -> list[Path]:
 
 
 def run_weekly(inbox: Path, user: str | None = None, lang: str = "de") -> list[LoadResult]:
-    """Ingest every pending file; move each to archive/ or rejected/ once its load is decided."""
+    """Ingest every pending file; move each to archive/ or rejected/ once its load is decided.
+    As ``etl ingest`` does, the next file is read while one is written, and the snapshot for the
+    app is published once, after the last load."""
     results = []
     with exclusive_run(inbox):
-        for path in pending_files(inbox):
-            result = ingest_file(path, "inbox", user)
+        files = pending_files(inbox)
+        # the loads lead the zip: their generator runs to its end, where it publishes
+        for result, path in zip(ingest_files(files, "inbox", user), files, strict=True):
             _file_away(path, result, lang)
             results.append(result)
     return results

@@ -36,6 +36,9 @@ def test_weekly_run_archives_loaded_files_and_exits_0(fresh_db):
     assert not [p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")]
     assert query(fresh_db, "SELECT file_name, source, status FROM loads ORDER BY load_id") == [
         ("erfurt_kw45.csv", "inbox", "loaded"), ("gera_kw45.xlsx", "inbox", "loaded")]
+    # the app reads the snapshot: the run published it after its last load
+    snapshot = fresh_db.with_name(fresh_db.name + ".snapshot")
+    assert query(snapshot, "SELECT count(*) FROM loads") == [(2,)]
 
 
 def test_weekly_run_moves_rejected_file_with_error_report_and_exits_1(fresh_db, capsys):
