@@ -354,9 +354,14 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
                 result = _write_inspected(inspection, source, loaded_by, db_path, False, started)
                 loaded = loaded or result.status == "loaded"
                 yield result
-        finally:  # stopped early (an error, a busy database): close what was read ahead
+        except BaseException:  # stopped early (an error, a busy database)
+            if loaded:  # the app still gets what was loaded; the error is the one to raise
+                with suppress(Exception):
+                    publish(db_path)
+            raise
+        finally:  # close what was read ahead
             for future in upcoming:
-                with suppress(Exception):  # the error that stopped the batch is the one to raise
+                with suppress(Exception):
                     future.result()[0].close()
     if loaded:
         publish(db_path)

@@ -167,3 +167,5 @@ def test_a_batch_stopped_early_loads_nothing_more(fresh_db, tmp_path):
     assert next(batch).status == "loaded"
     batch.close()  # the second file was read ahead; it is closed, not loaded
     assert query(fresh_db, "SELECT file_name FROM load_log") == [("kw45.csv",)]
+    # what was loaded before the stop is published for the app
+    assert query(Path(str(fresh_db) + ".snapshot"), "SELECT file_name FROM loads") == [("kw45.csv",)]
