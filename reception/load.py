@@ -223,6 +223,9 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame | s
         con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM incoming_rows")
     else:
         con.register("incoming", rows)
+    # every row carries its line number; without keeping the order on disk the parallel insert
+    # spares the step that puts its pieces back in order (about 15 % of the insert)
+    con.execute("SET preserve_insertion_order = false")
     try:
         con.execute("BEGIN TRANSACTION")
         load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
@@ -261,6 +264,7 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame | s
         con.execute("ROLLBACK")
         raise
     finally:
+        con.execute("RESET preserve_insertion_order")
         if isinstance(rows, str):
             con.execute("DROP VIEW IF EXISTS incoming")
         else:
