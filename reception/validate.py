@@ -1,7 +1,10 @@
 """Validation of a read report, set-based in DuckDB: ``raw`` -> ``clean`` + problems.
 
-Every check is one SQL statement over the whole table; the only Python loops run over the
-distinct district names of a file (a few dozen), never over rows.
+Two roads to the same outcome. The screen (``_screen``) runs the checks on the distinct values
+of a CSV file's columns and proves, where it can, that no row has an error; such a file skips
+the row-by-row road. That road (``_collect_row_problems``) runs every check as one SQL statement
+over the whole table and names each problem's line. The only Python loops run over the distinct
+district names of a file (a few dozen), never over rows.
 """
 
 from __future__ import annotations
