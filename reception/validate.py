@@ -392,15 +392,8 @@ def _list_screened_warnings(con: duckdb.DuckDBPyConnection, screened: _Screened,
     are picked from ``cells``, which holds the same numbers as ``clean`` without its joins."""
     _new_row_problems(con)
     _build_clean(con)
-    if screened.over_capacity:
-        con.execute("""
-            INSERT INTO row_problems
-            SELECT line, 'over_capacity', 'occupied', CAST(occupied_number AS INTEGER) || '/'
-                || CAST(capacity_number AS INTEGER), 'warning'
-            FROM cells WHERE occupied_number > capacity_number ORDER BY line LIMIT ?
-        """, [MAX_PROBLEMS])
-    return _list_warnings(con, 0, screened.future_weeks, today) + max(
-        screened.over_capacity - MAX_PROBLEMS, 0)
+    return _list_warnings(con, screened.over_capacity, screened.future_weeks, today,
+                          figures=_CELL_FIGURES)
 
 
 def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
@@ -507,10 +500,9 @@ def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> int:
     One scan tells which of them occur at all: equal keys have equal hashes, so as many
     distinct hashes as rows means no key occurs twice. Returns the number of warnings counted
     but not listed."""
-    this_week = _THIS_WEEK
     rows, keys, over, future = con.execute(
         "SELECT count(*), count(DISTINCT hash(ags, week, facility)), "  # noqa: S608 (constant)
-        f"count(*) FILTER (WHERE occupied > capacity), count(*) FILTER (WHERE week > {this_week}) "
+        f"count(*) FILTER (WHERE occupied > capacity), count(*) FILTER (WHERE week > {_THIS_WEEK}) "
         "FROM clean", [today]).fetchall()[0]
     if keys < rows:
         # the rows whose key hashes like another row's are the candidates
@@ -531,23 +523,29 @@ def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> int:
     return _list_warnings(con, over, future, today)
 
 
-def _list_warnings(con: duckdb.DuckDBPyConnection, over: int, future: int, today: date) -> int:
+# the figures of ``cells`` as ``clean`` has them, without the look-ups ``clean`` joins
+_CELL_FIGURES = ("(SELECT line, CAST(occupied_number AS INTEGER) AS occupied, "
+                 "CAST(capacity_number AS INTEGER) AS capacity FROM cells)")
+
+
+def _list_warnings(con: duckdb.DuckDBPyConnection, over: int, future: int, today: date,
+                   figures: str = "clean") -> int:
     """Over-capacity and future-week warnings of ``clean`` into ``row_problems``, given how
     many there are. Warnings keep no row out of the load: the first MAX_PROBLEMS of each are
     listed, the others only counted (a national file may hold a million over-capacity rows).
+    ``figures``: where over-capacity rows are looked for (``clean`` or ``_CELL_FIGURES``).
     Returns the number counted but not listed."""
-    this_week = _THIS_WEEK
     if over:
-        con.execute("""
+        con.execute(f"""
             INSERT INTO row_problems
             SELECT line, 'over_capacity', 'occupied', occupied || '/' || capacity, 'warning'
-            FROM clean WHERE occupied > capacity ORDER BY line LIMIT ?
-        """, [MAX_PROBLEMS])
+            FROM {figures} WHERE occupied > capacity ORDER BY line LIMIT ?
+        """, [MAX_PROBLEMS])  # noqa: S608 (one of two constants)
     if future:
         con.execute(f"""
             INSERT INTO row_problems
             SELECT line, 'future_week', 'week', CAST(week AS VARCHAR), 'warning'
-            FROM clean WHERE week > {this_week} ORDER BY line LIMIT ?
+            FROM clean WHERE week > {_THIS_WEEK} ORDER BY line LIMIT ?
         """, [today, MAX_PROBLEMS])  # noqa: S608 (a constant)
     return max(over - MAX_PROBLEMS, 0) + max(future - MAX_PROBLEMS, 0)
 
@@ -559,18 +557,19 @@ def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyCon
     if with_row_problems:
         counts = dict(con.execute(
             "SELECT severity, count(*) FROM row_problems GROUP BY severity").fetchall())
-        listed = ("SELECT * FROM row_problems ORDER BY severity, line, code LIMIT ?", [MAX_PROBLEMS])
+        listed = "SELECT * FROM row_problems ORDER BY severity, line, code LIMIT ?"
         if con.execute("SELECT count(*) FROM row_problems WHERE code IN "
                        "('duplicate_key', 'district_mismatch')").fetchall()[0][0]:
             # their messages name the row's key: ``resolved`` is a view, the listed lines are
             # picked from it before its look-ups run
             rows = con.execute(
-                "WITH p AS (" + listed[0] + ") SELECT p.line, p.code, p.field, p.value, "  # noqa: S608
+                "WITH p AS (" + listed + ") SELECT p.line, p.code, p.field, p.value, "  # noqa: S608
                 "p.severity, r.ags_resolved, r.week_monday, r.facility FROM p LEFT JOIN "
                 "(SELECT * FROM resolved WHERE line IN (SELECT line FROM p)) r USING (line) "
-                "ORDER BY p.severity, p.line, p.code", listed[1]).fetchall()
+                "ORDER BY p.severity, p.line, p.code", [MAX_PROBLEMS]).fetchall()
         else:
-            rows = [(*row, None, None, None) for row in con.execute(*listed).fetchall()]
+            rows = [(*row, None, None, None)
+                    for row in con.execute(listed, [MAX_PROBLEMS]).fetchall()]
         problems += [_row_problem(row, columns or {}, matcher) for row in rows]
     file_level = [p for p in problems if p.code in FILE_CODES]
     result.error_count = counts.get(ERROR, 0) + sum(p.severity == ERROR for p in file_level)

@@ -63,7 +63,8 @@ REVIEWED_SQL = {
     ("reception/validate.py", "_add_key_problems"):
         "a fixed expression for this week's Monday; the date itself is a ? parameter",
     ("reception/validate.py", "_list_warnings"):
-        "a fixed expression for this week's Monday; the date itself is a ? parameter",
+        "a fixed expression for this week's Monday (the date itself is a ? parameter) and one "
+        "of two relation constants ('clean', _CELL_FIGURES)",
     ("reception/validate.py", "_screen"):
         "canonical column names, MAX_TEXT and fixed conditions; the relations are constants",
     ("reception/validate.py", "_numbers_sound"):
