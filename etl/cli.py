@@ -140,13 +140,13 @@ def report_result(result: LoadResult, lang: str) -> None:
     problems = inspection.problems if inspection else []
     for problem in [p for p in problems if p.severity == "error"]:
         print(f"{result.file_name}: {problem.render(lang)}", file=sys.stderr)
-    warnings = [p for p in problems if p.severity != "error"]
-    for problem in warnings[:WARNINGS_SHOWN]:
+    shown = [p for p in problems if p.severity != "error"][:WARNINGS_SHOWN]
+    for problem in shown:
         print(f"{result.file_name}: {problem.render(lang)}")
     total = inspection.validation.warning_count if inspection else 0
-    if total > min(len(warnings), WARNINGS_SHOWN):
+    if total > len(shown):
         print(t("cli.warnings", lang, file=result.file_name, count=fmt.number(total, lang=lang),
-                shown=min(len(warnings), WARNINGS_SHOWN)))
+                shown=len(shown)))
     if result.status == "loaded":
         print(t("cli.loaded", lang, file=result.file_name, load_id=result.load_id,
                 rows=fmt.number(result.rows, lang=lang), districts=result.districts,
