@@ -80,12 +80,12 @@ def show_file(uploaded) -> None:
     if errors:
         st.error(t("upload.errors", lang, count=fmt.number(preview.error_count, lang=lang)))
         if preview.error_count > len(errors):
-            st.caption(t("upload.errors_shown", lang, shown=fmt.number(len(errors), lang=lang)))
+            st.caption(t("upload.first_shown", lang, shown=fmt.number(len(errors), lang=lang)))
         st.dataframe(preview.problems_frame("error", lang), hide_index=True)
     if warnings:
         st.warning(t("upload.warnings", lang, count=fmt.number(preview.warning_count, lang=lang)))
         if preview.warning_count > len(warnings):
-            st.caption(t("upload.errors_shown", lang, shown=fmt.number(len(warnings), lang=lang)))
+            st.caption(t("upload.first_shown", lang, shown=fmt.number(len(warnings), lang=lang)))
         st.dataframe(preview.problems_frame("warning", lang), hide_index=True)
     if preview.problems:
         stem = PurePath(name).stem

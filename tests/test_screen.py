@@ -8,11 +8,13 @@ German numbers, future weeks), so that both roads are taken often."""
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reception import districts
+from reception import db, districts
 from reception.districts import Matcher
 from reception.reports import read_report
 from reception.validate import validate
@@ -84,37 +86,32 @@ def _outcome(data: bytes, matcher: Matcher, screen: bool) -> tuple:
         con.close()
 
 
-class Roads:
-    matcher: Matcher | None = None
-    taken: dict[bool, int] = {True: 0, False: 0}
+ROADS_TAKEN = {True: 0, False: 0}  # screened or not, over the generated reports
 
-    @classmethod
-    def matcher_for_thuringia(cls) -> Matcher:
-        if cls.matcher is None:
-            con = duckdb.connect()
-            from reception import db
 
-            db.migrate(con)
-            districts.install_reference(con, districts.read_reference())
-            cls.matcher = Matcher.from_db(con)
-        return cls.matcher
+@functools.cache
+def thuringia_matcher() -> Matcher:
+    con = duckdb.connect()
+    db.migrate(con)
+    districts.install_reference(con, districts.read_reference())
+    return Matcher.from_db(con)
 
 
 @SETTINGS
 @given(data=reports())
 def test_the_screen_gives_what_the_row_by_row_checks_give(data: bytes) -> None:
-    matcher = Roads.matcher_for_thuringia()
+    matcher = thuringia_matcher()
     with_screen, screened = _outcome(data, matcher, screen=True)
     without, _ = _outcome(data, matcher, screen=False)
     assert with_screen == without
-    Roads.taken[screened] += 1
+    ROADS_TAKEN[screened] += 1
 
 
 def test_both_roads_were_taken() -> None:
     """The property above only means something if the generated files take both roads."""
-    if not any(Roads.taken.values()):
+    if not any(ROADS_TAKEN.values()):
         test_the_screen_gives_what_the_row_by_row_checks_give()
-    assert Roads.taken[True] >= 20 and Roads.taken[False] >= 20, Roads.taken
+    assert ROADS_TAKEN[True] >= 20 and ROADS_TAKEN[False] >= 20, ROADS_TAKEN
 
 
 def test_a_national_style_file_is_screened() -> None:
@@ -123,7 +120,7 @@ def test_a_national_style_file_is_screened() -> None:
     rows = [["16051", f"KW {week}/2024", f"Unterkunft {n}", "GU", "3", "1.250", "1.300"]
             for week in range(1, 20) for n in range(30)]
     outcome, screened = _outcome(csv_bytes([header, *rows], encoding="cp1252"),
-                                 Roads.matcher_for_thuringia(), screen=True)
+                                 thuringia_matcher(), screen=True)
     (ok, errors, warnings, count), problems, clean = outcome
     assert screened and ok and count == len(rows) == len(clean)
     assert warnings == len(rows) and {p[0] for p in problems} == {"over_capacity"}
