@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from reception import ui
+from reception.web import ui
 
 ROOT = Path(__file__).resolve().parent
 PAGES = ROOT / "pages"

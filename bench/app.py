@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.served import CHROMIUM, SCRIPT_DONE, ServedStreamlit
+from harness.served import CHROMIUM, SCRIPT_DONE, ServedStreamlit
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik"]

@@ -1,6 +1,6 @@
 """``python -m etl backup DIR`` and ``python -m etl restore DIR``.
 
-Backup takes the writer lock (:func:`reception.db.writer`), so no load is half-written in the
+Backup takes the writer lock (:func:`reception.store.db.writer`), so no load is half-written in the
 copy, checkpoints the database (the write-ahead log is folded into the file) and copies the file
 to ``DIR/reception.duckdb`` (through a temporary name and ``os.replace``), then writes
 ``DIR/manifest.json`` with the file's SHA-256, size, schema version, number of loads and the time.
@@ -25,8 +25,9 @@ from datetime import datetime
 from pathlib import Path
 
 from etl import cli
-from reception import config, db
+from reception import config
 from reception.i18n import t
+from reception.store import db
 
 BACKUP_FILE = "reception.duckdb"
 MANIFEST = "manifest.json"

@@ -16,9 +16,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from reception import config, db, districts, fmt, inbox
+from reception import config, fmt
 from reception.i18n import language_from_env, t
-from reception.load import LoadResult, ingest_files, load_history, rollback
+from reception.ingest import inbox
+from reception.ingest.load import LoadResult, ingest_files, load_history, rollback
+from reception.reference import districts
+from reception.store import db
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -120,7 +123,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         districts.install_reference(con, reference)
         districts.install_distribution_key(con, args.key)
         if args.demo:
-            from reception import demo
+            from reception.ingest import demo
 
             info = demo.install_demo(con)
             print(t("cli.demo_done", args.lang, **info))

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from reception import accounts, signin
+from reception import accounts
 from reception.i18n import t
+from reception.web import signin
 
 lang = signin.lang()
 st.title(t("signin.title", lang))

@@ -1,6 +1,6 @@
 """Hochladen: preview, validate and load report files; templates; load history and rollback.
 
-The logic is ``reception.upload`` (the same read/validate/load road as ``python -m etl ingest``);
+The logic is ``reception.web.upload`` (the same read/validate/load road as ``python -m etl ingest``);
 the role is checked there and here on every run, never only by hiding a button.
 """
 
@@ -9,8 +9,10 @@ from pathlib import PurePath
 
 import streamlit as st
 
-from reception import accounts, db, fmt, signin, upload
+from reception import accounts, fmt
 from reception.i18n import t
+from reception.store import db
+from reception.web import signin, upload
 
 log = logging.getLogger("pages.hochladen")
 lang = signin.lang()

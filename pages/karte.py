@@ -3,10 +3,10 @@ a boundary file is configured (``RECEPTION_GEOJSON``), with their real boundarie
 
 import streamlit as st
 
-from reception import charts, metrics, present
-from reception.appcache import boundaries, data, derived, figure
 from reception.i18n import t
-from reception.ui import chart_block, current_language, filters, require_data, settings, stand_line, t_ui
+from reception.read import charts, metrics, present
+from reception.web.cache import boundaries, data, derived, figure
+from reception.web.ui import chart_block, current_language, filters, require_data, settings, stand_line, t_ui
 
 lang = current_language()
 st.title(t_ui("karte.title"))

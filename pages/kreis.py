@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from reception import charts, fmt, metrics, present
-from reception.appcache import data, derived, figure
-from reception.ui import (
+from reception import fmt
+from reception.read import charts, metrics, present
+from reception.web.cache import data, derived, figure
+from reception.web.ui import (
     chart_block,
     current_language,
     download_buttons,

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from reception import fmt, present
-from reception.appcache import available, data
-from reception.ui import current_language, settings, t_ui
+from reception import fmt
+from reception.read import present
+from reception.web.cache import available, data
+from reception.web.ui import current_language, settings, t_ui
 
 lang = current_language()
 cfg = settings()

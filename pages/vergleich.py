@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from reception import charts, metrics, present
-from reception.appcache import data, derived, figure
 from reception.i18n import t
-from reception.ui import (
+from reception.read import charts, metrics, present
+from reception.web.cache import data, derived, figure
+from reception.web.ui import (
     chart_block,
     current_language,
     download_buttons,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.served import CHROMIUM, SCRIPT_DONE, ServedStreamlit
+from harness.served import CHROMIUM, SCRIPT_DONE, ServedStreamlit
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

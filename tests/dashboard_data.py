@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from reception import db, districts, load
+from reception.ingest import load
+from reception.reference import districts
+from reception.store import db
 
 FIRST_WEEK = date(2024, 10, 14)
 WEEKS = [FIRST_WEEK + timedelta(weeks=k) for k in range(6)]  # KW 42 .. KW 47/2024

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from reception.load import LoadResult, ingest_bytes
+from reception.ingest.load import LoadResult, ingest_bytes
 
 TODAY = date(2025, 1, 15)  # fixed, so that 2024 weeks never count as "in the future"
 

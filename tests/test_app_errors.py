@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 
 def _broken_page_app() -> None:
-    from reception import ui
+    from reception.web import ui
 
     class BrokenPage:
         url_path = "kaputt"

@@ -211,7 +211,8 @@ def test_new_load_shows_on_next_interaction(tmp_path, monkeypatch):
     assert {m.label: m.value for m in at.metric}["Plätze"] == "170"
     import pandas as pd
 
-    from reception import db, load
+    from reception.ingest import load
+    from reception.store import db
 
     extra = pd.DataFrame([("16053", dashboard_data.WEEKS[-1], "", None, 1, 0, 1000, 10, 2)],
                          columns=["ags", "week", "facility", "facility_type", "arrivals", "departures",
@@ -224,7 +225,7 @@ def test_new_load_shows_on_next_interaction(tmp_path, monkeypatch):
 
 
 def test_upload_pages_join_the_navigation_only_when_present(tmp_path):
-    from reception import ui
+    from reception.web import ui
 
     assert ui.optional_pages(tmp_path) == []
     (tmp_path / "hochladen.py").write_text("")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reception import accounts, db
+from reception import accounts
+from reception.store import db
 from tests.conftest import screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from reception import charts, metrics
+from reception.read import charts, metrics
 from tests.test_metrics import SETTINGS, WEEKS, weekly
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,14 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def state() -> pd.DataFrame:
     return metrics.state_weekly(weekly(), SETTINGS)
-
-
-def test_core_read_path_imports_without_streamlit():
-    code = ("import sys, reception.charts, reception.metrics, reception.queries, reception.present, "
-            "reception.fmt; print('streamlit' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert result.stdout.strip() == "False"
 
 
 def test_arrivals_vs_capacity_has_bars_and_two_lines_with_unit_titles():

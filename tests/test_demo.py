@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from etl.cli import main
-from reception import db, demo, districts
+from reception.ingest import demo
+from reception.reference import districts
+from reception.store import db
 from tests.etl_support import query
 
 TODAYS = [date(2024, 2, 1), date(2025, 6, 18), date(2026, 11, 24)]

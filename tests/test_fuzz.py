@@ -10,9 +10,10 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reception import db, districts
-from reception.districts import Matcher
-from reception.load import apply, inspect_bytes
+from reception.ingest.load import apply, inspect_bytes
+from reception.reference import districts
+from reception.reference.districts import Matcher
+from reception.store import db
 
 SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -1,4 +1,4 @@
-"""Bad input everywhere: the report reader and validator (``reception.load.inspect_bytes``) answer
+"""Bad input everywhere: the report reader and validator (``reception.ingest.load.inspect_bytes``) answer
 every input with a clear rejection (error problems that render as sentences) or a correct set of
 rows, never an exception, a hang or a partial result.
 
@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reception import db
-from reception.districts import Matcher
-from reception.load import Inspection, inspect_bytes
+from reception.ingest.load import Inspection, inspect_bytes
+from reception.reference.districts import Matcher
+from reception.store import db
 from tests.conftest import ROOT, run_etl
 
 SECONDS_PER_EXAMPLE = 30

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from reception import charts, geo
-from reception.districts import read_reference
+from reception.read import charts
+from reception.reference import geo
+from reception.reference.districts import read_reference
 
 
 def squares_geojson(path: Path, key: str = "AGS", digits: int = 8) -> Path:

@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reception import db
-from reception.load import ingest_bytes, ingest_file, publish, rollback
-from reception.numbers import _DIGITS_SQL, exact_number_sql, number_sql, quick_number_sql
-from reception.reports import OnDisk, _correct_numbers, read_report
+from reception.ingest.load import ingest_bytes, ingest_file, publish, rollback
+from reception.ingest.numbers import _DIGITS_SQL, exact_number_sql, number_sql, quick_number_sql
+from reception.ingest.reports import OnDisk, _correct_numbers, read_report
+from reception.store import db
 from tests.etl_support import HEADER_DE, TODAY, assert_loaded, csv_bytes, query
 
 # the number rule as it was before the shortcuts (the general branches alone)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from reception import db
-from reception.load import ingest_files, rollback, rollback_preview
+from reception.ingest.load import ingest_files, rollback, rollback_preview
+from reception.store import db
 from tests.etl_support import HEADER_DE, assert_loaded, counts, csv_bytes, current, ingest, query
 
 W45, W46, W47, W48 = date(2024, 11, 4), date(2024, 11, 11), date(2024, 11, 18), date(2024, 11, 25)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reception import metrics
 from reception.config import Settings
+from reception.read import metrics
 
 SETTINGS = Settings(warn_rate=0.90, limit_rate=1.00, runway_horizon_weeks=4, net_intake_window_weeks=4,
                     forecast_weeks=8, state_minimum_places=13500, lock_timeout_seconds=1)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from reception import accounts, upload
+from reception import accounts
 from reception.accounts import User
+from reception.web import upload
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "richtig-geheim-42"
@@ -107,7 +108,7 @@ def test_admin_may_roll_back_every_load(fresh_db: Path, store: Path) -> None:
 
 def test_with_oidc_configured_the_page_offers_single_sign_on(fresh_db: Path, store: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from reception import signin
+    from reception.web import signin
 
     monkeypatch.setattr(signin, "oidc_enabled", lambda: True)
     app = page("anmelden.py")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reception import metrics, present
+from reception.read import metrics, present
 from tests.test_metrics import SETTINGS, weekly
 
 

@@ -29,11 +29,11 @@ PAGE_ERRORS = ("Traceback", "Exception", "could not set lock", "DatabaseBusy")
 HEADER = "ags;woche;zugaenge;abgaenge;kapazitaet;belegung\n"
 
 # Loaded into the ingest processes through PYTHONPATH: measures how long each process waited
-# for the writer lock (time inside reception.db.connect_with_retry) and how often DuckDB refused
+# for the writer lock (time inside reception.store.db.connect_with_retry) and how often DuckDB refused
 # the lock, and reports it as one JSON line on stderr at exit. The code under test is unchanged.
 LOCK_PROBE = '''
 import atexit, json, sys, time
-from reception import db as _db
+from reception.store import db as _db
 import duckdb as _duckdb
 
 _stats = {"event": "lock_wait", "opens": 0, "refusals": 0, "max_ms": 0.0, "total_ms": 0.0}
@@ -144,8 +144,8 @@ def ingest_log(stderr: str) -> list[dict]:
 
 @pytest.fixture
 def served_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    """The demo database (copy) once reception.demo exists; until then a fresh one with a load."""
-    if importlib.util.find_spec("reception.demo") is not None:
+    """The demo database (copy) once reception.ingest.demo exists; until then a fresh one with a load."""
+    if importlib.util.find_spec("reception.ingest.demo") is not None:
         return request.getfixturevalue("demo_db")
     db_path = request.getfixturevalue("fresh_db")
     keys = district_keys()
@@ -190,7 +190,7 @@ class PageChecker:
                 self.failures.append(f"page shows {shown or 'stException'}: {text[:300]!r}")
 
     def check_http(self) -> None:
-        from reception import db
+        from reception.store import db
 
         try:
             with urllib.request.urlopen(self.app.url + "/", timeout=10) as answer:

@@ -14,10 +14,11 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reception import db, districts
-from reception.districts import Matcher
-from reception.reports import read_report
-from reception.validate import validate
+from reception.ingest.reports import read_report
+from reception.ingest.validate import validate
+from reception.reference import districts
+from reception.reference.districts import Matcher
+from reception.store import db
 from tests.etl_support import TODAY, csv_bytes
 
 DISTRICT_KEYS = ["16051", "16052", "16053", "16 051", "16051000", "99999", "Summe", ""]

@@ -28,57 +28,57 @@ SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|ATTACH|
 # file name, user name or query-string value; those always go in as ``?`` parameters.
 # Key: (file, function); value: why it is safe. A new entry needs a review like these.
 REVIEWED_SQL = {
-    ("reception/db.py", "publish_snapshot"):
+    ("reception/store/db.py", "publish_snapshot"):
         "table names and queries from the module constants SNAPSHOT_TABLES, _CONTESTED, "
         "_FACILITY_VIEW",
-    ("reception/db.py", "_mark_contested"):
+    ("reception/store/db.py", "_mark_contested"):
         "a fixed HAVING clause or none",
-    ("reception/db.py", "_drop_views_and_macros"):
+    ("reception/store/db.py", "_drop_views_and_macros"):
         "names of views and macros read from the snapshot copy's own catalog, quoted as "
         "identifiers; the catalog name is the constant 'snap'",
-    ("reception/db.py", "<module>"):
+    ("reception/store/db.py", "<module>"):
         "_PLAIN, _FACILITY_VIEW: module constants _COLUMNS, _FACILITY_COLUMNS (column names)",
-    ("reception/reports.py", "_define_csv_view"):
+    ("reception/ingest/reports.py", "_define_csv_view"):
         "one of DELIMITERS, one of two encodings, ints, canonical names; the path is a ? parameter",
-    ("reception/reports.py", "_correct_numbers"):
-        "canonical measure names (MEASURES) and the fixed number rules of reception.numbers; "
+    ("reception/ingest/reports.py", "_correct_numbers"):
+        "canonical measure names (MEASURES) and the fixed number rules of reception.ingest.numbers; "
         "cells are joined from a table, never interpolated",
-    ("reception/reports.py", "_define_raw_view"):
+    ("reception/ingest/reports.py", "_define_raw_view"):
         "integers (first line number) and a fixed sub-query over blank_rows",
-    ("reception/validate.py", "_normalise_cells"):
+    ("reception/ingest/validate.py", "_normalise_cells"):
         "canonical column names (keys of CANONICAL_ALIASES), fixed SQL fragments",
-    ("reception/validate.py", "_parse"):
+    ("reception/ingest/validate.py", "_parse"):
         "canonical names, MEASURES; file values are joined, not interpolated",
-    ("reception/validate.py", "_build_lookups"):
+    ("reception/ingest/validate.py", "_build_lookups"):
         "fragments from _week_sql over a fixed column name",
-    ("reception/validate.py", "_build_clean"):
+    ("reception/ingest/validate.py", "_build_clean"):
         "the module constant _CLEAN_COLUMNS and a fixed WHERE clause",
-    ("reception/validate.py", "_map_districts"):
+    ("reception/ingest/validate.py", "_map_districts"):
         "a fixed relation name ('raw' or 'cells', from _distinct_source)",
-    ("reception/validate.py", "_parsed_cells"):
-        "canonical column names, the fixed number rules of reception.numbers and joins on "
+    ("reception/ingest/validate.py", "_parsed_cells"):
+        "canonical column names, the fixed number rules of reception.ingest.numbers and joins on "
         "number_fix_<measure> tables named from MEASURES",
-    ("reception/validate.py", "_counts"):
+    ("reception/ingest/validate.py", "_counts"):
         "the constant check conditions of _collect_row_problems and a fixed relation name",
-    ("reception/validate.py", "_add_key_problems"):
+    ("reception/ingest/validate.py", "_add_key_problems"):
         "a fixed expression for this week's Monday; the date itself is a ? parameter",
-    ("reception/validate.py", "_list_warnings"):
+    ("reception/ingest/validate.py", "_list_warnings"):
         "a fixed expression for this week's Monday (the date itself is a ? parameter) and one "
         "of two relation constants ('clean', _CELL_FIGURES)",
-    ("reception/validate.py", "_screen"):
+    ("reception/ingest/validate.py", "_screen"):
         "canonical column names, MAX_TEXT and fixed conditions; the relations are constants",
-    ("reception/validate.py", "_numbers_sound"):
+    ("reception/ingest/validate.py", "_numbers_sound"):
         "number_cells_<measure> tables named from MEASURES and the fixed rules of "
-        "reception.numbers",
-    ("reception/validate.py", "_districts_sound"):
+        "reception.ingest.numbers",
+    ("reception/ingest/validate.py", "_districts_sound"):
         "canonical column names, fixed aliases and conditions, MAX_TEXT; the file's texts are "
         "joined to district_map, never interpolated",
-    ("reception/validate.py", "_time_groups"):
+    ("reception/ingest/validate.py", "_time_groups"):
         "canonical column names, fixed joins to the look-up tables, this week's Monday as a "
         "fixed expression over a ? parameter",
-    ("reception/validate.py", "_finish"):
+    ("reception/ingest/validate.py", "_finish"):
         "a constant query of row_problems placed in a constant WITH clause",
-    ("reception/validate.py", "_collect_row_problems"):
+    ("reception/ingest/validate.py", "_collect_row_problems"):
         "UNION of a module template filled with constant check conditions and codes",
 }
 
@@ -153,11 +153,11 @@ def test_sql_is_parameterised_outside_the_reviewed_places() -> None:
 
 def test_user_text_never_reaches_a_reviewed_statement() -> None:
     """The reviewed functions receive no file, user or URL text: their SQL names only columns."""
-    from reception.reports import ALIAS_TO_CANONICAL, DELIMITERS
+    from reception.ingest.reports import ALIAS_TO_CANONICAL, DELIMITERS
 
     assert all(re.fullmatch(r"[a-z_]+", canonical) for canonical in ALIAS_TO_CANONICAL.values())
     assert set(DELIMITERS) == {";", "\t", ","}
-    from reception import db
+    from reception.store import db
 
     assert all(re.fullmatch(r"[a-z_]+", table) for table in db.SNAPSHOT_TABLES)
 

@@ -1,4 +1,4 @@
-"""The upload page's core (``reception.upload``): preview, load, rollback, templates, bad files."""
+"""The upload page's core (``reception.web.upload``): preview, load, rollback, templates, bad files."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reception import db, upload
 from reception.accounts import User
+from reception.store import db
+from reception.web import upload
 
 TODAY = date(2024, 12, 31)
 OFFICER = User("mueller", "officer")

@@ -1,10 +1,10 @@
-"""The app's door to :mod:`reception.queries`: the same functions, cached per snapshot version.
+"""The app's door to :mod:`reception.read.queries`: the same functions, cached per snapshot version.
 
-    from reception.appcache import data
+    from reception.web.cache import data
     frame = data.weekly(since=..., kinds=("Landkreis",))
 
 Answers are cached with ``st.cache_data`` under the snapshot's identity
-(:func:`reception.db.snapshot_version`: inode, mtime, size) and its path, not a time-to-live:
+(:func:`reception.store.db.snapshot_version`: inode, mtime, size) and its path, not a time-to-live:
 when a load publishes a new snapshot, the next interaction reads it. Without a snapshot every
 function raises :class:`NoSnapshot`; pages check :func:`available` first.
 """
@@ -17,7 +17,9 @@ from typing import Any
 
 import streamlit as st
 
-from reception import config, db, queries
+from reception import config
+from reception.read import queries
+from reception.store import db
 
 
 class NoSnapshot(LookupError):
@@ -78,14 +80,14 @@ def derived(function, /, *args: Any, **kwargs: Any) -> Any:
 
 
 def figure(function, /, *args: Any, **kwargs: Any) -> Any:
-    """``function(*args, **kwargs)`` for a figure builder of :mod:`reception.charts`, cached on its
+    """``function(*args, **kwargs)`` for a figure builder of :mod:`reception.read.charts`, cached on its
     arguments; the figure is shared between sessions: do not modify it."""
     return _figure(function.__module__, function.__name__, args, tuple(sorted(kwargs.items())))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _boundaries(path: str, mtime_ns: int) -> dict:
-    from reception import geo
+    from reception.reference import geo
 
     return geo.load_boundaries(Path(path))
 
@@ -93,7 +95,7 @@ def _boundaries(path: str, mtime_ns: int) -> dict:
 def boundaries() -> tuple[dict | None, str | None]:
     """(ags -> rings, None) from the configured GeoJSON (``RECEPTION_GEOJSON``); (None, None) when
     none is configured; (None, reason) when the file cannot be read."""
-    from reception import geo
+    from reception.reference import geo
 
     path = geo.configured_path()
     if path is None:

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from reception.load import LoadResult, ingest_files
-from reception.problems import problems_frame
+from reception.ingest.load import LoadResult, ingest_files
+from reception.ingest.problems import problems_frame
 
 REPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 LOCK_NAME = ".weekly.lock"

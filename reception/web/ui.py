@@ -38,8 +38,8 @@ import pandas as pd
 import streamlit as st
 
 from reception import config, export, fmt
-from reception.appcache import data, version
 from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from reception.web.cache import data, version
 
 log = logging.getLogger("reception.app")
 
@@ -127,7 +127,7 @@ def sidebar_filters() -> Filters:
     _mirror("range_weeks")
     _mirror("kinds")
     first, last = data.week_bounds() if version() else (None, None)
-    from reception.metrics import range_start
+    from reception.read.metrics import range_start
 
     weeks = int(st.session_state.range_weeks)
     chosen = tuple(st.session_state.kinds) or KINDS

@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from reception.load import write_rows
+from reception.ingest.load import write_rows
 
 SEED = 20220103
 FIRST_WEEK = date(2022, 1, 3)  # Monday of ISO week 1/2022

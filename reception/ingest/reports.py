@@ -3,7 +3,7 @@
 ``read_report`` turns the bytes of a CSV or XLSX file into a DuckDB table (XLSX) or view (CSV)
 ``raw`` of text cells, one column per recognised canonical field plus ``line`` (the line number as
 Excel shows it), in a connection the caller owns. Nothing here judges the values; that is
-``reception.validate``. CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python
+``reception.ingest.validate``. CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python
 loop per row), in parallel, into table ``raw_cells`` (cells trimmed, '' as NULL); DuckDB keeps a
 file's order on insert, so a row's ``rowid`` there gives its line.
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from reception.numbers import exact_number_sql, quick_number_sql, trimmed_sql
-from reception.problems import Problem
+from reception.ingest.numbers import exact_number_sql, quick_number_sql, trimmed_sql
+from reception.ingest.problems import Problem
 
 CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
     "ags": ("ags", "kreisschluessel", "kreis-schluessel", "kreisnummer", "schluessel",
@@ -299,7 +299,7 @@ def _define_csv_view(
     width: int, used: list[tuple[int, str]], encoding: str = "utf-8",
 ) -> list[str]:
     """Table ``raw_cells``: the file's cells, trimmed, the measures as read (numbers are made
-    from them in ``reception.validate``; returned: the measures whose quick guess needs the
+    from them in ``reception.ingest.validate``; returned: the measures whose quick guess needs the
     corrections of ``_correct_numbers``). The path goes in as a parameter; the
     reader's other options are inlined, every one of them made here (one of three delimiters,
     one of two encodings, integers), none comes from the file."""

@@ -9,9 +9,9 @@ import math
 import pandas as pd
 
 from reception import fmt
-from reception.charts import STATUS_SYMBOLS, status_label
 from reception.i18n import t
-from reception.metrics import LIMIT, WARN, Headline
+from reception.read.charts import STATUS_SYMBOLS, status_label
+from reception.read.metrics import LIMIT, WARN, Headline
 
 # At most this many districts in a bar chart of all districts (the table beside it has all).
 CHART_DISTRICTS = 40
@@ -260,7 +260,7 @@ def summary_map(frame: pd.DataFrame, measure: str, lang: str) -> str:
     known = frame.dropna(subset=[measure])
     if known.empty:
         return t("summary.none", lang)
-    from reception.charts import MAP_FORMATS
+    from reception.read.charts import MAP_FORMATS
 
     high = known.loc[known[measure].idxmax()]
     low = known.loc[known[measure].idxmin()]

@@ -1,6 +1,6 @@
 """German number cells in SQL: one rule (``number_sql``), used where a CSV is read
-(``reception.reports``: a quick cast guesses each cell, and the rule, run once per distinct cell,
-corrects the guess where it differs) and where other cells are validated (``reception.validate``,
+(``reception.ingest.reports``: a quick cast guesses each cell, and the rule, run once per distinct cell,
+corrects the guess where it differs) and where other cells are validated (``reception.ingest.validate``,
 e.g. the cells of an XLSX sheet).
 
 Thousands with '.', decimals with ','. '1.250' = 1250, '3,0' = 3. Thousands separators written
@@ -38,7 +38,7 @@ def number_sql(cell: str) -> str:
 def quick_number_sql(cell: str) -> str:
     """SQL: a guess at the number in the raw cell ``cell``, much cheaper than ``number_sql``
     and right for the usual cells ('12', '1.250'). It is only ever used together with
-    ``reception.reports._correct_numbers``, which checks the guess against ``number_sql`` for
+    ``reception.ingest.reports._correct_numbers``, which checks the guess against ``number_sql`` for
     every distinct cell of a column and supplies the exact number where they differ."""
     # an integer cast is almost free beside the read; replace() copies the string, so it only
     # runs on cells with a '.'
@@ -58,7 +58,7 @@ def exact_number_sql(cell: str) -> str:
 
 
 def doubtful_sql(number: str) -> str:
-    """SQL: true where a check of ``reception.validate`` may flag the cell of ``number``
+    """SQL: true where a check of ``reception.ingest.validate`` may flag the cell of ``number``
     (not a number, not whole, negative, too large); only there is the cell's text needed."""
     return (f"({number} IS NULL OR {number} < 0 OR {number} <> floor({number}) "
             f"OR {number} > {MAX_COUNT})")

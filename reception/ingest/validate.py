@@ -15,10 +15,10 @@ from datetime import date
 
 import duckdb
 
-from reception.districts import Matcher, name_key, normalise_ags
-from reception.numbers import MAX_COUNT, doubtful_sql, number_sql, trimmed_sql
-from reception.problems import ERROR, WARNING, Problem
-from reception.reports import MEASURES, ReadResult
+from reception.ingest.numbers import MAX_COUNT, doubtful_sql, number_sql, trimmed_sql
+from reception.ingest.problems import ERROR, WARNING, Problem
+from reception.ingest.reports import MEASURES, ReadResult
+from reception.reference.districts import Matcher, name_key, normalise_ags
 
 MAX_PROBLEMS = 1000
 MAX_TEXT = 200  # characters of a facility or district name

@@ -25,17 +25,18 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from reception import config, db
-from reception.districts import Matcher
-from reception.problems import Problem
-from reception.reports import OnDisk, ReadResult, read_report
-from reception.validate import Validation, validate
+from reception import config
+from reception.ingest.problems import Problem
+from reception.ingest.reports import OnDisk, ReadResult, read_report
+from reception.ingest.validate import Validation, validate
+from reception.reference.districts import Matcher
+from reception.store import db
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa  # at run time DuckDB imports it where it makes Arrow tables
 
-log = logging.getLogger("reception.load")
+log = logging.getLogger("reception.ingest.load")
 
 
 @dataclass

@@ -29,7 +29,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 def lang() -> str:
     """The language chosen in the sidebar (the dashboard's helper if present), default German."""
     try:
-        from reception import ui
+        from reception.web import ui
 
         for name in ("current_language", "language", "lang", "get_lang"):
             helper = getattr(ui, name, None)

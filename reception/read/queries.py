@@ -1,8 +1,8 @@
-"""Every query of the app, against the published snapshot only (``reception.db.reader``).
+"""Every query of the app, against the published snapshot only (``reception.store.db.reader``).
 
 Plain functions returning pandas DataFrames (or dicts); no Streamlit here, so they are usable from
-scripts and tests. The app calls them through :mod:`reception.appcache`, which caches the answers
-keyed on :func:`reception.db.snapshot_version`: a new load publishes a new snapshot and the next
+scripts and tests. The app calls them through :mod:`reception.web.cache`, which caches the answers
+keyed on :func:`reception.store.db.snapshot_version`: a new load publishes a new snapshot and the next
 interaction shows the new figures.
 
 Each function takes ``path`` (the snapshot file; default ``config.snapshot_path()``). Filters are
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from reception import config, db
+from reception import config
+from reception.store import db
 
 WEEKLY_COLUMNS = ["ags", "name", "kind", "population", "week", "arrivals", "departures", "capacity",
                   "occupied", "occupancy_rate", "free_places", "reported"]

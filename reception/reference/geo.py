@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from reception.districts import normalise_ags
+from reception.reference.districts import normalise_ags
 
 KEY_PROPERTIES = ("AGS", "ags", "RS", "rs", "ARS", "ars", "krs_code", "KRS", "AGS_0")
 

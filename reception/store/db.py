@@ -104,7 +104,7 @@ def writer(path: Path | None = None, timeout: float | None = None,
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every numbered file in ``reception/migrations``, in order."""
-    folder = resources.files("reception") / "migrations"
+    folder = resources.files("reception.store") / "migrations"
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):

@@ -1,4 +1,4 @@
-"""Figures: pure functions from DataFrames (as :mod:`reception.metrics` returns them) to plotly
+"""Figures: pure functions from DataFrames (as :mod:`reception.read.metrics` returns them) to plotly
 figures. No Streamlit, no database; tested in ``tests/test_charts.py``.
 
 One colour-blind-safe palette (Okabe & Ito) for series, one set of threshold colours for the
@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 from reception import fmt
 from reception.config import Settings
 from reception.i18n import t
-from reception.metrics import LIMIT, OK, UNKNOWN, WARN
+from reception.read.metrics import LIMIT, OK, UNKNOWN, WARN
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -304,7 +304,7 @@ def _tile_colours(frame: pd.DataFrame, measure: str) -> tuple[list[str], tuple[f
 
 
 def _hover(row, lang: str) -> str:
-    """Hover text of one district (a row of :func:`reception.metrics.map_frame`, Series or tuple)."""
+    """Hover text of one district (a row of :func:`reception.read.metrics.map_frame`, Series or tuple)."""
     name = row["name"] if isinstance(row, pd.Series) else row.name
     return "<br>".join([
         f"<b>{safe(name)}</b> ({t('kind.' + row.kind, lang)})",
@@ -319,7 +319,7 @@ def _hover(row, lang: str) -> str:
 
 
 def boundary_map(frame: pd.DataFrame, shapes: dict, measure: str, lang: str = "de") -> go.Figure:
-    """Real boundaries (``shapes``: ags -> rings of (lon, lat), see :mod:`reception.geo`) drawn as
+    """Real boundaries (``shapes``: ags -> rings of (lon, lat), see :mod:`reception.reference.geo`) drawn as
     filled polygons on plain axes: no map tiles, no internet. Same colours and labels as the tiles."""
     import math
 

@@ -1,8 +1,8 @@
 """The upload page's logic, without Streamlit: preview, load, history, rollback, templates.
 
-The same road as ``python -m etl ingest``: ``reception.load.inspect_bytes`` reads, normalises and
-validates (no second parser); ``reception.load.apply`` writes under ``reception.db.writer``;
-``reception.load.changes`` and ``reception.load.rollback_preview`` say what a load or a rollback
+The same road as ``python -m etl ingest``: ``reception.ingest.load.inspect_bytes`` reads, normalises and
+validates (no second parser); ``reception.ingest.load.apply`` writes under ``reception.store.db.writer``;
+``reception.ingest.load.changes`` and ``reception.ingest.load.rollback_preview`` say what a load or a rollback
 would change. Every function that writes checks the user's role itself (``reception.accounts``),
 whatever the page shows; pass the user as the account file has it now (``accounts.get_user``).
 """
@@ -18,13 +18,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.compute as pc
 
-from reception import accounts, config, db, export
-from reception import load as loading
+from reception import accounts, config, export
 from reception.i18n import t
-from reception.load import Inspection, LoadResult
-from reception.problems import ERROR, Problem, problems_frame
+from reception.ingest import load as loading
+from reception.ingest.load import Inspection, LoadResult
+from reception.ingest.problems import ERROR, Problem, problems_frame
+from reception.store import db
 
-log = logging.getLogger("reception.upload")
+log = logging.getLogger("reception.web.upload")
 
 SOURCE = "upload"
 DEFAULT_MAX_UPLOAD_MB = 50
@@ -206,7 +207,7 @@ def preview_file(data: bytes, file_name: str, user: accounts.User | None = None,
 def load_preview(preview: Preview, user: accounts.User | None) -> LoadResult:
     """Write a previewed file as one load (source ``upload``, ``loaded_by`` = the user) and
     publish the snapshot. Raises :class:`NotAllowed`, ``ValueError`` for a file with errors,
-    ``reception.db.DatabaseBusy`` when another writer holds the database too long."""
+    ``reception.store.db.DatabaseBusy`` when another writer holds the database too long."""
     if not accounts.can_upload(user):
         raise NotAllowed("upload")
     if not preview.ok:
@@ -330,7 +331,7 @@ def template_xlsx_bytes() -> bytes:
 
 
 def write_templates(folder: Path | None = None) -> list[Path]:
-    """(Re)write ``vorlage_meldung.csv`` and ``.xlsx``: ``python -m reception.upload``."""
+    """(Re)write ``vorlage_meldung.csv`` and ``.xlsx``: ``python -m reception.web.upload``."""
     folder = Path(folder or config.DATA_DIR)
     csv_path, xlsx_path = folder / TEMPLATE_CSV.name, folder / TEMPLATE_XLSX.name
     csv_path.write_bytes(template_csv_bytes())

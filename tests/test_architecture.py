@@ -1,0 +1,85 @@
+"""The import rules of the house (README, "Architektur"), checked on the source itself.
+
+Each package of ``reception`` may import only what the table below allows; only ``reception.web``,
+``pages/`` and ``dashboard.py`` import Streamlit; the write path (``ingest``) and the read path
+(``read``) never import each other.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# package -> the reception packages it may import (shared top-level modules are always allowed)
+ALLOWED = {
+    "store": set(),
+    "reference": {"store"},
+    "ingest": {"store", "reference"},
+    "read": {"store", "reference"},
+    "web": {"store", "reference", "ingest", "read"},
+}
+PACKAGES = set(ALLOWED)
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def package_of(path: Path) -> str | None:
+    parts = path.relative_to(ROOT / "reception").parts
+    return parts[0] if len(parts) > 1 else None
+
+
+def reception_files() -> list[Path]:
+    return sorted((ROOT / "reception").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", reception_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_module_imports_only_what_its_package_may(path: Path) -> None:
+    own = package_of(path)
+    allowed = PACKAGES if own is None else ALLOWED[own] | {own}
+    if own is None:
+        allowed = set()  # shared top-level modules depend on no package
+    used = {name.split(".")[1] for name in imported_modules(path)
+            if name.startswith("reception.") and name.split(".")[1] in PACKAGES}
+    assert used <= allowed, f"{path.relative_to(ROOT)} imports {sorted(used - allowed)}"
+
+
+def test_only_the_web_layer_imports_streamlit() -> None:
+    offenders = [str(p.relative_to(ROOT)) for p in reception_files() + sorted((ROOT / "etl").rglob("*.py"))
+                 if package_of_or_etl(p) != "web" and any(
+                     name == "streamlit" or name.startswith("streamlit.") for name in imported_modules(p))]
+    assert not offenders, f"Streamlit imported outside reception.web: {offenders}"
+
+
+def package_of_or_etl(path: Path) -> str | None:
+    return "etl" if path.is_relative_to(ROOT / "etl") else package_of(path)
+
+
+def test_write_and_read_paths_load_without_streamlit_at_run_time() -> None:
+    code = ("import sys, reception.read.charts, reception.read.present, reception.ingest.load, "
+            "reception.ingest.inbox, etl.cli; print('streamlit' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.stdout.strip() == "False"
+
+
+def test_tests_do_not_import_the_benchmarks() -> None:
+    offenders = [p.name for p in sorted((ROOT / "tests").glob("*.py"))
+                 if any(name == "bench" or name.startswith("bench.") for name in imported_modules(p))]
+    assert not offenders, f"tests import from bench/: {offenders}"
