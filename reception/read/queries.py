@@ -111,3 +111,15 @@ def loads(path: Path | None = None) -> pd.DataFrame:
     return _df("SELECT load_id, file_name, source, loaded_by, loaded_at, rows, status, errors, "
                "warnings, districts, rolled_back_at, rolled_back_by FROM loads "
                "ORDER BY load_id DESC", path=path)
+
+
+def weekly_view(ags: str | None = None, since: date | None = None, until: date | None = None,
+                path: Path | None = None) -> pd.DataFrame:
+    """Every column of the snapshot's ``weekly`` (the open-data export picks the contract's
+    columns from it), optionally one district and a range of weeks, ordered by ags, week."""
+    sql, params = "SELECT * FROM weekly WHERE true", []
+    for clause, value in ((" AND ags = ?", ags), (" AND week >= ?", since), (" AND week <= ?", until)):
+        if value is not None:
+            sql += clause
+            params.append(value)
+    return _df(sql + " ORDER BY ags, week", params, path)

@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
+from reception.web import api
+
 
 async def _health(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
@@ -17,4 +19,5 @@ async def _health(request: Request) -> PlainTextResponse:
 
 def routes() -> list[BaseRoute]:
     """Every HTTP route of the app besides Streamlit's own."""
-    return [Route("/api/v1/health", _health, methods=["GET"])]
+    return [Route("/api/v1/health", _health, methods=["GET"]),
+            *api.routes()]  # keep last: its catch-all answers 404 for any other /api/ path

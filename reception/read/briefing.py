@@ -1,0 +1,306 @@
+"""The weekly briefing (Lagebericht): a German A4 PDF of one week for the crisis meeting.
+
+    pdf = briefing.render()                       # the latest reported week
+    pdf = briefing.render(parse_week("2024-W47"))
+
+Content (:func:`content`): the state's headline figures with the change to the week before,
+arrivals against places and occupancy over 52 weeks, the districts at or near the limit with
+their runway, who did not report, the ranking, a methods box, "Stand", the demo notice where it
+applies, page numbers and the date. All figures come from the published snapshot through
+:mod:`reception.read.queries` and the functions the Lage page uses (:mod:`metrics`,
+:mod:`present`), so the paper and the screen say the same.
+
+Made with Typst (the ``typst`` package ships the compiler in its wheel: no TeX, no system
+library): the layout lives in ``templates/lagebericht.typ``, which reads the content as JSON, so
+no text is ever parsed as markup. The PDF is tagged PDF/UA-1 (title, language, headings, table
+headers, alt text of every chart: public bodies must publish accessible documents). Charts are
+the app's plotly figures, exported as SVG (vector) by kaleido, which drives the system Chromium;
+where no Chromium can be started the briefing is still written, with the chart's text summary in
+its place and a note saying why.
+
+``forecaster``: a function from the state's weekly arrivals (week, arrivals) to a forecast
+(week, forecast, lower, upper; an 80 % band). Given, the briefing has a forecast section. The
+foresight work (``reception/read/forecast.py``) plugs in here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from reception import config, fmt
+from reception.i18n import t
+from reception.read import charts, metrics, present, queries
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "lagebericht.typ"
+HISTORY_WEEKS = 52
+RANKING_ROWS = 30  # at most this many districts in the ranking table (2-4 pages)
+FONT = "Liberation Sans, DejaVu Sans, sans-serif"
+Forecaster = Callable[[pd.DataFrame], pd.DataFrame]
+_EXPORT_LOCK = threading.Lock()  # one Chromium at a time per process
+
+
+class NoData(LookupError):
+    """No district reported for the week asked for (or nothing was ever reported)."""
+
+
+_WEEK_FORMS = (re.compile(r"^(?P<y>\d{4})-?W(?P<w>\d{1,2})$", re.I),
+               re.compile(r"^(?:KW|CW)?\s*(?P<w>\d{1,2})\s*[/_]\s*(?P<y>\d{4})$", re.I))
+
+
+def parse_week(text: str) -> date:
+    """The Monday of an ISO week written ``2024-W47``, ``KW 47/2024`` or ``47/2024``;
+    ValueError for anything else (or a week the year does not have)."""
+    cleaned = " ".join(str(text).split())
+    for form in _WEEK_FORMS:
+        match = form.match(cleaned)
+        if match:
+            return date.fromisocalendar(int(match["y"]), int(match["w"]), 1)
+    raise ValueError(t("briefing.bad_week", "de", value=text))
+
+
+def iso_week_name(week: date) -> str:
+    """``2024-W47``: the week as URLs and file names carry it."""
+    year, number, _ = week.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def file_name(week: date) -> str:
+    """``lagebericht_KW47_2024.pdf``."""
+    year, number, _ = week.isocalendar()
+    return f"lagebericht_KW{number:02d}_{year}.pdf"
+
+
+def resolve_week(week: date | None, path: Path | None = None) -> date:
+    """``week`` (any day of it) as its Monday if some district reported it, else :class:`NoData`;
+    None means the latest reported week."""
+    first, last = queries.week_bounds(path)
+    if last is None:
+        raise NoData(t("briefing.no_data", "de", week="–"))
+    if week is None:
+        return last
+    monday = week - timedelta(days=week.weekday())
+    reported = queries.weekly(since=monday, until=monday, path=path)
+    if reported.empty or not reported.reported.any():
+        raise NoData(t("briefing.no_data", "de", week=fmt.iso_week(monday)))
+    return monday
+
+
+# ---------------------------------------------------------------- content
+def _headline_rows(state: pd.DataFrame, settings: config.Settings, lang: str) -> list[list[str]]:
+    heads = metrics.headlines(state)
+    cards = present.headline_cards(heads, lang, settings.warn_rate, settings.limit_rate)
+    rows = []
+    for key, card in zip(present.HEADLINE_STYLE, cards):
+        head = heads[key]
+        if key == "occupancy_rate":
+            previous, change = fmt.percent(head.previous, 1, lang), fmt.points(head.delta, 1, lang)
+        else:
+            previous = fmt.number(head.previous, lang=lang)
+            change = fmt.number(head.delta, lang=lang, signed=True)
+        mean = (fmt.percent(head.mean4, 1, lang) if key == "occupancy_rate"
+                else fmt.number(head.mean4, 1 if key == "arrivals" else 0, lang))
+        rows.append([card["label"], card["value"], previous, change, mean])
+    last = state.iloc[-1]
+    previous = state.iloc[-2] if len(state) > 1 else None
+    rows.append([t("briefing.reporting", lang),
+                 t("briefing.reporting_value", lang, reporting=int(last.reporting),
+                   districts=int(last.districts)),
+                 fmt.number(previous.reporting, lang=lang) if previous is not None else fmt.MISSING,
+                 fmt.number(last.reporting - previous.reporting, lang=lang, signed=True)
+                 if previous is not None else fmt.MISSING, fmt.MISSING])
+    return rows
+
+
+def _numeric(column: pd.Series) -> bool:
+    """A column of formatted figures ('109,1 %', '-50', '2,4 Wochen'): aligned right."""
+    return bool(len(column)) and all(str(v).lstrip("-+±–")[:1].isdigit() or str(v) == fmt.MISSING
+                                     for v in column)
+
+
+def _table(frame: pd.DataFrame) -> dict:
+    return {"header": [str(c) for c in frame.columns],
+            "align": ["right" if _numeric(frame[c]) else "left" for c in frame.columns],
+            "rows": [[str(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+
+
+def _plain(text: str) -> str:
+    return text.replace("**", "")
+
+
+def content(week: date | None = None, path: Path | None = None,
+            settings: config.Settings | None = None, forecaster: Forecaster | None = None,
+            lang: str = "de", now: datetime | None = None) -> dict:
+    """Everything the briefing says, as formatted strings and tables, plus the frames its charts
+    are drawn from (``_state``, ``_forecast``). :class:`NoData` when ``week`` was not reported."""
+    settings = settings or config.settings()
+    week = resolve_week(week, path)
+    since = week - timedelta(weeks=HISTORY_WEEKS - 1)
+    weekly = queries.weekly(since=since, until=week, path=path)
+    state = metrics.state_weekly(weekly, settings)
+    latest = metrics.latest_by_district(weekly, settings)
+    warning = metrics.early_warning(latest, settings)
+    missing = metrics.missing_latest(weekly)
+    meta = queries.snapshot_meta(path)
+    reference = queries.reference_meta(path)
+    places = metrics.state_places(state, settings.state_minimum_places)
+    now = now or datetime.now()
+    label = fmt.iso_week(week, lang)
+    land = reference.get("land", "")
+    demo = None
+    if meta.get("has_demo"):
+        demo = t("briefing.demo" if not meta.get("has_real") else "briefing.demo_mixed", lang)
+    ranking = present.ranking_table(latest.head(RANKING_ROWS), lang).drop(
+        columns=[t("tab.reported", lang)])
+    thresholds = {"warn": fmt.percent(settings.warn_rate, 0, lang),
+                  "limit": fmt.percent(settings.limit_rate, 0, lang)}
+    out = {
+        "lang": lang,
+        "title": f"{t('briefing.title', lang)} {label}",
+        "heading": t("briefing.title", lang),
+        "subtitle": t("briefing.subtitle", lang, land=land, week=label, first=fmt.day(week, lang),
+                      last=fmt.day(week + timedelta(days=6), lang)).lstrip(" ·"),
+        "week": label,
+        "stand": t("briefing.stand", lang, week=label,
+                   published=fmt.timestamp(meta.get("published_at"), lang),
+                   created=fmt.timestamp(now, lang)),
+        "created": fmt.day(now, lang),
+        "demo": demo,
+        "labels": {key: t(f"briefing.{key}", lang) for key in (
+            "headlines", "figure", "change", "mean4", "development", "warning", "ranking",
+            "methods", "forecast", "page", "of")},
+        "headlines": {"header": [t("briefing.figure", lang), label,
+                                 fmt.iso_week(week - timedelta(weeks=1), lang),
+                                 t("briefing.change", lang), t("briefing.mean4", lang)],
+                      "align": ["left"] + ["right"] * 4,
+                      "rows": _headline_rows(state, settings, lang)},
+        "places": _plain(t("lage.places_text" if places["gap"] >= 0 else "lage.places_text_short",
+                           lang, **present.places_params(places, lang))),
+        "development_summary": present.summary_state(state, lang),
+        "warning_note": t("lage.warning_note", lang, horizon=settings.runway_horizon_weeks,
+                          window=settings.net_intake_window_weeks),
+        "warning": _table(present.warning_table(warning, lang)) if len(warning) else None,
+        "warning_none": t("briefing.warning_none", lang, horizon=settings.runway_horizon_weeks),
+        "missing_title": t("briefing.missing", lang, week=label),
+        "missing": _table(present.missing_table(missing, lang)) if len(missing) else None,
+        "missing_none": t("briefing.missing_none", lang, districts=len(latest)),
+        "missing_note": t("briefing.missing_note", lang),
+        "ranking": _table(ranking),
+        "ranking_summary": present.summary_ranking(latest, lang),
+        "ranking_more": (t("briefing.ranking_more", lang, shown=len(ranking), total=len(latest))
+                         if len(latest) > len(ranking) else None),
+        "methods": t("briefing.methods_text", lang, window=settings.net_intake_window_weeks,
+                     horizon=settings.runway_horizon_weeks,
+                     minimum=fmt.number(settings.state_minimum_places, lang=lang), **thresholds),
+        "sources": t("briefing.sources", lang, population=reference.get("population_source", "–")),
+        "at_limit": [str(n) for n in warning[warning.reason == metrics.LIMIT].name],
+        "_state": state,
+        "_forecast": None,
+        "forecast_summary": None,
+    }
+    if forecaster is not None:
+        prediction = forecaster(state[["week", "arrivals"]])
+        if prediction is not None and len(prediction):
+            out["_forecast"] = prediction
+            out["forecast_summary"] = present.summary_forecast(prediction, lang)
+    return out
+
+
+# ---------------------------------------------------------------- charts
+def _print_style(fig, height: int) -> None:
+    fig.update_layout(title=None, font={"family": FONT, "size": 15, "color": "#000000"},
+                      width=1000, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      paper_bgcolor="white", plot_bgcolor="white")
+
+
+def _figures(data: dict) -> dict:
+    """The plotly figures of the briefing (name -> figure)."""
+    figures = {"development": charts.arrivals_vs_capacity(data["_state"], data["lang"])}
+    _print_style(figures["development"], 460)
+    if data["_forecast"] is not None:
+        history = data["_state"][["week", "arrivals"]].tail(26)
+        figures["forecast"] = charts.forecast(history, data["_forecast"], data["lang"])
+        _print_style(figures["forecast"], 400)
+    return figures
+
+
+def _chromium() -> None:
+    """Point kaleido at Debian's Chromium unless told otherwise (no browser download)."""
+    if not os.environ.get("BROWSER_PATH"):
+        for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
+            if Path(candidate).exists():
+                os.environ["BROWSER_PATH"] = candidate
+                break
+
+
+def svgs(figures: dict) -> tuple[dict[str, bytes], str | None]:
+    """SVG of each figure through kaleido (one Chromium for all), or ({}, reason)."""
+    if not figures:
+        return {}, None
+    _chromium()
+    try:
+        import kaleido
+
+        with _EXPORT_LOCK:
+            kaleido.start_sync_server(silence_warnings=True)
+            try:
+                with warnings.catch_warnings():  # plotly: "kopts ignored if using a server"
+                    warnings.simplefilter("ignore", UserWarning)
+                    return {name: fig.to_image(format="svg") for name, fig in figures.items()}, None
+            finally:
+                kaleido.stop_sync_server(silence_warnings=True)
+    except Exception as error:  # no Chromium, a crashed browser: the briefing goes out without
+        log.warning("briefing charts not exported: %s: %s", type(error).__name__, error)
+        return {}, type(error).__name__
+
+
+# ---------------------------------------------------------------- PDF
+def pdf(data: dict, images: dict[str, bytes], no_chart: str | None = None) -> bytes:
+    """Compile the Typst template with ``data`` and the SVGs into a tagged PDF/UA-1."""
+    import typst
+
+    public = {k: v for k, v in data.items() if not k.startswith("_")}
+    public["charts"] = {name: f"{name}.svg" for name in images}
+    public["no_chart"] = (t("briefing.no_chart", data["lang"], reason=no_chart) if no_chart else None)
+    with tempfile.TemporaryDirectory(prefix="lagebericht-") as folder:
+        root = Path(folder)
+        shutil.copy(TEMPLATE, root / "main.typ")
+        (root / "data.json").write_text(json.dumps(public, ensure_ascii=False), encoding="utf-8")
+        for name, svg in images.items():
+            (root / f"{name}.svg").write_bytes(svg)
+        return typst.compile(str(root / "main.typ"), root=str(root), pdf_standards=["ua-1"])
+
+
+def render(week: date | None = None, path: Path | None = None, forecaster: Forecaster | None = None,
+           settings: config.Settings | None = None) -> bytes:
+    """The briefing of ``week`` (default: the latest reported week) as PDF bytes."""
+    data = content(week, path, settings, forecaster)
+    images, reason = svgs(_figures(data))
+    return pdf(data, images, reason)
+
+
+def write(target: Path, week: date | None = None, path: Path | None = None,
+          forecaster: Forecaster | None = None) -> tuple[Path, date]:
+    """Write the briefing to ``target`` (a file, or a folder for :func:`file_name`); atomic, so
+    a reader never sees half a file. Returns the path and the week's Monday."""
+    monday = resolve_week(week, path)
+    if target.is_dir():
+        target = target / file_name(monday)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(render(monday, path, forecaster))
+    os.replace(partial, target)
+    return target, monday
