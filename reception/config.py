@@ -43,6 +43,8 @@ class Settings:
     forecast_weeks: int
     state_minimum_places: int
     lock_timeout_seconds: float
+    # the weekly inbox run writes the Lagebericht after a batch that loaded something
+    briefing_after_weekly: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -58,4 +60,5 @@ def settings() -> Settings:
         forecast_weeks=int(raw["forecast"]["weeks"]),
         state_minimum_places=int(raw["state"]["minimum_places"]),
         lock_timeout_seconds=float(raw["database"]["lock_timeout_seconds"]),
+        briefing_after_weekly=bool(raw.get("briefing", {}).get("after_weekly", True)),
     )
