@@ -51,9 +51,12 @@ def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
     """Write one briefing and say where; the exit status of ``etl briefing``."""
     from reception.read import briefing
 
+    if out is None:
+        out = briefings_folder()
+        out.mkdir(parents=True, exist_ok=True)
     try:
         week = briefing.parse_week(week_text) if week_text else None
-        target, monday = briefing.write(out or briefings_folder(), week)
+        target, monday = briefing.write(out, week)
     except ValueError as error:  # not a week
         print(str(error), file=sys.stderr)
         return cli.EXIT_REJECTED
@@ -69,8 +72,6 @@ def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
 
 @cli.command("briefing")
 def cmd_briefing(args: argparse.Namespace) -> int:
-    if args.out is None:
-        briefings_folder().mkdir(parents=True, exist_ok=True)
     return write_briefing(args.out, args.week, args.lang)
 
 
