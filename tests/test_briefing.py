@@ -68,7 +68,9 @@ def test_content_names_the_week_the_limit_and_who_did_not_report(sample_db: Path
     assert data["week"] == "KW 47/2024"
     assert data["at_limit"] == ["Gera"]
     assert [row[0] for row in data["warning"]["rows"]][:1] == ["Gera"]
-    assert len(data["missing"]["rows"]) == 19  # 22 districts, 3 reported
+    assert data["missing"] is None  # 19 of 22 missing: one paragraph, not a table
+    assert data["missing_list"].startswith("19 Kreise ohne Meldung")
+    assert "Hildburghausen (noch nie)" in data["missing_list"]
     assert data["demo"] is None
     arrivals = data["headlines"]["rows"][0]
     assert arrivals[1:4] == ["64", "43", "+21"]  # 30 + 25 + 9 against 20 + 15 + 8

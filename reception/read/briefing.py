@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "lagebericht.typ"
 HISTORY_WEEKS = 52
 RANKING_ROWS = 30  # at most this many districts in the ranking table (2-4 pages)
+WARNING_ROWS = 40  # ... in the early-warning table (a national crisis may list hundreds)
+MISSING_TABLE = 12  # more districts without a report than this: one paragraph, not a table
+MISSING_LISTED = 60  # ... naming at most this many
 FONT = "Liberation Sans, DejaVu Sans, sans-serif"
 Forecaster = Callable[[pd.DataFrame], pd.DataFrame]
 _EXPORT_LOCK = threading.Lock()  # one Chromium at a time per process
@@ -137,6 +140,17 @@ def _table(frame: pd.DataFrame) -> dict:
             "rows": [[str(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
 
 
+def _missing_list(missing: pd.DataFrame, lang: str) -> str:
+    """Many districts without a report as one paragraph: 'Name (KW 46/2024), ...'."""
+    named = [f"{row['name']} ({fmt.iso_week(row['last_reported'], lang)})"
+             if not pd.isna(row["last_reported"]) else f"{row['name']} ({t('reporting.never', lang)})"
+             for _, row in missing.head(MISSING_LISTED).iterrows()]
+    text = t("briefing.missing_count", lang, count=len(missing)) + " " + ", ".join(named)
+    if len(missing) > MISSING_LISTED:
+        text += " " + t("briefing.more", lang, count=len(missing) - MISSING_LISTED)
+    return text + "."
+
+
 def _plain(text: str) -> str:
     return text.replace("**", "")
 
@@ -192,10 +206,15 @@ def content(week: date | None = None, path: Path | None = None,
         "development_summary": present.summary_state(state, lang),
         "warning_note": t("lage.warning_note", lang, horizon=settings.runway_horizon_weeks,
                           window=settings.net_intake_window_weeks),
-        "warning": _table(present.warning_table(warning, lang)) if len(warning) else None,
+        "warning": (_table(present.warning_table(warning.head(WARNING_ROWS), lang))
+                    if len(warning) else None),
+        "warning_more": (t("briefing.more", lang, count=len(warning) - WARNING_ROWS)
+                         if len(warning) > WARNING_ROWS else None),
         "warning_none": t("briefing.warning_none", lang, horizon=settings.runway_horizon_weeks),
         "missing_title": t("briefing.missing", lang, week=label),
-        "missing": _table(present.missing_table(missing, lang)) if len(missing) else None,
+        "missing": (_table(present.missing_table(missing, lang))
+                    if 0 < len(missing) <= MISSING_TABLE else None),
+        "missing_list": _missing_list(missing, lang) if len(missing) > MISSING_TABLE else None,
         "missing_none": t("briefing.missing_none", lang, districts=len(latest)),
         "missing_note": t("briefing.missing_note", lang),
         "ranking": _table(ranking),
