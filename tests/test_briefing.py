@@ -168,3 +168,20 @@ def test_weekly_run_writes_no_briefing_when_the_setting_is_off(fresh_db: Path, t
                            "RECEPTION_SETTINGS": str(settings)})
     assert list((inbox / "archive").iterdir())  # the report was loaded
     assert not (fresh_db.parent / "briefings").exists()
+
+
+def test_lage_page_offers_the_briefing_and_methodik_documents_the_api(sample_db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"),
+                           default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert "Lagebericht KW 47/2024 (PDF)" in labels
+    at.switch_page("pages/methodik.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = "\n".join(m.value for m in at.markdown)
+    for path in ("/api/v1/districts.csv", "/api/v1/weekly.json", "/api/v1/datapackage.json",
+                 "/api/v1/briefing.pdf", "curl "):
+        assert path in text, path
