@@ -19,10 +19,9 @@ Decisions where the contract is silent:
 from __future__ import annotations
 
 import json
-import math
 import os
 import tomllib
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -49,7 +48,8 @@ WEEKLY_FIELDS = [
                                       "ohne Meldung der zuletzt gemeldete Wert."),
     ("occupied", "integer", "Belegung", "Untergebrachte Personen am Ende der Woche; ohne Meldung "
                                         "der zuletzt gemeldete Wert."),
-    ("occupancy_rate", "number", "Auslastung", "occupied / capacity (1.0 = 100 %); leer ohne Plätze."),
+    ("occupancy_rate", "number", "Auslastung", "occupied / capacity (1.0 = 100 %, 6 Nachkommastellen); leer "
+                                             "ohne Plätze."),
     ("free_places", "integer", "Freie Plätze", "capacity - occupied; negativ bei Überbelegung."),
     ("reported", "boolean", "Gemeldet", "true, wenn der Kreis für diese Woche gemeldet hat."),
     ("arrivals_asylum", "integer", "Zugänge Asyl", "Davon: vom Land zugewiesene Asylbegehrende; "
@@ -91,12 +91,12 @@ def _typed(frame: pd.DataFrame, fields: list[tuple]) -> pd.DataFrame:
     for name, kind, *_ in present:
         if kind == "integer":
             out[name] = out[name].astype("Int64")
-        elif kind == "number":
-            out[name] = out[name].astype("float64")
+        elif kind == "number":  # rates: 6 decimals, the same in CSV and JSON
+            out[name] = out[name].astype("float64").round(6)
         elif kind == "boolean":
             out[name] = out[name].astype("boolean")
         elif kind == "date":
-            out[name] = pd.to_datetime(out[name]).dt.date
+            out[name] = pd.to_datetime(out[name]).astype("datetime64[s]")
         else:
             out[name] = out[name].astype("string")
     return out
@@ -120,26 +120,17 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     for column in out.columns:
         if str(out[column].dtype) == "boolean":
             out[column] = out[column].map({True: "true", False: "false"}, na_action="ignore")
-    return out.to_csv(index=False, sep=",", decimal=".", lineterminator="\n").encode("utf-8")
-
-
-def _json_value(value: object) -> object:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
+    return out.to_csv(index=False, sep=",", decimal=".", lineterminator="\n",
+                      date_format="%Y-%m-%d").encode("utf-8")
 
 
 def to_json(frame: pd.DataFrame) -> bytes:
     """A JSON array of row objects, values as in the CSV (``null`` for empty cells)."""
-    rows = [{column: _json_value(value) for column, value in zip(frame.columns, row)}
-            for row in frame.itertuples(index=False, name=None)]
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    return out.to_json(orient="records", force_ascii=False, double_precision=15).encode("utf-8")
 
 
 def _schema(name: str, columns: list[str]) -> dict:
