@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from etl import cli
-from reception import accounts
+from reception import accounts, config
 from reception.i18n import t
 
 
@@ -42,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
 
 def read_password(lang: str) -> str | None:
     """From ``RECEPTION_PASSWORD`` if set, else asked twice without echo; None if they differ."""
-    given = os.environ.get("RECEPTION_PASSWORD")
+    given = config.password()
     if given is not None:
         return given
     first = getpass.getpass(t("user.prompt", lang))

@@ -28,7 +28,6 @@ in ``st.session_state`` and restored before the widget is drawn.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -196,6 +195,6 @@ def run_page(page: st.Page) -> None:
         log.exception("page failed ref=%s page=%s query=%s snapshot=%s lang=%s", reference,
                       getattr(page, "url_path", "?"), dict(st.query_params), version(),
                       st.session_state.get("lang", DEFAULT_LANGUAGE))
-        if os.environ.get("RECEPTION_RAISE_ERRORS") == "1":
+        if config.raise_errors():
             raise
         st.error(t_ui("app.error", reference=reference))
