@@ -19,7 +19,7 @@ from pathlib import Path
 from reception import config, fmt
 from reception.i18n import language_from_env, t
 from reception.ingest import inbox
-from reception.ingest.load import LoadResult, ingest_files, load_history, rollback
+from reception.ingest.load import LoadResult, ingest_files, rollback
 from reception.reference import districts
 from reception.store import db
 
@@ -188,10 +188,14 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
 
 
+CONTRACT_LOAD_COLUMNS = ["load_id", "file_name", "sha256", "source", "loaded_by", "loaded_at",
+                         "rows", "status"]
+
+
 @command("loads")
 def cmd_loads(args: argparse.Namespace) -> int:
     with db.writer() as con:
-        history = load_history(con)
+        history = db.load_history(con)[CONTRACT_LOAD_COLUMNS]
     if history.empty:
         print("—")
         return EXIT_OK

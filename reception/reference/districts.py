@@ -147,11 +147,9 @@ class Matcher:
     retired: dict[str, tuple[str, str, str | None]]  # ags or name_key -> (old name, new ags, since)
 
     @classmethod
-    def from_db(cls, con: duckdb.DuckDBPyConnection, table: str = "district_ref") -> Matcher:
-        """From the main database (``district_ref``) or a snapshot (``districts``)."""
-        query = {"district_ref": "SELECT ags, name FROM district_ref",
-                 "districts": "SELECT ags, name FROM districts"}[table]
-        rows = con.execute(query).fetchall()
+    def from_db(cls, con: duckdb.DuckDBPyConnection) -> Matcher:
+        """From the main database or a snapshot: both hold ``district_ref``."""
+        rows = con.execute("SELECT ags, name FROM district_ref").fetchall()
         retired_rows = con.execute(
             "SELECT ags, name, merged_into, CAST(since AS VARCHAR) FROM district_retired"
         ).fetchall()

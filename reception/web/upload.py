@@ -222,9 +222,7 @@ def history() -> pd.DataFrame:
     columns = ["load_id", "file_name", "source", "loaded_by", "loaded_at", "rows", "status"]
     try:
         with db.reader() as con:
-            frame = con.execute(
-                "SELECT load_id, file_name, source, loaded_by, loaded_at, rows, status "
-                "FROM loads ORDER BY load_id DESC").df()
+            frame = db.load_history(con, newest_first=True)[columns]
     except Exception:  # no snapshot yet (database never initialised)
         log.warning("no load history: snapshot missing or unreadable", exc_info=True)
         return pd.DataFrame(columns=columns)
