@@ -15,17 +15,33 @@ from reception import config
 from reception.i18n import t
 from reception.store.backup import BadBackup, backup, restore
 
+HELP = {
+    "backup": cli.Help(
+        "eine konsistente Kopie der Datenbank schreiben (auch während die App läuft)",
+        """
+        $ python -m etl backup /srv/backup/2024-11-04
+        Sicherung nach /srv/backup/2024-11-04 geschrieben: 3 Loads, 9838 Meldezeilen (SHA-256 5872ba974e2c…)
+        """,
+        {0: "geschrieben", 2: "DIR ist der Ordner der Datenbank selbst"}),
+    "restore": cli.Help(
+        "die Datenbank durch eine Sicherung ersetzen und den Snapshot der App neu veröffentlichen",
+        "$ python -m etl restore /srv/backup/2024-11-04\n"
+        "Sicherung aus /srv/backup/2024-11-04 vom 2024-11-04T05:30:02 nach data/reception.duckdb "
+        "zurückgespielt (3 Loads); die App zeigt sie bei der nächsten Interaktion.",
+        {0: "zurückgespielt", 1: "Sicherung beschädigt oder passt nicht zu manifest.json "
+         "(nichts geändert)", 2: "in DIR liegt keine Sicherung"}),
+}
+
 
 def _add_backup_parser(sub: argparse._SubParsersAction, name: str) -> None:
-    p = sub.add_parser(name, help="write a consistent copy of the database (while the app runs)\n"
-                       "  e.g. python -m etl backup /srv/backup/2024-11-04")
-    p.add_argument("dir", type=Path, help="folder for reception.duckdb and manifest.json")
+    p = cli.add_command(sub, name, HELP["backup"])
+    p.add_argument("dir", type=Path, metavar="DIR",
+                   help="Ordner für reception.duckdb und manifest.json")
 
 
 def _add_restore_parser(sub: argparse._SubParsersAction, name: str) -> None:
-    p = sub.add_parser(name, help="replace the database with a backup and republish the app's "
-                       "snapshot\n  e.g. python -m etl restore /srv/backup/2024-11-04")
-    p.add_argument("dir", type=Path, help="folder written by `backup`")
+    p = cli.add_command(sub, name, HELP["restore"])
+    p.add_argument("dir", type=Path, metavar="DIR", help="ein Ordner, den `backup` geschrieben hat")
 
 
 cli.EXTENSIONS.append(("backup", _add_backup_parser))
