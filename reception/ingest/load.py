@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,7 +87,6 @@ class LoadResult:
     loaded_at: str | None = None
     inspection: Inspection | None = None
     duration_ms: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def sha256_of(data: bytes) -> str:

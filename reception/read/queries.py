@@ -16,15 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reception import config
 from reception.store import db
-
-WEEKLY_COLUMNS = ["ags", "name", "kind", "population", "week", "arrivals", "departures", "capacity",
-                  "occupied", "occupancy_rate", "free_places", "reported"]
-
-
-def snapshot_exists(path: Path | None = None) -> bool:
-    return Path(path or config.snapshot_path()).exists()
 
 
 def _df(sql: str, params: list | None = None, path: Path | None = None) -> pd.DataFrame:
