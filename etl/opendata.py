@@ -15,14 +15,28 @@ from etl import cli
 from reception import config, fmt
 from reception.i18n import t
 
-EPILOG_BRIEFING = """Beispiel:
-  python -m etl briefing                      # letzte gemeldete Woche -> briefings/lagebericht_KW47_2024.pdf
-  python -m etl briefing --week 2024-W45 --out lage.pdf
-Exit-Status: 0 geschrieben; 1 keine Meldungen für die Woche"""
-EPILOG_EXPORT = """Beispiel:
-  python -m etl export /srv/opendata/aufnahme   # districts.csv, weekly.csv, datapackage.json
-  frictionless validate /srv/opendata/aufnahme/datapackage.json
-Exit-Status: 0 geschrieben; 1 noch keine Daten veröffentlicht"""
+HELP = {
+    "briefing": cli.Help(
+        "den Lagebericht (PDF, deutsch) einer Woche schreiben",
+        """
+        $ python -m etl briefing
+        Lagebericht KW 47/2024 geschrieben: data/briefings/lagebericht_KW47_2024.pdf
+        $ python -m etl briefing --week 2024-W45 --out lage_kw45.pdf
+        Lagebericht KW 45/2024 geschrieben: lage_kw45.pdf
+        """,
+        {0: "geschrieben", 1: "keine Meldungen für die Woche, keine Kalenderwoche oder noch "
+         "keine Daten veröffentlicht"}, database=False),
+    "export": cli.Help(
+        "das offene Datenpaket (districts.csv, weekly.csv, datapackage.json) in einen Ordner "
+        "schreiben",
+        """
+        $ python -m etl export opendata
+        Datenpaket in opendata: districts.csv (22 Zeilen), weekly.csv (5.654 Zeilen), datapackage.json
+        $ frictionless validate opendata/datapackage.json
+        """,
+        {0: "geschrieben", 1: "noch keine Daten veröffentlicht (zuerst python -m etl init)"},
+        database=False),
+}
 
 
 def briefings_folder() -> Path:
@@ -31,20 +45,17 @@ def briefings_folder() -> Path:
 
 
 def _add_briefing_parser(sub: argparse._SubParsersAction, name: str) -> None:
-    p = sub.add_parser(name, help="write the weekly briefing (Lagebericht, PDF, German)\n"
-                       "  e.g. python -m etl briefing --week 2024-W47",
-                       epilog=EPILOG_BRIEFING, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--week", help="ISO week, e.g. 2024-W47 or 'KW 47/2024' (default: the latest "
-                   "reported week)")
-    p.add_argument("--out", type=Path, help="the PDF file or a folder (default: briefings/ beside "
-                   "the database, named lagebericht_KW47_2024.pdf)")
+    p = cli.add_command(sub, name, HELP["briefing"])
+    p.add_argument("--week", metavar="W", help="ISO-Woche, z. B. 2024-W47 oder 'KW 47/2024' "
+                   "(Vorgabe: die letzte gemeldete Woche)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="PDF-Datei oder vorhandener Ordner "
+                   "(Vorgabe: briefings/ neben der Datenbank, Name lagebericht_KW47_2024.pdf)")
 
 
 def _add_export_parser(sub: argparse._SubParsersAction, name: str) -> None:
-    p = sub.add_parser(name, help="write the open data package (districts.csv, weekly.csv, "
-                       "datapackage.json) to DIR\n  e.g. python -m etl export opendata/",
-                       epilog=EPILOG_EXPORT, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("folder", type=Path)
+    p = cli.add_command(sub, name, HELP["export"])
+    p.add_argument("folder", type=Path, metavar="DIR", help="Ordner für das Datenpaket "
+                   "(wird angelegt)")
 
 
 def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
@@ -77,9 +88,9 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
 @cli.command("export")
 def cmd_export(args: argparse.Namespace) -> int:
-    from reception.read import opendata, queries
+    from reception.read import opendata
 
-    if not queries.snapshot_exists():
+    if not config.snapshot_path().exists():
         print(t("cli.no_snapshot", args.lang, detail=str(config.snapshot_path())), file=sys.stderr)
         return cli.EXIT_REJECTED
     rows = opendata.export(args.folder)

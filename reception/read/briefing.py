@@ -258,7 +258,7 @@ def _figures(data: dict) -> dict:
 
 def _chromium() -> None:
     """Point kaleido at Debian's Chromium unless told otherwise (no browser download)."""
-    if not os.environ.get("BROWSER_PATH"):
+    if not config.env("BROWSER_PATH"):
         for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
             if Path(candidate).exists():
                 os.environ["BROWSER_PATH"] = candidate

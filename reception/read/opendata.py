@@ -19,8 +19,6 @@ Decisions where the contract is silent:
 from __future__ import annotations
 
 import json
-import os
-import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -73,14 +71,10 @@ PRIMARY_KEYS = {"districts": ["ags"], "weekly": ["ags", "week"]}
 
 
 def settings() -> dict:
-    """``[open_data]`` of ``data/settings.toml``: licence and publisher (defaults if absent)."""
-    path = Path(os.environ.get("RECEPTION_SETTINGS", str(config.DATA_DIR / "settings.toml")))
-    raw = tomllib.loads(path.read_text(encoding="utf-8")).get("open_data", {})
-    return {"license_name": raw.get("license_name", "dl-de-by-2.0"),
-            "license_title": raw.get("license_title",
-                                     "Datenlizenz Deutschland – Namensnennung – Version 2.0"),
-            "license_path": raw.get("license_path", "https://www.govdata.de/dl-de/by-2-0"),
-            "publisher": raw.get("publisher", "")}
+    """``[open_data]`` of ``data/settings.toml``: licence and publisher."""
+    cfg = config.settings()
+    return {"license_name": cfg.license_name, "license_title": cfg.license_title,
+            "license_path": cfg.license_path, "publisher": cfg.publisher}
 
 
 def _typed(frame: pd.DataFrame, fields: list[tuple]) -> pd.DataFrame:

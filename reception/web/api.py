@@ -146,7 +146,7 @@ def _guarded(handler: Callable[[Request, str], Response]) -> Callable[[Request],
     async def endpoint(request: Request) -> Response:
         lang = _lang(request)
         try:
-            if not queries.snapshot_exists():
+            if not config.snapshot_path().exists():
                 return PlainTextResponse(t("api.no_snapshot", lang), status_code=503)
             return await run_in_threadpool(handler, request, lang)
         except BadRequest as error:
