@@ -199,3 +199,8 @@ def test_the_served_app_answers_the_api_on_its_own_port(sample_db: Path, serve_a
     assert missing.value.code == 404
     with urllib.request.urlopen(app.url + "/", timeout=30) as page:  # the pages are still there
         assert page.status == 200
+    # the briefing through the server's own worker thread (kaleido's Chromium, Typst)
+    with urllib.request.urlopen(app.url + "/api/v1/briefing.pdf?week=2024-W47", timeout=120) as pdf:
+        assert pdf.headers["Content-Type"] == "application/pdf"
+        assert 'filename="lagebericht_KW47_2024.pdf"' in pdf.headers["Content-Disposition"]
+        assert pdf.read().startswith(b"%PDF")
