@@ -90,6 +90,7 @@ HELP = {
         """
         $ RECEPTION_INBOX=/srv/aufnahme/inbox python -m etl weekly
         meldung_kw45.csv: geladen als Load 3 (1 Zeilen, 1 Kreise, 1 Wochen, 0 Werte ersetzt)
+        Lagebericht KW 45/2024 geschrieben: data/briefings/lagebericht_KW45_2024.pdf
         """,
         {0: "alle geladen oder Posteingang leer",
          1: "mindestens eine Datei abgelehnt (liegt mit NAME.errors.csv in rejected/)"}),

@@ -121,6 +121,17 @@ def test_briefing_of_demo_data_says_so(demo_db: Path, tmp_path: Path) -> None:
     assert 2 <= int(pdf_info(out)["Pages"]) <= 4
 
 
+@needs_poppler
+def test_without_chromium_the_briefing_is_written_with_a_note_instead_of_the_chart(
+        sample_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ohne_chromium.pdf"
+    run_etl("briefing", "--out", str(out), env={"RECEPTION_DB": str(sample_db),
+                                               "BROWSER_PATH": str(tmp_path / "kein-chromium")})
+    text = " ".join(pdf_text(out).split())
+    assert "Diagramm nicht verfügbar (kein Chromium gefunden" in text
+    assert "Gera" in text and "KW 47/2024" in text
+
+
 def test_briefing_for_an_unreported_week_exits_1(sample_db: Path, tmp_path: Path) -> None:
     result = run_etl("briefing", "--week", "2023-W10", "--out", str(tmp_path / "x.pdf"),
                      env={"RECEPTION_DB": str(sample_db)}, check=False)

@@ -25,6 +25,7 @@ foresight work (``reception/read/forecast.py``) plugs in here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -32,7 +33,6 @@ import re
 import shutil
 import tempfile
 import threading
-import warnings
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -54,6 +54,7 @@ MISSING_LISTED = 60  # ... naming at most this many
 FONT = "Liberation Sans, DejaVu Sans, sans-serif"
 Forecaster = Callable[[pd.DataFrame], pd.DataFrame]
 _EXPORT_LOCK = threading.Lock()  # one Chromium at a time per process
+EXPORT_TIMEOUT = 60.0  # seconds for Chromium to draw all charts; then the briefing goes without
 
 
 class NoData(LookupError):
@@ -256,32 +257,41 @@ def _figures(data: dict) -> dict:
     return figures
 
 
-def _chromium() -> None:
-    """Point kaleido at Debian's Chromium unless told otherwise (no browser download)."""
-    if not config.env("BROWSER_PATH"):
-        for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
-            if Path(candidate).exists():
-                os.environ["BROWSER_PATH"] = candidate
-                break
+def chromium() -> str | None:
+    """The Chromium kaleido is to drive: ``BROWSER_PATH`` if it names a program, else Debian's
+    (no browser download, ever); None when there is none. Checked here because kaleido, given a
+    path that is not there, waits for its browser forever."""
+    configured = config.env("BROWSER_PATH")
+    candidates = [configured] if configured else [
+        "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
-def svgs(figures: dict) -> tuple[dict[str, bytes], str | None]:
-    """SVG of each figure through kaleido (one Chromium for all), or ({}, reason)."""
+async def _export(figures: dict, timeout: float) -> dict[str, bytes]:
+    import kaleido
+
+    async with kaleido.Kaleido(n=1, timeout=timeout) as renderer:
+        return {name: await renderer.calc_fig(fig, opts={
+                    "format": "svg", "width": fig.layout.width, "height": fig.layout.height})
+                for name, fig in figures.items()}
+
+
+def svgs(figures: dict, timeout: float = EXPORT_TIMEOUT) -> tuple[dict[str, bytes], str | None]:
+    """SVG of each figure through kaleido (one Chromium for all, at most ``timeout`` seconds),
+    or ({}, reason) when that cannot be done."""
     if not figures:
         return {}, None
-    _chromium()
+    browser = chromium()
+    if browser is None:
+        return {}, t("briefing.no_chromium", "de")
+    os.environ["BROWSER_PATH"] = browser  # what choreographer, kaleido's driver, reads
     try:
-        import kaleido
-
         with _EXPORT_LOCK:
-            kaleido.start_sync_server(silence_warnings=True)
-            try:
-                with warnings.catch_warnings():  # plotly: "kopts ignored if using a server"
-                    warnings.simplefilter("ignore", UserWarning)
-                    return {name: fig.to_image(format="svg") for name, fig in figures.items()}, None
-            finally:
-                kaleido.stop_sync_server(silence_warnings=True)
-    except Exception as error:  # no Chromium, a crashed browser: the briefing goes out without
+            return asyncio.run(asyncio.wait_for(_export(figures, timeout), timeout)), None
+    except Exception as error:  # a crashed or hung browser: the briefing goes out without
         log.warning("briefing charts not exported: %s: %s", type(error).__name__, error)
         return {}, type(error).__name__
 
