@@ -57,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "  e.g. python -m etl rollback 7")
     p.add_argument("load_id", type=int)
     p.add_argument("--user", default=None)
+    p = sub.add_parser(
+        "forecast", help="forecast any weekly or monthly series (CSV series,date,value)\n"
+        "  e.g. python -m etl forecast zugaenge.csv --horizon 8",
+        description="Forecast each series of FILE (CSV with columns series,date,value; series may "
+        "be left out) from its own end; prints CSV series,date,forecast,lower,upper (80 % band).",
+        epilog="Beispiel: python -m etl forecast zugaenge.csv --horizon 8 > prognose.csv\n"
+        "Exit-Status: 0 gerechnet; 1 Datei fehlerhaft; 2 Aufruf falsch oder Datei fehlt",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", type=Path)
+    p.add_argument("--horizon", type=int, default=8, help="periods to forecast (default 8)")
     for name, extend in EXTENSIONS:
         extend(sub, name)
     return parser
@@ -215,4 +225,29 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(t("cli.rolled_back", args.lang, load_id=args.load_id, file=outcome["file"],
             restored=outcome["restored"]))
+    return EXIT_OK
+
+
+@command("forecast")
+def cmd_forecast(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from reception.read import forecast
+
+    if not 1 <= args.horizon <= 104:
+        print(t("forecast.bad_horizon", args.lang), file=sys.stderr)
+        return EXIT_USAGE
+    if not args.file.is_file():
+        print(t("cli.missing_file", args.lang, file=args.file), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        frame = pd.read_csv(args.file, sep=None, engine="python", dtype=str, encoding="utf-8-sig")
+        result = forecast.forecast_series(forecast.read_series(frame), args.horizon)
+    except forecast.SeriesError as error:
+        print(f"{args.file}: {t(error.key, args.lang, **error.params)}", file=sys.stderr)
+        return EXIT_REJECTED
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        print(t("forecast.unreadable", args.lang, file=args.file, detail=error), file=sys.stderr)
+        return EXIT_REJECTED
+    sys.stdout.write(result.to_csv(index=False, float_format="%.1f", lineterminator="\n"))
     return EXIT_OK

@@ -119,7 +119,13 @@ def error_quantiles(errors: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     h = np.arange(1, steps + 1)[:, None]
     spread = sigma[None, :] * np.sqrt(1 + (h - 1) * alpha[None, :] ** 2)
     normal = np.stack([-Z80 * spread, -Z50 * spread, Z50 * spread, Z80 * spread], axis=-1)
-    return np.where(enough[:, :, None], out, normal)
+    bands = np.where(enough[:, :, None], out, normal)
+    # uncertainty does not shrink with the horizon: a later step's band is at least as wide
+    bands[..., 0] = np.fmin.accumulate(bands[..., 0], axis=0)
+    bands[..., 1] = np.fmin.accumulate(bands[..., 1], axis=0)
+    bands[..., 2] = np.fmax.accumulate(bands[..., 2], axis=0)
+    bands[..., 3] = np.fmax.accumulate(bands[..., 3], axis=0)
+    return bands
 
 
 def trend_break(z: np.ndarray, errors: np.ndarray, quantiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -368,3 +374,80 @@ def _total_errors(z: np.ndarray, level: np.ndarray, steps: int) -> tuple[np.ndar
                                                    np.log1p(total_actual) - np.log1p(total_guess), np.nan)
     total = np.where(~np.isnan(y).all(axis=0), np.nansum(y, axis=0), np.nan)
     return np.log1p(total)[None, :], errors
+
+
+# ---------------------------------------------------------------- any series (python -m etl forecast)
+class SeriesError(ValueError):
+    """A series file that cannot be forecast; ``key`` and ``params`` name the text (etl.toml)."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+def read_series(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``frame`` (columns ``series`` (optional), ``date``, ``value``; names without regard to case
+    or spaces) as {series: date, value} on a regular grid (missing periods NaN), each with its
+    frequency in ``.attrs["freq"]`` ("W" or "M"). Raises :class:`SeriesError`."""
+    frame = frame.rename(columns={c: str(c).strip().lower().lstrip("\ufeff") for c in frame.columns})
+    if not {"date", "value"} <= set(frame.columns):
+        raise SeriesError("forecast.columns", found=", ".join(map(str, frame.columns)))
+    if frame.empty:
+        raise SeriesError("forecast.empty")
+    names = frame["series"].astype(str) if "series" in frame.columns else pd.Series("", index=frame.index)
+    dates = pd.to_datetime(frame["date"], errors="coerce", format="ISO8601")
+    values = pd.to_numeric(frame["value"], errors="coerce")
+    for label, bad in (("date", dates.isna()), ("value", values.isna() & frame["value"].notna()
+                                                 | (values < 0))):
+        if bad.any():
+            line = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # header is line 1
+            raise SeriesError(f"forecast.bad_{label}", line=line, value=frame[label].iloc[line - 2])
+    out = {}
+    for name, part in pd.DataFrame({"series": names, "date": dates, "value": values}).groupby(
+            "series", sort=False):
+        if part.date.duplicated().any():
+            raise SeriesError("forecast.duplicate", series=name,
+                              date=part.date[part.date.duplicated()].iloc[0].date().isoformat())
+        out[name] = _regular(part.sort_values("date"), name)
+    return out
+
+
+def _regular(part: pd.DataFrame, name: str) -> pd.DataFrame:
+    freq = detect_frequency(part.date)
+    if freq is None:
+        raise SeriesError("forecast.frequency", series=name)
+    start, end = part.date.iloc[0], part.date.iloc[-1]
+    grid = (pd.date_range(start, end, freq="7D") if freq == "W"
+            else pd.DatetimeIndex([start + pd.DateOffset(months=k) for k in
+                                   range((end.year - start.year) * 12 + end.month - start.month + 1)]))
+    regular = pd.DataFrame({"date": grid, "value": part.set_index("date").value.reindex(grid).to_numpy()})
+    if part.date.isin(grid).sum() < len(part):
+        raise SeriesError("forecast.frequency", series=name)
+    regular.attrs["freq"] = freq
+    return regular
+
+
+def detect_frequency(dates: pd.Series) -> str | None:
+    """"W" when consecutive dates lie a multiple of 7 days apart, "M" when they fall on the
+    same day of consecutive months (28-31 days), None otherwise; a single date counts as weekly."""
+    if len(dates) < 2:
+        return "W"
+    days = dates.diff().dropna().dt.days
+    if (days % 7 == 0).all() and (days > 0).all():
+        return "W"
+    if dates.dt.day.nunique() == 1 and (days >= 28).all():
+        return "M"
+    return None
+
+
+def forecast_series(series: dict[str, pd.DataFrame], horizon: int) -> pd.DataFrame:
+    """series, date, forecast, lower, upper (80 %): ``horizon`` rows per series, from its end."""
+    parts = []
+    for name, frame in series.items():
+        result = forecast_values(frame.value.to_numpy(dtype="float64"), horizon)
+        dates = next_periods(frame.date.iloc[-1], horizon, frame.attrs.get("freq", "W"))
+        parts.append(pd.DataFrame({"series": name, "date": [d.date().isoformat() for d in dates],
+                                   "forecast": result.forecast.to_numpy(),
+                                   "lower": result.lower.to_numpy(), "upper": result.upper.to_numpy()}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["series", "date", "forecast", "lower", "upper"])
