@@ -274,13 +274,15 @@ def apply_announced(frame: pd.DataFrame, announced: Mapping | None) -> pd.DataFr
 # ---------------------------------------------------------------- districts and the state
 def _matrix(weekly: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
     """ags x every week of ``weekly`` (unreported weeks NaN)."""
-    values = weekly.assign(week=pd.to_datetime(weekly.week)).pivot_table(
+    values = weekly.assign(week=pd.to_datetime(weekly.week),
+                           **{column: weekly[column].astype("float64")}).pivot_table(
         index="ags", columns="week", values=column, aggfunc="sum", dropna=False)
     full = pd.date_range(values.columns.min(), values.columns.max(), freq="7D")
     values = values.reindex(columns=full)
-    reported = weekly.assign(week=pd.to_datetime(weekly.week))
+    reported = weekly.assign(week=pd.to_datetime(weekly.week), reported=weekly.get("reported", True))
     if "reported" in weekly:  # carried-forward weeks are not observations
-        mask = reported.pivot_table(index="ags", columns="week", values="reported", aggfunc="max")
+        mask = reported.assign(reported=reported.reported.astype(bool)).pivot_table(
+            index="ags", columns="week", values="reported", aggfunc="max")
         values = values.where(mask.reindex(index=values.index, columns=full).fillna(False).astype(bool))
     return values, full
 
