@@ -122,7 +122,8 @@ if require_data():
                        planning.monday(needs_week), reserve, cfg.warn_rate, cfg.limit_rate)
     st.header(t_ui("planung.result", name=names[unit]))
     st.caption(t_ui("planung.start", week=fmt.iso_week(start.week, lang),
-                    occupied=fmt.number(start.occupied, lang=lang), places=fmt.number(start.capacity, lang=lang),
+                    occupied=fmt.number(start.occupied, lang=lang),
+                    places=fmt.number(start.capacity, lang=lang),
                     moves=fmt.number(start.moves_out, 1, lang), window=cfg.net_intake_window_weeks))
     flag = present.forecast_flag(prediction, lang)
     if flag:

@@ -349,7 +349,8 @@ def crossing_text(crossing, lang: str) -> str:
         return t("planning.already", lang)
     if crossing.week is None and crossing.earliest is None:
         return t("planning.not_in_range", lang)
-    week = fmt.iso_week(crossing.week, lang) if crossing.week is not None else t("planning.not_in_range", lang)
+    week = (fmt.iso_week(crossing.week, lang) if crossing.week is not None
+            else t("planning.not_in_range", lang))
     earliest = fmt.iso_week(crossing.earliest, lang) if crossing.earliest is not None else "–"
     latest = (fmt.iso_week(crossing.latest, lang) if crossing.latest is not None
               else t("planning.later", lang))
@@ -383,7 +384,8 @@ def summary_scenario(outcome, lang: str, warn: float, limit: float, reserve: flo
     if need is not None:
         key = "planning.summary_needs" if need.additional_upper > 0 else "planning.summary_needs_none"
         parts.append(t(key, lang, week=fmt.iso_week(need.week, lang), reserve=fmt.percent(reserve, 0, lang),
-                       needed=fmt.number(need.needed, lang=lang), additional=fmt.number(need.additional, lang=lang),
+                       needed=fmt.number(need.needed, lang=lang),
+                       additional=fmt.number(need.additional, lang=lang),
                        needed_upper=fmt.number(need.needed_upper, lang=lang),
                        additional_upper=fmt.number(need.additional_upper, lang=lang),
                        places=fmt.number(need.capacity, lang=lang)))
@@ -411,7 +413,8 @@ def scenario_table(outcomes, lang: str) -> pd.DataFrame:
                 t("tab.occupied_band", lang): f"{fmt.number(r.occupied_lower, lang=lang)}–"
                                               f"{fmt.number(r.occupied_upper, lang=lang)}",
                 t("tab.occupancy_rate", lang): fmt.percent(r.rate, 1, lang),
-                t("tab.rate_band", lang): f"{fmt.percent(r.rate_lower, 1, lang)}–{fmt.percent(r.rate_upper, 1, lang)}",
+                t("tab.rate_band", lang): f"{fmt.percent(r.rate_lower, 1, lang)}–"
+                                          f"{fmt.percent(r.rate_upper, 1, lang)}",
             })
     return pd.DataFrame(rows)
 
