@@ -22,29 +22,14 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from reception.read import backtest, forecast
 
 ROOT = Path(__file__).resolve().parent.parent
-SERIES = {
-    "bamf": ROOT / "data" / "series" / "asylum_first_applications_de_monthly_bamf.csv",
-    "eurostat": ROOT / "data" / "series" / "asylum_applicants_de_monthly_eurostat.csv",
-}
 RESULTS = ROOT / "data" / "forecast_backtest.json"
-SURGE = ("2015-07-01", "2016-09-01")
-MONTHLY_STEPS, MONTHLY_TRAIN = 2, 12  # the issue measured steps of one and two months
+SERIES, SURGE = backtest.SERIES, backtest.SURGE
 WEEKLY_STEPS, WEEKLY_TRAIN = 8, 26
-
-
-def real_series() -> dict[str, dict]:
-    out = {}
-    for name, path in SERIES.items():
-        frame = pd.read_csv(path, parse_dates=["date"])
-        rows = backtest.run(frame.value.to_numpy(dtype="float64")[None, :], pd.DatetimeIndex(frame.date),
-                            MONTHLY_STEPS, MONTHLY_TRAIN)
-        out[name] = backtest.summarise(rows, SURGE) | {"file": path.name, "periods": len(frame)}
-    return out
+real_series = backtest.real_series
 
 
 def demo() -> dict[str, dict]:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from reception.read import charts, metrics, present
+from reception.read import charts, forecast, metrics, planning, present
 from reception.web.cache import data, derived, figure
 from reception.web.ui import (
     chart_block,
@@ -44,10 +44,26 @@ if require_data():
         if len(state) < 2:
             st.info(t_ui("msg.single_week"))
 
+    # the forecast sees the whole history (of the chosen kinds), not only the chosen range
+    history = data.weekly(kinds=chosen.kinds)
+    arrivals = history[["ags", "week", "arrivals", "reported"]]
+    per_district = derived(forecast.forecast_districts, arrivals, cfg.forecast_weeks)
+    state_forecast = derived(forecast.forecast_total, arrivals, cfg.forecast_weeks)
+    st.header(t_ui("lage.forecast"))
+    flag = present.forecast_flag(state_forecast, lang)
+    if flag:
+        st.warning(flag)
+    chart_block(figure(charts.forecast, state[["week", "arrivals"]].tail(26), state_forecast, lang),
+                present.summary_forecast_bands(state_forecast, lang), state_forecast, "land_prognose")
+    st.caption(t_ui("lage.forecast_note"))
+
     st.header(t_ui("lage.warning"))
-    warning = metrics.early_warning(latest, cfg)
+    ahead = derived(planning.outlook, derived(planning.starts, history, cfg.net_intake_window_weeks),
+                    per_district, cfg.limit_rate)
+    warning = planning.warning_with_outlook(metrics.early_warning(latest, cfg), latest, ahead)
     st.caption(t_ui("lage.warning_note", horizon=cfg.runway_horizon_weeks,
-                    window=cfg.net_intake_window_weeks))
+                    window=cfg.net_intake_window_weeks) + " "
+               + t_ui("lage.warning_outlook", weeks=cfg.forecast_weeks))
     if warning.empty:
         st.success(t_ui("lage.warning_none"))
     else:

@@ -11,7 +11,7 @@ from tests import dashboard_data
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "dashboard.py")
-PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik"]
+PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung"]
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +63,13 @@ def test_lage_shows_stand_headlines_warning_list_and_charts(app_db):
     assert metrics["Auslastung"] == "86,5 %"
     assert metrics["Kreise ≥ 90 %"] == "2" and metrics["Kreise ≥ 100 %"] == "1"
     assert metrics["Zugänge (Woche)"] == "28"  # Erfurt 20 + Gotha 5 + 3
-    assert len(charts(at)) == 2
+    assert len(charts(at)) == 3  # development, state forecast, ranking
     warning = next(m.value for m in at.markdown if m.value.startswith("| Kreis |"))
     rows = [line.split(" | ") for line in warning.splitlines()[2:]]
-    assert [row[0].lstrip("| ") for row in rows] == ["Gotha", "Erfurt"]
+    # Jena (30 of 60 places, +4 a week net at its only report) reaches the limit by the forecast
+    assert [row[0].lstrip("| ") for row in rows] == ["Gotha", "Erfurt", "Jena"]
+    assert rows[2][1].startswith("▲ Prognose")
+    assert "voraussichtlich in KW" in rows[2][-1] or "bereits erreicht" in rows[0][-1]
     assert rows[0][1].startswith("■")
     assert not at.dataframe  # the full ranking table only on request
     at.toggle(key="lage_ranking_table").set_value(True).run()
@@ -261,3 +264,30 @@ def test_karte_draws_configured_boundaries_and_survives_a_broken_file(app_db, tm
     at = open_page("karte")
     assert any("Grenzdatei" in w.value for w in at.warning)
     assert len(charts(at)) == 1  # the tile map instead
+
+
+def test_planung_computes_scenarios_from_the_link_and_keeps_changes_in_the_url(app_db):
+    at = open_page("planung", {"einheit": "16051", "wochen": "8", "reserve": "10",
+                               "szenarien": "Basis~forecast~0~0~|Viel~percent~50~0~"})
+    assert [t.value for t in at.text_input] == ["Basis", "Viel"]
+    summary = next(m.value for m in at.markdown if m.value.startswith("**Basis**"))
+    # Erfurt: 96 of 100 places, arrivals forecast about 20, moves out 11 (mean of 8, 10, 12, 14)
+    assert "11,0 Auszüge je Woche" in summary
+    assert "100 %: KW 48/2024" in summary and "**Viel**" in summary
+    assert "Reserve" in summary
+    assert len(charts(at)) == 1
+    needs = at.dataframe[-1].value
+    assert set(needs["Kreis"]) == {"Erfurt", "Gotha", "Jena"}  # the districts with figures
+    at.number_input(key="plan1_value").set_value(20.0).run()
+    assert "Viel~percent~20~0~" in at.query_params["szenarien"]
+    assert at.query_params["einheit"] == "16051" and at.query_params["wochen"] == "8"
+
+
+def test_planung_for_the_state_with_a_broken_link_falls_back_to_the_defaults(app_db):
+    at = open_page("planung", {"szenarien": "kaputt~~|x", "einheit": "99999", "wochen": "abc"})
+    assert [t.value for t in at.text_input] == ["Basis", "+20 % Zugänge", "mit Turnhalle"]
+    assert at.selectbox(key="plan_unit").value == "land"
+    assert "Land insgesamt" in at.header[0].value or any("Land insgesamt" in h.value for h in at.header)
+    at.radio(key="plan_count").set_value(1).run()
+    assert not at.exception
+    assert at.query_params["szenarien"] == "Basis~forecast~0~0~"

@@ -166,7 +166,7 @@ def test_read_series_detects_weekly_and_monthly_dates():
 
 def test_the_backtest_figures_file_is_current():
     """The committed figures are what the method gives now on the real series (fast to redo)."""
-    from bench import backtest
+    from reception.read import backtest
 
     stored = json.loads((ROOT / "data" / "forecast_backtest.json").read_text(encoding="utf-8"))
     fresh = backtest.real_series()

@@ -125,3 +125,30 @@ def test_run_scenarios_reports_the_start_rate_and_the_needs_week():
     assert outcomes[0].start_rate == 0.8
     assert outcomes[2].limit.week is None  # 150 more places from W04
     assert np.isclose(outcomes[1].needs.occupied, 80 + 6 * 7)
+
+
+def test_outlook_names_the_week_each_district_reaches_the_limit():
+    table = pl.starts(weekly_frame(), window=2)  # Erfurt 90/100, moves 4.5; Gotha 40/80, moves 3.5
+    weeks = pd.date_range("2025-02-03", periods=4, freq="7D")
+    forecasts = pd.concat([pd.DataFrame({"ags": a, "week": weeks, "forecast": 5.0, "lower": 4.5,
+                                         "upper": 10.0}) for a in ("16051", "16067")])
+    ahead = pl.outlook(table, forecasts, 1.0).set_index("ags")
+    # Erfurt: +0.5 a week at the point (90.5 ... 92), +5.5 in the upper band (95.5, 101: week 2)
+    assert pd.isna(ahead.limit_week["16051"]) and ahead.limit_earliest["16051"] == weeks[1]
+    assert pd.isna(ahead.limit_latest["16051"]) and not ahead.limit_now["16051"]
+    assert pd.isna(ahead.limit_earliest["16067"])
+
+
+def test_the_warning_list_gains_districts_the_forecast_sees_at_the_limit():
+    latest = pd.DataFrame({"ags": ["16051", "16067"], "name": ["Erfurt", "Gotha"], "reason": [None, None],
+                           "occupancy_rate": [0.99, 0.5]})
+    warning = latest.iloc[0:0].drop(columns="reason").assign(reason=pd.Series(dtype=str))
+    ahead = pd.DataFrame({"ags": ["16051", "16067"], "limit_week": [pd.Timestamp("2025-02-10"), pd.NaT],
+                          "limit_earliest": [pd.Timestamp("2025-02-03"), pd.NaT],
+                          "limit_latest": [pd.NaT, pd.NaT], "limit_now": [False, False]})
+    out = pl.warning_with_outlook(warning, latest.drop(columns="reason"), ahead)
+    assert out.name.tolist() == ["Erfurt"] and out.reason.tolist() == ["forecast"]
+    from reception.read import present
+
+    text = present.outlook_text(next(out.itertuples(index=False)), "de")
+    assert text == "voraussichtlich in KW 7/2025 an der Grenze (Band: KW 6/2025–später)"

@@ -108,9 +108,7 @@ def error_quantiles(errors: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     out = np.full((steps, n, len(QUANTILES)), np.nan)
     enough = counts >= MIN_ERRORS
     if enough.any():
-        with np.errstate(all="ignore"):
-            empirical = np.nanquantile(np.where(enough[:, :, None], errors, 0.0), QUANTILES, axis=2)
-        out = np.where(enough[:, :, None], np.moveaxis(empirical, 0, -1), out)
+        out = np.where(enough[:, :, None], _nanquantiles(errors, counts), out)
     one_step = errors[0]
     known = np.sum(~np.isnan(one_step), axis=1)
     with np.errstate(all="ignore"):
@@ -126,6 +124,22 @@ def error_quantiles(errors: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     bands[..., 2] = np.fmax.accumulate(bands[..., 2], axis=0)
     bands[..., 3] = np.fmax.accumulate(bands[..., 3], axis=0)
     return bands
+
+
+def _nanquantiles(errors: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """QUANTILES of the last axis ignoring NaN (numpy's linear method, as np.nanquantile), for
+    all rows at once: np.nanquantile loops in Python over 400 x 8 rows (about 1 s)."""
+    ordered = np.sort(errors, axis=-1)  # NaN sort last
+    out = np.empty(errors.shape[:-1] + (len(QUANTILES),))
+    top = np.maximum(counts - 1, 0)
+    for k, q in enumerate(QUANTILES):
+        position = top * q
+        below = np.floor(position).astype(int)
+        above = np.minimum(below + 1, top)
+        low = np.take_along_axis(ordered, below[..., None], axis=-1)[..., 0]
+        high = np.take_along_axis(ordered, above[..., None], axis=-1)[..., 0]
+        out[..., k] = low + (high - low) * (position - below)
+    return out
 
 
 def trend_break(z: np.ndarray, errors: np.ndarray, quantiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -184,7 +184,8 @@ def starts(weekly: pd.DataFrame, window: int) -> pd.DataFrame:
     usable = "capacity_usable" in last and last.capacity_usable.notna().any()
     places = "capacity_usable" if usable else "capacity"
     reported = weekly[weekly.reported.astype(bool) & weekly.departures.notna()].sort_values(["ags", "week"])
-    moves = reported.groupby("ags").departures.apply(lambda s: s.astype("float64").iloc[-window:].mean())
+    recent = reported.groupby("ags").tail(window)
+    moves = recent.departures.astype("float64").groupby(recent.ags).mean()
     frame = last.assign(capacity=last[places].astype("float64"), occupied=last.occupied.astype("float64"))
     frame = frame.join(moves.rename("moves_out"), on="ags")
     frame["moves_out"] = frame.moves_out.fillna(0.0)
@@ -223,30 +224,64 @@ def run_scenarios(start: Start, prediction: pd.DataFrame, scenarios, needs_week,
     return out
 
 
+def _many(table: pd.DataFrame, forecasts: pd.DataFrame, scenario: Scenario) -> dict | None:
+    """Every district of ``table`` with a forecast, projected at once (no place changes):
+    arrays districts x weeks of occupied (+ lower, upper) and the places (constant)."""
+    rows = table.dropna(subset=["occupied", "capacity"])
+    rows = rows[rows.ags.isin(forecasts.ags)].reset_index(drop=True)
+    if rows.empty:
+        return None
+    weeks = pd.DatetimeIndex(sorted(pd.to_datetime(forecasts.week).unique()))
+    wide = {c: forecasts.assign(**{c: forecasts[c].astype("float64")})
+            .pivot_table(index="ags", columns="week", values=c, aggfunc="first", dropna=False)
+            .reindex(index=rows.ags, columns=weeks) for c in ("forecast", "lower", "upper")}
+    point = wide["forecast"].to_numpy(dtype="float64")
+    band = {k: wide[k].to_numpy(dtype="float64") for k in ("lower", "upper")}
+    band = {k: np.where(np.isnan(v), point, v) for k, v in band.items()}
+    if scenario.mode == "fixed":
+        point = np.full_like(point, max(float(scenario.value), 0.0))
+        band = {k: point for k in band}
+    elif scenario.mode == "percent":
+        factor = 1.0 + float(scenario.value) / 100.0
+        point, band = np.maximum(point * factor, 0), {k: np.maximum(v * factor, 0) for k, v in band.items()}
+    moves = np.maximum(rows.moves_out.to_numpy(dtype="float64") + float(scenario.extra_moves), 0.0)
+    start = rows.occupied.to_numpy(dtype="float64")
+    paths = {key: _accumulate_many(start, values, moves)
+             for key, values in (("occupied", point), ("occupied_lower", band["lower"]),
+                                 ("occupied_upper", band["upper"]))}
+    return {"rows": rows, "weeks": weeks, "capacity": rows.capacity.to_numpy(dtype="float64"), **paths}
+
+
+def _accumulate_many(occupied: np.ndarray, arrivals: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    out = np.empty_like(arrivals)
+    level = occupied.copy()
+    for step in range(arrivals.shape[1]):
+        level = np.maximum(level + np.nan_to_num(arrivals[:, step]) - moves, 0.0)
+        out[:, step] = level
+    return out
+
+
 def needs_table(table: pd.DataFrame, forecasts: pd.DataFrame, scenario: Scenario, needs_week,
                 reserve: float, limit: float) -> pd.DataFrame:
     """The needs calculation for every district under ``scenario``'s arrivals and moves out
     (its place changes belong to the unit they were planned for and are left out here):
     ags, name, occupied_now, capacity, occupied, occupied_upper, needed, needed_upper,
     additional, additional_upper, most needed first."""
-    general = replace(scenario, changes=())
-    rows = []
-    for record in table.dropna(subset=["occupied", "capacity"]).itertuples(index=False):
-        prediction = forecasts[forecasts.ags == record.ags]
-        if prediction.empty:
-            continue
-        start = Start(pd.Timestamp(record.week).date(), record.occupied, record.capacity, record.moves_out)
-        result = needs(project(start, prediction, general), needs_week, reserve, limit)
-        if result is None:
-            continue
-        rows.append({"ags": record.ags, "name": record.name, "occupied_now": record.occupied,
-                     "capacity": record.capacity, "occupied": result.occupied,
-                     "occupied_upper": result.occupied_upper, "needed": result.needed,
-                     "needed_upper": result.needed_upper, "additional": result.additional,
-                     "additional_upper": result.additional_upper})
     columns = ["ags", "name", "occupied_now", "capacity", "occupied", "occupied_upper", "needed",
                "needed_upper", "additional", "additional_upper"]
-    frame = pd.DataFrame(rows, columns=columns)
+    many = _many(table, forecasts, scenario)
+    if many is None or pd.Timestamp(needs_week) not in many["weeks"]:
+        return pd.DataFrame(columns=columns)
+    at = many["weeks"].get_loc(pd.Timestamp(needs_week))
+    factor = (1.0 + reserve) / limit
+    occupied, upper = many["occupied"][:, at], many["occupied_upper"][:, at]
+    needed, needed_upper = np.ceil(occupied * factor - 1e-9), np.ceil(upper * factor - 1e-9)
+    rows, capacity = many["rows"], many["capacity"]
+    frame = pd.DataFrame({"ags": rows.ags, "name": rows.name, "occupied_now": rows.occupied,
+                          "capacity": capacity, "occupied": occupied, "occupied_upper": upper,
+                          "needed": needed, "needed_upper": needed_upper,
+                          "additional": np.maximum(needed - capacity, 0.0),
+                          "additional_upper": np.maximum(needed_upper - capacity, 0.0)})
     return frame.sort_values(["additional_upper", "name"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -292,3 +327,39 @@ def _clean(name: str) -> str:
 
 def _num(value: float) -> str:
     return f"{float(value):g}"
+
+
+# ---------------------------------------------------------------- the early warning's outlook
+def outlook(table: pd.DataFrame, forecasts: pd.DataFrame, limit: float) -> pd.DataFrame:
+    """Per district, the base scenario's first week at the ``limit`` line: ags, limit_week,
+    limit_earliest, limit_latest (NaT where not within the forecast), limit_now."""
+    columns = ["ags", "limit_week", "limit_earliest", "limit_latest", "limit_now"]
+    many = _many(table, forecasts, Scenario())
+    if many is None:
+        return pd.DataFrame(columns=columns)
+    places = np.where(many["capacity"] > 0, many["capacity"], np.nan)[:, None]
+    weeks = many["weeks"]
+
+    def first(occupied: np.ndarray) -> list:
+        hit = occupied / places >= limit - 1e-12
+        return [weeks[i] if row.any() else pd.NaT for i, row in zip(hit.argmax(axis=1), hit)]
+
+    rows = many["rows"]
+    now = (rows.occupied / rows.capacity.where(rows.capacity > 0) >= limit).fillna(False).to_numpy()
+    return pd.DataFrame({"ags": rows.ags, "limit_week": first(many["occupied"]),
+                         "limit_earliest": first(many["occupied_upper"]),
+                         "limit_latest": first(many["occupied_lower"]), "limit_now": now})[columns]
+
+
+def warning_with_outlook(warning: pd.DataFrame, latest: pd.DataFrame, ahead: pd.DataFrame) -> pd.DataFrame:
+    """The early-warning list (metrics.early_warning) with each district's outlook, plus the
+    districts whose forecast reaches the limit within its horizon though their runway looked
+    long enough (``reason`` = ``forecast``), by the week they are expected there."""
+    extra = ahead[ahead.limit_week.notna() & ~ahead.limit_now & ~ahead.ags.isin(warning.ags)]
+    added = latest[latest.ags.isin(extra.ags)].assign(reason="forecast")
+    merged = pd.concat([warning, added], ignore_index=True) if len(added) else warning.copy()
+    merged = merged.merge(ahead, on="ags", how="left")
+    order = {"limit": 0, "runway": 1, "forecast": 2}
+    merged["_o"] = merged.reason.map(order)
+    return (merged.sort_values(["_o", "limit_week"], na_position="last").drop(columns="_o")
+            .reset_index(drop=True))

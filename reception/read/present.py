@@ -79,7 +79,8 @@ def ranking_table(latest: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def warning_table(warn: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return pd.DataFrame({
+    """The early-warning list; with the forecast's outlook (``limit_week`` ...) where present."""
+    table = pd.DataFrame({
         t("tab.district", lang): warn.name,
         t("tab.reason", lang): [t(f"warning.{r}", lang) for r in warn.reason],
         t("tab.occupancy_rate", lang): [fmt.percent(v, 1, lang) for v in warn.occupancy_rate],
@@ -87,6 +88,26 @@ def warning_table(warn: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tab.net_intake", lang): [fmt.number(v, 1, lang) for v in warn.net_intake],
         t("tab.runway", lang): [fmt.weeks(v, lang) for v in warn.runway_weeks],
     })
+    if "limit_week" in warn:
+        table[t("tab.outlook", lang)] = [outlook_text(row, lang) for row in warn.itertuples(index=False)]
+    return table
+
+
+def outlook_text(row, lang: str) -> str:
+    """"voraussichtlich in KW 7/2025 an der Grenze (Band: KW 5/2025–KW 10/2025)"."""
+    if getattr(row, "limit_now", False) is True:
+        return t("planning.already", lang)
+    week = getattr(row, "limit_week", None)
+    earliest = getattr(row, "limit_earliest", None)
+    if not _ok(week) or pd.isna(week):
+        if _ok(earliest) and not pd.isna(earliest):
+            return t("outlook.band_only", lang, earliest=fmt.iso_week(earliest, lang))
+        return t("planning.not_in_range", lang)
+    latest = getattr(row, "limit_latest", None)
+    later = fmt.iso_week(latest, lang) if _ok(latest) and not pd.isna(latest) else t("planning.later", lang)
+    return t("outlook.week", lang, week=fmt.iso_week(week, lang),
+             earliest=fmt.iso_week(earliest, lang) if _ok(earliest) and not pd.isna(earliest) else "–",
+             latest=later)
 
 
 _MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~$:"})
