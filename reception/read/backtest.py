@@ -151,3 +151,16 @@ def _ratio(a: float, b: float) -> float | None:
 
 def _share(mask: pd.Series) -> float | None:
     return round(float(mask.mean()), 3) if len(mask) else None
+
+
+FIGURES = DATA_DIR / "forecast_backtest.json"
+
+
+def stored_figures(path=FIGURES) -> dict:
+    """The figures ``make backtest`` wrote (empty when the file is missing or unreadable)."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

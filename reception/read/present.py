@@ -452,3 +452,38 @@ def needs_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tab.additional", lang): [fmt.number(v, lang=lang) for v in frame.additional],
         t("tab.additional_upper", lang): [fmt.number(v, lang=lang) for v in frame.additional_upper],
     })
+
+
+def backtest_text(figures: dict, lang: str) -> str:
+    """The backtest's coverage and error in sentences for the Methodik page (from
+    ``data/forecast_backtest.json``); a note when the file is missing."""
+    series = figures.get("series", {})
+    if not {"bamf", "eurostat"} <= set(series):
+        return t("methodik.backtest_missing", lang)
+    bamf, euro = series["bamf"], series["eurostat"]
+    params = {
+        "coverage": fmt.percent(figures.get("coverage80_real"), 0, lang),
+        "bamf80": fmt.percent(bamf["all"]["coverage80"], 0, lang),
+        "euro80": fmt.percent(euro["all"]["coverage80"], 0, lang),
+        "bamf50": fmt.percent(bamf["all"]["coverage50"], 0, lang),
+        "euro50": fmt.percent(euro["all"]["coverage50"], 0, lang),
+        "bamf_surge": fmt.percent(bamf["surge"]["coverage80"], 0, lang),
+        "euro_surge": fmt.percent(euro["surge"]["coverage80"], 0, lang),
+        "bamf_old": fmt.percent(bamf["all"]["coverage80_old"], 0, lang),
+        "euro_old": fmt.percent(euro["all"]["coverage80_old"], 0, lang),
+        "mae_bamf": fmt.number(bamf["all"]["mae_rel_naive"], 2, lang),
+        "mae_euro": fmt.number(euro["all"]["mae_rel_naive"], 2, lang),
+        "old_bamf": fmt.number(bamf["all"]["mae_old_rel_naive"], 2, lang),
+        "old_euro": fmt.number(euro["all"]["mae_old_rel_naive"], 2, lang),
+        "generated": fmt.day(figures.get("generated"), lang),
+    }
+    text = t("methodik.backtest_real", lang, **params)
+    for key in ("demo_state", "demo_districts"):
+        if key in series:
+            part = series[key]["all"]
+            text += " " + t(f"methodik.backtest_{key}", lang, cov80=fmt.percent(part["coverage80"], 0, lang),
+                            cov50=fmt.percent(part["coverage50"], 0, lang),
+                            old=fmt.percent(part["coverage80_old"], 0, lang),
+                            mae=fmt.number(part["mae_rel_naive"], 2, lang),
+                            mae_old=fmt.number(part["mae_old_rel_naive"], 2, lang))
+    return text
