@@ -178,7 +178,7 @@ def test_methodik_names_sources_and_the_eisenach_assumption(app_db):
     body = texts(at)
     assert "Thüringer Landesamt für Statistik" in body
     assert "7,7 %" in body and "Eisenach" in body
-    assert "80-%-Vorhersageintervall" in body
+    assert "früheren Fehlern des Verfahrens" in body  # the forecast method
 
 
 def test_no_snapshot_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
@@ -291,3 +291,10 @@ def test_planung_for_the_state_with_a_broken_link_falls_back_to_the_defaults(app
     at.radio(key="plan_count").set_value(1).run()
     assert not at.exception
     assert at.query_params["szenarien"] == "Basis~forecast~0~0~"
+
+
+def test_methodik_quotes_the_measured_coverage_of_the_forecast_band(app_db):
+    at = open_page("methodik")
+    text = texts(at)
+    assert "Das 80-%-Band traf in der Rückrechnung in" in text
+    assert "Eurostat" in text and "BAMF" in text
