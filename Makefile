@@ -35,7 +35,7 @@ bench: $(VENV)/.dev
 
 # rolling-origin backtest of the forecast; writes data/forecast_backtest.json
 backtest: $(VENV)/.runtime
-	$(BIN)/python -m bench.backtest
+	$(BIN)/python -m reception.read.backtest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

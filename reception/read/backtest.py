@@ -1,6 +1,13 @@
 """Rolling-origin backtest of :mod:`reception.read.forecast` against naive and the old method
-(mean of the last 8 reported periods held flat, ± 1.2816 · s · sqrt(1 + 1/n)). Pure functions;
-``python -m bench.backtest`` (``make backtest``) runs them on the shipped series and the demo data.
+(mean of the last 8 reported periods held flat, ± 1.2816 · s · sqrt(1 + 1/n)).
+
+``make backtest`` (``python -m reception.read.backtest``) runs it on the two real monthly series in
+``data/series/`` and on the demo data (a fresh ``python -m etl init --demo`` database, run as its
+own process: the state total and the 22 districts, weekly), prints the figures and writes them to
+``data/forecast_backtest.json`` (the Methodik page quotes it). ``--real``: the real series only,
+printed, nothing written. Set-up: monthly series from 12 months on, steps 1-2 (months); weekly
+demo from 26 weeks on, steps 1-8 (weeks); the surge window is the targets from July 2015 to
+September 2016.
 
 At every origin ``o`` (from ``min_train`` periods on) each method sees only ``y[:o + 1]`` and
 forecasts steps 1..H; the outcome ``y[o + h]`` is compared with the point (absolute error) and the
@@ -8,6 +15,15 @@ bands (inside or not). Periods without a report (NaN) are neither origins' outco
 """
 
 from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -154,13 +170,71 @@ def _share(mask: pd.Series) -> float | None:
 
 
 FIGURES = DATA_DIR / "forecast_backtest.json"
+ROOT = DATA_DIR.parent
+WEEKLY_STEPS, WEEKLY_TRAIN = 8, 26
 
 
-def stored_figures(path=FIGURES) -> dict:
+def stored_figures(path: Path = FIGURES) -> dict:
     """The figures ``make backtest`` wrote (empty when the file is missing or unreadable)."""
-    import json
-
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def demo() -> dict[str, dict]:
+    from reception.read import queries
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "reception.duckdb"
+        env = os.environ | {"RECEPTION_DB": str(db)}
+        subprocess.run([sys.executable, "-m", "etl", "init", "--demo"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        weekly = queries.weekly(path=db.with_name(db.name + ".snapshot"))
+    values, weeks = forecast._matrix(weekly, "arrivals")
+    matrix = values.to_numpy(dtype="float64")
+    return {
+        "demo_state": summarise(run(matrix, weeks, WEEKLY_STEPS, WEEKLY_TRAIN, total=True)),
+        "demo_districts": summarise(run(matrix, weeks, WEEKLY_STEPS, WEEKLY_TRAIN)),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "   –  " if value is None else f"{value * 100:5.1f}%"
+
+
+def report(results: dict[str, dict]) -> str:
+    lines = ["series           step     n  MAE/naive  old/naive  cov50  cov80  old80  above80  width80"]
+    for name, figures in results.items():
+        parts = [("all", figures["all"])] + [(str(h), f) for h, f in figures["by_step"].items()]
+        if "surge" in figures:
+            parts.append(("surge", figures["surge"]))
+        for label, f in parts:
+            if not f.get("n"):
+                continue
+            lines.append(f"{name:16s} {label:>5s} {f['n']:5d}  {f['mae_rel_naive']:9.3f}  "
+                         f"{f['mae_old_rel_naive']:9.3f} {_pct(f['coverage50'])} {_pct(f['coverage80'])} "
+                         f"{_pct(f['coverage80_old'])}  {_pct(f['above80'])}  {f['width80']:9.1f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reception.read.backtest", description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--real", action="store_true", help="real series only, no JSON written")
+    args = parser.parse_args(argv)
+    results = real_series()
+    if not args.real:
+        results |= demo()
+    print(report(results))
+    if not args.real:
+        payload = {"generated": date.today().isoformat(), "surge": list(SURGE),
+                   "method": "SES on log1p, empirical bands", "series": results,
+                   "coverage80_real": float(np.mean([results[n]["all"]["coverage80"] for n in SERIES]))}
+        FIGURES.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"-> {FIGURES.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
