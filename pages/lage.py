@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from reception.read import charts, forecast, metrics, planning, present
-from reception.web.cache import data, derived, figure
+from reception.read import charts, metrics, planning, present
+from reception.web.cache import data, derived, figure, from_weekly
 from reception.web.ui import (
     chart_block,
     current_language,
@@ -45,10 +45,9 @@ if require_data():
             st.info(t_ui("msg.single_week"))
 
     # the forecast sees the whole history (of the chosen kinds), not only the chosen range
-    history = data.weekly(kinds=chosen.kinds)
-    arrivals = history[["ags", "week", "arrivals", "reported"]]
-    per_district = derived(forecast.forecast_districts, arrivals, cfg.forecast_weeks)
-    state_forecast = derived(forecast.forecast_total, arrivals, cfg.forecast_weeks)
+    ahead = from_weekly(planning.foresight, cfg.forecast_weeks, cfg.net_intake_window_weeks, cfg.limit_rate,
+                        kinds=chosen.kinds)
+    state_forecast = ahead.state
     st.header(t_ui("lage.forecast"))
     flag = present.forecast_flag(state_forecast, lang)
     if flag:
@@ -58,9 +57,7 @@ if require_data():
     st.caption(t_ui("lage.forecast_note"))
 
     st.header(t_ui("lage.warning"))
-    ahead = derived(planning.outlook, derived(planning.starts, history, cfg.net_intake_window_weeks),
-                    per_district, cfg.limit_rate)
-    warning = planning.warning_with_outlook(metrics.early_warning(latest, cfg), latest, ahead)
+    warning = planning.warning_with_outlook(metrics.early_warning(latest, cfg), latest, ahead.outlook)
     st.caption(t_ui("lage.warning_note", horizon=cfg.runway_horizon_weeks,
                     window=cfg.net_intake_window_weeks) + " "
                + t_ui("lage.warning_outlook", weeks=cfg.forecast_weeks))

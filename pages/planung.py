@@ -5,8 +5,8 @@ so a link reproduces the scenarios. The calculation is :mod:`reception.read.plan
 import streamlit as st
 
 from reception import fmt
-from reception.read import charts, forecast, planning, present
-from reception.web.cache import data, derived, figure
+from reception.read import charts, planning, present
+from reception.web.cache import data, derived, figure, from_weekly
 from reception.web.ui import (
     chart_block,
     current_language,
@@ -73,7 +73,6 @@ def _scenario_inputs(index: int, base: planning.Scenario, weeks: list[str]) -> p
 if require_data():
     cfg = settings()
     stand_line()
-    weekly = data.weekly()
     districts = data.districts()
     names = {planning.STATE: t_ui("planung.state")} | dict(zip(districts.ags, districts.name))
 
@@ -87,10 +86,9 @@ if require_data():
     reserve = top[2].number_input(t_ui("planung.reserve"), 0.0, 50.0, _number("reserve", 10, 0, 50),
                                   step=1.0, format="%.0f", key="plan_reserve") / 100.0
 
-    arrivals = weekly[["ags", "week", "arrivals", "reported"]]
-    table = derived(planning.starts, weekly, cfg.net_intake_window_weeks)
-    per_district = derived(forecast.forecast_districts, arrivals, horizon)
-    prediction = (derived(forecast.forecast_total, arrivals, horizon) if unit == planning.STATE
+    ahead = from_weekly(planning.foresight, horizon, cfg.net_intake_window_weeks, cfg.limit_rate)
+    table, per_district = ahead.starts, ahead.districts
+    prediction = (ahead.state if unit == planning.STATE
                   else per_district[per_district.ags == unit].reset_index(drop=True))
     start = planning.unit_start(table, unit)
     if start is None or prediction.empty:

@@ -363,3 +363,25 @@ def warning_with_outlook(warning: pd.DataFrame, latest: pd.DataFrame, ahead: pd.
     merged["_o"] = merged.reason.map(order)
     return (merged.sort_values(["_o", "limit_week"], na_position="last").drop(columns="_o")
             .reset_index(drop=True))
+
+
+@dataclass(frozen=True)
+class Foresight:
+    """What Lage and Planung need from the forecast of every district (one cached computation)."""
+
+    districts: pd.DataFrame  # forecast.forecast_districts
+    state: pd.DataFrame  # forecast.forecast_total
+    starts: pd.DataFrame  # starts()
+    outlook: pd.DataFrame  # outlook()
+
+
+def foresight(weekly: pd.DataFrame, horizon: int, window: int, limit: float) -> Foresight:
+    """Forecasts of every district and the state, the units' starting points and each district's
+    outlook at the ``limit`` line, from the full ``weekly`` frame."""
+    from reception.read import forecast
+
+    arrivals = weekly[["ags", "week", "arrivals", "reported"]]
+    districts = forecast.forecast_districts(arrivals, horizon)
+    table = starts(weekly, window)
+    return Foresight(districts, forecast.forecast_total(arrivals, horizon), table,
+                     outlook(table, districts, limit))
