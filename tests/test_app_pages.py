@@ -312,3 +312,9 @@ def test_methodik_quotes_the_measured_coverage_of_the_forecast_band(app_db):
     text = texts(at)
     assert "Das 80-%-Band traf in der Rückrechnung in" in text
     assert "Eurostat" in text and "BAMF" in text
+
+
+def test_planung_for_a_district_without_figures_says_so(app_db):
+    at = open_page("planung", {"einheit": "16052"})  # Gera: no report in the fixture
+    assert any("Für Gera gibt es keine" in i.value for i in at.info)
+    assert not charts(at)

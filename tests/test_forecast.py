@@ -173,3 +173,10 @@ def test_the_backtest_figures_file_is_current():
     for name, figures in fresh.items():
         assert stored["series"][name]["all"] == figures["all"], name
         assert stored["series"][name]["surge"] == figures["surge"], name
+
+
+def test_a_reported_week_without_arrivals_is_a_gap_not_a_zero():
+    weekly = districts_frame()
+    weekly.loc[(weekly.ags == "16051") & (weekly.week >= "2024-03-04"), "arrivals"] = np.nan
+    out = fc.forecast_districts(weekly, 1)
+    assert out.set_index("ags").forecast["16051"] == pytest.approx(10.0)

@@ -290,7 +290,7 @@ def _matrix(weekly: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.Datetim
     """ags x every week of ``weekly`` (unreported weeks NaN)."""
     values = weekly.assign(week=pd.to_datetime(weekly.week),
                            **{column: weekly[column].astype("float64")}).pivot_table(
-        index="ags", columns="week", values=column, aggfunc="sum", dropna=False)
+        index="ags", columns="week", values=column, aggfunc="max", dropna=False)  # NaN stays NaN
     full = pd.date_range(values.columns.min(), values.columns.max(), freq="7D")
     values = values.reindex(columns=full)
     reported = weekly.assign(week=pd.to_datetime(weekly.week), reported=weekly.get("reported", True))
