@@ -35,7 +35,9 @@ bench: $(VENV)/.dev
 
 # rolling-origin backtest of the forecast; writes data/forecast_backtest.json
 backtest: $(VENV)/.runtime
-	$(BIN)/python -m reception.read.backtest
+	@tmp=$$(mktemp -d) && RECEPTION_DB=$$tmp/reception.duckdb $(BIN)/python -m etl init --demo >/dev/null \
+	  && $(BIN)/python -m reception.read.backtest --demo-db $$tmp/reception.duckdb; \
+	  status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
