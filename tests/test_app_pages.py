@@ -287,7 +287,7 @@ def test_planung_computes_scenarios_from_the_link_and_keeps_changes_in_the_url(a
     summary = next(m.value for m in at.markdown if m.value.startswith("**Basis**"))
     # Erfurt: 96 of 100 places, arrivals forecast about 20, moves out 11 (mean of 8, 10, 12, 14)
     assert "11,0 Auszüge je Woche" in summary
-    assert "100 %: KW 48/2024" in summary and "**Viel**" in summary
+    assert "die 100 %-Linie: KW 48/2024" in summary and "**Viel**" in summary
     assert "Reserve" in summary
     assert len(charts(at)) == 1
     needs = at.dataframe[-1].value
