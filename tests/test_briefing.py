@@ -76,18 +76,14 @@ def test_content_names_the_week_the_limit_and_who_did_not_report(sample_db: Path
     assert arrivals[1:4] == ["64", "43", "+21"]  # 30 + 25 + 9 against 20 + 15 + 8
 
 
-def test_a_forecaster_adds_the_forecast_section(sample_db: Path) -> None:
-    import pandas as pd
-
+def test_the_state_forecast_adds_a_section_with_its_bands(demo_db: Path) -> None:
     from reception.read import briefing
 
-    def flat(history: pd.DataFrame) -> pd.DataFrame:
-        weeks = [history.week.max() + pd.Timedelta(weeks=k) for k in (1, 2)]
-        return pd.DataFrame({"week": weeks, "forecast": 60.0, "lower": 40.0, "upper": 80.0})
-
-    data = briefing.content(forecaster=flat)
-    assert data["forecast_summary"] and "60" in data["forecast_summary"]
-    assert briefing.content()["forecast_summary"] is None
+    data = briefing.content(forecaster=briefing.state_forecast)
+    prediction = data["_forecast"]
+    assert len(prediction) == 8 and (prediction.lower <= prediction.forecast).all()
+    assert data["forecast_summary"] and "KW" in data["forecast_summary"]
+    assert briefing.content()["forecast_summary"] is None  # none unless asked for
 
 
 @needs_poppler
@@ -99,8 +95,8 @@ def test_briefing_pdf_says_week_state_and_districts_at_the_limit(sample_db: Path
     assert "KW 47/2024" in result.stdout
     text = pdf_text(out)
     for expected in ("Lagebericht", "KW 47/2024", "Thüringen", "Gera", "Belastungsgrenze erreicht",
-                     "Nicht gemeldet", "Hildburghausen", "Rangfolge", "Methodik", "Stand:",
-                     "Seite 1 von"):
+                     "Nicht gemeldet", "Hildburghausen", "Rangfolge", "Prognose der Zugänge",
+                     "Methodik", "Stand:", "Seite 1 von"):
         assert expected in text, expected
     assert "Demodaten" not in text
     assert "102,2 %" in text  # Gera, German number format

@@ -18,9 +18,11 @@ the app's plotly figures, exported as SVG (vector) by kaleido, which drives the 
 where no Chromium can be started the briefing is still written, with the chart's text summary in
 its place and a note saying why.
 
-``forecaster``: a function from the state's weekly arrivals (week, arrivals) to a forecast
-(week, forecast, lower, upper; an 80 % band). Given, the briefing has a forecast section. The
-foresight work (``reception/read/forecast.py``) plugs in here.
+``forecaster``: a function from the district weeks up to the briefing's week (the ``weekly``
+frame, whole history) and the settings to the state's forecast (week, forecast, lower50, upper50,
+lower, upper, flag: the frame of :func:`reception.read.forecast.forecast_total`). :func:`render`
+uses :func:`state_forecast`, the forecast the Lage page shows; :func:`content` makes none unless
+given one.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ WARNING_ROWS = 40  # ... in the early-warning table (a national crisis may list 
 MISSING_TABLE = 12  # more districts without a report than this: one paragraph, not a table
 MISSING_LISTED = 60  # ... naming at most this many
 FONT = "Liberation Sans, DejaVu Sans, sans-serif"
-Forecaster = Callable[[pd.DataFrame], pd.DataFrame]
+Forecaster = Callable[[pd.DataFrame, config.Settings], pd.DataFrame]
 _EXPORT_LOCK = threading.Lock()  # one Chromium at a time per process
 EXPORT_TIMEOUT = 60.0  # seconds for Chromium to draw all charts; then the briefing goes without
 
@@ -231,12 +233,24 @@ def content(week: date | None = None, path: Path | None = None,
         "_forecast": None,
         "forecast_summary": None,
     }
+    out["forecast_flag"] = None
     if forecaster is not None:
-        prediction = forecaster(state[["week", "arrivals"]])
+        prediction = forecaster(queries.weekly(until=week, path=path), settings)
         if prediction is not None and len(prediction):
             out["_forecast"] = prediction
-            out["forecast_summary"] = present.summary_forecast(prediction, lang)
+            out["forecast_summary"] = present.summary_forecast_bands(prediction, lang)
+            out["forecast_flag"] = present.forecast_flag(prediction, lang)
+            out["forecast_note"] = t("briefing.forecast_note", lang)
     return out
+
+
+def state_forecast(weekly: pd.DataFrame, settings: config.Settings) -> pd.DataFrame:
+    """The state's weekly arrivals for ``forecast_weeks`` weeks with 50 % and 80 % bands, summed
+    from the districts' forecasts (as on the Lage page)."""
+    from reception.read import forecast
+
+    return forecast.forecast_total(weekly[["ags", "week", "arrivals", "reported"]],
+                                   settings.forecast_weeks)
 
 
 # ---------------------------------------------------------------- charts
@@ -313,7 +327,8 @@ def pdf(data: dict, images: dict[str, bytes], no_chart: str | None = None) -> by
         return typst.compile(str(root / "main.typ"), root=str(root), pdf_standards=["ua-1"])
 
 
-def render(week: date | None = None, path: Path | None = None, forecaster: Forecaster | None = None,
+def render(week: date | None = None, path: Path | None = None,
+           forecaster: Forecaster | None = state_forecast,
            settings: config.Settings | None = None) -> bytes:
     """The briefing of ``week`` (default: the latest reported week) as PDF bytes."""
     data = content(week, path, settings, forecaster)
@@ -322,7 +337,7 @@ def render(week: date | None = None, path: Path | None = None, forecaster: Forec
 
 
 def write(target: Path, week: date | None = None, path: Path | None = None,
-          forecaster: Forecaster | None = None) -> tuple[Path, date]:
+          forecaster: Forecaster | None = state_forecast) -> tuple[Path, date]:
     """Write the briefing to ``target`` (a file, or a folder for :func:`file_name`); atomic, so
     a reader never sees half a file. Returns the path and the week's Monday."""
     monday = resolve_week(week, path)
