@@ -43,6 +43,10 @@ class Settings:
     forecast_weeks: int
     state_minimum_places: int
     lock_timeout_seconds: float
+    # how long a sign-in lasts (the session cookie), in hours
+    session_hours: float = 8.0
+    # who answers accessibility feedback (shown in the accessibility statement); the operator fills it in
+    accessibility_contact: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -58,4 +62,6 @@ def settings() -> Settings:
         forecast_weeks=int(raw["forecast"]["weeks"]),
         state_minimum_places=int(raw["state"]["minimum_places"]),
         lock_timeout_seconds=float(raw["database"]["lock_timeout_seconds"]),
+        session_hours=float(raw.get("signin", {}).get("session_hours", 8)),
+        accessibility_contact=str(raw.get("accessibility", {}).get("contact", "")).strip(),
     )

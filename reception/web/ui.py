@@ -48,12 +48,12 @@ RANGE_OPTIONS = (12, 26, 52, 0)  # weeks; 0 = all
 KINDS = ("Landkreis", "kreisfreie Stadt")
 
 
-OPTIONAL_PAGES = (("anmelden", "Anmelden"), ("hochladen", "Hochladen"))
+OPTIONAL_PAGES = ("anmelden", "hochladen")
 
 
-def optional_pages(folder: Path) -> list[tuple[Path, str, str]]:
-    """(path, url name, title) of the optional pages present in ``folder``, in order."""
-    return [(folder / f"{name}.py", name, title) for name, title in OPTIONAL_PAGES
+def optional_pages(folder: Path, lang: str = DEFAULT_LANGUAGE) -> list[tuple[Path, str, str]]:
+    """(path, url name, title in ``lang``) of the optional pages present in ``folder``, in order."""
+    return [(folder / f"{name}.py", name, t(f"nav.{name}", lang)) for name in OPTIONAL_PAGES
             if (folder / f"{name}.py").exists()]
 
 
@@ -103,6 +103,15 @@ def language_switch() -> None:
     _restore("lang_choice", current_language())
     st.radio(t_ui("sidebar.language"), LANGUAGES, key="lang_choice", horizontal=True,
              format_func=LANGUAGE_NAMES.get, on_change=_set_language)
+
+
+def document_language() -> None:
+    """Set ``<html lang>`` to the page's language: Streamlit's index.html says ``en`` whatever the
+    page shows, and screen readers pick their pronunciation from it (WCAG 3.1.1). A script, as
+    the language can change without a reload; ``lang`` is one of ``LANGUAGES``, never user text."""
+    lang = current_language()
+    st.html(f"<script>document.documentElement.lang = {lang!r};</script>", width="content",
+            unsafe_allow_javascript=True)
 
 
 @dataclass(frozen=True)
