@@ -61,7 +61,7 @@ def main() -> None:
         ui.language_switch()
         ui.sidebar_filters()
         st.caption(ui.t_ui("sidebar.filters_note"))
-        ui.document_language()
+        ui.document_basics()
     ui.run_page(current)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -105,11 +106,26 @@ def language_switch() -> None:
              format_func=LANGUAGE_NAMES.get, on_change=_set_language)
 
 
-def document_language() -> None:
-    """Set ``<html lang>`` to the page's language: Streamlit's index.html says ``en`` whatever the
-    page shows, and screen readers pick their pronunciation from it (WCAG 3.1.1). A script, as
-    the language can change without a reload; ``lang`` is one of ``LANGUAGES``, never user text."""
+# Focus always visible (WCAG 2.4.7): Streamlit draws no focus ring on page links and none around
+# a focused select, text field or radio option; the ring is the accent colour (7:1 on white).
+FOCUS_CSS = """<style>
+a:focus-visible, button:focus-visible, summary:focus-visible, [role="tab"]:focus-visible {
+  outline: 3px solid #0b57a4 !important; outline-offset: 2px; }
+[tabindex="0"]:focus-visible { outline: 3px solid #0b57a4 !important; outline-offset: -3px; }
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stTextInput"],
+    [data-testid="stNumberInput"], [data-testid="stDateInput"]) > div:focus-within,
+label:has(input:focus-visible) {
+  outline: 3px solid #0b57a4 !important; outline-offset: 2px; }
+</style>"""
+
+
+def document_basics() -> None:
+    """Set ``<html lang>`` to the page's language (Streamlit's index.html says ``en`` whatever the
+    page shows, and screen readers pick their pronunciation from it, WCAG 3.1.1) and add the
+    focus ring. A script, as the language can change without a reload; ``lang`` is one of
+    ``LANGUAGES``, never user text."""
     lang = current_language()
+    st.html(FOCUS_CSS)
     st.html(f"<script>document.documentElement.lang = {lang!r};</script>", width="content",
             unsafe_allow_javascript=True)
 
@@ -185,11 +201,20 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def chart_name(fig, summary: str) -> str:
+    """The chart's accessible name: its title and what it says in short (the "Kurz gesagt" text,
+    which also stands beside it), so that a screen reader announces both at the chart."""
+    title = getattr(getattr(getattr(fig, "layout", None), "title", None), "text", None) or ""
+    title = re.sub(r"<[^>]+>", " ", str(title)).strip()  # plotly titles may carry <br>, <sup>
+    return f"{title}. {summary}" if title else summary
+
+
 def chart_block(fig, summary: str, frame: pd.DataFrame, name: str, ratio: tuple = (3, 1)) -> None:
     """The chart, its text summary beside it (also the chart's alt text) and the downloads."""
     chart, text = st.columns(ratio, vertical_alignment="top")
     with chart:
-        st.plotly_chart(fig, key=f"chart-{name}", config={"displaylogo": False}, alt=summary)
+        st.plotly_chart(fig, key=f"chart-{name}", config={"displaylogo": False},
+                        alt=chart_name(fig, summary))
     with text:
         st.markdown(f"**{t_ui('msg.summary')}**")
         st.markdown(summary)
