@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pytest
 
 from reception import accounts
 from reception.i18n import catalogue
+from reception.web import session
 from tests.a11y_support import axe_source, axe_violations, describe, settle
 from tests.conftest import ServedApp, screenshot, wait_for_app
 
@@ -86,8 +88,8 @@ def check_view(tab, source: str, name: str, lang: str, width: int, charts: int, 
     """axe plus the checks axe cannot make, on the page as it is now; problems go to ``found``."""
     settle(tab)
     if charts:
-        tab.wait_for_function(
-            f"() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= {charts}")
+        drawn = "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length"
+        tab.wait_for_function(f"() => {drawn} >= {charts}")
         settle(tab)
     where = f"{name} ({lang}, {width} px)"
     violations = axe_violations(tab, source)
@@ -112,8 +114,13 @@ def sign_in(tab, url: str, lang: str) -> None:
     tab.locator("input[autocomplete=username]").fill("mueller")
     tab.locator("input[type=password]").fill(PASSWORD)
     tab.locator("input[type=password]").press("Enter")
-    # back from auth/session with the cookie: the rest of the walk stays signed in
-    tab.wait_for_url(re.compile(rf"/anmelden\?lang={lang}$"))
+    # the page fetches the cookie from auth/session and comes back; the walk then stays signed in
+    deadline = time.monotonic() + 30
+    while not any(c["name"] == session.COOKIE for c in tab.context.cookies()):
+        assert time.monotonic() < deadline, "no session cookie after signing in"
+        tab.wait_for_timeout(100)
+    tab.wait_for_load_state()
+    wait_for_app(tab)
     tab.locator('[data-testid="stAlertContentSuccess"]').wait_for()
 
 
