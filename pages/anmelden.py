@@ -6,8 +6,9 @@ from reception import accounts, fmt
 from reception.config import settings
 from reception.i18n import t
 from reception.web import signin
+from reception.web.ui import current_language
 
-lang = signin.lang()
+lang = current_language()
 st.title(t("signin.title", lang))
 st.caption(t("signin.intro", lang))
 
@@ -42,12 +43,12 @@ user = signin.current_user()
 if user is not None:
     show_signed_in(user)
     if st.session_state.pop("_make_lasting", False):
-        signin.lasting_sign_in("anmelden")  # the browser fetches the cookie and comes back
+        signin.lasting_sign_in("anmelden", lang)  # the browser fetches the cookie and comes back
     st.button(t("signin.sign_out", lang), key="sign_out", on_click=sign_out)
     st.stop()
 if st.session_state.pop("_signed_out", False):
     st.success(t("signin.signed_out", lang))
-    signin.remove_cookie("anmelden")
+    signin.remove_cookie("anmelden", lang)
 
 try:
     if not accounts.list_users():

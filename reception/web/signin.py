@@ -31,23 +31,6 @@ CLAIMS_KEY = "_session"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
-def lang() -> str:
-    """The language chosen in the sidebar (the dashboard's helper if present), default German."""
-    try:
-        from reception.web import ui
-
-        for name in ("current_language", "language", "lang", "get_lang"):
-            helper = getattr(ui, name, None)
-            if callable(helper):
-                value = helper()
-                if value in ("de", "en"):
-                    return value
-    except Exception:  # noqa: S110 (the dashboard's helper is optional)
-        pass
-    value = st.session_state.get("lang", "de")
-    return value if value in ("de", "en") else "de"
-
-
 def oidc_enabled() -> bool:
     """True when ``.streamlit/secrets.toml`` configures ``[auth]`` for ``st.login``."""
     try:
@@ -103,12 +86,12 @@ def sign_in(user: accounts.User) -> None:
     st.session_state[SESSION_KEY] = user
 
 
-def lasting_sign_in(page: str) -> None:
+def lasting_sign_in(page: str, lang: str) -> None:
     """Send the browser to the cookie route with a one-time nonce; it comes back to ``page``
     (in the same language) with the session cookie set."""
     claims = st.session_state.get(CLAIMS_KEY)
     if isinstance(claims, session.Claims):
-        _go(f"auth/session?nonce={session.issue_nonce(claims)}&next={page}&lang={lang()}")
+        _go(f"auth/session?nonce={session.issue_nonce(claims)}&next={page}&lang={lang}")
 
 
 def sign_out() -> None:
@@ -120,8 +103,8 @@ def sign_out() -> None:
         session.end_everywhere(claims.name)
 
 
-def remove_cookie(page: str) -> None:
-    _go(f"auth/signout?next={page}&lang={lang()}")
+def remove_cookie(page: str, lang: str) -> None:
+    _go(f"auth/signout?next={page}&lang={lang}")
 
 
 def _go(address: str) -> None:
