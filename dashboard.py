@@ -11,13 +11,16 @@ the script of a session (``__main__``), never when uvicorn imports this module f
 from pathlib import Path
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 from reception.web import routes
+from reception.web.document import DocumentLanguage
 
 ROOT = Path(__file__).resolve().parent
 PAGES = ROOT / "pages"
 
-app = st.App(ROOT / "dashboard.py", routes=routes.routes())
+# DocumentLanguage: the first HTML already says lang="de" / "en" (Streamlit's says "en")
+app = st.App(ROOT / "dashboard.py", routes=routes.routes(), middleware=[Middleware(DocumentLanguage)])
 
 
 def page(name: str, default: bool = False) -> st.Page:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -204,3 +205,13 @@ def test_keyboard_alone_walks_the_sidebar_and_changes_the_district(served, brows
         assert "Erfurt" not in chosen  # 16051 is Erfurt
     finally:
         context.close()
+
+
+def test_the_first_html_already_names_the_language(served) -> None:
+    """Before any script runs (reception.web.document): ?lang=en -> en, anything else -> de."""
+    for query, lang in (("kreis?lang=en", "en"), ("", "de"), ("methodik?lang=xx", "de")):
+        asked = urllib.request.Request(f"{served.url}/{query}",
+                                       headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(asked, timeout=30) as answer:
+            tags = re.findall(rb"<html[^>]*>", answer.read())
+        assert tags == [f'<html lang="{lang}">'.encode()], (query, tags)
