@@ -2,8 +2,8 @@
 
 * axe-core (WCAG 2.1 A and AA rules): 0 violations on every page, in German and English, at 1400
   and 390 px, signed out (the sign-in form) and signed in (every page; the upload page with a
-  good file previewed and a bad file's error table shown): 32 page views. A failure names the
-  rule, the page, the language and the width;
+  good file previewed and a bad file's error table shown): 36 page views (9 per language and
+  width). A failure names the rule, the page, the language and the width;
 * the same walk checks what axe cannot: ``<html lang>`` matches the language, the headings form an
   outline (one h1, no skipped level), every chart has an accessible name and its "Kurz gesagt"
   text, and in English no German navigation entry or heading;
@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "richtig-geheim-42"
 # page -> charts it draws on the demo data
-PAGES = {"lage": 2, "kreis": 5, "karte": 1, "vergleich": 1, "meldungen": 1, "methodik": 0}
+PAGES = {"lage": 2, "kreis": 5, "karte": 1, "vergleich": 1, "planung": 1, "meldungen": 1, "methodik": 0}
 GOOD = ("Kreisschlüssel;Kreis;Woche;Zugänge;Abgänge;Kapazität;Belegung\n"
         "16051;Erfurt;KW 1/2030;31;12;812;799\n").encode("cp1252")
 BAD = ("Kreis;Woche;Zugänge;Kapazität;Belegung\n"
@@ -192,7 +192,8 @@ def test_keyboard_alone_walks_the_sidebar_and_changes_the_district(served, brows
         else:
             raise AssertionError(f"the Kreis select not reached by Tab: {stops}")
         # in reading order: skip link, the menu, language, filters, then the page
-        menu = ["Lage", "Kreis", "Karte", "Vergleich", "Meldungen", "Methodik", "Anmelden", "Hochladen"]
+        menu = ["Lage", "Kreis", "Karte", "Vergleich", "Planung", "Meldungen", "Methodik", "Anmelden",
+                "Hochladen"]
         assert [s for s in stops if s in menu] == menu, stops
         assert stops.index("Hochladen") < stops.index("Zeitraum") < len(stops) - 1, stops
         tab.keyboard.press("ArrowDown")  # opens the list on the chosen district
