@@ -10,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from reception import accounts
+from reception import accounts, config
 from reception.web import session
 
 PASSWORD = "richtig-geheim-42"
@@ -22,6 +22,10 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RECEPTION_ACCOUNTS", str(path))
     accounts.add_user("mueller", PASSWORD, "officer")
     return path
+
+
+def test_a_sign_in_lasts_8_hours_as_shipped() -> None:
+    assert config._read_settings(config.DATA_DIR / "settings.toml").session_hours == 8
 
 
 def test_the_secret_is_made_once_beside_the_accounts_with_mode_0600(store: Path) -> None:
@@ -72,7 +76,8 @@ def test_the_route_trades_a_nonce_once_for_a_strict_httponly_cookie(store: Path)
     answer = client.get(f"/auth/session?nonce={nonce}&next=hochladen&lang=en", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "../hochladen?lang=en"
     cookie = answer.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=28800" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert f"Max-Age={session.lifetime_seconds()}" in cookie
     again = client.get(f"/auth/session?nonce={nonce}", follow_redirects=False)
     assert "set-cookie" not in again.headers  # one time only
     outside = client.get("/auth/session?nonce=x&next=https://evil.example", follow_redirects=False)
