@@ -160,6 +160,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("license_path", "open_data.license_path", "URL", "Lizenztext"),
     Setting("publisher", "open_data.publisher", "Text",
             "Herausgeber der offenen Daten (leer: nicht genannt)"),
+    Setting("session_hours", "signin.session_hours", "Stunden",
+            "so lange bleibt eine Datenverantwortliche nach der Anmeldung angemeldet (Neuladen, "
+            "neue Tabs), wenn sie sich nicht vorher abmeldet"),
+    Setting("accessibility_contact", "accessibility.contact", "Text",
+            "Kontakt für Rückmeldungen zur Barrierefreiheit (Erklärung zur Barrierefreiheit auf "
+            "der Seite Methodik); trägt der Betrieb ein"),
 )
 
 
@@ -180,6 +186,8 @@ class Settings:
     license_title: str
     license_path: str
     publisher: str
+    session_hours: float = 8.0  # hours
+    accessibility_contact: str = ""  # free text; empty: the page says that it is missing
 
 
 def settings_path() -> Path:
@@ -192,7 +200,8 @@ def _read_settings(path: Path) -> Settings:
     values = {}
     for setting in SETTINGS:
         section, key = setting.key.split(".")
-        cast = {"float": float, "int": int, "bool": bool, "str": str}[kinds[setting.field]]
+        cast = {"float": float, "bool": bool, "str": lambda v: str(v).strip()}.get(
+            kinds[setting.field], int)
         values[setting.field] = cast(raw[section][key])
     return Settings(**values)
 
@@ -205,12 +214,12 @@ def settings() -> Settings:
 
 def _german(value: float | bool | str) -> str:
     """A shipped value as the German README shows it: counts and whole seconds with a thousands
-    point (13.500, 30), shares with two decimals (0,90, 1,00), switches as ja/nein, text as
-    code. Not ``fmt``: everything imports config, so config imports nothing of the project."""
+    point (13.500, 30), shares with two decimals (0,90, 1,00), switches as ja/nein. Not ``fmt``:
+    everything imports config, so config imports nothing of the project."""
     if isinstance(value, bool):
         return "ja" if value else "nein"
     if isinstance(value, str):
-        return f"`{value}`" if value else "–"
+        return f"„{value}“" if value else "leer"
     if isinstance(value, int) or (value.is_integer() and value >= 10):
         return f"{int(value):,}".replace(",", ".")
     return f"{value:.2f}".replace(".", ",")

@@ -24,7 +24,7 @@ BAD = ("Kreis;Woche;Zugänge;Kapazität;Belegung\n"
 def open_page(tab, title: str) -> None:
     """Client-side navigation through the sidebar (a reload would start a new session); clicks
     again if a click landed while the previous page was still being drawn."""
-    link = tab.locator('[data-testid="stSidebarNav"] a').filter(
+    link = tab.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]').filter(
         has_text=re.compile(f"^\\W*{title}$", re.IGNORECASE)).first
     heading = tab.locator("h1").filter(has_text=re.compile(f"^{title}"))
     for attempt in range(3):
