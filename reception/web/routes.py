@@ -10,8 +10,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
-from reception.web import api
-
 
 async def _health(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
@@ -19,7 +17,7 @@ async def _health(request: Request) -> PlainTextResponse:
 
 def routes() -> list[BaseRoute]:
     """Every HTTP route of the app besides Streamlit's own."""
-    from reception.web import session
+    from reception.web import api, session
 
     return [Route("/api/v1/health", _health, methods=["GET"]), *session.routes(),
             *api.routes()]  # keep last: its catch-all answers 404 for any other /api/ path
