@@ -165,26 +165,27 @@ def content(week: date | None = None, path: Path | None = None,
     are drawn from (``_state``, ``_forecast``). :class:`NoData` when ``week`` was not reported."""
     settings = settings or config.settings()
     week = resolve_week(week, path)
-    since = week - timedelta(weeks=HISTORY_WEEKS - 1)
-    weekly = queries.weekly(since=since, until=week, path=path)
+    weekly = queries.weekly(since=week - timedelta(weeks=HISTORY_WEEKS - 1), until=week, path=path)
     state = metrics.state_weekly(weekly, settings)
     latest = metrics.latest_by_district(weekly, settings)
-    warning = metrics.early_warning(latest, settings)
-    missing = metrics.missing_latest(weekly)
+    out = _front(week, state, settings, path, lang, now or datetime.now())
+    out.update(_districts(weekly, latest, settings, fmt.iso_week(week, lang), lang))
+    out.update(_methods(settings, path, lang))
+    out.update(_forecast_of(forecaster, week, path, settings, lang))
+    return out
+
+
+def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Path | None,
+           lang: str, now: datetime) -> dict:
+    """Title, Stand, demo notice, the state's headline figures and its places."""
     meta = queries.snapshot_meta(path)
-    reference = queries.reference_meta(path)
-    places = metrics.state_places(state, settings.state_minimum_places)
-    now = now or datetime.now()
+    land = queries.reference_meta(path).get("land", "")
     label = fmt.iso_week(week, lang)
-    land = reference.get("land", "")
     demo = None
     if meta.get("has_demo"):
         demo = t("briefing.demo" if not meta.get("has_real") else "briefing.demo_mixed", lang)
-    ranking = present.ranking_table(latest.head(RANKING_ROWS), lang).drop(
-        columns=[t("tab.reported", lang)])
-    thresholds = {"warn": fmt.percent(settings.warn_rate, 0, lang),
-                  "limit": fmt.percent(settings.limit_rate, 0, lang)}
-    out = {
+    places = metrics.state_places(state, settings.state_minimum_places)
+    return {
         "lang": lang,
         "title": f"{t('briefing.title', lang)} {label}",
         "heading": t("briefing.title", lang),
@@ -207,6 +208,18 @@ def content(week: date | None = None, path: Path | None = None,
         "places": _plain(t("lage.places_text" if places["gap"] >= 0 else "lage.places_text_short",
                            lang, **present.places_params(places, lang))),
         "development_summary": present.summary_state(state, lang),
+        "_state": state,
+    }
+
+
+def _districts(weekly: pd.DataFrame, latest: pd.DataFrame, settings: config.Settings,
+               label: str, lang: str) -> dict:
+    """The early warning, who did not report, and the ranking."""
+    warning = metrics.early_warning(latest, settings)
+    missing = metrics.missing_latest(weekly)
+    ranking = present.ranking_table(latest.head(RANKING_ROWS), lang).drop(
+        columns=[t("tab.reported", lang)])
+    return {
         "warning_note": t("lage.warning_note", lang, horizon=settings.runway_horizon_weeks,
                           window=settings.net_intake_window_weeks),
         "warning": (_table(present.warning_table(warning.head(WARNING_ROWS), lang))
@@ -214,6 +227,7 @@ def content(week: date | None = None, path: Path | None = None,
         "warning_more": (t("briefing.more", lang, count=len(warning) - WARNING_ROWS)
                          if len(warning) > WARNING_ROWS else None),
         "warning_none": t("briefing.warning_none", lang, horizon=settings.runway_horizon_weeks),
+        "at_limit": [str(n) for n in warning[warning.reason == metrics.LIMIT].name],
         "missing_title": t("briefing.missing", lang, week=label),
         "missing": (_table(present.missing_table(missing, lang))
                     if 0 < len(missing) <= MISSING_TABLE else None),
@@ -224,24 +238,34 @@ def content(week: date | None = None, path: Path | None = None,
         "ranking_summary": present.summary_ranking(latest, lang),
         "ranking_more": (t("briefing.ranking_more", lang, shown=len(ranking), total=len(latest))
                          if len(latest) > len(ranking) else None),
+    }
+
+
+def _methods(settings: config.Settings, path: Path | None, lang: str) -> dict:
+    population = queries.reference_meta(path).get("population_source", "–")
+    return {
         "methods": t("briefing.methods_text", lang, window=settings.net_intake_window_weeks,
                      horizon=settings.runway_horizon_weeks,
-                     minimum=fmt.number(settings.state_minimum_places, lang=lang), **thresholds),
-        "sources": t("briefing.sources", lang, population=reference.get("population_source", "–")),
-        "at_limit": [str(n) for n in warning[warning.reason == metrics.LIMIT].name],
-        "_state": state,
-        "_forecast": None,
-        "forecast_summary": None,
+                     minimum=fmt.number(settings.state_minimum_places, lang=lang),
+                     warn=fmt.percent(settings.warn_rate, 0, lang),
+                     limit=fmt.percent(settings.limit_rate, 0, lang)),
+        "sources": t("briefing.sources", lang, population=population),
     }
-    out["forecast_flag"] = None
-    if forecaster is not None:
-        prediction = forecaster(queries.weekly(until=week, path=path), settings)
-        if prediction is not None and len(prediction):
-            out["_forecast"] = prediction
-            out["forecast_summary"] = present.summary_forecast_bands(prediction, lang)
-            out["forecast_flag"] = present.forecast_flag(prediction, lang)
-            out["forecast_note"] = t("briefing.forecast_note", lang)
-    return out
+
+
+def _forecast_of(forecaster: Forecaster | None, week: date, path: Path | None,
+                 settings: config.Settings, lang: str) -> dict:
+    """The forecast section (None-valued without a forecaster or a forecast)."""
+    out = {"_forecast": None, "forecast_summary": None, "forecast_flag": None, "forecast_note": None}
+    if forecaster is None:
+        return out
+    prediction = forecaster(queries.weekly(until=week, path=path), settings)
+    if prediction is None or not len(prediction):
+        return out
+    return {"_forecast": prediction,
+            "forecast_summary": present.summary_forecast_bands(prediction, lang),
+            "forecast_flag": present.forecast_flag(prediction, lang),
+            "forecast_note": t("briefing.forecast_note", lang)}
 
 
 def state_forecast(weekly: pd.DataFrame, settings: config.Settings) -> pd.DataFrame:
