@@ -79,8 +79,7 @@ def _outcome(data: bytes, matcher: Matcher, screen: bool) -> tuple:
                     for p in validation.problems]
         clean = (con.execute("SELECT * FROM clean ORDER BY line").fetchall()
                  if read.ok and validation.ok else None)
-        screened = con.execute("SELECT table_type FROM information_schema.tables "
-                               "WHERE table_name = 'resolved_rows'").fetchall() == [("VIEW",)]
+        screened = validation.screened
         counts = (validation.ok, validation.error_count, validation.warning_count, validation.rows)
         return (counts, problems, clean), screened
     finally:

@@ -319,7 +319,7 @@ def _define_csv_view(
               "parallel = true, max_line_size = 10000000, buffer_size = 10000000)")
     # Read in parallel into a table: DuckDB keeps the file's order on insert (insertion order
     # is preserved), so ``rowid`` is the row's index among the file's non-empty lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {', '.join(cells)} "  # noqa: S608
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {', '.join(cells)} "
                 f"FROM {reader}", [path])
     return _correct_numbers(con, [name for _, name in used if name in MEASURES])
 
@@ -335,14 +335,14 @@ def _correct_numbers(con: duckdb.DuckDBPyConnection, measures: list[str]) -> lis
         cells, fix = f"number_cells_{name}", f"number_fix_{name}"
         # the distinct cells first, in a table of their own: a filter on them would otherwise
         # be pushed below the DISTINCT and run the exact rule on every row
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT DISTINCT {name}_cell AS cell "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT DISTINCT {name}_cell AS cell "
                     f"FROM raw_cells WHERE {name}_cell IS NOT NULL")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT cell, "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT cell, "
                     f"{quick_number_sql('cell')} AS quick, {exact_number_sql('cell')} AS exact "
                     f"FROM {cells}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT cell, exact FROM {cells} "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT cell, exact FROM {cells} "
                     "WHERE quick IS DISTINCT FROM exact")
-        if con.execute(f"SELECT count(*) FROM {fix}").fetchall()[0][0]:  # noqa: S608
+        if con.execute(f"SELECT count(*) FROM {fix}").fetchall()[0][0]:
             corrected.append(name)
     return corrected
 
@@ -357,7 +357,7 @@ def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,
         con.executemany("INSERT INTO blank_rows VALUES (?)", [(a,) for a in blank_offsets])
         line += " + (SELECT count(*) FROM blank_rows WHERE a <= row_index)"
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, CAST({line} AS INTEGER) AS line FROM "  # noqa: S608
+        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, CAST({line} AS INTEGER) AS line FROM "
         f"(SELECT rowid AS row_index, * FROM raw_cells)")
 
 
