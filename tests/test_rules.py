@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from reception.ingest import rules
-from reception.ingest.problems import WARNING
+from reception.ingest.problems import CATALOGUE, WARNING, Kind
 from reception.ingest.reports import read_report
 from reception.ingest.rules import Rule
 from reception.ingest.validate import Validation, validate
@@ -48,6 +48,13 @@ def _throwaway(found: list[tuple]) -> list[tuple]:
     return [p for p in found if p[0] == "throwaway"]
 
 
+@pytest.fixture(autouse=True)
+def throwaway_codes(monkeypatch) -> None:
+    """A rule's code is in the problem catalogue, which gives its severity."""
+    monkeypatch.setitem(CATALOGUE, "throwaway", Kind("throwaway"))
+    monkeypatch.setitem(CATALOGUE, "throwaway_warning", Kind("throwaway_warning", WARNING))
+
+
 def test_the_file_passes_the_screen_without_the_rule() -> None:
     validation, problems = _validate(ROWS, screen=True)
     assert validation.ok and validation.screened and problems == []
@@ -73,11 +80,12 @@ def test_a_rule_added_in_one_place_is_enforced_on_both_roads(monkeypatch, where)
 def test_a_warning_rule_is_listed_by_the_screen_and_row_by_row(monkeypatch, where) -> None:
     rule = THROWAWAY[where]
     monkeypatch.setattr(rules, "RULES", [*rules.RULES, Rule(
-        rule.code, rule.condition, rule.fields, rule.value, WARNING, reads=rule.reads)])
+        "throwaway_warning", rule.condition, rule.fields, rule.value, reads=rule.reads)])
     screened, found = _validate(ROWS, screen=True)
     unscreened, found_row_by_row = _validate(ROWS, screen=False)
     assert screened.ok and screened.screened and unscreened.ok and not unscreened.screened
-    assert found == found_row_by_row == [("throwaway", 3, COLUMN.get(where, "Zugänge"), WARNING)]
+    assert found == found_row_by_row == [
+        ("throwaway_warning", 3, COLUMN.get(where, "Zugänge"), WARNING)]
     assert screened.warning_count == unscreened.warning_count == 1
 
 

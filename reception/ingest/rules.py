@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from reception.ingest.numbers import MAX_COUNT
-from reception.ingest.problems import ERROR, WARNING
+from reception.ingest.problems import ERROR, severity_of
 from reception.ingest.reports import MEASURES
 
 MAX_TEXT = 200  # characters of a facility or district name
@@ -89,7 +89,6 @@ class Rule:
     condition: str  # SQL over CELL_COLUMNS, true where the row breaks the rule
     fields: tuple[str, ...]
     value: str = "{text}"  # SQL of the value the problem shows
-    severity: str = ERROR
     each: bool = True  # one check per field of ``fields`` present, else one per row
     needs: tuple[str, ...] = ()  # further fields the file must have
     reads: tuple[str, ...] = ()  # further fields whose columns ``condition`` uses
@@ -103,7 +102,7 @@ class Rule:
         if not self.each:
             targets = targets[:1] or [self.fields[0]]
         return [Check(self.code, target, self._fill(self.condition, target, monday),
-                      self._fill(self.value, target, monday), self.severity,
+                      self._fill(self.value, target, monday), severity_of(self.code),
                       frozenset({target, *self.needs, *self.reads} if self.each
                                 else {*self.fields, *self.needs, *self.reads}))
                 for target in targets]
@@ -166,9 +165,9 @@ RULES: list[Rule] = [
          "AND ags_resolved <> name_resolved", ("district",), needs=("ags",)),
     Rule("over_capacity", "occupied_number > capacity_number", ("occupied",),
          "CAST(occupied_number AS INTEGER) || '/' || CAST(capacity_number AS INTEGER)",
-         WARNING, needs=("capacity",)),
+         needs=("capacity",)),
     Rule("future_week", "week_monday > {this_monday}", TIME_FIELDS,
-         "CAST(week_monday AS VARCHAR)", WARNING, each=False),
+         "CAST(week_monday AS VARCHAR)", each=False),
 ]
 
 

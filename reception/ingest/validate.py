@@ -17,7 +17,7 @@ import duckdb
 
 from reception.ingest import rules
 from reception.ingest.numbers import number_sql, trimmed_sql
-from reception.ingest.problems import ERROR, WARNING, Problem
+from reception.ingest.problems import CATALOGUE, ERROR, FILE, WARNING, Problem
 from reception.ingest.reports import MEASURES, ReadResult
 from reception.ingest.rules import (
     DISTRICT_FIELDS,
@@ -80,13 +80,10 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     result = Validation()
     problems = list(read.problems)
     columns = read.columns
-    needed = []
-    if not ({"ags", "district"} & columns.keys()):
-        needed.append("missing_district_column")
-    if not ({"week", "date"} & columns.keys()):
-        needed.append("missing_week_column")
-    for what in needed:
-        problems.append(Problem(what, read.header_line))
+    if not (set(DISTRICT_FIELDS) & columns.keys()):
+        problems.append(Problem("missing_district_column", read.header_line))
+    if not (set(TIME_FIELDS) & columns.keys()):
+        problems.append(Problem("missing_week_column", read.header_line))
     if not (set(MEASURES) & columns.keys()):
         problems.append(Problem("no_measures", read.header_line))
     if any(p.severity == ERROR for p in problems):
@@ -430,6 +427,13 @@ _CLEAN_COLUMNS = """
         FROM sound"""
 
 
+def rows_to_load(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+    """The rows of a valid file as ``report_row`` takes them (its columns less ``load_id``),
+    in ``con`` after ``validate``."""
+    return con.sql("SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
+                   "occupied, line FROM clean")
+
+
 def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
     """``sound``: the rows of ``resolved`` without errors, and ``clean``: those rows as they
     are loaded. When no row has an error (a file that will load), views over ``resolved``
@@ -511,16 +515,11 @@ def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyCon
             rows = [(*row, None, None, None)
                     for row in con.execute(listed, [MAX_PROBLEMS]).fetchall()]
         problems += [_row_problem(row, columns or {}, matcher) for row in rows]
-    file_level = [p for p in problems if p.code in FILE_CODES]
+    file_level = [p for p in problems if CATALOGUE[p.code].scope == FILE]
     result.error_count = counts.get(ERROR, 0) + sum(p.severity == ERROR for p in file_level)
     result.warning_count = counts.get(WARNING, 0) + sum(p.severity == WARNING for p in file_level)
     result.problems = sorted(problems, key=lambda p: (p.severity != ERROR, p.line or 0))
     return result
-
-
-FILE_CODES = {"empty_file", "not_a_table", "no_header", "missing_district_column",
-              "missing_week_column", "no_measures",
-              "no_rows", "duplicate_column", "ignored_column"}
 
 
 def _row_problem(row: tuple, columns: dict[str, str], matcher: Matcher | None) -> Problem:
