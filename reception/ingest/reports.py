@@ -23,6 +23,7 @@ import duckdb
 
 from reception.ingest.numbers import exact_number_sql, quick_number_sql, trimmed_sql
 from reception.ingest.problems import Problem
+from reception.reference.districts import UMLAUTS
 
 CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
     "ags": ("ags", "kreisschluessel", "kreis-schluessel", "kreisnummer", "schluessel",
@@ -42,13 +43,12 @@ ALIAS_TO_CANONICAL = {alias: canon for canon, aliases in CANONICAL_ALIASES.items
 MEASURES = ("arrivals", "departures", "capacity", "occupied")
 DELIMITERS = (";", "\t", ",")
 HEADER_SEARCH_LINES = 30
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def header_key(label: str) -> str:
     """``' Zugänge (Personen) '`` -> ``'zugaenge'``: how header labels are compared."""
     text = unicodedata.normalize("NFC", str(label)).strip().strip('"').strip().lower()
-    text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(_UMLAUTS)
+    text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(UMLAUTS)
     text = re.sub(r"[\s_]+", " ", text).strip(" :.")
     return text.replace(" ", "_") if text in {"facility type", "iso week"} else text
 
