@@ -15,20 +15,29 @@ over the distinct values (screen), so both roads agree by construction.
 
 How to add a rule (one entry in ``RULES``):
 
-1. Pick a problem code and add its texts: ``problem.<code>`` in ``reception/locales/de.toml``
-   and ``en.toml`` (the message; ``{value}`` is the cell) and the code's entry in
-   ``reception.ingest.problems.CATALOGUE`` (severity, what the user should do).
-2. Append ``Rule(code, condition, fields=...)`` to ``RULES``. ``fields``: the canonical fields
-   the problem is reported in; with ``each=True`` (the default) the rule is one check per field
+1. Its problem code: an entry in ``reception.ingest.problems.CATALOGUE`` (severity: an error
+   keeps the file out, a warning keeps the row in), the message ``problem.<code>`` in
+   ``reception/locales/etl.toml`` (German and English; ``{value}`` is the cell) and what the
+   sender should do, ``problem_action.<code>`` in ``reception/locales/problems.toml``; then
+   regenerate ``docs/problems.md`` (``tests/test_problems.py`` says how).
+2. Append ``Rule(code, condition, fields)`` to ``RULES``. ``fields``: the canonical fields the
+   problem is reported in; with ``each=True`` (the default) the rule is one check per field
    of ``fields`` that the file has, and ``{text}`` / ``{number}`` in ``condition`` and ``value``
-   stand for that field's text and number columns. With ``each=False`` it is one check of the
-   row, reported in the first field of ``fields`` the file has. ``needs``: further fields the
-   file must have for the rule to run; ``reads``: further fields whose columns the condition
-   uses (this decides where the screen can decide it; a condition naming a column of a field
-   it does not declare fails loudly in the screen's SQL, which the tests run).
-3. ``severity=WARNING`` keeps the row in the load: warnings are looked for among the rows
-   without errors, and the first ``MAX_PROBLEMS`` of each are listed.
-4. Tests: ``tests/test_rules.py`` shows how a rule is seen on both roads.
+   stand for that field's text and number columns (``{max_count}``, ``{max_text}``,
+   ``{this_monday}`` for the limits and this week's Monday; ``{{`` for a literal brace). With
+   ``each=False`` it is one check of the row, reported in the first field of ``fields`` the
+   file has. ``needs``: further fields the file must have for the rule to run; ``reads``:
+   further fields whose columns the condition uses. ``value``: SQL of the value the problem
+   shows (default: the field's text).
+3. Where the screen decides it follows from the fields it reads (``Check.family``): only
+   district fields -> the distinct (ags, district) pairs; only week and date -> the distinct
+   (week, date) pairs; one measure -> its distinct cells; facility texts and measures -> one
+   scan of the cells; anything else -> one scan of the resolved rows (slower: prefer rules
+   that stay in one family). A condition that names a column of a field it does not declare
+   fails in the screen's SQL, which the tests run on every rule.
+4. Warnings are looked for among the rows without errors; the first ``MAX_PROBLEMS`` of each
+   are listed, the others counted.
+5. Tests: ``tests/test_rules.py`` shows how a rule is seen on both roads.
 
 Examples of rules to come: a part larger than its whole (``{number}`` of one measure against
 another: ``fields=("occupied",), reads=("capacity",)``), week and date that disagree
@@ -200,4 +209,4 @@ def text_needed_sql(measure: str, number: str) -> str:
                 text=_STAND_IN, number=number, max_count=MAX_COUNT, max_text=MAX_TEXT,
                 this_monday="NULL"))
     # an empty cell needs no text; for a number, each condition is true or false
-    return "(" + " OR ".join([f"{number} IS NULL", *conditions]) + ")"
+    return "(" + " OR ".join([f"{number} IS NULL", *(f"({c})" for c in conditions)]) + ")"
