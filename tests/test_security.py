@@ -41,7 +41,7 @@ REVIEWED_SQL = {
     ("reception/store/schema.py", "_definitions"):
         "writes the text of schema.sql from DuckDB's own catalog (macro names and bodies); "
         "nothing of it is executed",
-    ("reception/ingest/reports.py", "_define_csv_view"):
+    ("reception/ingest/reports.py", "_read_cells"):
         "one of DELIMITERS, one of two encodings, ints, canonical names; the path is a ? parameter",
     ("reception/ingest/reports.py", "_correct_numbers"):
         "canonical measure names (MEASURES) and the fixed number rules of reception.ingest.numbers; "

@@ -5,7 +5,8 @@
 Excel shows it), in a connection the caller owns. Nothing here judges the values; that is
 ``reception.ingest.validate``. CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python
 loop per row), in parallel, into table ``raw_cells`` (cells trimmed, '' as NULL); DuckDB keeps a
-file's order on insert, so a row's ``rowid`` there gives its line.
+file's order on insert, so a row's ``rowid`` there gives its line. The relations made here are
+listed in ``reception.ingest`` (the package docstring).
 
 Known limit: line numbers assume no quoted field spans several lines.
 """
@@ -230,7 +231,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
         # copy to write), and where that file still held these bytes after it was read
         direct = bool(reader_encoding) and on_disk.unchanged(data)
         if direct:
-            result.corrected = _define_csv_view(con, on_disk.path, delimiter, header_index,
+            result.corrected = _read_cells(con, on_disk.path, delimiter, header_index,
                                                 width, used, reader_encoding)
             direct = on_disk.unchanged(data)
         if not direct:  # DuckDB reads a UTF-8 copy of the bytes
@@ -238,7 +239,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
                 text, encoding = _decode(data)
             body_path = _utf8_file(text, data, encoding)
             result.temp_files.append(body_path)
-            result.corrected = _define_csv_view(con, body_path, delimiter, header_index, width,
+            result.corrected = _read_cells(con, body_path, delimiter, header_index, width,
                                                 used)
         body = data if reader_encoding else text  # line breaks: single bytes in the file
         blank_offsets = ([] if _no_line_skipped(con, body, header_index)
@@ -293,7 +294,7 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _define_csv_view(
+def _read_cells(
     con: duckdb.DuckDBPyConnection, path: str, delimiter: str, header_index: int,
     width: int, used: list[tuple[int, str]], encoding: str = "utf-8",
 ) -> list[str]:
