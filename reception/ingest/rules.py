@@ -35,6 +35,9 @@ How to add a rule (one entry in ``RULES``):
    scan of the cells; anything else -> one scan of the resolved rows (slower: prefer rules
    that stay in one family). A condition that names a column of a field it does not declare
    fails in the screen's SQL, which the tests run on every rule.
+   A rule on a new kind of cell (say a count of filled cells beyond the header, made by the
+   reader): add the column to ``CELL_COLUMNS`` and to ``validate._cell_columns``, with the
+   family of the field it belongs to.
 4. Warnings are looked for among the rows without errors; the first ``MAX_PROBLEMS`` of each
    are listed, the others counted.
 5. Tests: ``tests/test_rules.py`` shows how a rule is seen on both roads.

@@ -1,10 +1,12 @@
 """Validation of a read report, set-based in DuckDB: ``raw`` -> ``clean`` + problems.
 
-Two roads to the same outcome. The screen (``_screen``) runs the checks on the distinct values
-of a CSV file's columns and proves, where it can, that no row has an error; such a file skips
-the row-by-row road. That road (``_collect_row_problems``) runs every check as one SQL statement
-over the whole table and names each problem's line. The only Python loops run over the distinct
-district names of a file (a few dozen), never over rows.
+The checks are the rules of ``reception.ingest.rules``, declared once; this module runs them on
+two roads to the same outcome. The screen (``_screen``) runs them on the distinct values of a
+CSV file's columns and proves, where it can, that no row has an error; such a file skips the
+row-by-row road. That road (``_collect_row_problems``) runs every check as one SQL statement
+over the whole table and names each problem's line. Checks across rows (a key twice) are
+here, beside the rules. The only Python loops run over the distinct district names of a file
+(a few dozen), never over rows. The relations made here are listed in ``reception.ingest``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ _WEEK_PATTERNS = (
 
 @dataclass
 class Validation:
-    """Outcome of validating ``raw``: table ``clean`` exists in the connection when ok."""
+    """Outcome of validating ``raw``: when ok, ``rows_to_load`` gives the rows in the
+    connection."""
 
     problems: list[Problem] = field(default_factory=list)
     error_count: int = 0
@@ -70,7 +73,8 @@ def _week_sql(value: str) -> tuple[str, str]:
 
 def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
              today: date | None = None, screen: bool = True) -> Validation:
-    """Check every row of ``raw``; on success leave the rows to load in table ``clean``.
+    """Check every row of ``raw``; on success leave the rows to load in the view ``clean``
+    (``rows_to_load``).
 
     ``screen``: where the reader parsed the numbers (a CSV file), first try to prove from the
     distinct values of each column and one scan of the rows that no row has an error
@@ -96,12 +100,11 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     _build_lookups(con, columns, values)
     _parse(con, columns, materialise=False)
     screened = _screen(con, columns, checks) if screen and read.numbers else None
-    if screened is None:  # the row-by-row checks scan the rows many times: a table
-        _parse(con, columns, materialise=True)
     if screened is not None:
         result.rows, result.screened = screened.rows, True
         unlisted = _list_screened_warnings(con, columns, screened)
     else:
+        _parse(con, columns, materialise=True)  # scanned many times by the checks: a table
         result.rows = con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
         if result.rows == 0:
             problems.append(Problem("no_rows", read.header_line))
