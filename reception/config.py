@@ -181,11 +181,12 @@ class Settings:
     forecast_weeks: int  # weeks
     state_minimum_places: int  # places
     lock_timeout_seconds: float  # seconds
-    briefing_after_weekly: bool  # on / off
-    license_name: str  # open data licence (datapackage.json)
-    license_title: str
-    license_path: str
-    publisher: str
+    # Defaults here only for Settings built in code (tests); the file always sets them.
+    briefing_after_weekly: bool = True  # on / off
+    license_name: str = "dl-de-by-2.0"  # open data licence (datapackage.json)
+    license_title: str = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+    license_path: str = "https://www.govdata.de/dl-de/by-2-0"
+    publisher: str = ""
     session_hours: float = 8.0  # hours
     accessibility_contact: str = ""  # free text; empty: the page says that it is missing
 
