@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="add the demo figures (source 'demo')")
     p.add_argument("--districts", type=Path, help="district reference CSV (default: Thuringia)")
     p.add_argument("--key", type=Path, help="distribution key CSV (default: Thuringia)")
+    p.add_argument("--land", default=config.DEFAULT_LAND, metavar="CODE",
+                   help="Land by its two-digit code from the shipped reference of all German "
+                   "districts\n  (default 16, Thuringia; e.g. 09 Bavaria, 05 North Rhine-Westphalia)")
     p = sub.add_parser("ingest", help="validate and load report files (CSV, XLSX)\n"
                        "  e.g. python -m etl ingest meldung_kw45.csv --user mueller\n"
                        "  exit 0 all loaded, 1 one or more rejected, 2 usage")
@@ -117,11 +120,21 @@ def _default_user(user: str | None) -> str:
 
 @command("init")
 def cmd_init(args: argparse.Namespace) -> int:
-    reference = districts.read_reference(args.districts)
+    try:  # --districts FILE wins over --land; without --key: the Land's own key or proportional
+        reference = (districts.read_reference(args.districts) if args.districts
+                     else districts.land_reference(args.land))
+        key_file = args.key or districts.key_path(reference.meta.get("land_code", ""))
+        key_frame = None if key_file else districts.proportional_key(reference.table)
+    except districts.UnknownLand as error:
+        print(t("cli.unknown_land", args.lang, code=error.code, known=error.known), file=sys.stderr)
+        return EXIT_REJECTED
+    except (ValueError, OSError) as error:
+        print(t("cli.bad_reference", args.lang, detail=str(error)), file=sys.stderr)
+        return EXIT_REJECTED
     with db.writer() as con:
         version = db.migrate(con)
         districts.install_reference(con, reference)
-        districts.install_distribution_key(con, args.key)
+        districts.install_distribution_key(con, key_file, frame=key_frame)
         if args.demo:
             from reception.ingest import demo
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from reception.read import charts
 from reception.reference import geo
@@ -63,6 +64,7 @@ def test_boundary_map_fills_each_district_polygon(tmp_path):
     filled = [trace for trace in fig.data if trace.fill == "toself"]
     assert [trace.name for trace in filled] == ["Erfurt", "Gotha"]
     assert filled[1].fillcolor == charts.STATUS_COLOURS["limit"]
-    assert min(x for x in filled[0].x if x is not None) == 11.03 - 0.05
+    erfurt_lon = read_reference().table.set_index("ags").lon["16051"]
+    assert min(x for x in filled[0].x if x is not None) == pytest.approx(erfurt_lon - 0.05)
     assert fig.layout.yaxis.scaleanchor == "x"
     assert fig.layout.title.text.startswith("Thüringen nach Kreisgrenzen")
