@@ -1,5 +1,5 @@
-"""Seeded workloads: facility-level weekly reports as German-format CSV files (one per year) and a
-synthetic district reference for a national case."""
+"""Seeded workloads: facility-level weekly reports as German-format CSV files (one per year) and
+the real national district reference for a national case."""
 
 from __future__ import annotations
 
@@ -14,20 +14,14 @@ HEADER = ["Kreisschlüssel", "Kalenderwoche", "Unterkunft", "Art", "Zugänge", "
 
 
 def national_reference(path: Path, districts: int = 400, seed: int = 7) -> Path:
-    """A synthetic reference of ``districts`` districts (16 Länder, keys like real AGS)."""
-    rng = np.random.default_rng(seed)
-    per_land = -(-districts // 16)
-    rows = []
-    for index in range(districts):
-        land, number = divmod(index, per_land)
-        ags = f"{land + 1:02d}{number + 1:03d}"
-        kind = "kreisfreie Stadt" if number % 4 == 0 else "Landkreis"
-        rows.append({"ags": ags, "name": f"Kreis {ags}", "kind": kind, "seat": f"Sitz {ags}",
-                     "population": int(rng.integers(40_000, 600_000)),
-                     "lat": 47.5 + rng.random() * 7.5, "lon": 6.0 + rng.random() * 9.0,
-                     "grid_row": land, "grid_col": number})
+    """The real reference of all 400 German districts (``data/reference``), or its first
+    ``districts`` rows: keys, names and populations as the dashboard meets them, and boundaries
+    in the shipped GeoJSON for the map. (``seed`` is kept for callers; nothing is drawn.)"""
+    from reception.reference.districts import germany_reference
+
+    table = germany_reference().table.head(districts)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(path, index=False)
+    table.to_csv(path, index=False)
     return path
 
 

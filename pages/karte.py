@@ -1,10 +1,11 @@
-"""Karte: the districts coloured by a chosen measure, as a tile grid (no internet needed) or, when
-a boundary file is configured (``RECEPTION_GEOJSON``), with their real boundaries."""
+"""Karte: the districts coloured by a chosen measure, by their real boundaries (the shipped BKG
+file, or ``RECEPTION_GEOJSON``) or, on request, as a tile grid. Neither needs the internet."""
 
 import streamlit as st
 
 from reception.i18n import t
 from reception.read import charts, metrics, present
+from reception.reference.geo import ATTRIBUTION
 from reception.web.cache import boundaries, data, derived, figure
 from reception.web.ui import chart_block, current_language, filters, require_data, settings, stand_line, t_ui
 
@@ -14,24 +15,33 @@ st.title(t_ui("karte.title"))
 if require_data():
     cfg, chosen = settings(), filters()
     stand_line()
-    if "map_measure" not in st.session_state:
-        st.session_state["map_measure"] = st.session_state.get("_map_measure", "occupancy_rate")
+    for key, default in (("map_measure", "occupancy_rate"), ("map_view", "boundaries")):
+        if key not in st.session_state:  # kept across pages (widget state is not)
+            st.session_state[key] = st.session_state.get(f"_{key}", default)
     measure = st.radio(t_ui("karte.measure"), tuple(charts.MAP_FORMATS), key="map_measure", horizontal=True,
                        format_func=lambda m: t(f"measure.{m}", lang))
-    st.session_state["_map_measure"] = measure
+    view = st.radio(t_ui("karte.view"), ("boundaries", "tiles"), key="map_view", horizontal=True,
+                    format_func=lambda v: t_ui(f"karte.view_{v}"))
+    st.session_state["_map_measure"], st.session_state["_map_view"] = measure, view
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     latest = derived(metrics.latest_by_district, weekly, cfg)
     tiles = derived(metrics.map_frame, latest, data.districts(), weekly)
-    shapes, problem = boundaries()
-    if problem:
+    land = data.reference_meta().get("land", "")
+    drawn = boundaries(tuple(tiles.ags)) if view == "boundaries" else None
+    if drawn is not None and drawn.problem:
         st.warning(t_ui("karte.geojson_broken"))
-    if shapes:
-        st.caption(t_ui("karte.note_boundaries"))
-        chart = charts.boundary_map(tiles, shapes, measure, lang)  # hashing the shapes costs more
+    if drawn is not None and drawn.outlines:
+        attribution = ATTRIBUTION if drawn.shipped else ""
+        st.caption(t_ui("karte.note_shipped" if drawn.shipped else "karte.note_boundaries"))
+        chart = figure(charts.boundary_map, tiles, drawn.outlines, measure, lang, land=land,
+                       attribution=attribution)
+        missing = tiles[~tiles.ags.isin(list(drawn.outlines.shapes))]
+        if len(missing):
+            st.caption(t_ui("karte.missing", names=", ".join(missing.name)))
     else:
         st.caption(t_ui("karte.note"))
-        chart = figure(charts.tile_map, tiles, measure, cfg, lang)
+        chart = figure(charts.tile_map, tiles, measure, cfg, lang, land=land)
     chart_block(chart, present.summary_map(tiles, measure, lang),
-                tiles.drop(columns=["grid_row", "grid_col"]), "karte", ratio=(3, 1))
+                tiles.drop(columns=["grid_row", "grid_col", "lat", "lon"]), "karte", ratio=(3, 1))
     with st.expander(t_ui("karte.table")):
         st.dataframe(derived(present.map_table, tiles, lang), hide_index=True)

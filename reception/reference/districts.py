@@ -213,19 +213,29 @@ def land_reference(code: str, path: Path | None = None) -> Reference:
         return read_reference(CURATED[code][0])
     table = germany(path)
     table["short"] = short_names(table)
-    part = table[table.land_code == code].reset_index(drop=True)
+    part = table[table.land_code == code]
     if part.empty:
         known = ", ".join(f"{c} {n}" for c, n in lands(path).items())
         raise UnknownLand(code, known)
-    frame = part.assign(official_name=part.name, name=part.short,
-                        kind=[KIND_CODES[int(c)] for c in part.kind_code])
-    rows, cols = tile_grid(frame.lat.tolist(), frame.lon.tolist())
-    frame["grid_row"], frame["grid_col"] = rows, cols
-    dates = sorted(set(part.reference_date))
+    return _reference(part, part.land.iloc[0], code)
+
+
+def germany_reference(path: Path | None = None) -> Reference:
+    """All districts of Germany as one reference (for national tests and ``make bench``)."""
+    table = germany(path)
+    table["short"] = short_names(table)
+    return _reference(table, "Deutschland", "")
+
+
+def _reference(part: pd.DataFrame, land: str, code: str) -> Reference:
+    frame = part.reset_index(drop=True)
+    frame = frame.assign(official_name=frame.name, name=frame.short,
+                         kind=[KIND_CODES[int(c)] for c in frame.kind_code])
+    frame["grid_row"], frame["grid_col"] = tile_grid(frame.lat.tolist(), frame.lon.tolist())
     meta = {
-        "land": part.land.iloc[0],
+        "land": land,
         "land_code": code,
-        "population_reference_date": dates[-1],
+        "population_reference_date": max(frame.reference_date),
         "population_source": GERMANY_POPULATION_SOURCE,
         "centroid_note": "Punkt innerhalb der Kreisfläche (aus den BKG-Grenzen), WGS84.",
         "tile_grid": "automatisch aus den Kreispunkten gelegt",

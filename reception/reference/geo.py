@@ -1,18 +1,31 @@
-"""Optional real district boundaries from a GeoJSON file the user configures.
+"""Real district boundaries: the shipped file, or a GeoJSON file the user configures.
 
-``RECEPTION_GEOJSON`` names a GeoJSON FeatureCollection (e.g. the BKG's VG250 districts, converted
-to WGS84) whose features carry the district key in a property (``AGS``, ``ags``, ``RS``, ``ARS``,
-``krs_code`` or ``KRS``; 5- or 8-/12-digit keys). Nothing is downloaded: without the file the app
-draws the tile-grid map.
+By default the map draws ``data/reference/deutschland_kreise.geojson`` (BKG VG250, 31.12.2019,
+simplified to about 300 m, Eisenach merged into the Wartburgkreis; "© GeoBasis-DE / BKG (2020),
+Daten verändert", dl-de/by-2-0). ``RECEPTION_GEOJSON`` names another GeoJSON FeatureCollection
+(WGS84) whose features carry the district key in a property (``AGS``, ``ags``, ``RS``, ``ARS``,
+``krs_code`` or ``KRS``; 5- or 8-/12-digit keys). Nothing is downloaded.
+
+For drawing, :func:`outlines` keeps only the districts shown and thins each ring
+(Douglas-Peucker) to under a pixel of the drawn extent: a national map sends about 17,000
+points instead of 58,000, as float32 (the figure carries them base64-encoded, see
+:func:`reception.read.charts.boundary_map`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from reception import config
 from reception.reference.districts import normalise_ags
+
+ATTRIBUTION = "© GeoBasis-DE / BKG (2020), Daten verändert (dl-de/by-2-0)"
 
 KEY_PROPERTIES = ("AGS", "ags", "RS", "rs", "ARS", "ars", "krs_code", "KRS", "AGS_0")
 
@@ -24,6 +37,16 @@ def configured_path() -> Path | None:
         return None
     path = Path(value)
     return path if path.is_file() else None
+
+
+def boundary_file() -> tuple[Path | None, bool]:
+    """(the boundary file to draw, whether it is the shipped one): ``RECEPTION_GEOJSON`` when it
+    is set and present, else the shipped file (None where that is missing too)."""
+    configured = configured_path()
+    if configured is not None:
+        return configured, False
+    shipped = config.DEFAULT_GEOJSON
+    return (shipped, True) if shipped.is_file() else (None, True)
 
 
 def _key(properties: dict) -> str | None:
@@ -60,3 +83,73 @@ def load_boundaries(path: Path) -> dict[str, list[list[tuple[float, float]]]]:
         if ags:
             shapes.setdefault(ags, []).extend(rings(feature.get("geometry") or {}))
     return shapes
+
+
+def _simplify(ring: np.ndarray, tolerance: float) -> np.ndarray:
+    """Douglas-Peucker on one ring (n x 2, projected); keeps at least what a polygon needs."""
+    n = len(ring)
+    if n <= 4 or tolerance <= 0:
+        return ring
+    keep = np.zeros(n, dtype=bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, n - 1)]
+    while stack:
+        first, last = stack.pop()
+        if last <= first + 1:
+            continue
+        inner = ring[first + 1:last]
+        start, direction = ring[first], ring[last] - ring[first]
+        length = math.hypot(direction[0], direction[1])
+        offset = inner - start
+        if length == 0:  # a closed ring's first and last point: distance to that point
+            distance = np.hypot(offset[:, 0], offset[:, 1])
+        else:
+            distance = np.abs(direction[0] * offset[:, 1] - direction[1] * offset[:, 0]) / length
+        farthest = int(np.argmax(distance))
+        if distance[farthest] > tolerance:
+            middle = first + 1 + farthest
+            keep[middle] = True
+            stack += [(first, middle), (middle, last)]
+    thinned = ring[keep]
+    return thinned if len(thinned) >= 4 else ring
+
+
+@dataclass(frozen=True)
+class Outlines:
+    """Thinned outlines ready to draw: ``shapes`` ags -> float32 array (n x 2: lon, lat), a
+    NaN row between rings. ``key`` names the file version and districts they come from; the
+    app's figure cache hashes that instead of the coordinates."""
+
+    key: str
+    shapes: dict[str, np.ndarray]
+
+    def get(self, ags: str) -> np.ndarray | None:
+        return self.shapes.get(ags)
+
+    def __contains__(self, ags: object) -> bool:
+        return ags in self.shapes
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+
+def outlines(shapes: dict[str, list], ags: list[str], pixels: int = 800, key: str = "") -> Outlines:
+    """The outlines of the districts ``ags`` that have a shape, each ring thinned to
+    1/``pixels`` of the larger side of their common extent (under a pixel of the 720-pixel
+    map: invisible, and a national map sends 17,000 points instead of 58,000)."""
+    chosen = {a: shapes[a] for a in ags if shapes.get(a)}
+    if not chosen:
+        return Outlines(key, {})
+    points = np.array([p for rings in chosen.values() for ring in rings for p in ring], dtype=float)
+    squeeze = math.cos(math.radians(float(points[:, 1].mean())))
+    width = (points[:, 0].max() - points[:, 0].min()) * squeeze
+    height = points[:, 1].max() - points[:, 1].min()
+    tolerance = max(width, height, 1e-6) / pixels
+    result = {}
+    for code, rings in chosen.items():
+        parts = []
+        for ring in rings:
+            projected = np.array(ring, dtype=float) * [squeeze, 1.0]
+            parts += [_simplify(projected, tolerance) / [squeeze, 1.0], np.full((1, 2), np.nan)]
+        result[code] = np.vstack(parts[:-1]).astype(np.float32)
+    return Outlines(key, result)
