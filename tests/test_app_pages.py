@@ -173,7 +173,8 @@ def test_meldungen_lists_missing_districts_and_loads(app_db):
 def test_methodik_names_sources_and_the_eisenach_assumption(app_db):
     at = open_page("methodik")
     body = texts(at)
-    assert "Thüringer Landesamt für Statistik" in body
+    assert "Gemeindeverzeichnis GV100AD" in body and "31.12.2024" in body  # population: source, date
+    assert "© GeoBasis-DE / BKG (2020), Daten verändert" in body
     assert "7,7 %" in body and "Eisenach" in body
     assert "80-%-Vorhersageintervall" in body
 
