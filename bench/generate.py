@@ -13,15 +13,28 @@ HEADER = ["Kreisschlüssel", "Kalenderwoche", "Unterkunft", "Art", "Zugänge", "
           "Belegung"]
 
 
+GERMANY = Path(__file__).resolve().parent.parent / "data" / "reference" / "kreise_deutschland.csv"
+# Destatis kind codes -> the contract's kinds (as reception.reference.districts.KIND_CODES)
+_KINDS = {41: "kreisfreie Stadt", 42: "kreisfreie Stadt", 43: "Landkreis", 44: "Landkreis",
+          45: "Landkreis"}
+
+
 def national_reference(path: Path, districts: int = 400, seed: int = 7) -> Path:
     """The real reference of all 400 German districts (``data/reference``), or its first
-    ``districts`` rows: keys, names and populations as the dashboard meets them, and boundaries
-    in the shipped GeoJSON for the map. (``seed`` is kept for callers; nothing is drawn.)"""
-    from reception.reference.districts import germany_reference
-
-    table = germany_reference().table.head(districts)
+    ``districts`` rows: keys, names and populations as the dashboard meets them, boundaries in
+    the shipped GeoJSON for the map; ``etl init`` lays the tile grid. Names: the official ones
+    without the kind suffix, "Landkreis X" where a city shares the name (the rule of ``etl init
+    --land``). (``seed`` is kept for callers; nothing is drawn.)"""
+    table = pd.read_csv(GERMANY, dtype={"ags": str, "land_code": str}).head(districts)
+    short = table.name.str.replace(r",\s*[^,]+$", "", regex=True).str.strip()
+    shared = short.duplicated(keep=False) & table.kind_code.isin([43, 44, 45])
+    prefix = np.where(table.kind_code == 43, "Kreis ", "Landkreis ")
+    out = pd.DataFrame({
+        "ags": table.ags, "name": np.where(shared, prefix + short, short),
+        "official_name": table.name, "kind": table.kind_code.map(_KINDS), "seat": table.seat,
+        "population": table.population, "lat": table.lat, "lon": table.lon})
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
+    out.to_csv(path, index=False)
     return path
 
 

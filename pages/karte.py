@@ -5,9 +5,18 @@ import streamlit as st
 
 from reception.i18n import t
 from reception.read import charts, metrics, present
-from reception.reference.geo import ATTRIBUTION
 from reception.web.cache import boundaries, data, derived, figure
-from reception.web.ui import chart_block, current_language, filters, require_data, settings, stand_line, t_ui
+from reception.web.ui import (
+    chart_block,
+    current_language,
+    filters,
+    mirror,
+    require_data,
+    restore,
+    settings,
+    stand_line,
+    t_ui,
+)
 
 lang = current_language()
 st.title(t_ui("karte.title"))
@@ -15,14 +24,14 @@ st.title(t_ui("karte.title"))
 if require_data():
     cfg, chosen = settings(), filters()
     stand_line()
-    for key, default in (("map_measure", "occupancy_rate"), ("map_view", "boundaries")):
-        if key not in st.session_state:  # kept across pages (widget state is not)
-            st.session_state[key] = st.session_state.get(f"_{key}", default)
+    restore("map_measure", "occupancy_rate", charts.MAP_FORMATS)
     measure = st.radio(t_ui("karte.measure"), tuple(charts.MAP_FORMATS), key="map_measure", horizontal=True,
                        format_func=lambda m: t(f"measure.{m}", lang))
+    mirror("map_measure")
+    restore("map_view", "boundaries", ("boundaries", "tiles"))
     view = st.radio(t_ui("karte.view"), ("boundaries", "tiles"), key="map_view", horizontal=True,
                     format_func=lambda v: t_ui(f"karte.view_{v}"))
-    st.session_state["_map_measure"], st.session_state["_map_view"] = measure, view
+    mirror("map_view")
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     latest = derived(metrics.latest_by_district, weekly, cfg)
     tiles = derived(metrics.map_frame, latest, data.districts(), weekly)
@@ -31,10 +40,9 @@ if require_data():
     if drawn is not None and drawn.problem:
         st.warning(t_ui("karte.geojson_broken"))
     if drawn is not None and drawn.outlines:
-        attribution = ATTRIBUTION if drawn.shipped else ""
         st.caption(t_ui("karte.note_shipped" if drawn.shipped else "karte.note_boundaries"))
         chart = figure(charts.boundary_map, tiles, drawn.outlines, measure, lang, land=land,
-                       attribution=attribution)
+                       attribution=drawn.attribution)
         missing = tiles[~tiles.ags.isin(list(drawn.outlines.shapes))]
         if len(missing):
             st.caption(t_ui("karte.missing", names=", ".join(missing.name)))

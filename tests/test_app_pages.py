@@ -312,3 +312,17 @@ def test_bavaria_with_demo_data_renders_every_page(bavaria_db, monkeypatch, page
         assert "bevölkerungsproportional, kein amtlicher Schlüssel" in body
     if page == "kreis":
         assert "bevölkerungsproportional, kein amtlicher Schlüssel" in body
+
+
+def test_page_choices_survive_a_visit_to_another_page(app_db):
+    at = open_page("vergleich")
+    at.multiselect(key="compare").set_value(["16051", "16067"]).run()
+    at.radio(key="compare_scale").set_value("absolute").run()
+    at.switch_page("pages/karte.py").run()
+    at.radio(key="map_measure").set_value("free_places").run()
+    at.switch_page("pages/lage.py").run()
+    at.switch_page("pages/vergleich.py").run()
+    assert at.multiselect(key="compare").value == ["16051", "16067"]
+    assert at.radio(key="compare_scale").value == "absolute"
+    at.switch_page("pages/karte.py").run()
+    assert at.radio(key="map_measure").value == "free_places"

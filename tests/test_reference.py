@@ -150,7 +150,7 @@ def test_init_land_sets_up_the_reference_and_a_proportional_key(land, count, tmp
         assert sources == ["bevölkerungsproportional, kein amtlicher Schlüssel (Einwohner)"]
         # the snapshot carries the official names for the app's matcher
     with duckdb.connect(str(path) + ".snapshot", read_only=True) as snap:
-        matcher = Matcher.from_db(snap, table="districts")
+        matcher = Matcher.from_db(snap)
     assert len(matcher.names) == count
 
 
@@ -211,3 +211,11 @@ def test_a_database_from_before_official_names_migrates_and_matches(tmp_path, mo
         db.migrate(con)
         matcher = Matcher.from_db(con)
     assert matcher.ags_for_name("Erfurt") == "16051"  # official_name NULL: the name alone
+
+
+
+def test_a_reference_file_without_a_tile_grid_gets_one_laid_from_its_points(tmp_path):
+    path = tmp_path / "kreise.csv"
+    districts.germany_reference().table.drop(columns=["grid_row", "grid_col"]).to_csv(path, index=False)
+    table = districts.read_reference(path).table
+    assert len(set(zip(table.grid_row, table.grid_col))) == 400

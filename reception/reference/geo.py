@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +30,8 @@ KEY_PROPERTIES = ("AGS", "ags", "RS", "rs", "ARS", "ars", "krs_code", "KRS", "AG
 
 
 def configured_path() -> Path | None:
-    """The configured boundary file, when set and present."""
-    value = os.environ.get("RECEPTION_GEOJSON", "").strip()
-    if not value:
-        return None
-    path = Path(value)
-    return path if path.is_file() else None
+    """The configured boundary file (``config.geojson_path``), when set and present."""
+    return config.geojson_path()
 
 
 def boundary_file() -> tuple[Path | None, bool]:

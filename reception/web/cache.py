@@ -110,6 +110,13 @@ class Boundaries:
     shipped: bool
     problem: str | None = None
 
+    @property
+    def attribution(self) -> str:
+        """What the map must credit: the BKG for the shipped file; a user's file: nothing known."""
+        from reception.reference.geo import ATTRIBUTION
+
+        return ATTRIBUTION if self.shipped else ""
+
 
 def boundaries(ags: tuple[str, ...]) -> Boundaries:
     """The outlines of the districts ``ags``: from ``RECEPTION_GEOJSON`` when it is set and
