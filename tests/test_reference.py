@@ -60,6 +60,8 @@ def test_short_names_drop_the_kind_and_name_the_landkreis_where_a_city_shares_it
     assert names["03404"] == "Osnabrück" and names["03459"] == "Landkreis Osnabrück"
     assert names["05158"] == "Mettmann"  # a Kreis without a namesake city keeps its name
     assert names["10041"] == "Regionalverband Saarbrücken"
+    renamed = [a for a, name in names.items() if name.startswith(("Landkreis ", "Kreis "))]
+    assert len(renamed) == 22 and sum(a.startswith("09") for a in renamed) == 15
 
 
 def test_kind_codes_map_to_the_contracts_two_kinds():

@@ -12,7 +12,7 @@ it equal to the national file. Decisions, written down here because the files ar
 
 * **Names.** ``name`` is the short form people use and the dashboard shows: the official name
   without its kind suffix (``"Erfurt, Stadt"`` -> ``"Erfurt"``, ``"München, Landeshauptstadt"``
-  -> ``"München"``). Where a city and a Landkreis would then share a name (Bavaria has 18 such
+  -> ``"München"``). Where a city and a Landkreis would then share a name (Bavaria has 15 such
   pairs, e.g. two "Rosenheim"), the city keeps the plain name and the other becomes
   ``"Landkreis Rosenheim"`` (``"Kreis ..."`` for kind 43). ``official_name`` keeps the official
   form; the :class:`Matcher` recognises both, and every usual form besides.
