@@ -35,6 +35,10 @@ def national_reference(path: Path, districts: int = 400, seed: int = 7) -> Path:
         "population": table.population, "lat": table.lat, "lon": table.lon})
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False)
+    path.with_name(path.stem + ".meta.toml").write_text(  # titles say "Deutschland"
+        'land = "Deutschland"\nland_code = "DE"\npopulation_reference_date = "2024-12-31"\n'
+        'population_source = "Destatis, Gemeindeverzeichnis GV100AD, Ausgabe 30.11.2025"\n',
+        encoding="utf-8")
     return path
 
 

@@ -10,6 +10,7 @@ from reception.web.ui import (
     chart_block,
     current_language,
     filters,
+    land_name,
     mirror,
     require_data,
     restore,
@@ -35,7 +36,7 @@ if require_data():
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     latest = derived(metrics.latest_by_district, weekly, cfg)
     tiles = derived(metrics.map_frame, latest, data.districts(), weekly)
-    land = data.reference_meta().get("land", "")
+    land = land_name(lang)
     drawn = boundaries(tuple(tiles.ags)) if view == "boundaries" else None
     if drawn is not None and drawn.problem:
         st.warning(t_ui("karte.geojson_broken"))

@@ -312,6 +312,26 @@ def test_bavaria_with_demo_data_renders_every_page(bavaria_db, monkeypatch, page
         assert "bevölkerungsproportional, kein amtlicher Schlüssel" in body
     if page == "kreis":
         assert "bevölkerungsproportional, kein amtlicher Schlüssel" in body
+    if page == "lage":
+        assert at.title[0].value == "Lage: Aufnahme und Unterbringung in Bayern"
+    assert "### Aufnahme-Monitor Bayern" in [m.value for m in at.sidebar.markdown]
+
+
+def test_nrw_with_demo_data_draws_its_53_districts(tmp_path, monkeypatch):
+    import json
+
+    from tests.conftest import run_etl
+
+    path = tmp_path / "reception.duckdb"
+    run_etl("init", "--land", "05", "--demo", env={"RECEPTION_DB": str(path)})
+    monkeypatch.setenv("RECEPTION_DB", str(path))
+    monkeypatch.delenv("RECEPTION_GEOJSON", raising=False)
+    at = open_page("karte")
+    spec = json.loads(charts(at)[0].proto.spec)
+    assert len([t for t in spec["data"] if t.get("fill") == "toself"]) == 53
+    assert spec["layout"]["title"]["text"] == "Nordrhein-Westfalen nach Kreisgrenzen: Auslastung"
+    at.radio(key="map_view").set_value("tiles").run()
+    assert not at.exception
 
 
 def test_page_choices_survive_a_visit_to_another_page(app_db):

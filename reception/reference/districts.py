@@ -262,7 +262,7 @@ def germany_reference(path: Path | None = None) -> Reference:
     """All districts of Germany as one reference (for national tests and ``make bench``)."""
     table = germany(path)
     table["short"] = short_names(table)
-    return _reference(table, "Deutschland", "")
+    return _reference(table, "Deutschland", "DE")
 
 
 def _reference(part: pd.DataFrame, land: str, code: str) -> Reference:
