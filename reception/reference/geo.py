@@ -80,33 +80,37 @@ def load_boundaries(path: Path) -> dict[str, list[list[tuple[float, float]]]]:
     return shapes
 
 
-def _simplify(ring: np.ndarray, tolerance: float) -> np.ndarray:
-    """Douglas-Peucker on one ring (n x 2, projected); keeps at least what a polygon needs."""
-    n = len(ring)
-    if n <= 4 or tolerance <= 0:
-        return ring
-    keep = np.zeros(n, dtype=bool)
-    keep[0] = keep[-1] = True
-    stack = [(0, n - 1)]
-    while stack:
-        first, last = stack.pop()
-        if last <= first + 1:
-            continue
-        inner = ring[first + 1:last]
-        start, direction = ring[first], ring[last] - ring[first]
-        length = math.hypot(direction[0], direction[1])
-        offset = inner - start
-        if length == 0:  # a closed ring's first and last point: distance to that point
-            distance = np.hypot(offset[:, 0], offset[:, 1])
-        else:
-            distance = np.abs(direction[0] * offset[:, 1] - direction[1] * offset[:, 0]) / length
-        farthest = int(np.argmax(distance))
-        if distance[farthest] > tolerance:
-            middle = first + 1 + farthest
-            keep[middle] = True
-            stack += [(first, middle), (middle, last)]
-    thinned = ring[keep]
-    return thinned if len(thinned) >= 4 else ring
+def _thin(points: np.ndarray, ends: np.ndarray, tolerance: float) -> np.ndarray:
+    """Douglas-Peucker over many rings at once: ``points`` (n x 2, projected) hold the rings one
+    after another, ``ends`` the index of each ring's first and last point (always kept). Returns
+    the mask of points to keep. Each round takes, in every segment between two kept points, the
+    point farthest from the segment if it lies more than ``tolerance`` away; about twenty
+    vectorised rounds for all of Germany instead of 28,000 steps of a loop."""
+    keep = np.zeros(len(points), dtype=bool)
+    keep[ends] = True
+    while True:
+        kept, free = np.flatnonzero(keep), np.flatnonzero(~keep)
+        if not len(free):
+            return keep
+        at = np.searchsorted(kept, free)
+        left, right = kept[at - 1], kept[at]
+        start, direction = points[left], points[right] - points[left]
+        offset = points[free] - start
+        length = np.hypot(direction[:, 0], direction[:, 1])
+        across = np.abs(direction[:, 0] * offset[:, 1] - direction[:, 1] * offset[:, 0])
+        # a closed ring's first and last point coincide: distance to that point
+        distance = np.where(length > 0, across / np.where(length > 0, length, 1.0),
+                            np.hypot(offset[:, 0], offset[:, 1]))
+        runs = np.flatnonzero(np.r_[True, left[1:] != left[:-1]])  # one run per segment
+        run = np.repeat(np.arange(len(runs)), np.diff(np.r_[runs, len(free)]))
+        farthest = np.maximum.reduceat(distance, runs)
+        candidates = np.flatnonzero(distance == farthest[run])
+        _, first = np.unique(run[candidates], return_index=True)
+        chosen = candidates[first]
+        chosen = chosen[farthest[run[chosen]] > tolerance]
+        if not len(chosen):
+            return keep
+        keep[free[chosen]] = True
 
 
 @dataclass(frozen=True)
@@ -140,11 +144,15 @@ def outlines(shapes: dict[str, list], ags: list[str], pixels: int = 800, key: st
     width = (points[:, 0].max() - points[:, 0].min()) * squeeze
     height = points[:, 1].max() - points[:, 1].min()
     tolerance = max(width, height, 1e-6) / pixels
-    result = {}
-    for code, rings in chosen.items():
-        parts = []
-        for ring in rings:
-            projected = np.array(ring, dtype=float) * [squeeze, 1.0]
-            parts += [_simplify(projected, tolerance) / [squeeze, 1.0], np.full((1, 2), np.nan)]
-        result[code] = np.vstack(parts[:-1]).astype(np.float32)
+    rings = [(code, np.asarray(ring, dtype=float)) for code, found in chosen.items() for ring in found]
+    lengths = np.array([len(ring) for _, ring in rings])
+    firsts = np.r_[0, np.cumsum(lengths)[:-1]]
+    points = np.vstack([ring for _, ring in rings]) * [squeeze, 1.0]
+    keep = _thin(points, np.r_[firsts, firsts + lengths - 1], tolerance)
+    parts: dict[str, list] = {}
+    for (code, ring), first, length in zip(rings, firsts, lengths):
+        mask = keep[first:first + length]
+        thinned = ring[mask] if mask.sum() >= 4 else ring  # a polygon needs four points
+        parts.setdefault(code, []).extend([thinned, np.full((1, 2), np.nan)])
+    result = {code: np.vstack(found[:-1]).astype(np.float32) for code, found in parts.items()}
     return Outlines(key, result)
