@@ -192,8 +192,10 @@ def settings() -> Settings:
 
 
 def _german(value: float) -> str:
-    """13500 -> 13.500, 0.9 -> 0,90 (the README is German; ``fmt`` is for the app)."""
-    if float(value).is_integer() and not (isinstance(value, float) and value < 10):
+    """A shipped value as the German README shows it: counts and whole seconds with a thousands
+    point (13.500, 30), shares with two decimals (0,90, 1,00). Not ``fmt``: everything imports
+    config, so config imports nothing of the project."""
+    if isinstance(value, int) or (value.is_integer() and value >= 10):
         return f"{int(value):,}".replace(",", ".")
     return f"{value:.2f}".replace(".", ",")
 

@@ -379,7 +379,9 @@ def install_distribution_key(con: duckdb.DuckDBPyConnection,
                              key: pd.DataFrame | Path | None = None) -> None:
     """Replace the distribution key with ``key`` (from :func:`read_distribution_key`, or a
     path to read it from)."""
-    frame = key if _is_frame(key) else read_distribution_key(key)
+    import pandas as pd
+
+    frame = key if isinstance(key, pd.DataFrame) else read_distribution_key(key)
     con.execute("DELETE FROM distribution_key")
     con.register("key_frame", frame)
     con.execute(
@@ -387,10 +389,6 @@ def install_distribution_key(con: duckdb.DuckDBPyConnection,
         "TRY_CAST(valid_to AS DATE), source FROM key_frame"
     )
     con.unregister("key_frame")
-
-
-def _is_frame(value: object) -> bool:
-    return hasattr(value, "columns")
 
 
 @dataclass(frozen=True)
