@@ -57,5 +57,19 @@ def test_map_draws_real_boundaries_offline(land, demo_db, bavaria_db, serve_app,
     assert "an der Belastungsgrenze" in body  # the traffic light in words, beside the map
     assert not page.query_selector_all('[data-testid="stException"]')
     assert foreign == []  # no map tiles, fonts or topojson from the internet
+    # hovering over a district names it and its status in words (not by colour alone)
+    where = {"thueringen": ("Gotha", 10.62, 50.86), "bayern": ("Landkreis Rosenheim", 12.2, 47.75)}
+    name, lon, lat = where[land]
+    x, y = page.evaluate("""([lon, lat]) => {
+        const gd = document.querySelector('.js-plotly-plot'), box = gd.getBoundingClientRect();
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        return [box.left + xa._offset + xa.l2p(lon), box.top + ya._offset + ya.l2p(lat)];
+    }""", [lon, lat])
+    page.mouse.move(x, y)
+    page.wait_for_selector(".hoverlayer .hovertext", timeout=10000)
+    hover = page.text_content(".hoverlayer") or ""
+    assert name in hover and "Auslastung" in hover
+    assert any(word in hover for word in ("unter Warnschwelle", "angespannt", "Grenze erreicht"))
+    page.mouse.move(5, 5)
     screenshot(page, f"karte-{land}")
     assert "Traceback" not in app.output()
