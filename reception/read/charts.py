@@ -254,6 +254,9 @@ MAP_FORMATS = {
 }
 
 
+LABELLED_DISTRICTS = 30  # up to this many, the map names each district on it; beyond, symbols only
+
+
 def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = "de",
              land: str = "") -> go.Figure:
     """A tile-grid map: one square per district at (grid_row, grid_col), coloured by ``measure``
@@ -263,6 +266,7 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
     cols = int(frame.grid_col.max()) + 1
     text_of = MAP_FORMATS[measure]
     colours, (low, high) = _tile_colours(frame, measure)
+    small_grid = len(frame) <= LABELLED_DISTRICTS
     # Traces and annotations are built as plain dicts and validated once: adding 400 tiles one
     # by one (add_trace, add_annotation) re-validates the whole figure each time (20 s).
     traces, annotations = [], []
@@ -278,8 +282,9 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
             "fillcolor": colour, "hoveron": "fills", "hoverinfo": "text", "text": _hover(row, lang),
             "showlegend": False, "name": safe(row.name)})
         annotations.append({"x": x, "y": y, "text": label, "showarrow": False,
-                            "font": {"size": 12, "color": "#000000"},
-                            "bgcolor": "rgba(255,255,255,0.8)"})
+                            # a Land of 100 districts has small tiles: smaller type, colour shows
+                            "font": {"size": 12 if small_grid else 9, "color": "#000000"},
+                            "bgcolor": f"rgba(255,255,255,{0.8 if small_grid else 0.6})"})
     fig = go.Figure(data=traces, layout={"annotations": annotations})
     _map_legend(fig, measure, low, high, lang)
     fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4], fixedrange=True)
@@ -321,9 +326,6 @@ def _hover(row, lang: str) -> str:
         f"{t('measure.arrivals_4w_per_1000', lang)}: {fmt.number(row.arrivals_4w_per_1000, 2, lang)}",
         f"{t('measure.runway_weeks', lang)}: {fmt.weeks(row.runway_weeks, lang)}",
     ])
-
-
-LABELLED_DISTRICTS = 30  # up to this many, the map names each district on it; beyond, symbols only
 
 
 def boundary_map(frame: pd.DataFrame, outlines: dict, measure: str, lang: str = "de",
