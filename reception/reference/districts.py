@@ -62,7 +62,7 @@ _AFFIXES = re.compile(
     rf"|,\s*(?:(?P<c2>{_CITY_WORDS})|(?P<k2>{_COUNTY_WORDS}))$"
     rf"|\s*\((?:(?P<c3>{_CITY_WORDS})|(?P<k3>{_COUNTY_WORDS}))\)$"
 )
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})  # as names are compared
 
 
 def name_key(name: str) -> str:
@@ -74,7 +74,7 @@ def name_parts(name: str) -> tuple[str, str | None]:
     """(:func:`name_key`, the kind the name's affixes say or None): ``'Stadt Hof'`` ->
     ``('hof', 'kreisfreie Stadt')``, ``'LK Hof'`` -> ``('hof', 'Landkreis')``, ``'Hof'`` ->
     ``('hof', None)``."""
-    text = unicodedata.normalize("NFC", str(name)).strip().lower().translate(_UMLAUTS)
+    text = unicodedata.normalize("NFC", str(name)).strip().lower().translate(UMLAUTS)
     text = re.sub(r"\s+", " ", text)
     kind: str | None = None
     previous = None
