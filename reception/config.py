@@ -20,6 +20,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DISTRICTS = DATA_DIR / "districts_thueringen.csv"
 DEFAULT_DISTRIBUTION_KEY = DATA_DIR / "distribution_key_thueringen.csv"
+# Official reference of all German districts and their boundaries (see data/reference/README.md).
+REFERENCE_DIR = DATA_DIR / "reference"
+GERMANY_DISTRICTS = REFERENCE_DIR / "kreise_deutschland.csv"
+DEFAULT_GEOJSON = REFERENCE_DIR / "deutschland_kreise.geojson"
+DEFAULT_LAND = "16"
 STREAMLIT_CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
 
 
