@@ -30,9 +30,10 @@ def _demo_database(folder, today: date):
 def demo_case(request, tmp_path_factory):
     today = request.param
     path, info = _demo_database(tmp_path_factory.mktemp("demo"), today)
-    frame = pd.DataFrame(query(path, "SELECT * FROM weekly ORDER BY ags, week"),
-                         columns=["ags", "week", "arrivals", "departures", "capacity", "occupied",
-                                  "occupancy_rate", "free_places", "reported"])
+    columns = ["ags", "week", "arrivals", "departures", "capacity", "occupied",
+               "occupancy_rate", "free_places", "reported"]
+    frame = pd.DataFrame(query(path, f"SELECT {', '.join(columns)} FROM weekly "  # noqa: S608
+                                     "ORDER BY ags, week"), columns=columns)
     return today, path, info, frame
 
 

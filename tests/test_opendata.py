@@ -80,7 +80,11 @@ def test_weekly_json_is_an_array_of_the_same_rows(client) -> None:
     assert [r["week"] for r in rows] == ["2024-11-11", "2024-11-18"]
     assert rows[1] == {"ags": "16053", "week": "2024-11-18", "arrivals": 9, "departures": 4,
                        "capacity": 400, "occupied": 380, "occupancy_rate": 0.95,
-                       "free_places": 20, "reported": True}
+                       "free_places": 20, "reported": True, "arrivals_asylum": None,
+                       "arrivals_ukraine": None, "arrivals_other": None,
+                       "capacity_unusable": None, "capacity_usable": 400,
+                       "occupied_entitled": None, "announced": None, "usable_rate": 0.95,
+                       "free_usable": 20}
 
 
 @pytest.mark.parametrize("query, says", [

@@ -124,4 +124,4 @@ def test_a_national_style_file_is_screened() -> None:
     (ok, errors, warnings, count), problems, clean = outcome
     assert screened and ok and count == len(rows) == len(clean)
     assert warnings == len(rows) and {p[0] for p in problems} == {"over_capacity"}
-    assert clean[0][-3:-1] == (1250, 1300)  # capacity, occupied (then the line)
+    assert clean[0][6:8] == (1250, 1300)  # capacity, occupied (validate.ROW_COLUMNS)

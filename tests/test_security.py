@@ -28,6 +28,14 @@ SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|ATTACH|
 # file name, user name or query-string value; those always go in as ``?`` parameters.
 # Key: (file, function); value: why it is safe. A new entry needs a review like these.
 REVIEWED_SQL = {
+    ("reception/store/db.py", "_current_rows_query"):
+        "module constants _COLUMNS, _FIGURES, _CONTESTED (column names and fixed SQL)",
+    ("reception/ingest/load.py", "write_rows"):
+        "column names of report_row from validate.ROW_COLUMNS (constants) and NULL stand-ins",
+    ("reception/ingest/validate.py", "<module>"):
+        "_CLEAN_COLUMNS from MEASURES and rules.PARTS_SUM (canonical names, fixed SQL)",
+    ("reception/ingest/validate.py", "rows_to_load"):
+        "ROW_COLUMNS: the column names of report_row (constants)",
     ("reception/store/db.py", "publish_snapshot"):
         "table names and queries from the module constants SNAPSHOT_TABLES, SNAPSHOT_VIEWS, "
         "_CONTESTED, _FACILITY_VIEW",

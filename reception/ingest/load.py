@@ -28,7 +28,13 @@ import duckdb
 from reception import config
 from reception.ingest.problems import Problem
 from reception.ingest.reports import OnDisk, ReadResult, read_report
-from reception.ingest.validate import Validation, rows_to_load, validate
+from reception.ingest.validate import (
+    PART_MEASURES,
+    ROW_COLUMNS,
+    Validation,
+    rows_to_load,
+    validate,
+)
 from reception.reference.districts import Matcher
 from reception.store import db
 
@@ -203,6 +209,14 @@ def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
     return _logged(result, started)
 
 
+def _incoming_columns(rows: duckdb.DuckDBPyRelation) -> str:
+    """The columns of ``report_row`` (less ``load_id``) read from ``rows``; the parts of the
+    second version of the format are NULL where ``rows`` lacks them (a first-version source)."""
+    have = set(rows.columns)
+    return ", ".join(c if c in have or c not in PART_MEASURES else f"NULL::INTEGER AS {c}"
+                     for c in ROW_COLUMNS.split(", "))
+
+
 def write_rows(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, file_name: str,
                sha256: str, source: str, loaded_by: str | None, warnings: int = 0,
                started: float | None = None, unique_keys: bool = False) -> tuple[int, int]:
@@ -223,8 +237,8 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, fi
         # ``incoming`` is read once (it may be a view that parses and joins every row); what
         # follows reads the new rows back from ``report_row``
         count = con.execute(
-            "INSERT INTO report_row SELECT ?, ags, week, facility, facility_type, arrivals, "
-            "departures, capacity, occupied, line FROM incoming", [load_id]).fetchall()[0][0]
+            f"INSERT INTO report_row SELECT ?, {_incoming_columns(rows)} FROM incoming",  # noqa: S608
+            [load_id]).fetchall()[0][0]
         if unique_keys:
             con.execute("INSERT INTO load_week SELECT ?, ags, week, count(*), count(*) "
                         "FROM report_row WHERE load_id = ? GROUP BY ags, week", [load_id, load_id])

@@ -65,6 +65,7 @@ CATALOGUE: dict[str, Kind] = {kind.code: kind for kind in (
     Kind("unknown_district"), Kind("unknown_district_suggest"), Kind("retired_district"),
     Kind("district_mismatch"), Kind("duplicate_key"), Kind("line_break_in_cell"),
     Kind("too_long"), Kind("over_capacity", WARNING), Kind("future_week", WARNING),
+    Kind("parts_over_arrivals"), Kind("unusable_over_capacity"), Kind("entitled_over_occupied"),
 )}
 
 

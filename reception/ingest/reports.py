@@ -38,10 +38,26 @@ CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
     "occupied": ("occupied", "belegung", "belegt", "belegte plaetze"),
     "facility": ("facility", "unterkunft", "einrichtung"),
     "facility_type": ("facility_type", "art", "unterkunftsart", "type"),
+    # the parts (second version of the format, CONTRACT.md); a leading "davon" is dropped by
+    # ``header_key``, so "davon Ukraine" is "ukraine"
+    "arrivals_asylum": ("arrivals asylum", "zugaenge asyl", "asylbegehrende", "asyl"),
+    "arrivals_ukraine": ("arrivals ukraine", "zugaenge ukraine", "ukraine", "§24", "§ 24",
+                         "§24 aufenthg", "§ 24 aufenthg"),
+    "arrivals_other": ("arrivals other", "zugaenge sonstige", "sonstige"),
+    "capacity_unusable": ("capacity unusable", "nicht belegbar", "nicht belegbare plaetze",
+                          "gesperrt", "gesperrte plaetze"),
+    "occupied_entitled": ("occupied entitled", "auszugsberechtigt", "auszugsberechtigte"),
+    "announced": ("announced", "angekuendigt", "angekuendigte zuweisungen"),
 }
 ALIAS_TO_CANONICAL = {alias: canon for canon, aliases in CANONICAL_ALIASES.items()
                       for alias in aliases}
-MEASURES = ("arrivals", "departures", "capacity", "occupied")
+MEASURES = ("arrivals", "departures", "capacity", "occupied", "arrivals_asylum",
+            "arrivals_ukraine", "arrivals_other", "capacity_unusable", "occupied_entitled",
+            "announced")
+# part -> the whole it is of: a part larger than its whole is refused (``rules.RULES``)
+ARRIVAL_PARTS = ("arrivals_asylum", "arrivals_ukraine", "arrivals_other")
+PART_OF = {**{p: "arrivals" for p in ARRIVAL_PARTS}, "capacity_unusable": "capacity",
+           "occupied_entitled": "occupied"}
 DELIMITERS = (";", "\t", ",")
 HEADER_SEARCH_LINES = 30
 
@@ -51,6 +67,7 @@ def header_key(label: str) -> str:
     text = unicodedata.normalize("NFC", str(label)).strip().strip('"').strip().lower()
     text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(UMLAUTS)
     text = re.sub(r"[\s_]+", " ", text).strip(" :.")
+    text = re.sub(r"^davon:? ", "", text)  # "davon nicht belegbar": a part of the column before
     return text.replace(" ", "_") if text in {"facility type", "iso week"} else text
 
 

@@ -42,8 +42,10 @@ How to add a rule (one entry in ``RULES``):
    are listed, the others counted.
 5. Tests: ``tests/test_rules.py`` shows how a rule is seen on both roads.
 
-Examples of rules to come: a part larger than its whole (``{number}`` of one measure against
-another: ``fields=("occupied",), reads=("capacity",)``), week and date that disagree
+``absent``: the rule runs only on files that lack these fields (``future_week`` has a cheap
+form for files without announcements and one that looks at the whole row for files with them).
+
+Examples of rules to come: week and date that disagree
 (``week_from_week <> week_from_date``, ``fields=("date",), needs=("week",)``: decided on the
 distinct (week, date) pairs).
 
@@ -62,7 +64,7 @@ from datetime import date, timedelta
 
 from reception.ingest.numbers import MAX_COUNT
 from reception.ingest.problems import ERROR, severity_of
-from reception.ingest.reports import MEASURES
+from reception.ingest.reports import ARRIVAL_PARTS, MEASURES
 
 MAX_TEXT = 200  # characters of a facility or district name
 MAX_PROBLEMS = 1000  # problems of one code listed by line; the rest only counted (warnings)
@@ -104,11 +106,12 @@ class Rule:
     each: bool = True  # one check per field of ``fields`` present, else one per row
     needs: tuple[str, ...] = ()  # further fields the file must have
     reads: tuple[str, ...] = ()  # further fields whose columns ``condition`` uses
+    absent: tuple[str, ...] = ()  # the rule runs only on files without these fields
 
     def checks(self, present: Iterable[str], monday: str = "NULL") -> list[Check]:
         """The concrete checks of this rule for a file with the fields ``present``."""
         present = set(present)
-        if not set(self.needs) <= present:
+        if not set(self.needs) <= present or set(self.absent) & present:
             return []
         targets = [f for f in self.fields if f in present]
         if not self.each:
@@ -152,6 +155,15 @@ class Check:
         return "resolved"
 
 
+# the sum of the arrival parts a row gives (NULL where it gives none)
+PARTS_SUM = ("CASE WHEN coalesce(" + ", ".join(f"{p}_number" for p in ARRIVAL_PARTS)
+              + ") IS NOT NULL THEN " + " + ".join(f"coalesce({p}_number, 0)" for p in ARRIVAL_PARTS)
+              + " END")
+# a row whose only figure is an announcement
+_ANNOUNCEMENT_ONLY = ("announced_number IS NOT NULL AND coalesce("
+                      + ", ".join(f"{m}_number" for m in MEASURES if m != "announced")
+                      + ") IS NULL")
+
 RULES: list[Rule] = [
     Rule("not_a_number", "{text} IS NOT NULL AND {number} IS NULL", MEASURES),
     Rule("not_whole", "{number} IS NOT NULL AND {number} <> floor({number})", MEASURES),
@@ -178,8 +190,26 @@ RULES: list[Rule] = [
     Rule("over_capacity", "occupied_number > capacity_number", ("occupied",),
          "CAST(occupied_number AS INTEGER) || '/' || CAST(capacity_number AS INTEGER)",
          needs=("capacity",)),
+    # a part larger than its whole (the parts of the second version of the format)
+    Rule("parts_over_arrivals",
+         f"{PARTS_SUM} > arrivals_number", ARRIVAL_PARTS,
+         f"TRY_CAST({PARTS_SUM} AS BIGINT) || '/' || TRY_CAST(arrivals_number AS BIGINT)",
+         each=False, needs=("arrivals",), reads=ARRIVAL_PARTS),
+    Rule("unusable_over_capacity", "capacity_unusable_number > capacity_number",
+         ("capacity_unusable",),
+         "TRY_CAST(capacity_unusable_number AS BIGINT) || '/' || TRY_CAST(capacity_number AS BIGINT)",
+         needs=("capacity",)),
+    Rule("entitled_over_occupied", "occupied_entitled_number > occupied_number",
+         ("occupied_entitled",),
+         "TRY_CAST(occupied_entitled_number AS BIGINT) || '/' || TRY_CAST(occupied_number AS BIGINT)",
+         needs=("occupied",)),
+    # a future week is suspicious, except in a row that only announces allocations: decided on
+    # the (week, date) pairs alone where the file has no announcements
     Rule("future_week", "week_monday > {this_monday}", TIME_FIELDS,
-         "CAST(week_monday AS VARCHAR)", each=False),
+         "CAST(week_monday AS VARCHAR)", each=False, absent=("announced",)),
+    Rule("future_week", f"week_monday > {{this_monday}} AND NOT ({_ANNOUNCEMENT_ONLY})",
+         TIME_FIELDS, "CAST(week_monday AS VARCHAR)", each=False, needs=("announced",),
+         reads=MEASURES),
 ]
 
 

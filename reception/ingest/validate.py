@@ -24,6 +24,7 @@ from reception.ingest.reports import MEASURES, ReadResult
 from reception.ingest.rules import (
     DISTRICT_FIELDS,
     MAX_PROBLEMS,
+    PARTS_SUM,
     TEXT_FIELDS,
     TIME_FIELDS,
     Check,
@@ -417,24 +418,26 @@ def _counts(con: duckdb.DuckDBPyConnection, relation: str, conditions: list[str]
     return list(con.execute(f"SELECT {columns} FROM {relation}").fetchall()[0])
 
 
-_CLEAN_COLUMNS = """
-        SELECT line,
-            coalesce(ags_resolved, name_resolved) AS ags,
-            week_monday AS week,
-            coalesce(facility, '') AS facility,
-            facility_type,
-            CAST(arrivals_number AS INTEGER) AS arrivals,
-            CAST(departures_number AS INTEGER) AS departures,
-            CAST(capacity_number AS INTEGER) AS capacity,
-            CAST(occupied_number AS INTEGER) AS occupied
-        FROM sound"""
+# the measures of the second version of the format, stored as they are
+PART_MEASURES = tuple(m for m in MEASURES
+                      if m not in ("arrivals", "departures", "capacity", "occupied"))
+# the columns of table ``report_row`` less ``load_id``, in its order
+ROW_COLUMNS = ", ".join(["ags", "week", "facility", "facility_type", "arrivals", "departures",
+                         "capacity", "occupied", "line", *PART_MEASURES])
+# where a row gives only the parts of its arrivals, its arrivals are their sum
+_CLEAN_COLUMNS = (
+    "SELECT line, coalesce(ags_resolved, name_resolved) AS ags, week_monday AS week, "
+    "coalesce(facility, '') AS facility, facility_type, "
+    f"CAST(coalesce(arrivals_number, {PARTS_SUM}) AS INTEGER) AS arrivals, "
+    + "".join(f"CAST({m}_number AS INTEGER) AS {m}, "
+              for m in ("departures", "capacity", "occupied", *PART_MEASURES))
+    + "FROM sound").replace(", FROM", " FROM")
 
 
 def rows_to_load(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
     """The rows of a valid file as ``report_row`` takes them (its columns less ``load_id``),
     in ``con`` after ``validate``."""
-    return con.sql("SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
-                   "occupied, line FROM clean")
+    return con.sql(f"SELECT {ROW_COLUMNS} FROM clean")  # noqa: S608 (constants)
 
 
 def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
@@ -534,6 +537,9 @@ def _row_problem(row: tuple, columns: dict[str, str], matcher: Matcher | None) -
     if code == "over_capacity":
         occupied, capacity = value.split("/")
         params = {"occupied": occupied, "capacity": capacity}
+    elif code in ("parts_over_arrivals", "unusable_over_capacity", "entitled_over_occupied"):
+        part, whole = value.split("/")
+        params = {"part": part, "whole": whole}
     elif code == "future_week":
         params = {"week": value}
     elif code == "district_mismatch" and matcher is not None:

@@ -153,24 +153,37 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 # and population, so that the pages need no join).
 SNAPSHOT_TABLES = {
     "districts": "SELECT * FROM districts ORDER BY ags",
-    "weekly_named": "SELECT w.*, d.name, d.kind, d.population FROM weekly_from('snapshot_rows') w "
+    "announcements": "SELECT * FROM snapshot_announcements ORDER BY ags, week",
+    "places_by_type": "SELECT * FROM places_by_type_from('snapshot_rows') "
+    "ORDER BY ags, week, facility_type",
+    "weekly_named": "SELECT w.*, d.name, d.kind, d.population FROM "
+    "weekly_from('snapshot_rows', 'snapshot_announcements') w "
     "JOIN district_ref d USING (ags) ORDER BY ags, week",
     "loads": "SELECT * FROM loads ORDER BY load_id",
 }
 SNAPSHOT_VIEWS = {
     "weekly": "SELECT * EXCLUDE (name, kind, population) FROM snap.weekly_named",
 }
-_FACILITY_COLUMNS = "ags, week, facility, facility_type, arrivals, departures, capacity, occupied, load_id"
+_PARTS = ("arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, "
+          "occupied_entitled, announced")
+_FACILITY_COLUMNS = ("ags, week, facility, facility_type, arrivals, departures, capacity, "
+                     f"occupied, load_id, {_PARTS}")
+_COLUMNS = ("load_id, ags, week, facility, facility_type, arrivals, departures, capacity, "
+            f"occupied, line, {_PARTS}")
+# a row that only announces allocations is not a figure in force (migration 006)
+_FIGURES = ("NOT (announced IS NOT NULL AND coalesce(arrivals, departures, capacity, occupied, "
+            "arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, "
+            "occupied_entitled) IS NULL)")
+_PLAIN = f"SELECT {_COLUMNS} FROM active_rows WHERE {_FIGURES}"  # noqa: S608 (constants)
 # In the snapshot: the facility rows of the active loads, where no other load competes for their
 # district and week, and the rows chosen in the contested district-weeks (tables of the snapshot).
 _FACILITY_VIEW = (
     f"SELECT {_FACILITY_COLUMNS} FROM report_row r "  # noqa: S608 (module constants)
     "SEMI JOIN (SELECT load_id FROM load_log WHERE status = 'loaded') l USING (load_id) "
-    "ANTI JOIN contested_weeks c USING (ags, week) WHERE r.facility <> '' "
+    "ANTI JOIN contested_weeks c USING (ags, week) "
+    f"WHERE r.facility <> '' AND {_FIGURES} "
     f"UNION ALL SELECT {_FACILITY_COLUMNS} FROM contested_rows WHERE facility <> ''")
 
-_COLUMNS = "load_id, ags, week, facility, facility_type, arrivals, departures, capacity, occupied, line"
-_PLAIN = f"SELECT {_COLUMNS} FROM active_rows"  # noqa: S608 (module constants)
 _CONTESTED = "SELECT * FROM current_rows_from('contested_active')"
 
 
@@ -201,8 +214,8 @@ def _current_rows_query(con: duckdb.DuckDBPyConnection) -> str:
     _mark_contested(con)
     if not con.execute("SELECT count(*) FROM contested").fetchall()[0][0]:
         return _PLAIN
-    return (f"{_PLAIN} ANTI JOIN contested c USING (ags, week) "  # noqa: S608 (constants)
-            f"UNION ALL {_CONTESTED}")
+    return (f"SELECT {_COLUMNS} FROM active_rows "  # noqa: S608 (module constants)
+            f"ANTI JOIN contested c USING (ags, week) WHERE {_FIGURES} UNION ALL {_CONTESTED}")
 
 
 def _database_file(con: duckdb.DuckDBPyConnection) -> Path:
@@ -243,6 +256,8 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
     # are materialised.
     kind = "VIEW" if rows_query == _PLAIN else "TABLE"
     con.execute(f"CREATE OR REPLACE TEMP {kind} snapshot_rows AS {rows_query}")  # noqa: S608
+    con.execute("CREATE OR REPLACE TEMP TABLE snapshot_announcements AS "
+                "SELECT * FROM announcements")
     con.execute("CHECKPOINT")
     shutil.copyfile(_database_file(con), tmp)
     con.execute("ATTACH ? AS snap", [str(tmp)])
@@ -266,6 +281,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
     finally:
         con.execute("DETACH snap")
         con.execute(f"DROP {kind} IF EXISTS snapshot_rows")  # noqa: S608 (VIEW or TABLE)
+        con.execute("DROP TABLE IF EXISTS snapshot_announcements")
         con.execute("DROP VIEW IF EXISTS contested_active")
         con.execute("DROP TABLE IF EXISTS contested")
     os.replace(tmp, target)

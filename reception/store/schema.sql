@@ -72,7 +72,13 @@ CREATE TABLE report_row (
     departures INTEGER,
     capacity INTEGER,
     occupied INTEGER,
-    line INTEGER
+    line INTEGER,
+    arrivals_asylum INTEGER,
+    arrivals_ukraine INTEGER,
+    arrivals_other INTEGER,
+    capacity_unusable INTEGER,
+    occupied_entitled INTEGER,
+    announced INTEGER
 );
 
 -- Which districts and weeks each load covers (one row per load, district and week), kept by
@@ -87,26 +93,6 @@ CREATE TABLE load_week (
     keys INTEGER NOT NULL
 );
 
--- The weekly read model as a table macro over any table of current rows, so that the snapshot
--- can compute it from rows it has already materialised; the contract view uses current_rows.
-CREATE MACRO weekly_from(rows_table) AS TABLE
-WITH per_week AS (SELECT ags, "week", CAST(sum(arrivals) AS BIGINT) AS arrivals, CAST(sum(departures) AS BIGINT) AS departures, CAST(sum(capacity) AS BIGINT) AS capacity, CAST(sum(occupied) AS BIGINT) AS occupied, true AS reported
-    FROM query_table(rows_table)
-    GROUP BY ags, "week"),
-bounds AS (SELECT min("week") AS lo, max("week") AS hi
-    FROM per_week),
-calendar AS (SELECT CAST(unnest(generate_series(lo, hi, to_days(CAST(trunc(CAST(7 AS DOUBLE)) AS INTEGER)))) AS DATE) AS "week"
-    FROM bounds
-    WHERE (lo IS NOT NULL)),
-joined AS (SELECT d.ags, c."week", p.arrivals, p.departures, p.capacity, p.occupied, COALESCE(p.reported, false) AS reported
-    FROM ((district_ref AS d
-    CROSS JOIN calendar AS c)
-    LEFT JOIN per_week AS p ON (((p.ags = d.ags) AND (p."week" = c."week"))))),
-filled AS (SELECT ags, "week", arrivals, departures, last_value(capacity IGNORE NULLS) OVER (PARTITION BY ags ORDER BY "week" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS capacity, last_value(occupied IGNORE NULLS) OVER (PARTITION BY ags ORDER BY "week" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS occupied, reported
-    FROM joined)
-    SELECT ags, "week", arrivals, departures, capacity, occupied, CASE  WHEN ((capacity > 0)) THEN ((occupied / capacity)) ELSE NULL END AS occupancy_rate, (capacity - occupied) AS free_places, reported
-    FROM filled;
-
 -- The choice of the figure in force as a table macro over any table of active rows, so that the
 -- snapshot can run it on the contested district-weeks alone (db.publish_snapshot) with the very
 -- same logic as the view current_rows. The rule (README, "Das Meldeformat"):
@@ -114,16 +100,64 @@ filled AS (SELECT ags, "week", arrivals, departures, last_value(capacity IGNORE 
 -- * district totals and facility rows never add up within one district and week: whichever kind
 --   was loaded last for that district-week is in force (``kind_latest = week_latest``), so a
 --   facility report after a district total replaces the total, and a total after facility rows
---   replaces all of them.
+--   replaces all of them;
+-- * a row that only announces allocations (the Land's notice of a coming week) is no figure and
+--   never replaces one; announcements have their own choice (announcements_from).
 CREATE MACRO current_rows_from(active_table) AS TABLE
 WITH latest AS (SELECT *
     FROM query_table(active_table)
+    WHERE (NOT ((announced IS NOT NULL) AND (COALESCE(arrivals, departures, capacity, occupied, arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, occupied_entitled) IS NULL)))
     QUALIFY (row_number() OVER (PARTITION BY ags, "week", facility ORDER BY load_id DESC) = 1)),
 kinded AS (SELECT *, max(load_id) OVER (PARTITION BY ags, "week", (facility = '')) AS kind_latest, max(load_id) OVER (PARTITION BY ags, "week") AS week_latest
     FROM latest)
-    SELECT load_id, ags, "week", facility, facility_type, arrivals, departures, capacity, occupied, line
+    SELECT load_id, ags, "week", facility, facility_type, arrivals, departures, capacity, occupied, line, arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, occupied_entitled, announced
     FROM kinded
     WHERE (kind_latest = week_latest);
+
+-- Announced allocations in force: per district and week the announcement of the latest load
+-- that announces that week (summed over its facilities), future weeks included.
+CREATE MACRO announcements_from(active_table) AS TABLE
+WITH per_load AS (SELECT ags, "week", load_id, CAST(sum(announced) AS BIGINT) AS announced
+    FROM query_table(active_table)
+    WHERE (announced IS NOT NULL)
+    GROUP BY ags, "week", load_id)
+    SELECT ags, "week", announced, load_id
+    FROM per_load
+    QUALIFY (row_number() OVER (PARTITION BY ags, "week" ORDER BY load_id DESC) = 1);
+
+-- Places by kind of accommodation, from the facility rows in force of each reported week;
+-- a facility without a type counts as 'ohne Angabe'.
+CREATE MACRO places_by_type_from(rows_table) AS TABLE
+SELECT ags, "week", COALESCE("nullif"("trim"(facility_type),
+''),
+'ohne Angabe') AS facility_type, CAST(sum(capacity) AS BIGINT) AS capacity, CAST(sum(capacity_unusable) AS BIGINT) AS capacity_unusable, CAST(sum(occupied) AS BIGINT) AS occupied
+    FROM query_table(rows_table)
+    WHERE (facility != '')
+    GROUP BY ALL;
+
+-- The weekly read model (as in 002) with the parts, usable places and announcements. Weeks run
+-- from the first to the last week with reported figures; an announcement of a later week is in
+-- ``announcements`` only. The parts of capacity and occupied carry forward like them.
+CREATE MACRO weekly_from(rows_table, announced_table) AS TABLE
+WITH per_week AS (SELECT ags, "week", CAST(sum(arrivals) AS BIGINT) AS arrivals, CAST(sum(departures) AS BIGINT) AS departures, CAST(sum(capacity) AS BIGINT) AS capacity, CAST(sum(occupied) AS BIGINT) AS occupied, CAST(sum(arrivals_asylum) AS BIGINT) AS arrivals_asylum, CAST(sum(arrivals_ukraine) AS BIGINT) AS arrivals_ukraine, CAST(sum(arrivals_other) AS BIGINT) AS arrivals_other, CAST(sum(capacity_unusable) AS BIGINT) AS capacity_unusable, CAST(sum(occupied_entitled) AS BIGINT) AS occupied_entitled, true AS reported
+    FROM query_table(rows_table)
+    GROUP BY ags, "week"),
+bounds AS (SELECT min("week") AS lo, max("week") AS hi
+    FROM per_week),
+calendar AS (SELECT CAST(unnest(generate_series(lo, hi, to_days(CAST(trunc(CAST(7 AS DOUBLE)) AS INTEGER)))) AS DATE) AS "week"
+    FROM bounds
+    WHERE (lo IS NOT NULL)),
+joined AS (SELECT d.ags, c."week", p.arrivals, p.departures, p.capacity, p.occupied, p.arrivals_asylum, p.arrivals_ukraine, p.arrivals_other, p.capacity_unusable, p.occupied_entitled, COALESCE(p.reported, false) AS reported
+    FROM ((district_ref AS d
+    CROSS JOIN calendar AS c)
+    LEFT JOIN per_week AS p ON (((p.ags = d.ags) AND (p."week" = c."week"))))),
+filled AS (SELECT ags, "week", arrivals, departures, last_value(capacity IGNORE NULLS) OVER (PARTITION BY ags ORDER BY "week" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS capacity, last_value(occupied IGNORE NULLS) OVER (PARTITION BY ags ORDER BY "week" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS occupied, reported, arrivals_asylum, arrivals_ukraine, arrivals_other, last_value(capacity_unusable IGNORE NULLS) OVER (PARTITION BY ags ORDER BY "week" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS capacity_unusable, last_value(occupied_entitled IGNORE NULLS) OVER (PARTITION BY ags ORDER BY "week" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS occupied_entitled
+    FROM joined),
+usable AS (SELECT *, (capacity - COALESCE(capacity_unusable, 0)) AS capacity_usable
+    FROM filled)
+    SELECT u.ags, u."week", u.arrivals, u.departures, u.capacity, u.occupied, CASE  WHEN ((u.capacity > 0)) THEN ((u.occupied / u.capacity)) ELSE NULL END AS occupancy_rate, (u.capacity - u.occupied) AS free_places, u.reported, u.arrivals_asylum, u.arrivals_ukraine, u.arrivals_other, u.capacity_unusable, u.capacity_usable, u.occupied_entitled, a.announced, CASE  WHEN ((u.capacity_usable > 0)) THEN ((u.occupied / u.capacity_usable)) ELSE NULL END AS usable_rate, (u.capacity_usable - u.occupied) AS free_usable
+    FROM (usable AS u
+    LEFT JOIN query_table(announced_table) AS a ON (((a.ags = u.ags) AND (a."week" = u."week"))));
 
 CREATE VIEW districts AS
     SELECT ags, "name", kind, population
@@ -133,11 +167,7 @@ CREATE VIEW loads AS
     SELECT load_id, file_name, sha256, "source", loaded_by, loaded_at, "rows", status
     FROM load_log;
 
-CREATE VIEW weekly AS
-    SELECT *
-    FROM weekly_from('current_rows');
-
--- The rows of the loads in force (not rolled back, not rejected).
+-- The rows of the loads in force (not rolled back, not rejected), with the new columns.
 CREATE VIEW active_rows AS
     SELECT r.*
     FROM (report_row AS r
@@ -151,13 +181,27 @@ CREATE VIEW current_rows AS
     SELECT *
     FROM current_rows_from('active_rows');
 
+CREATE VIEW announcements AS
+    SELECT *
+    FROM announcements_from('active_rows');
+
+CREATE VIEW places_by_type AS
+    SELECT *
+    FROM places_by_type_from('current_rows');
+
+CREATE VIEW weekly AS
+    SELECT *
+    FROM weekly_from('current_rows', 'announcements');
+
 -- The published snapshot (what the app reads; reception.store.db.publish_snapshot):
 -- a byte copy of the tables above whose views and macros are replaced by these:
--- table contested_rows(load_id INTEGER, ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, line INTEGER)
+-- table announcements(ags VARCHAR, week DATE, announced BIGINT, load_id INTEGER)
+-- table contested_rows(load_id INTEGER, ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, line INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table contested_weeks(ags VARCHAR, week DATE)
 -- table districts(ags VARCHAR, name VARCHAR, kind VARCHAR, population INTEGER)
--- view facility_weekly(ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, load_id INTEGER)
+-- view facility_weekly(ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, load_id INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table loads(load_id INTEGER, file_name VARCHAR, sha256 VARCHAR, source VARCHAR, loaded_by VARCHAR, loaded_at TIMESTAMP, rows INTEGER, status VARCHAR)
+-- table places_by_type(ags VARCHAR, week DATE, facility_type VARCHAR, capacity BIGINT, capacity_unusable BIGINT, occupied BIGINT)
 -- table snapshot_meta(published_at TIMESTAMP, last_load_id INTEGER, has_demo BOOLEAN, has_real BOOLEAN)
--- view weekly(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN)
--- table weekly_named(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN, name VARCHAR, kind VARCHAR, population INTEGER)
+-- view weekly(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN, arrivals_asylum BIGINT, arrivals_ukraine BIGINT, arrivals_other BIGINT, capacity_unusable BIGINT, capacity_usable BIGINT, occupied_entitled BIGINT, announced BIGINT, usable_rate DOUBLE, free_usable BIGINT)
+-- table weekly_named(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN, arrivals_asylum BIGINT, arrivals_ukraine BIGINT, arrivals_other BIGINT, capacity_unusable BIGINT, capacity_usable BIGINT, occupied_entitled BIGINT, announced BIGINT, usable_rate DOUBLE, free_usable BIGINT, name VARCHAR, kind VARCHAR, population INTEGER)
