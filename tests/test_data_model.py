@@ -199,3 +199,26 @@ def test_a_database_of_the_first_version_migrates_and_keeps_its_figures(tmp_path
     con.close()
     assert [row[:9] for row in after] == before
     assert after[0][9:] == (None, None, None, None, 800, None, None, 0.8, 160)
+
+
+def test_the_pages_read_the_new_figures_from_the_snapshot(fresh_db):
+    from reception.read import queries
+
+    header = ["Kreisschlüssel", "Woche", "Unterkunft", "Art", "Plätze", "nicht belegbar",
+              "Belegung", "auszugsberechtigt", "angekündigt"]
+    assert_loaded(ingest(csv_bytes([header,
+                                    ["16051", "KW 45/2024", "GU Nord", "GU", "200", "10", "150",
+                                     "30", "5"],
+                                    ["16051", "KW 45/2024", "Halle", "", "50", "", "20", "",
+                                     ""],
+                                    ["16051", "KW 2/2025", "", "", "", "", "", "", "8"]]),
+                         publish=True))
+    snapshot = fresh_db.with_name(fresh_db.name + ".snapshot")
+    week = queries.weekly(ags=("16051",), path=snapshot).iloc[0]
+    assert (week.capacity_usable, week.occupied_entitled, week.announced, week.free_usable) == (
+        240, 30, 5, 70)
+    ahead = queries.announcements(since=date(2025, 1, 1), path=snapshot)
+    assert ahead[["ags", "announced"]].values.tolist() == [["16051", 8]]
+    kinds = queries.places_by_type("16051", path=snapshot)
+    assert kinds.facility_type.tolist() == ["GU", "ohne Angabe"]
+    assert queries.facilities("16051", path=snapshot).capacity_unusable.tolist()[0] == 10

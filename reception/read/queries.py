@@ -53,7 +53,9 @@ def weekly(since: date | None = None, until: date | None = None, kinds: tuple[st
            ags: tuple[str, ...] | None = None, path: Path | None = None) -> pd.DataFrame:
     """District-weeks (see CONTRACT: weekly) with name, kind and population, ordered by ags, week."""
     sql = ("SELECT ags, name, kind, population, week, arrivals, departures, capacity, occupied, "
-           "occupancy_rate, free_places, reported FROM weekly_named WHERE true")
+           "occupancy_rate, free_places, reported, arrivals_asylum, arrivals_ukraine, "
+           "arrivals_other, capacity_unusable, capacity_usable, occupied_entitled, announced, "
+           "usable_rate, free_usable FROM weekly_named WHERE true")
     params: list = []
     if since is not None:
         sql += " AND week >= ?"
@@ -92,8 +94,31 @@ def distribution_key(on: date, path: Path | None = None) -> pd.DataFrame:
 
 def facilities(ags: str, path: Path | None = None) -> pd.DataFrame:
     """Facility-level rows of one district, ordered by week and facility."""
-    frame = _df("SELECT week, facility, facility_type, arrivals, departures, capacity, occupied "
-                "FROM facility_weekly WHERE ags = ? ORDER BY week, facility", [ags], path)
+    frame = _df("SELECT week, facility, facility_type, arrivals, departures, capacity, occupied, "
+                "arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, "
+                "occupied_entitled FROM facility_weekly WHERE ags = ? ORDER BY week, facility",
+                [ags], path)
+    frame["week"] = pd.to_datetime(frame["week"])
+    return frame
+
+
+def announcements(since: date | None = None, ags: str | None = None,
+                  path: Path | None = None) -> pd.DataFrame:
+    """Announced allocations in force (ags, week, announced, load_id), future weeks included,
+    optionally from week ``since`` on and of one district; ordered by ags, week."""
+    frame = _df("SELECT ags, week, announced, load_id FROM announcements "
+                "WHERE (CAST(? AS DATE) IS NULL OR week >= ?) AND (CAST(? AS VARCHAR) IS NULL "
+                "OR ags = ?) ORDER BY ags, week", [since, since, ags, ags], path)
+    frame["week"] = pd.to_datetime(frame["week"])
+    return frame
+
+
+def places_by_type(ags: str | None = None, path: Path | None = None) -> pd.DataFrame:
+    """Places by kind of accommodation per district and reported week (facility reports only;
+    'ohne Angabe' where no type was given), ordered by ags, week, type."""
+    frame = _df("SELECT ags, week, facility_type, capacity, capacity_unusable, occupied "
+                "FROM places_by_type WHERE CAST(? AS VARCHAR) IS NULL OR ags = ? "
+                "ORDER BY ags, week, facility_type", [ags, ags], path)
     frame["week"] = pd.to_datetime(frame["week"])
     return frame
 
