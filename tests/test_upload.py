@@ -222,3 +222,25 @@ def test_templates_are_shipped_valid_and_german(fresh_db: Path) -> None:
         preview = upload.preview_file(data, name, OFFICER, today=TODAY)
         assert preview.ok, preview.problems
         assert preview.rows_frame()["Kreis"].tolist() == ["Erfurt"]
+
+
+def test_the_template_has_the_parts_and_its_preview_shows_them(fresh_db: Path) -> None:
+    header = upload.template_bytes("csv").decode("utf-8-sig").splitlines()[0].split(";")
+    for label in ("Zugänge Asyl", "Zugänge Ukraine", "Zugänge sonstige", "nicht belegbare Plätze",
+                  "Auszugsberechtigte", "angekündigte Zuweisungen"):
+        assert label in header
+    preview = upload.preview_file(upload.template_bytes("xlsx"), "vorlage.xlsx", OFFICER,
+                                  today=TODAY)
+    row = preview.rows_frame().iloc[0]
+    assert (row["Zugänge"], row["Zugänge Asyl"], row["Zugänge Ukraine (§ 24)"],
+            row["Zugänge sonstige"]) == (25, 15, 6, 4)
+    assert (row["nicht belegbare Plätze"], row["Auszugsberechtigte"],
+            row["angekündigte Zuweisungen"]) == (24, 120, 30)
+
+
+def test_a_first_version_file_previews_without_the_part_columns(fresh_db: Path) -> None:
+    data = "Kreisschlüssel;Woche;Zugänge;Kapazität;Belegung\n16051;KW 45/2024;5;800;640\n"
+    columns = upload.preview_file(data.encode(), "alt.csv", OFFICER, today=TODAY).rows_frame()
+    assert list(columns.columns) == ["Zeile", "Kreisschlüssel", "Kreis", "Woche", "Unterkunft",
+                                     "Unterkunftsart", "Zugänge", "Abgänge", "Kapazität",
+                                     "Belegung"]

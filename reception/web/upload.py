@@ -22,7 +22,7 @@ from reception.i18n import t
 from reception.ingest import load as loading
 from reception.ingest.load import Inspection, LoadResult
 from reception.ingest.problems import ERROR, Problem, problems_frame
-from reception.ingest.reports import MEASURES
+from reception.ingest.reports import MEASURES, PART_OF
 from reception.store import db
 
 log = logging.getLogger("reception.web.upload")
@@ -133,7 +133,11 @@ class Preview:
         frame.insert(2, "district", frame["ags"].map(self.district_names))
         frame["week"] = frame["week"].map(week_text)
         frame["facility_type"] = frame["facility_type"].fillna("")
-        order = ["line", "ags", "district", "week", "facility", "facility_type", *MEASURES]
+        # the parts only where the file has them: a first-version file previews as before
+        present = self.inspection.read.columns
+        order = ["line", "ags", "district", "week", "facility", "facility_type",
+                 *(m for m in MEASURES if m not in PART_OF and m != "announced"
+                   or m in present)]
         return localised(frame[order], lang)
 
     def changes_frame(self, lang: str = "de") -> pd.DataFrame:
@@ -304,9 +308,13 @@ def district_names() -> dict[str, str]:
 
 # ---------------------------------------------------------------- templates
 
-TEMPLATE_HEADERS = ["Kreisschlüssel", "Kreis", "Woche", "Zugänge", "Abgänge", "Kapazität",
-                    "Belegung", "Unterkunft", "Unterkunftsart"]
-TEMPLATE_EXAMPLE = ["16051", "Erfurt", "KW 45/2024", 25, 10, 800, 640, "", ""]
+# each part beside its whole; the parts and the announcement may stay empty (CONTRACT.md)
+TEMPLATE_HEADERS = ["Kreisschlüssel", "Kreis", "Woche", "Zugänge", "Zugänge Asyl",
+                    "Zugänge Ukraine", "Zugänge sonstige", "Abgänge", "Kapazität",
+                    "nicht belegbare Plätze", "Belegung", "Auszugsberechtigte",
+                    "angekündigte Zuweisungen", "Unterkunft", "Unterkunftsart"]
+TEMPLATE_EXAMPLE = ["16051", "Erfurt", "KW 45/2024", 25, 15, 6, 4, 10, 800, 24, 640, 120, 30,
+                    "", ""]
 
 
 def template_frame() -> pd.DataFrame:
