@@ -19,8 +19,37 @@ DEFAULT_DISTRIBUTION_KEY = DATA_DIR / "distribution_key_thueringen.csv"
 
 
 def db_path() -> Path:
-    """The shared DuckDB file (``RECEPTION_DB``, default ``data/reception.duckdb``)."""
+    """The shared DuckDB file (``RECEPTION_DB``, default ``data/reception.duckdb``); where
+    ``RECEPTION_DB`` is a PostgreSQL URL, this machine's mirror of that store."""
+    if store_url():
+        return snapshot_dir() / "postgres-mirror.duckdb"
     return Path(os.environ.get("RECEPTION_DB", str(DATA_DIR / "reception.duckdb")))
+
+
+def store_url() -> str | None:
+    """``RECEPTION_DB`` where it is a PostgreSQL URL (the shared store), else None."""
+    value = os.environ.get("RECEPTION_DB", "")
+    return value if value.startswith(("postgresql://", "postgres://")) else None
+
+
+def store_label() -> str:
+    """The store as messages name it: the DuckDB file, or the PostgreSQL URL without password."""
+    url = store_url()
+    if url is None:
+        return str(db_path())
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def snapshot_dir() -> Path:
+    """With a PostgreSQL store: the local folder of this machine's mirror and read snapshot
+    (``RECEPTION_SNAPSHOT_DIR``, default ``data/``)."""
+    return Path(os.environ.get("RECEPTION_SNAPSHOT_DIR", str(DATA_DIR)))
 
 
 def inbox_path() -> Path:
