@@ -170,8 +170,19 @@ cli.EXTENSIONS.append(("backup", _add_backup_parser))
 cli.EXTENSIONS.append(("restore", _add_restore_parser))
 
 
+def _refused_for_postgres(args: argparse.Namespace) -> bool:
+    """A PostgreSQL store is backed up by its own tools (README, "Mehrere Server"): say so."""
+    if config.store_url() is None:
+        return False
+    print(t(f"backup.postgres_{args.command}", args.lang, store=config.store_label()),
+          file=sys.stderr)
+    return True
+
+
 @cli.command("backup")
 def cmd_backup(args: argparse.Namespace) -> int:
+    if _refused_for_postgres(args):
+        return cli.EXIT_USAGE
     try:
         manifest = backup(args.dir)
     except ValueError as error:
@@ -184,6 +195,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 @cli.command("restore")
 def cmd_restore(args: argparse.Namespace) -> int:
+    if _refused_for_postgres(args):
+        return cli.EXIT_USAGE
     try:
         outcome = restore(args.dir)
     except FileNotFoundError:

@@ -137,6 +137,14 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
                         con.execute("DELETE FROM mirror_meta")
 
 
+def new_identity() -> None:
+    """Give the store a new identity (``etl init`` does, e.g. after ``pg_restore``): every
+    machine's mirror then is one of another store and is rebuilt from it at its next use."""
+    with connect() as pg, pg.transaction():
+        pg.execute("UPDATE store_meta SET store_id = gen_random_uuid()::text, "
+                   "version = version + 1")
+
+
 def _base_schema(pg) -> None:
     pg.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                "(version integer PRIMARY KEY, name text, applied_at timestamp)")
@@ -372,7 +380,7 @@ class _Reader:
         self.lock = threading.Lock()
         self.con = None
         self.checked = 0.0
-        self.seen: StoreState | None = None
+        self.seen: dict[Path, StoreState | None] = {}  # by snapshot: the state it shows
         self.url: str | None = None
 
 
@@ -396,7 +404,7 @@ def refresh(max_age: float = CHECK_SECONDS) -> bool:
             _reader.con = None
             return False
         snapshot = config.snapshot_path()
-        if state == _reader.seen and snapshot.exists():
+        if snapshot in _reader.seen and state == _reader.seen[snapshot] and snapshot.exists():
             return False
         with connect() as pg:
             pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -406,7 +414,7 @@ def refresh(max_age: float = CHECK_SECONDS) -> bool:
                 changed = _sync(pg, con, state)
                 if changed or not snapshot.exists():
                     db.publish_snapshot(con, snapshot)
-        _reader.seen = state
+        _reader.seen[snapshot] = state
         return changed
 
 
