@@ -177,3 +177,31 @@ def test_init_after_a_restore_makes_every_mirror_rebuild(tmp_path, monkeypatch):
     assert main(["init"]) == 0
     postgres.refresh(max_age=0)
     assert snapshot_rows(config.snapshot_dir(), "SELECT count(*) FROM loads") == [(0,)]
+
+
+def test_the_upload_preview_compares_with_the_store_in_force():
+    from reception.ingest import load as loading
+    from tests.etl_support import TODAY
+
+    assert main(["init"]) == 0
+    ingest(report(["16051", "Erfurt", "KW 45/2024", "25", "10", "800", "640"]))
+    data = report(["16051", "Erfurt", "KW 45/2024", "27", "10", "800", "660"])
+    inspection = loading.inspect_bytes(data, "neu.csv", loading.matcher_for(), TODAY)
+    with db.writer() as con:  # what the upload page does: register the rows, compare
+        changes = loading.changes(con, inspection.rows)
+    assert list(zip(changes.old_arrivals, changes.new_arrivals, strict=True)) == [(25, 27)]
+
+
+def test_a_mirror_synced_by_a_reading_writer_still_gets_its_snapshot(tmp_path, monkeypatch):
+    assert main(["init"]) == 0
+    monkeypatch.setenv("RECEPTION_SNAPSHOT_DIR", str(tmp_path / "app"))
+    postgres.refresh(max_age=0)
+    path = tmp_path / "kw45.csv"
+    path.write_bytes(report(["16051", "Erfurt", "KW 45/2024", "25", "10", "800", "640"]))
+    subprocess.run([sys.executable, "-m", "etl", "ingest", str(path)], cwd=ROOT, check=True,
+                   env=on_host(tmp_path, "writer"), capture_output=True)
+    with db.writer():  # the upload preview: syncs this machine's mirror, publishes nothing
+        pass
+    assert postgres.refresh(max_age=0) is True
+    assert snapshot_rows(tmp_path / "app", "SELECT arrivals FROM weekly WHERE ags = '16051'") \
+        == [(25,)]

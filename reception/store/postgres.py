@@ -126,6 +126,10 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
             state = store_state(pg)
             _sync(pg, con, state)
             before = _fingerprints(con)
+            # What the mirror will be once the block's changes are in the store (the lock is
+            # held: the next version is this one's successor), so that a snapshot published in
+            # the block says which store version it shows; _push corrects it if nothing changed.
+            _remember(con, StoreState(state.store_id, state.version + 1, _local_schema(con)))
             pushed = False
             try:
                 yield con
@@ -134,7 +138,7 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
             finally:
                 if not pushed:  # the store rolls back; the mirror may hold what it never got
                     with suppress(Exception):
-                        con.execute("DELETE FROM mirror_meta")
+                        con.execute("DELETE FROM mirror_meta").fetchall()
 
 
 def new_identity() -> None:
@@ -166,11 +170,11 @@ def _fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, Fingerprint]:
     for table in _tables(con):
         name = _quoted(table)
         if table in APPEND_TABLES:
-            rows, last = con.execute(f"SELECT count(*), max(load_id) FROM {name}").fetchone()  # noqa: S608
+            rows, last = con.execute(f"SELECT count(*), max(load_id) FROM {name}").fetchall()[0]  # noqa: S608
             found[table] = Fingerprint(rows, None, last)
         else:
             rows, digest = con.execute(
-                f"SELECT count(*), bit_xor(hash(t)) FROM {name} t").fetchone()  # noqa: S608
+                f"SELECT count(*), bit_xor(hash(t)) FROM {name} t").fetchall()[0]  # noqa: S608
             found[table] = Fingerprint(rows, digest, None)
     return found
 
@@ -196,6 +200,7 @@ def _push(pg, con: duckdb.DuckDBPyConnection, before: dict[str, Fingerprint],
             _copy_to_store(pg, con, table, None)
         changed = True
     if not changed:
+        _remember(con, state)
         return
     version = pg.execute("UPDATE store_meta SET version = version + 1 RETURNING store_id, "
                          "version").fetchone()
@@ -205,7 +210,7 @@ def _push(pg, con: duckdb.DuckDBPyConnection, before: dict[str, Fingerprint],
 def _only_appended(con: duckdb.DuckDBPyConnection, table: str, then: Fingerprint) -> bool:
     """True where the rows up to the block's first new load are those there were before."""
     old = con.execute(f"SELECT count(*) FROM {_quoted(table)} WHERE load_id <= ?",  # noqa: S608
-                      [then.last_load or 0]).fetchone()[0]
+                      [then.last_load or 0]).fetchall()[0][0]
     return old == then.rows
 
 
@@ -250,7 +255,7 @@ def _copy_to_store(pg, con: duckdb.DuckDBPyConnection, table: str, after_load: i
     listed = ", ".join(_quoted(c) for c in columns)
     with _scratch(".csv") as path:
         con.execute(f"COPY (SELECT {listed} FROM {_quoted(table)}{where}) TO '{_path(path)}' "  # noqa: S608
-                    f"(FORMAT csv, HEADER false, NULLSTR '{NULL}')")
+                    f"(FORMAT csv, HEADER false, NULLSTR '{NULL}')").fetchall()
         statement = _sql("COPY {} ({}) FROM STDIN (FORMAT csv, NULL '\\N')", table, columns)
         with pg.cursor() as cur, cur.copy(statement) as copy, open(path, "rb") as source:
             while chunk := source.read(1 << 20):
@@ -265,7 +270,8 @@ def _sync(pg, con: duckdb.DuckDBPyConnection, state: StoreState | None) -> bool:
     a mirror of another store, of a newer version or of another schema is rebuilt."""
     con.execute("CREATE TABLE IF NOT EXISTS mirror_meta "
                 "(store_id VARCHAR, version BIGINT, store_schema INTEGER)")
-    meta = con.execute("SELECT store_id, version, store_schema FROM mirror_meta").fetchone()
+    meta = next(iter(con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
+                                 ).fetchall()), None)
     if state is None:  # the store was never initialised: the mirror starts empty
         if meta is not None:
             _rebuild(con, 0)
@@ -286,10 +292,10 @@ def _sync(pg, con: duckdb.DuckDBPyConnection, state: StoreState | None) -> bool:
             for table in _tables(con):
                 if table in APPEND_TABLES:
                     last = con.execute(f"SELECT coalesce(max(load_id), 0) FROM {_quoted(table)}"  # noqa: S608
-                                       ).fetchone()[0]
+                                       ).fetchall()[0][0]
                     _copy_from_store(pg, con, table, last)
                 else:
-                    con.execute(f"DELETE FROM {_quoted(table)}")  # noqa: S608
+                    con.execute(f"DELETE FROM {_quoted(table)}").fetchall()  # noqa: S608
                     _copy_from_store(pg, con, table, None)
             con.execute("COMMIT")
         except BaseException:
@@ -301,15 +307,15 @@ def _sync(pg, con: duckdb.DuckDBPyConnection, state: StoreState | None) -> bool:
 
 
 def _remember(con: duckdb.DuckDBPyConnection, state: StoreState) -> None:
-    con.execute("DELETE FROM mirror_meta")
-    con.execute("INSERT INTO mirror_meta VALUES (?, ?, ?)",
-                [state.store_id, state.version, state.schema])
+    con.execute("DELETE FROM mirror_meta").fetchall()
+    con.execute("INSERT INTO mirror_meta VALUES (?, ?, ?)",  # (fetched: DuckDB 2 wants every
+                [state.store_id, state.version, state.schema]).fetchall()  # result finished)
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection, schema: int) -> None:
     """Empty the mirror and apply the migrations up to ``schema`` (the store's)."""
-    con.execute("DELETE FROM mirror_meta")
-    catalog = con.execute("SELECT current_database()").fetchone()[0]
+    con.execute("DELETE FROM mirror_meta").fetchall()
+    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
     for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = ? "
                                "AND NOT internal AND NOT temporary", [catalog]).fetchall():
         con.execute(f"DROP VIEW IF EXISTS {_quoted(name)} CASCADE")  # noqa: S608
@@ -333,7 +339,7 @@ def _follow_sequences(con: duckdb.DuckDBPyConnection) -> None:
         if table not in tables:
             continue
         top = con.execute(f"SELECT coalesce(max({_quoted(column)}), 0) FROM {_quoted(table)}"  # noqa: S608
-                          ).fetchone()[0]
+                          ).fetchall()[0][0]
         con.execute(f"DROP SEQUENCE IF EXISTS {_quoted(sequence)}")  # noqa: S608
         con.execute(f"CREATE SEQUENCE {_quoted(sequence)} START {int(top) + 1}")  # noqa: S608
 
@@ -359,7 +365,8 @@ def _copy_from_store(pg, con: duckdb.DuckDBPyConnection, table: str, after_load:
         types = ", ".join(f"'{name}': '{kind}'" for name, kind in columns)
         con.execute(f"INSERT INTO {_quoted(table)} ({', '.join(_quoted(n) for n in names)}) "  # noqa: S608
                     f"SELECT * FROM read_csv('{_path(path)}', header = false, delim = ',', "
-                    f"quote = '\"', escape = '\"', nullstr = '{NULL}', columns = {{{types}}})")
+                    f"quote = '\"', escape = '\"', nullstr = '{NULL}', columns = {{{types}}})"
+                    ).fetchall()
 
 
 def read_copy(target: Path) -> Path:
@@ -406,16 +413,34 @@ def refresh(max_age: float = CHECK_SECONDS) -> bool:
         snapshot = config.snapshot_path()
         if snapshot in _reader.seen and state == _reader.seen[snapshot] and snapshot.exists():
             return False
+        if state is not None and _shown(snapshot) == state:  # e.g. another process published
+            _reader.seen[snapshot] = state
+            return False
         with connect() as pg:
             pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             pg.read_only = True
             with pg.transaction(), db.local_writer(config.db_path()) as con:
                 state = store_state(pg)  # in the transaction the copies are read in
-                changed = _sync(pg, con, state)
-                if changed or not snapshot.exists():
+                # the mirror may be newer than the snapshot (a writer synced it to read)
+                changed = (_sync(pg, con, state) or not snapshot.exists()
+                           or _shown(snapshot) != state)
+                if changed:
                     db.publish_snapshot(con, snapshot)
         _reader.seen[snapshot] = state
         return changed
+
+
+def _shown(snapshot: Path) -> StoreState | None:
+    """The store state a published snapshot shows (the byte copy keeps the mirror's meta)."""
+    if not snapshot.exists():
+        return None
+    try:
+        with db.reader(snapshot) as con:
+            found = con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
+                                ).fetchall()
+    except (duckdb.Error, OSError):
+        return None
+    return StoreState(*found[0]) if found else None
 
 
 def _check() -> StoreState | None:
@@ -446,7 +471,8 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
 def _primary_key(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     found = con.execute("SELECT constraint_column_names FROM duckdb_constraints() WHERE "
                         "database_name = current_database() AND table_name = ? AND "
-                        "constraint_type = 'PRIMARY KEY'", [table]).fetchone()
+                        "constraint_type = 'PRIMARY KEY'", [table]).fetchall()
+    found = found[0] if found else None
     return list(found[0]) if found else []
 
 
@@ -460,7 +486,7 @@ def _store_columns(pg) -> dict[str, set[str]]:
 
 
 def _local_schema(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
 
 
 def _quoted(name: str) -> str:
