@@ -31,7 +31,8 @@ events {{ worker_connections 512; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {folder}/access.log;
+    log_format routes '$cookie_am_route $upstream_addr $status $request_uri';
+    access_log {folder}/access.log routes;
     client_body_temp_path {folder}/tmp/body;
     proxy_temp_path {folder}/tmp/proxy;
     fastcgi_temp_path {folder}/tmp/fastcgi;
@@ -118,6 +119,17 @@ class ServedNginx:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"nginx did not come up on {self.url}: {self.errors()}")
+
+    def upstreams_of(self, route: str) -> list[str]:
+        """The instance addresses (``127.0.0.1:PORT``) that served requests with this route
+        cookie, in order (from the access log of the wrapper)."""
+        log = self.conf.parent / "access.log"
+        found = []
+        for line in log.read_text(errors="replace").splitlines():
+            parts = line.split(" ")
+            if parts[0] == route:
+                found.extend(a.strip(",") for a in parts[1:-2] if a.startswith("127."))
+        return found
 
     def errors(self) -> str:
         log = self.conf.parent / "error.log"

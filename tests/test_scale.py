@@ -135,17 +135,28 @@ def test_two_instances_behind_nginx_on_one_store_lose_nothing(pg_store, tmp_path
     nginx.wait_until_up()
 
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE",
-                                    ignore_https_errors=True) for _ in range(4)]
+                                    ignore_https_errors=True) for _ in range(2)]
     for context in contexts:
         request.addfinalizer(context.close)
-    viewers = []
-    for context in contexts[:2]:
+    # two viewers through nginx, one on each instance (new browsers until the cookie says so)
+    viewers: dict[int, tuple] = {}
+    for _ in range(12):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE",
+                                      ignore_https_errors=True)
+        request.addfinalizer(context.close)
         tab = context.new_page()
         tab.goto(nginx.url + "/", timeout=90000)
         wait_for_app(tab, 90000)
-        viewers.append(tab)
-    sessions = Sessions(viewers)
-    officers = [signed_in(contexts[2 + i], apps[i].url) for i in range(2)]
+        route = next(c["value"] for c in context.cookies() if c["name"] == "am_route")
+        served = set(nginx.upstreams_of(route))
+        assert len(served) == 1, served  # sticky: one instance per browser
+        port = int(served.pop().rsplit(":", 1)[1])
+        viewers.setdefault(port, (tab, route))
+        if len(viewers) == 2:
+            break
+    assert sorted(viewers) == sorted(app.port for app in apps)
+    sessions = Sessions([tab for tab, _ in viewers.values()])
+    officers = [signed_in(contexts[i], apps[i].url) for i in range(2)]
 
     files = []
     for n in range(8):  # eight reports, two hosts; districts of two files meet (n, n + 4)
@@ -188,6 +199,10 @@ def test_two_instances_behind_nginx_on_one_store_lose_nothing(pg_store, tmp_path
     assert names == sorted([p.name for p in files] + ["upload_app0.csv", "upload_app1.csv"])
     assert all(status == "loaded" for _, status in loads)
     assert sessions.failures == [], sessions.failures
+    # the viewer of the killed instance was served by the other one afterwards
+    moved = nginx.upstreams_of(viewers[apps[0].port][1])
+    assert moved[0] == f"127.0.0.1:{apps[0].port}"
+    assert moved[-1] == f"127.0.0.1:{apps[1].port}"
     last = store_rows("SELECT max(load_id) FROM load_log")[0][0]
 
     # both instances show the last load at their next interaction; instance 0 restarted (as
@@ -196,7 +211,7 @@ def test_two_instances_behind_nginx_on_one_store_lose_nothing(pg_store, tmp_path
     request.addfinalizer(apps[0].stop)
     apps[0].wait_until_healthy(120)
     shown = []
-    for app, context in zip(apps, contexts[2:], strict=True):
+    for app, context in zip(apps, contexts, strict=True):
         tab = context.new_page()
         tab.goto(app.url + "/", timeout=90000)
         # the page of this one visit shows the latest week (that of the uploads)
