@@ -49,7 +49,9 @@ def snapshot_rows(folder: Path, sql: str) -> list[tuple]:
 
 
 def test_init_gives_the_store_the_tables_of_the_numbered_migrations():
+    assert postgres.is_new()  # make run: then `etl init --demo`
     assert main(["init"]) == 0
+    assert not postgres.is_new()
     versions = [version for version, _, _ in db.migrations()]
     assert [v for (v,) in store("SELECT version FROM schema_migrations ORDER BY 1")] == versions
     with db.local_writer(config.db_path()) as con:
@@ -101,8 +103,10 @@ def test_two_hosts_loading_at_once_lose_nothing_and_load_each_file_once(tmp_path
     last = store("SELECT max(load_id) FROM load_log")[0][0]
     expected = store("SELECT arrivals FROM report_row WHERE load_id = %s AND ags = '16051'",
                      [last])
-    assert query(config.db_path(), "SELECT arrivals FROM current_rows WHERE ags = '16051'") \
-        == expected
+    in_force = query(config.db_path(), "SELECT arrivals, load_id FROM current_rows "
+                                       "WHERE ags = '16051'")
+    assert in_force == [(expected[0][0], last)], (loads, store(
+        "SELECT load_id, ags, week, arrivals FROM report_row ORDER BY load_id"), both)
     for host in hosts:
         subprocess.run([sys.executable, "-m", "etl", "loads"], cwd=ROOT, check=True,
                        env=on_host(tmp_path, host), capture_output=True)

@@ -97,6 +97,13 @@ def store_state(pg) -> StoreState | None:
     return StoreState(found[0], found[1], found[2]) if found else None
 
 
+def is_new() -> bool:
+    """True where the configured store was never initialised (``make run`` then runs
+    ``etl init --demo``, as it does where the DuckDB file does not exist)."""
+    with connect() as pg:
+        return store_state(pg) is None
+
+
 # ---------------------------------------------------------------------------------------- writing
 
 def writer(timeout: float | None = None,
@@ -122,7 +129,7 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
                 f"Der gemeinsame Datenbestand ist seit {timeout:.0f} s durch einen anderen "
                 "Schreibvorgang belegt; bitte später erneut versuchen.") from error
         _base_schema(pg)
-        with db.local_writer(config.db_path(), timeout, into) as con:
+        with _mirror_lock, db.local_writer(config.db_path(), timeout, into) as con:
             state = store_state(pg)
             _sync(pg, con, state)
             before = _fingerprints(con)
@@ -373,6 +380,7 @@ def read_copy(target: Path) -> Path:
     """A new DuckDB file at ``target`` with everything the store holds and the read model's
     views (for checking the store from outside, e.g. in the tests)."""
     target.unlink(missing_ok=True)
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)  # never replay an old log
     with connect() as pg, db.local_writer(target) as con:
         _sync(pg, con, store_state(pg))
     return target
@@ -392,6 +400,9 @@ class _Reader:
 
 
 _reader = _Reader()
+# One thread of a process at a time changes the mirror (a page's sync, an upload's write): DuckDB
+# would refuse the second of two transactions that change the same rows.
+_mirror_lock = threading.RLock()
 
 
 def refresh(max_age: float = CHECK_SECONDS) -> bool:
@@ -419,7 +430,7 @@ def refresh(max_age: float = CHECK_SECONDS) -> bool:
         with connect() as pg:
             pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             pg.read_only = True
-            with pg.transaction(), db.local_writer(config.db_path()) as con:
+            with _mirror_lock, pg.transaction(), db.local_writer(config.db_path()) as con:
                 state = store_state(pg)  # in the transaction the copies are read in
                 # the mirror may be newer than the snapshot (a writer synced it to read)
                 changed = (_sync(pg, con, state) or not snapshot.exists()
