@@ -28,7 +28,7 @@ def test_quick_bench_writes_ingest_and_app_figures(tmp_path: Path) -> None:
         assert row["district_weekly_snapshot_ms"] > 0 and row["version_check_ms_median"] > 0
 
     app = results["app"]
-    assert set(app["pages"]) == {"lage", "kreis", "karte", "vergleich", "meldungen", "methodik"}
+    assert set(app["pages"]) == {"lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung"}
     for row in app["pages"].values():
         assert row["cold_ms"] > 0 and row["warm_ms"] > 0
     assert "warm ms" in done.stdout

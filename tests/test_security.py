@@ -181,15 +181,28 @@ def test_user_text_never_reaches_a_reviewed_statement() -> None:
     assert all(re.fullmatch(r"[a-z_]+", table) for table in db.SNAPSHOT_TABLES)
 
 
+# Reviewed places that render HTML, by (file, function), each built from constants only:
+REVIEWED_HTML = {
+    # the focus-ring CSS (a constant) and <html lang> from LANGUAGES (de/en), never user text
+    ("reception/web/ui.py", "document_basics"),
+    # the redirect to auth/session or auth/signout: a server-made nonce and a page name, JSON-quoted
+    ("reception/web/signin.py", "_go"),
+}
+
+
 def test_no_raw_html_in_the_app() -> None:
     """Report text (file names, facility names, messages) must not be rendered as HTML."""
     offenders = []
     for path in app_files():
         text = path.read_text(encoding="utf-8")
+        function = ""
         for number, line in enumerate(text.splitlines(), 1):
+            found = re.match(r"def (\w+)\(", line)
+            function = found.group(1) if found else function
             if re.search(r"unsafe_allow_html\s*=\s*True|st\.html\(|components\.v1\.html|"
                          r"components\.html\(", line):
-                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+                if (str(path.relative_to(ROOT)), function) not in REVIEWED_HTML:
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, offenders
 
 

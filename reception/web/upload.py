@@ -101,8 +101,9 @@ class Preview:
         items: list[tuple[str, str]] = [(t("upload.fmt.size", lang), size_text(self.size))]
         read = self.inspection.read if self.inspection else None
         if read is not None:
-            delimiter = {";": "; (Semikolon)", ",": ", (Komma)", "\t": "Tab"}.get(
-                read.delimiter or "", read.delimiter or "–")
+            names = {";": "semicolon", ",": "comma", "\t": "tab"}
+            delimiter = (t(f"upload.fmt.{names[read.delimiter]}", lang) if read.delimiter in names
+                         else read.delimiter or "–")
             items += [
                 (t("upload.fmt.kind", lang), read.file_kind.upper()),
                 (t("upload.fmt.encoding", lang), read.encoding or "–"),
