@@ -306,6 +306,13 @@ def load_history(con: duckdb.DuckDBPyConnection, newest_first: bool = False) -> 
 def reader(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-only connection to the snapshot (never the main file)."""
     path = Path(path or config.snapshot_path())
+    # --- store dispatch (issue 17): with a PostgreSQL store, this machine's snapshot follows
+    # the store's data version (cheap when nothing changed; pages also do it in web.cache)
+    if config.store_url() and path == config.snapshot_path():
+        from reception.store import postgres
+
+        postgres.refresh()
+    # --- end of store dispatch
     con = connect_with_retry(path, read_only=True, timeout=5)
     try:
         yield con

@@ -445,10 +445,13 @@ def _shown(snapshot: Path) -> StoreState | None:
     """The store state a published snapshot shows (the byte copy keeps the mirror's meta)."""
     if not snapshot.exists():
         return None
-    try:
-        with db.reader(snapshot) as con:
+    try:  # (not db.reader: that refreshes, and this is part of refreshing)
+        con = db.connect_with_retry(snapshot, read_only=True, timeout=5)
+        try:
             found = con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
                                 ).fetchall()
+        finally:
+            con.close()
     except (duckdb.Error, OSError):
         return None
     return StoreState(*found[0]) if found else None
