@@ -221,7 +221,7 @@ def test_new_load_shows_on_next_interaction(tmp_path, monkeypatch):
                          columns=["ags", "week", "facility", "facility_type", "arrivals", "departures",
                                   "capacity", "occupied", "line"])
     with db.writer(path) as con:
-        load.write_rows(con, extra, "more.csv", "e" * 64, "cli", "test")
+        load.write_rows(con, con.from_df(extra), "more.csv", "e" * 64, "cli", "test")
         db.publish_snapshot(con, Path(str(path) + ".snapshot"))
     at.run()
     assert {m.label: m.value for m in at.metric}["Plätze"] == "1.170"

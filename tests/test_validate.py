@@ -125,7 +125,7 @@ def test_every_problem_of_a_file_is_reported_at_once(fresh_db):
     (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "bild.csv",
      "Die Datei ist keine Tabelle (CSV oder XLSX): Binärdaten"),
     (b"PK\x03\x04kaputt", "meldung.xlsx",
-     "Die Datei ist keine Tabelle (CSV oder XLSX): BadZipFile: File is not a zip file"),
+     "Die Datei ist keine Tabelle (CSV oder XLSX): File is not a zip file"),
     (b"Sehr geehrte Damen und Herren,\nanbei die Meldung.\n", "brief.txt",
      "Zeile 1: Keine Kopfzeile gefunden; erwartet werden Spalten wie Kreis, Woche, Zugänge, "
      "Kapazität, Belegung"),

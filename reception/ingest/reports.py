@@ -5,7 +5,8 @@
 Excel shows it), in a connection the caller owns. Nothing here judges the values; that is
 ``reception.ingest.validate``. CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python
 loop per row), in parallel, into table ``raw_cells`` (cells trimmed, '' as NULL); DuckDB keeps a
-file's order on insert, so a row's ``rowid`` there gives its line.
+file's order on insert, so a row's ``rowid`` there gives its line. The relations made here are
+listed in ``reception.ingest`` (the package docstring).
 
 Known limit: line numbers assume no quoted field spans several lines.
 """
@@ -17,13 +18,13 @@ import os
 import re
 import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 
 import duckdb
 
 from reception.ingest.numbers import exact_number_sql, quick_number_sql, trimmed_sql
 from reception.ingest.problems import Problem
+from reception.reference.districts import UMLAUTS
 
 CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
     "ags": ("ags", "kreisschluessel", "kreis-schluessel", "kreisnummer", "schluessel",
@@ -43,13 +44,12 @@ ALIAS_TO_CANONICAL = {alias: canon for canon, aliases in CANONICAL_ALIASES.items
 MEASURES = ("arrivals", "departures", "capacity", "occupied")
 DELIMITERS = (";", "\t", ",")
 HEADER_SEARCH_LINES = 30
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def header_key(label: str) -> str:
     """``' Zugänge (Personen) '`` -> ``'zugaenge'``: how header labels are compared."""
     text = unicodedata.normalize("NFC", str(label)).strip().strip('"').strip().lower()
-    text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(_UMLAUTS)
+    text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(UMLAUTS)
     text = re.sub(r"[\s_]+", " ", text).strip(" :.")
     return text.replace(" ", "_") if text in {"facility type", "iso week"} else text
 
@@ -231,7 +231,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
         # copy to write), and where that file still held these bytes after it was read
         direct = bool(reader_encoding) and on_disk.unchanged(data)
         if direct:
-            result.corrected = _define_csv_view(con, on_disk.path, delimiter, header_index,
+            result.corrected = _read_cells(con, on_disk.path, delimiter, header_index,
                                                 width, used, reader_encoding)
             direct = on_disk.unchanged(data)
         if not direct:  # DuckDB reads a UTF-8 copy of the bytes
@@ -239,7 +239,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
                 text, encoding = _decode(data)
             body_path = _utf8_file(text, data, encoding)
             result.temp_files.append(body_path)
-            result.corrected = _define_csv_view(con, body_path, delimiter, header_index, width,
+            result.corrected = _read_cells(con, body_path, delimiter, header_index, width,
                                                 used)
         body = data if reader_encoding else text  # line breaks: single bytes in the file
         blank_offsets = ([] if _no_line_skipped(con, body, header_index)
@@ -294,7 +294,7 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _define_csv_view(
+def _read_cells(
     con: duckdb.DuckDBPyConnection, path: str, delimiter: str, header_index: int,
     width: int, used: list[tuple[int, str]], encoding: str = "utf-8",
 ) -> list[str]:
@@ -319,7 +319,7 @@ def _define_csv_view(
               "parallel = true, max_line_size = 10000000, buffer_size = 10000000)")
     # Read in parallel into a table: DuckDB keeps the file's order on insert (insertion order
     # is preserved), so ``rowid`` is the row's index among the file's non-empty lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {', '.join(cells)} "  # noqa: S608
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {', '.join(cells)} "
                 f"FROM {reader}", [path])
     return _correct_numbers(con, [name for _, name in used if name in MEASURES])
 
@@ -335,14 +335,14 @@ def _correct_numbers(con: duckdb.DuckDBPyConnection, measures: list[str]) -> lis
         cells, fix = f"number_cells_{name}", f"number_fix_{name}"
         # the distinct cells first, in a table of their own: a filter on them would otherwise
         # be pushed below the DISTINCT and run the exact rule on every row
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT DISTINCT {name}_cell AS cell "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT DISTINCT {name}_cell AS cell "
                     f"FROM raw_cells WHERE {name}_cell IS NOT NULL")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT cell, "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT cell, "
                     f"{quick_number_sql('cell')} AS quick, {exact_number_sql('cell')} AS exact "
                     f"FROM {cells}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT cell, exact FROM {cells} "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT cell, exact FROM {cells} "
                     "WHERE quick IS DISTINCT FROM exact")
-        if con.execute(f"SELECT count(*) FROM {fix}").fetchall()[0][0]:  # noqa: S608
+        if con.execute(f"SELECT count(*) FROM {fix}").fetchall()[0][0]:
             corrected.append(name)
     return corrected
 
@@ -357,7 +357,7 @@ def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,
         con.executemany("INSERT INTO blank_rows VALUES (?)", [(a,) for a in blank_offsets])
         line += " + (SELECT count(*) FROM blank_rows WHERE a <= row_index)"
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, CAST({line} AS INTEGER) AS line FROM "  # noqa: S608
+        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, CAST({line} AS INTEGER) AS line FROM "
         f"(SELECT rowid AS row_index, * FROM raw_cells)")
 
 
@@ -437,12 +437,9 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
         sheet = book.worksheets[0]
         rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         book.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
-        detail = type(error).__name__ + ": " + str(error)[:120]
-        result.problems.append(Problem("not_a_table", params={"detail": detail}))
-        return result
     except Exception as error:  # openpyxl raises many kinds on malformed packages
-        result.problems.append(Problem("not_a_table", params={"detail": str(error)[:120]}))
+        # the library's text, without its exception's name (no message shows one)
+        result.problems.append(Problem("not_a_table", params={"detail": str(error)[:120] or "XLSX"}))
         return result
     found = _find_header(rows)
     if found is None:

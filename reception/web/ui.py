@@ -41,13 +41,13 @@ import streamlit as st
 
 from reception import config, export, fmt
 from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from reception.reference.districts import KINDS
 from reception.web.cache import data, version
 
 log = logging.getLogger("reception.app")
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 RANGE_OPTIONS = (12, 26, 52, 0)  # weeks; 0 = all
-KINDS = ("Landkreis", "kreisfreie Stadt")
 
 
 OPTIONAL_PAGES = ("anmelden", "hochladen")
