@@ -168,7 +168,8 @@ def _base_schema(pg) -> None:
 @dataclass(frozen=True)
 class Fingerprint:
     rows: int
-    digest: int | None  # hash of every row (small tables), None for the append-only ones
+    digest: int | None  # sum of the rows' hashes (small tables; a sum, so that two equal rows
+    # do not cancel as with XOR), None for the append-only ones
     last_load: int | None  # highest load_id (append-only tables)
 
 
@@ -181,7 +182,7 @@ def _fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, Fingerprint]:
             found[table] = Fingerprint(rows, None, last)
         else:
             rows, digest = con.execute(
-                f"SELECT count(*), bit_xor(hash(t)) FROM {name} t").fetchall()[0]  # noqa: S608
+                f"SELECT count(*), sum(hash(t)) FROM {name} t").fetchall()[0]  # noqa: S608
             found[table] = Fingerprint(rows, digest, None)
     return found
 
