@@ -90,6 +90,7 @@ HELP = {
         """
         $ RECEPTION_INBOX=/srv/aufnahme/inbox python -m etl weekly
         meldung_kw45.csv: geladen als Load 3 (1 Zeilen, 1 Kreise, 1 Wochen, 0 Werte ersetzt)
+        Lagebericht KW 45/2024 geschrieben: data/briefings/lagebericht_KW45_2024.pdf
         """,
         {0: "alle geladen oder Posteingang leer",
          1: "mindestens eine Datei abgelehnt (liegt mit NAME.errors.csv in rejected/)"}),
@@ -209,7 +210,7 @@ def _command_word(argv: list[str]) -> str | None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("etl.users", "etl.backup"):
+    for module in ("etl.users", "etl.backup", "etl.opendata"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
@@ -307,11 +308,27 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         print(t("cli.inbox_empty", args.lang, inbox=config.inbox_path()))
     for result in results:
         report_result(result, args.lang)
+    if any(r.status == "loaded" for r in results) and config.settings().briefing_after_weekly:
+        _weekly_briefing(args.lang)
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
 
 
 CONTRACT_LOAD_COLUMNS = ["load_id", "file_name", "sha256", "source", "loaded_by", "loaded_at",
                          "rows", "status"]
+
+
+def _weekly_briefing(lang: str) -> None:
+    """After a batch that loaded something: the Lagebericht of the latest week into
+    ``briefings/`` beside the database (``[briefing] after_weekly`` in settings.toml). Here, not
+    in the inbox, which must not import the read path. A failure is reported and leaves the
+    run's exit status to its loads."""
+    from etl import opendata
+
+    try:
+        opendata.write_briefing(None, None, lang)
+    except Exception as error:  # the loads are in; the briefing can be made again by hand
+        print(t("cli.briefing_failed", lang, detail=f"{type(error).__name__}: {error}"),
+              file=sys.stderr)
 
 
 @command("loads")

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import backtest, present
+from reception.read import backtest, opendata, present
 from reception.web.cache import available, data
 from reception.web.signin import md as md_escape
-from reception.web.ui import current_language, settings, t_ui
+from reception.web.ui import base_url, current_language, settings, t_ui
 
 lang = current_language()
 cfg = settings()
@@ -30,6 +30,10 @@ st.markdown(t_ui("methodik.key"))
 if available():
     key = data.distribution_key(present.today())
     st.dataframe(present.key_table(key, data.districts(), lang), hide_index=True)
+
+st.header(t_ui("methodik.api"))
+st.markdown(t_ui("methodik.api_text", base=base_url(),
+                 license=opendata.settings()["license_title"]))
 
 st.header(t_ui("methodik.demo"))
 st.markdown(t_ui("methodik.demo_text"))

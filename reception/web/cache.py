@@ -12,6 +12,9 @@ function raises :class:`NoSnapshot`; pages check :func:`available` first.
 from __future__ import annotations
 
 import importlib
+import threading
+from collections import OrderedDict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +133,26 @@ def from_weekly(function, /, *args: Any, kinds: tuple | None = None, ags: tuple 
         raise NoSnapshot(str(config.snapshot_path()))
     return _from_weekly(function.__module__, function.__name__, current, str(config.snapshot_path()),
                         tuple(kinds) if kinds else None, tuple(ags) if ags else None, args)
+
+
+_BRIEFINGS: OrderedDict[tuple[str, str, date], bytes] = OrderedDict()
+_BRIEFINGS_LOCK = threading.Lock()
+
+
+def briefing_pdf(week: date | None = None) -> tuple[bytes, date]:
+    """The Lagebericht of ``week`` (None: the latest reported week) and the week's Monday, made
+    once per snapshot version (a few seconds: Chromium draws the charts) and shared by the Lage
+    page's download button and ``/api/v1/briefing.pdf``. A plain lock-guarded cache rather than
+    ``st.cache_data``: the API calls it outside any session. :class:`briefing.NoData` when the
+    week was not reported."""
+    from reception.read import briefing
+
+    monday = briefing.resolve_week(week)
+    key = (str(config.snapshot_path()), version() or "", monday)
+    with _BRIEFINGS_LOCK:
+        if key not in _BRIEFINGS:
+            _BRIEFINGS[key] = briefing.render(monday)
+            while len(_BRIEFINGS) > 8:
+                _BRIEFINGS.popitem(last=False)
+        _BRIEFINGS.move_to_end(key)
+        return _BRIEFINGS[key], monday

@@ -248,3 +248,16 @@ def run_page(page: st.Page) -> None:
         if config.raise_errors():
             raise
         st.error(t_ui("app.error", reference=reference))
+
+
+def base_url() -> str:
+    """The address this app is served at (``http://host:port``), for examples on the pages;
+    ``http://localhost:8501`` where it is not known (tests, a bare script run)."""
+    try:
+        url = st.context.url or ""
+    except Exception:  # no session context
+        url = ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "http://localhost:8501"
