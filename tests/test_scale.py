@@ -219,6 +219,17 @@ def test_two_instances_behind_nginx_on_one_store_lose_nothing(pg_store, tmp_path
         wait_for_app(tab, 90000)
         shown.append(app.last_load_shown())
     assert shown == [last, last]
+    # the open-data API through nginx answers from the same store (the upload's week is there)
+    import ssl
+    import urllib.request
+
+    unverified = ssl.create_default_context()
+    unverified.check_hostname = False
+    unverified.verify_mode = ssl.CERT_NONE
+    with urllib.request.urlopen(nginx.url + "/api/v1/weekly.csv?ags=16051", timeout=60,
+                                context=unverified) as answer:
+        assert answer.status == 200
+        assert upload_week.isoformat() in answer.read().decode("utf-8")
     log = "".join(app.output() for app in apps)
     assert "Traceback" not in log
     print("SCALE " + json.dumps({"loads": len(loads), "uploads": uploaded,
