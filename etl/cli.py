@@ -247,10 +247,6 @@ def cmd_init(args: argparse.Namespace) -> int:
             info = demo.install_demo(con)
             print(t("cli.demo_done", args.lang, **info))
         db.publish_snapshot(con)
-    if config.store_url():  # e.g. after pg_restore: every instance rebuilds its local copy
-        from reception.store import postgres
-
-        postgres.new_identity()
     print(t("cli.init_done", args.lang, db=config.store_label(), districts=len(reference.table),
             version=version))
     return EXIT_OK

@@ -169,18 +169,31 @@ def test_backup_and_restore_point_to_pg_dump(tmp_path, capsys):
     assert "pg_restore" in capsys.readouterr().err
 
 
-def test_init_after_a_restore_makes_every_mirror_rebuild(tmp_path, monkeypatch):
+def test_a_restored_dump_is_another_store_to_every_mirror(pg_store, tmp_path, monkeypatch):
+    from harness.pgcluster import PG_BIN
+
     assert main(["init"]) == 0
     assert ingest(report(["16051", "Erfurt", "KW 45/2024", "25", "10", "800", "640"]),
-                  publish=True).status == "loaded"
-    # what pg_restore of an older dump does: the rows go, the data version stays
-    with postgres.connect() as pg, pg.transaction():
-        pg.execute("DELETE FROM report_row")
-        pg.execute("DELETE FROM load_week")
-        pg.execute("DELETE FROM load_log")
-    assert main(["init"]) == 0
+                  "a.csv").status == "loaded"
+    dump = tmp_path / "aufnahme.dump"
+    subprocess.run([str(PG_BIN / "pg_dump"), "--format=custom", f"--file={dump}", pg_store],
+                   check=True, capture_output=True)
+    assert ingest(report(["16051", "Erfurt", "KW 46/2024", "30", "10", "800", "650"]),
+                  "b.csv").status == "loaded"
+    monkeypatch.setenv("RECEPTION_SNAPSHOT_DIR", str(tmp_path / "reader"))
     postgres.refresh(max_age=0)
-    assert snapshot_rows(config.snapshot_dir(), "SELECT count(*) FROM loads") == [(0,)]
+    assert snapshot_rows(tmp_path / "reader", "SELECT file_name FROM loads ORDER BY 1") == [
+        ("a.csv",), ("b.csv",)]
+    subprocess.run([str(PG_BIN / "pg_restore"), "--clean", "--if-exists", f"--dbname={pg_store}",
+                    str(dump)], check=True, capture_output=True)
+    # a load after the restore takes load id 2 again, and the data version moves on
+    path = tmp_path / "c.csv"
+    path.write_bytes(report(["16052", "Gera", "KW 46/2024", "3", "1", "300", "100"]))
+    subprocess.run([sys.executable, "-m", "etl", "ingest", str(path)], cwd=ROOT, check=True,
+                   env=on_host(tmp_path, "writer"), capture_output=True)
+    assert postgres.refresh(max_age=0) is True  # the reader's copy is rebuilt, not extended
+    assert snapshot_rows(tmp_path / "reader", "SELECT load_id, file_name FROM loads "
+                                              "ORDER BY 1") == [(1, "a.csv"), (2, "c.csv")]
 
 
 def test_the_upload_preview_compares_with_the_store_in_force():

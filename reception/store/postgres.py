@@ -84,14 +84,22 @@ class StoreState:
     schema: int  # the highest migration recorded in the store
 
 
+_STATE = ("SELECT store_id || ':' || 'store_meta'::regclass::oid::text, version, "
+          "(SELECT coalesce(max(version), 0) FROM schema_migrations) FROM store_meta")
+
+
 def store_state(pg) -> StoreState | None:
-    """The store's identity, data version and schema version; None before its first ``init``."""
+    """The store's identity, data version and schema version; None before its first ``init``.
+
+    The identity is the random id written at the first ``init`` and the object id of the table
+    that holds it: ``pg_restore --clean`` (or a restore into a new database) recreates the
+    table, so a restored store is another store to every mirror, which then rebuilds from it
+    (its data version may have gone back, or forward to a number a mirror saw before)."""
     import psycopg
 
     try:
         with pg.transaction():
-            found = pg.execute("SELECT store_id, version, (SELECT coalesce(max(version), 0) "
-                               "FROM schema_migrations) FROM store_meta").fetchone()
+            found = pg.execute(_STATE).fetchone()
     except psycopg.errors.UndefinedTable:
         return None
     return StoreState(found[0], found[1], found[2]) if found else None
@@ -148,14 +156,6 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
                         con.execute("DELETE FROM mirror_meta").fetchall()
 
 
-def new_identity() -> None:
-    """Give the store a new identity (``etl init`` does, e.g. after ``pg_restore``): every
-    machine's mirror then is one of another store and is rebuilt from it at its next use."""
-    with connect() as pg, pg.transaction():
-        pg.execute("UPDATE store_meta SET store_id = gen_random_uuid()::text, "
-                   "version = version + 1")
-
-
 def _base_schema(pg) -> None:
     pg.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                "(version integer PRIMARY KEY, name text, applied_at timestamp)")
@@ -210,9 +210,9 @@ def _push(pg, con: duckdb.DuckDBPyConnection, before: dict[str, Fingerprint],
     if not changed:
         _remember(con, state)
         return
-    version = pg.execute("UPDATE store_meta SET version = version + 1 RETURNING store_id, "
-                         "version").fetchone()
-    _remember(con, StoreState(version[0], version[1], local_schema))
+    version = pg.execute("UPDATE store_meta SET version = version + 1 RETURNING version"
+                         ).fetchone()[0]
+    _remember(con, StoreState(state.store_id, version, local_schema))
 
 
 def _only_appended(con: duckdb.DuckDBPyConnection, table: str, then: Fingerprint) -> bool:
