@@ -69,9 +69,11 @@ HELP = {
         $ python -m etl init --demo
         Demodaten geladen: 257 Wochen, 9836 Zeilen (Load 1)
         Datenbank data/reception.duckdb bereit: 22 Kreise, Schema-Version 4
+        $ python -m etl init --land 09 --demo      # Bayern aus der mitgelieferten Referenz
         $ python -m etl init --districts kreise_sachsen.csv --key schluessel_sachsen.csv
         """,
-        {0: "bereit", 1: "Referenz- oder Schlüsseldatei abgelehnt (nichts geändert)"}),
+        {0: "bereit", 1: "Referenz- oder Schlüsseldatei abgelehnt oder Landesschlüssel unbekannt "
+                         "(nichts geändert)"}),
     "ingest": Help(
         "Meldedateien (CSV, XLSX) prüfen und laden; jede ganz oder gar nicht",
         """
@@ -138,7 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--districts", type=Path, metavar="FILE",
                    help="Kreisreferenz als CSV (Vorgabe: Thüringen)")
     p.add_argument("--key", type=Path, metavar="FILE",
-                   help="Verteilschlüssel als CSV (Vorgabe: Thüringen)")
+                   help="Verteilschlüssel als CSV (Vorgabe: der des Landes, sonst "
+                   "bevölkerungsproportional)")
+    p.add_argument("--land", default=config.DEFAULT_LAND, metavar="CODE",
+                   help="Land nach Schlüssel aus der mitgelieferten Referenz aller Kreise "
+                   "(Vorgabe 16, Thüringen; z. B. 09 Bayern, 05 Nordrhein-Westfalen)")
     p = add_command(sub, "ingest", HELP["ingest"])
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Meldedatei (CSV, XLSX)")
     p.add_argument("--user", default=None, metavar="NAME",
@@ -231,9 +237,16 @@ def _default_user(user: str | None) -> str:
 
 @command("init")
 def cmd_init(args: argparse.Namespace) -> int:
-    try:  # both files are read and checked before the database is touched
-        reference = districts.read_reference(args.districts)
-        key = districts.read_distribution_key(args.key)
+    try:  # read and checked before the database is touched; --districts FILE wins over --land;
+        # without --key: the Land's own key, else one in proportion to population
+        reference = (districts.read_reference(args.districts) if args.districts
+                     else districts.land_reference(args.land))
+        key_file = args.key or districts.key_path(reference.meta.get("land_code", ""))
+        key = (districts.read_distribution_key(key_file) if key_file
+               else districts.proportional_key(reference.table))
+    except districts.UnknownLand as error:
+        print(t("cli.unknown_land", args.lang, code=error.code, known=error.known), file=sys.stderr)
+        return EXIT_REJECTED
     except districts.BadReference as error:
         print(t("cli.bad_reference", args.lang, detail=str(error)), file=sys.stderr)
         return EXIT_REJECTED

@@ -20,6 +20,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DISTRICTS = DATA_DIR / "districts_thueringen.csv"
 DEFAULT_DISTRIBUTION_KEY = DATA_DIR / "distribution_key_thueringen.csv"
+# Official reference of all German districts and their boundaries (see data/reference/README.md).
+REFERENCE_DIR = DATA_DIR / "reference"
+GERMANY_DISTRICTS = REFERENCE_DIR / "kreise_deutschland.csv"
+DEFAULT_GEOJSON = REFERENCE_DIR / "deutschland_kreise.geojson"
+DEFAULT_LAND = "16"
 STREAMLIT_CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
 
 
@@ -215,11 +220,12 @@ class Settings:
     forecast_weeks: int  # weeks
     state_minimum_places: int  # places
     lock_timeout_seconds: float  # seconds
-    briefing_after_weekly: bool  # on / off
-    license_name: str  # open data licence (datapackage.json)
-    license_title: str
-    license_path: str
-    publisher: str
+    # Defaults here only for Settings built in code (tests); the file always sets them.
+    briefing_after_weekly: bool = True  # on / off
+    license_name: str = "dl-de-by-2.0"  # open data licence (datapackage.json)
+    license_title: str = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+    license_path: str = "https://www.govdata.de/dl-de/by-2-0"
+    publisher: str = ""
     session_hours: float = 8.0  # hours
     accessibility_contact: str = ""  # free text; empty: the page says that it is missing
 
