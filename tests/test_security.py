@@ -28,6 +28,22 @@ SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|ATTACH|
 # file name, user name or query-string value; those always go in as ``?`` parameters.
 # Key: (file, function); value: why it is safe. A new entry needs a review like these.
 REVIEWED_SQL = {
+    # the PostgreSQL store (issue 17): names of tables, columns, views, macros and sequences read
+    # from the mirror's or the store's own catalog, quoted as identifiers (DuckDB: _quoted,
+    # PostgreSQL: psycopg.sql.Identifier); types from the fixed map PG_TYPES; integers (load
+    # ids, a sequence start); paths of temporary files the module made; the constant NULL
+    ("reception/store/postgres.py", "_fingerprints"): "catalog table names, quoted",
+    ("reception/store/postgres.py", "_only_appended"): "a catalog table name, quoted",
+    ("reception/store/postgres.py", "_ensure_tables"):
+        "catalog names as psycopg Identifiers, types from PG_TYPES",
+    ("reception/store/postgres.py", "_copy_to_store"):
+        "catalog names quoted, an int load id, a temporary path, the constant NULL",
+    ("reception/store/postgres.py", "_copy_from_store"):
+        "catalog names and types, a WHERE with an int Literal, a temporary path, NULL",
+    ("reception/store/postgres.py", "_sync"): "catalog table names, quoted",
+    ("reception/store/postgres.py", "_rebuild"): "catalog names of the mirror's objects, quoted",
+    ("reception/store/postgres.py", "_follow_sequences"):
+        "sequence, table and column names from the module constant SEQUENCES, an int",
     ("reception/store/db.py", "publish_snapshot"):
         "table names and queries from the module constants SNAPSHOT_TABLES, SNAPSHOT_VIEWS, "
         "_CONTESTED, _FACILITY_VIEW",
