@@ -20,7 +20,10 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 run: $(VENV)/.runtime
-	@[ -f "$(RECEPTION_DB)" ] || $(BIN)/python -m etl init --demo
+	@if echo "$(RECEPTION_DB)" | grep -qE '^postgres(ql)?://'; then \
+	  if $(BIN)/python -c 'import sys; from reception.store import postgres; sys.exit(0 if postgres.is_new() else 1)'; then \
+	    $(BIN)/python -m etl init --demo; fi; \
+	elif [ ! -f "$(RECEPTION_DB)" ]; then $(BIN)/python -m etl init --demo; fi
 	$(BIN)/python -m streamlit run dashboard.py --server.port 8501
 
 test: $(VENV)/.dev

@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-national", action="store_true", help="no national ingest figures")
+    parser.add_argument("--skip-postgres", action="store_true",
+                        help="no PostgreSQL store figures (bench/postgres.py)")
     parser.add_argument("--skip-app", action="store_true", help="no page, browser and memory figures")
     parser.add_argument("--skip-browser", action="store_true", help="page script times only")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         merged = work / "th_all.csv"
         _concatenate(files, merged)
         results["ingest"].append(measure_ingest("thuringia_1M", THURINGIA, [merged], args.runs, work))
+        reference, files = None, []
         if not (args.skip_national and args.skip_app):
             reference = national_reference(work / "national_districts.csv",
                                            districts=40 if args.quick else 400)
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             files = facility_reports(work / "nat", agses, weeks, facilities)
         if not args.skip_national:
             results["ingest"].append(measure_ingest("national_10M", reference, files, args.runs, work))
+        if not args.skip_postgres:
+            results["postgres"] = _postgres(args, reference, files, merged, work)
         if not args.skip_app:
             # Page scripts, browser and memory against one national database (issue 6).
             from bench.app import measure_app
@@ -109,11 +114,36 @@ def main(argv: list[str] | None = None) -> int:
     for row in results["ingest"]:
         print(f"{row['case']:<16}{row['rows']:>12}{row['ingest_s']:>10}{row['floor_read_csv_s']:>10}"
               f"{row['ratio']:>8}")
+    if results.get("postgres"):
+        from bench.postgres import print_table as print_postgres
+
+        print_postgres(results["postgres"])
     if "app" in results:
         from bench.app import print_table
 
         print_table(results["app"])
     return 0
+
+
+def _postgres(args: argparse.Namespace, reference: Path | None, files: list[Path], merged: Path,
+              work: Path) -> list[dict]:
+    """The PostgreSQL store's figures (issue 17) on a throwaway cluster; [] where PostgreSQL is
+    not installed."""
+    from bench import postgres
+    from harness import pgcluster
+
+    if pgcluster.unavailable():
+        print(f"PostgreSQL figures skipped: {pgcluster.unavailable()}", file=sys.stderr)
+        return []
+    cluster = pgcluster.TempCluster()
+    try:
+        rows = [postgres.measure("thuringia_1M", THURINGIA, [merged], args.runs, work, cluster)]
+        if not args.skip_national:
+            rows.append(postgres.measure("national_10M", reference, files, args.runs, work,
+                                         cluster))
+        return rows
+    finally:
+        cluster.stop()
 
 
 def _concatenate(files: list[Path], target: Path) -> None:

@@ -22,14 +22,16 @@ HELP = {
         $ python -m etl backup /srv/backup/2024-11-04
         Sicherung nach /srv/backup/2024-11-04 geschrieben: 3 Loads, 9838 Meldezeilen (SHA-256 5872ba974e2c…)
         """,
-        {0: "geschrieben", 2: "DIR ist der Ordner der Datenbank selbst"}),
+        {0: "geschrieben", 2: "DIR ist der Ordner der Datenbank selbst; oder der Datenbestand "
+         "liegt in PostgreSQL (dann sichert pg_dump, die Meldung sagt wie)"}),
     "restore": cli.Help(
         "die Datenbank durch eine Sicherung ersetzen und den Snapshot der App neu veröffentlichen",
         "$ python -m etl restore /srv/backup/2024-11-04\n"
         "Sicherung aus /srv/backup/2024-11-04 vom 2024-11-04T05:30:02 nach data/reception.duckdb "
         "zurückgespielt (3 Loads); die App zeigt sie bei der nächsten Interaktion.",
         {0: "zurückgespielt", 1: "Sicherung beschädigt oder passt nicht zu manifest.json "
-         "(nichts geändert)", 2: "in DIR liegt keine Sicherung"}),
+         "(nichts geändert)", 2: "in DIR liegt keine Sicherung; oder der Datenbestand liegt in "
+         "PostgreSQL (dann pg_restore, die Meldung sagt wie)"}),
 }
 
 
@@ -48,8 +50,19 @@ cli.EXTENSIONS.append(("backup", _add_backup_parser))
 cli.EXTENSIONS.append(("restore", _add_restore_parser))
 
 
+def _refused_for_postgres(args: argparse.Namespace) -> bool:
+    """A PostgreSQL store is backed up by its own tools (README, "Mehrere Server"): say so."""
+    if config.store_url() is None:
+        return False
+    print(t(f"backup.postgres_{args.command}", args.lang, store=config.store_label()),
+          file=sys.stderr)
+    return True
+
+
 @cli.command("backup")
 def cmd_backup(args: argparse.Namespace) -> int:
+    if _refused_for_postgres(args):
+        return cli.EXIT_USAGE
     try:
         manifest = backup(args.dir)
     except ValueError as error:
@@ -62,6 +75,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 @cli.command("restore")
 def cmd_restore(args: argparse.Namespace) -> int:
+    if _refused_for_postgres(args):
+        return cli.EXIT_USAGE
     try:
         outcome = restore(args.dir)
     except FileNotFoundError:

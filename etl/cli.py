@@ -260,7 +260,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             info = demo.install_demo(con)
             print(t("cli.demo_done", args.lang, **info))
         db.publish_snapshot(con)
-    print(t("cli.init_done", args.lang, db=config.db_path(), districts=len(reference.table),
+    print(t("cli.init_done", args.lang, db=config.store_label(), districts=len(reference.table),
             version=version))
     return EXIT_OK
 

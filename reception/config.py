@@ -40,7 +40,12 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option("RECEPTION_DB", "data/reception.duckdb",
            "die DuckDB-Datei, die App und ETL teilen (relativ zum Projektordner); der Snapshot "
-           "der App liegt daneben als `…duckdb.snapshot`"),
+           "der App liegt daneben als `…duckdb.snapshot`. Oder eine URL `postgresql://…`: der "
+           "gemeinsame Datenbestand mehrerer App-Instanzen und Schreiber (Abschnitt „Mehrere "
+           "Server“)"),
+    Option("RECEPTION_SNAPSHOT_DIR", "data",
+           "nur mit PostgreSQL: Ordner dieses Rechners für seine lokale Kopie "
+           "(`postgres-mirror.duckdb`) und deren Snapshot; je App-Instanz ein eigener"),
     Option("RECEPTION_INBOX", "data/inbox", "Posteingang des wöchentlichen Laufs (`etl weekly`)"),
     Option("RECEPTION_SETTINGS", "data/settings.toml",
            "Schwellen und andere Einstellungen (Tabelle unten)"),
@@ -75,7 +80,10 @@ def _path(name: str) -> Path:
 
 
 def db_path() -> Path:
-    """The shared DuckDB file (``RECEPTION_DB``)."""
+    """The shared DuckDB file (``RECEPTION_DB``); where ``RECEPTION_DB`` is a PostgreSQL URL,
+    this machine's mirror of that store (in :func:`snapshot_dir`)."""
+    if store_url():
+        return snapshot_dir() / "postgres-mirror.duckdb"
     return _path("RECEPTION_DB")
 
 
@@ -84,6 +92,32 @@ def snapshot_path(db: Path | None = None) -> Path:
     published by every write (``reception.store.db.publish_snapshot``)."""
     db = Path(db) if db is not None else db_path()
     return db.with_name(db.name + ".snapshot")
+
+
+def store_url() -> str | None:
+    """``RECEPTION_DB`` where it is a PostgreSQL URL (the shared store), else None."""
+    value = env("RECEPTION_DB") or ""
+    return value if value.startswith(("postgresql://", "postgres://")) else None
+
+
+def store_label() -> str:
+    """The store as messages name it: the DuckDB file, or the PostgreSQL URL without password."""
+    url = store_url()
+    if url is None:
+        return str(db_path())
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def snapshot_dir() -> Path:
+    """With a PostgreSQL store: the local folder of this machine's mirror and read snapshot
+    (``RECEPTION_SNAPSHOT_DIR``, default ``data/``)."""
+    return _path("RECEPTION_SNAPSHOT_DIR")
 
 
 def inbox_path() -> Path:

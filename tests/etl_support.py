@@ -55,11 +55,23 @@ def assert_loaded(result: LoadResult) -> LoadResult:
 
 
 def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db_path), read_only=True)
+    """``sql`` on the DuckDB file ``db_path``; on the main database of a PostgreSQL store, on
+    a fresh copy of what the store holds (not on this machine's mirror)."""
+    con = duckdb.connect(str(store_of_record(db_path)), read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def store_of_record(db_path: Path) -> Path:
+    from reception import config
+
+    if config.store_url() and Path(db_path) == config.db_path():
+        from reception.store import postgres
+
+        return postgres.read_copy(Path(db_path).with_name("store-of-record.duckdb"))
+    return db_path
 
 
 def current(db_path: Path) -> list[tuple]:

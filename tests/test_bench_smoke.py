@@ -23,6 +23,10 @@ def test_quick_bench_writes_ingest_and_app_figures(tmp_path: Path) -> None:
         assert row["ingest_s"] > 0 and row["floor_read_csv_s"] > 0
         assert abs(row["ratio"] - row["ingest_s"] / row["floor_read_csv_s"]) < 0.05
 
+    for row in results.get("postgres", []):  # where PostgreSQL is installed (bench/postgres.py)
+        assert row["ingest_s"] > 0 and row["floor_copy_s"] > 0 and row["rows"] > 0
+        assert row["district_weekly_snapshot_ms"] > 0 and row["version_check_ms_median"] > 0
+
     app = results["app"]
     assert set(app["pages"]) == {"lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung"}
     for row in app["pages"].values():

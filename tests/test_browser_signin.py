@@ -34,8 +34,11 @@ def sign_in(tab, url: str) -> None:
 def signed_in_on_upload(tab, url: str) -> bool:
     tab.goto(f"{url}/hochladen")
     wait_for_app(tab)
-    tab.locator("h1").first.wait_for()
-    return tab.get_by_text(NEED_SIGNIN).count() == 0
+    # Wait for the page's verdict, not for its heading: the heading comes before either.
+    refused = tab.get_by_text(NEED_SIGNIN)
+    uploader = tab.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    refused.or_(uploader).first.wait_for(state="attached")
+    return refused.count() == 0 and uploader.count() > 0
 
 
 def cookie_of(context) -> dict:

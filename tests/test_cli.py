@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,12 @@ GOOD = csv_bytes([HEADER_DE, ["16067000", "Gotha, Landkreis", "KW 45/2024", "12"
                               "1.100"]], encoding="cp1252")
 BAD = csv_bytes([HEADER_DE, ["16051", "Erfurt", "KW 45/2024", "25", "10", "800", "640"],
                  ["16067", "Gotha", "KW 45/2024", "-4", "3", "1.250", "1.100"]])
+
+
+@pytest.fixture
+def fresh_db(store_db: Path) -> Path:
+    """Each test taking ``fresh_db`` here runs against the DuckDB file and a PostgreSQL store."""
+    return store_db
 
 
 @pytest.fixture

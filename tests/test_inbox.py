@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from etl.cli import main
 from tests.conftest import ROOT
@@ -16,6 +17,12 @@ from tests.etl_support import HEADER_DE, csv_bytes, query, xlsx_bytes
 GOOD = csv_bytes([HEADER_DE, ["16051", "Erfurt", "2024-W45", "25", "10", "800", "640"]])
 BAD = csv_bytes([HEADER_DE, ["16051", "Erfurt", "2024-W45", "25", "10", "800", "640"],
                  ["16067", "Gotha", "KW 45/2024", "-4", "3", "1.250", "1.100"]])
+
+
+@pytest.fixture
+def fresh_db(store_db: Path) -> Path:
+    """Each test taking ``fresh_db`` here runs against the DuckDB file and a PostgreSQL store."""
+    return store_db
 
 
 def inbox_of(db_path: Path) -> Path:

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from reception.ingest.load import ingest_files, rollback, rollback_preview
 from reception.store import db
 from tests.etl_support import HEADER_DE, assert_loaded, counts, csv_bytes, current, ingest, query
 
 W45, W46, W47, W48 = date(2024, 11, 4), date(2024, 11, 11), date(2024, 11, 18), date(2024, 11, 25)
+
+
+@pytest.fixture
+def fresh_db(store_db: Path) -> Path:
+    """Each test here runs against the DuckDB file and against a PostgreSQL store."""
+    return store_db
 
 
 def report(*rows: list[str]) -> bytes:

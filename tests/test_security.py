@@ -36,6 +36,22 @@ REVIEWED_SQL = {
         "_CLEAN_COLUMNS from MEASURES and rules.PARTS_SUM (canonical names, fixed SQL)",
     ("reception/ingest/validate.py", "rows_to_load"):
         "ROW_COLUMNS: the column names of report_row (constants)",
+    # the PostgreSQL store (issue 17): names of tables, columns, views, macros and sequences read
+    # from the mirror's or the store's own catalog, quoted as identifiers (DuckDB: _quoted,
+    # PostgreSQL: psycopg.sql.Identifier); types from the fixed map PG_TYPES; integers (load
+    # ids, a sequence start); paths of temporary files the module made; the constant NULL
+    ("reception/store/postgres.py", "_fingerprints"): "catalog table names, quoted",
+    ("reception/store/postgres.py", "_only_appended"): "a catalog table name, quoted",
+    ("reception/store/postgres.py", "_ensure_tables"):
+        "catalog names as psycopg Identifiers, types from PG_TYPES",
+    ("reception/store/postgres.py", "_copy_to_store"):
+        "catalog names quoted, an int load id, a temporary path, the constant NULL",
+    ("reception/store/postgres.py", "_copy_from_store"):
+        "catalog names and types, a WHERE with an int Literal, a temporary path, NULL",
+    ("reception/store/postgres.py", "_sync"): "catalog table names, quoted",
+    ("reception/store/postgres.py", "_rebuild"): "catalog names of the mirror's objects, quoted",
+    ("reception/store/postgres.py", "_follow_sequences"):
+        "sequence, table and column names from the module constant SEQUENCES, an int",
     ("reception/store/db.py", "publish_snapshot"):
         "table names and queries from the module constants SNAPSHOT_TABLES, SNAPSHOT_VIEWS, "
         "_CONTESTED, _FACILITY_VIEW",

@@ -21,7 +21,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -77,10 +77,28 @@ def _retrying(open_database: Callable[[], T], path: Path, timeout: float | None)
             delay = min(delay * 2, 1.0)
 
 
-@contextmanager
 def writer(path: Path | None = None, timeout: float | None = None,
-           into: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+           into: duckdb.DuckDBPyConnection | None = None
+           ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """A migrated read-write connection to the main database, closed on exit.
+
+    Where ``RECEPTION_DB`` is a PostgreSQL URL, the main database is the store there: the
+    connection is to this machine's mirror of it, synced under the store's write lock, and what
+    the block changes goes to the store in one transaction (:mod:`reception.store.postgres`)."""
+    # --- store dispatch (issue 17): the PostgreSQL store, where one is configured
+    if config.store_url() and (path is None or Path(path) == config.db_path()):
+        from reception.store import postgres
+
+        return postgres.writer(timeout=timeout, into=into)
+    # --- end of store dispatch
+    return local_writer(path, timeout, into)
+
+
+@contextmanager
+def local_writer(path: Path | None = None, timeout: float | None = None,
+                 into: duckdb.DuckDBPyConnection | None = None
+                 ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated read-write connection to the DuckDB file ``path``, closed on exit.
 
     ``into``: instead of a new connection, attach the main database to this (in-memory)
     connection as its default catalog for the length of the block, so that what the connection
@@ -116,8 +134,9 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply the migrations not yet recorded in ``schema_migrations``; returns the version."""
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
+    """Apply the migrations not yet recorded in ``schema_migrations`` (those up to ``upto``
+    where given); returns the version."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
@@ -125,7 +144,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     version = max(done, default=0)
     for version_no, name, sql in migrations():
-        if version_no in done:
+        if version_no in done or (upto is not None and version_no > upto):
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -303,6 +322,13 @@ def load_history(con: duckdb.DuckDBPyConnection, newest_first: bool = False) -> 
 def reader(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-only connection to the snapshot (never the main file)."""
     path = Path(path or config.snapshot_path())
+    # --- store dispatch (issue 17): with a PostgreSQL store, this machine's snapshot follows
+    # the store's data version (cheap when nothing changed; pages also do it in web.cache)
+    if config.store_url() and path == config.snapshot_path():
+        from reception.store import postgres
+
+        postgres.refresh()
+    # --- end of store dispatch
     con = connect_with_retry(path, read_only=True, timeout=5)
     try:
         yield con

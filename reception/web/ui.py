@@ -149,6 +149,10 @@ a:focus-visible, button:focus-visible, summary:focus-visible, [role="tab"]:focus
     [data-testid="stNumberInput"], [data-testid="stDateInput"]) > div:focus-within,
 label:has(input:focus-visible) {
   outline: 3px solid #0b57a4 !important; outline-offset: 2px; }
+/* Code examples (curl lines on Methodik) wrap instead of scrolling sideways on a phone: a region
+   that scrolls must be reachable by keyboard (WCAG 2.1.1), and a wrapped line needs no scrolling. */
+[data-testid="stMarkdownContainer"] pre, [data-testid="stMarkdownContainer"] pre code {
+  white-space: pre-wrap !important; overflow-wrap: anywhere; }
 </style>"""
 
 

@@ -1,0 +1,546 @@
+"""PostgreSQL as the store of record (``RECEPTION_DB=postgresql://...``).
+
+The design (README, "Mehrere Server: PostgreSQL"):
+
+* PostgreSQL holds the tables of record (districts, load log, report rows, ...). Each machine
+  keeps a local *mirror*: a DuckDB file (``RECEPTION_SNAPSHOT_DIR``, default ``data/``) with the
+  same tables, the views and macros of the numbered migrations, and the read snapshot published
+  from it exactly as with the embedded store. Pages and the HTTP API read that snapshot.
+* A write (ingest, upload, rollback, init) is one PostgreSQL transaction that first takes the
+  store's write lock (``pg_advisory_xact_lock``: the database, not a lock file, serialises
+  writers on every machine), brings the local mirror up to the store's state, runs the very same
+  DuckDB code as the embedded store against the mirror (duplicate check, load ids, replaced
+  figures, rollback), and then sends what changed to PostgreSQL with ``COPY``: the new rows of
+  the append-only tables, the small tables whole where they changed. It bumps the store's data
+  version in the same transaction and commits. If anything fails, PostgreSQL rolls back and the
+  mirror is marked stale, so the next use rebuilds it from the store.
+* A reader compares the store's data version with its mirror's (one indexed one-row query per
+  interaction, at most every ``CHECK_SECONDS``) and, where it moved, copies the new rows into the
+  mirror and publishes a new snapshot.
+* Schema: the numbered DuckDB migrations are the only schema source. PostgreSQL gets the tables
+  they leave in the mirror (types mapped, primary keys kept, new columns added), recorded under
+  the same version numbers in its ``schema_migrations``; ``postgres.sql`` adds what only
+  PostgreSQL has (the store's version row, indexes, the two plain contract views).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from reception import config
+from reception.store import db
+
+log = logging.getLogger(__name__)
+
+# Tables that only grow, by load: a sync or a push moves the rows of the new loads alone.
+APPEND_TABLES = ("report_row", "load_week")
+# Tables of the mirror that are not the store's.
+LOCAL_ONLY = {"schema_migrations", "mirror_meta"}
+# DuckDB sequences whose next value follows a column of the store (ids are drawn in the mirror,
+# under the store's write lock, so they follow what the store already holds).
+SEQUENCES = {"load_id_seq": ("load_log", "load_id")}
+WRITE_LOCK = (17, 1)  # (classid, objid) of the store's advisory write lock
+CHECK_SECONDS = 0.5  # a reader asks the store for its version at most this often
+NULL = "\\N"  # NULL in the CSV that COPY moves (an empty string stays an empty string)
+
+PG_TYPES = {
+    "VARCHAR": "text", "INTEGER": "integer", "BIGINT": "bigint", "SMALLINT": "smallint",
+    "DOUBLE": "double precision", "FLOAT": "real", "DATE": "date",
+    "TIMESTAMP": "timestamp", "BOOLEAN": "boolean", "TIMESTAMP WITH TIME ZONE": "timestamptz",
+}
+
+
+def configured() -> bool:
+    return config.store_url() is not None
+
+
+def connect(url: str | None = None, **options):
+    """A psycopg connection to the store (ISO dates, UTC-free timestamps as the mirror has them)."""
+    import psycopg
+
+    con = psycopg.connect(url or config.store_url(), **options)
+    con.execute("SET DateStyle = ISO")
+    con.execute("SET TimeZone = 'UTC'")
+    if not options.get("autocommit"):
+        con.commit()
+    return con
+
+
+@dataclass(frozen=True)
+class StoreState:
+    store_id: str
+    version: int
+    schema: int  # the highest migration recorded in the store
+
+
+_STATE = ("SELECT store_id || ':' || 'store_meta'::regclass::oid::text, version, "
+          "(SELECT coalesce(max(version), 0) FROM schema_migrations) FROM store_meta")
+
+
+def store_state(pg) -> StoreState | None:
+    """The store's identity, data version and schema version; None before its first ``init``.
+
+    The identity is the random id written at the first ``init`` and the object id of the table
+    that holds it: ``pg_restore --clean`` (or a restore into a new database) recreates the
+    table, so a restored store is another store to every mirror, which then rebuilds from it
+    (its data version may have gone back, or forward to a number a mirror saw before)."""
+    import psycopg
+
+    try:
+        with pg.transaction():
+            found = pg.execute(_STATE).fetchone()
+    except psycopg.errors.UndefinedTable:
+        return None
+    return StoreState(found[0], found[1], found[2]) if found else None
+
+
+def is_new() -> bool:
+    """True where the configured store was never initialised (``make run`` then runs
+    ``etl init --demo``, as it does where the DuckDB file does not exist)."""
+    with connect() as pg:
+        return store_state(pg) is None
+
+
+# ---------------------------------------------------------------------------------------- writing
+
+def writer(timeout: float | None = None,
+           into: duckdb.DuckDBPyConnection | None = None):
+    """The store's write transaction around a DuckDB connection to the synced mirror (what
+    :func:`reception.store.db.writer` hands out where ``RECEPTION_DB`` is a PostgreSQL URL)."""
+    return _writer(timeout, into)
+
+
+@contextmanager
+def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
+            ) -> Iterator[duckdb.DuckDBPyConnection]:
+    import psycopg
+
+    if timeout is None:
+        timeout = config.settings().lock_timeout_seconds
+    with connect() as pg, pg.transaction():
+        pg.execute(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'")  # an int
+        try:
+            pg.execute("SELECT pg_advisory_xact_lock(%s, %s)", WRITE_LOCK)
+        except psycopg.errors.LockNotAvailable as error:
+            raise db.DatabaseBusy(
+                f"Der gemeinsame Datenbestand ist seit {timeout:.0f} s durch einen anderen "
+                "Schreibvorgang belegt; bitte später erneut versuchen.") from error
+        _base_schema(pg)
+        with _mirror_lock, db.local_writer(config.db_path(), timeout, into) as con:
+            state = store_state(pg)
+            _sync(pg, con, state)
+            before = _fingerprints(con)
+            # What the mirror will be once the block's changes are in the store (the lock is
+            # held: the next version is this one's successor), so that a snapshot published in
+            # the block says which store version it shows; _push corrects it if nothing changed.
+            _remember(con, StoreState(state.store_id, state.version + 1, _local_schema(con)))
+            pushed = False
+            try:
+                yield con
+                _push(pg, con, before, state)
+                pushed = True
+            finally:
+                if not pushed:  # the store rolls back; the mirror may hold what it never got
+                    with suppress(Exception):
+                        con.execute("DELETE FROM mirror_meta").fetchall()
+
+
+def _base_schema(pg) -> None:
+    pg.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+               "(version integer PRIMARY KEY, name text, applied_at timestamp)")
+    pg.execute("CREATE TABLE IF NOT EXISTS store_meta (id integer PRIMARY KEY CHECK (id = 1), "
+               "store_id text NOT NULL, version bigint NOT NULL)")
+    pg.execute("INSERT INTO store_meta VALUES (1, gen_random_uuid()::text, 0) "
+               "ON CONFLICT (id) DO NOTHING")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    rows: int
+    digest: int | None  # sum of the rows' hashes (small tables; a sum, so that two equal rows
+    # do not cancel as with XOR), None for the append-only ones
+    last_load: int | None  # highest load_id (append-only tables)
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, Fingerprint]:
+    found = {}
+    for table in _tables(con):
+        name = _quoted(table)
+        if table in APPEND_TABLES:
+            rows, last = con.execute(f"SELECT count(*), max(load_id) FROM {name}").fetchall()[0]  # noqa: S608
+            found[table] = Fingerprint(rows, None, last)
+        else:
+            rows, digest = con.execute(
+                f"SELECT count(*), sum(hash(t)) FROM {name} t").fetchall()[0]  # noqa: S608
+            found[table] = Fingerprint(rows, digest, None)
+    return found
+
+
+def _push(pg, con: duckdb.DuckDBPyConnection, before: dict[str, Fingerprint],
+          state: StoreState | None) -> None:
+    """Send what the block changed in the mirror to the store, in the open transaction."""
+    local_schema = _local_schema(con)
+    migrated = state is None or local_schema != state.schema
+    if migrated:
+        _ensure_tables(pg, con)
+    after = _fingerprints(con)
+    changed = False
+    for table, now in after.items():
+        then = before.get(table)
+        if not migrated and then == now:
+            continue
+        if table in APPEND_TABLES and not migrated and then is not None and _only_appended(
+                con, table, then):
+            _copy_to_store(pg, con, table, then.last_load or 0)
+        else:
+            pg.execute(_sql("DELETE FROM {}", table))
+            _copy_to_store(pg, con, table, None)
+        changed = True
+    if not changed:
+        _remember(con, state)
+        return
+    version = pg.execute("UPDATE store_meta SET version = version + 1 RETURNING version"
+                         ).fetchone()[0]
+    _remember(con, StoreState(state.store_id, version, local_schema))
+
+
+def _only_appended(con: duckdb.DuckDBPyConnection, table: str, then: Fingerprint) -> bool:
+    """True where the rows up to the block's first new load are those there were before."""
+    old = con.execute(f"SELECT count(*) FROM {_quoted(table)} WHERE load_id <= ?",  # noqa: S608
+                      [then.last_load or 0]).fetchall()[0][0]
+    return old == then.rows
+
+
+def _ensure_tables(pg, con: duckdb.DuckDBPyConnection) -> None:
+    """Create in the store the tables and columns the mirror's migrations made, record the
+    migrations, and apply the PostgreSQL-only part (``postgres.sql``)."""
+    existing = _store_columns(pg)
+    for table in _tables(con):
+        columns = _columns(con, table)
+        if table not in existing:
+            keys = _primary_key(con, table)
+            parts = [_sql("{} " + _pg_type(kind), name).as_string(pg) for name, kind in columns]
+            if keys:
+                parts.append("PRIMARY KEY (" + ", ".join(_ident(k, pg) for k in keys) + ")")
+            pg.execute(f"CREATE TABLE {_ident(table, pg)} ({', '.join(parts)})")  # noqa: S608
+            continue
+        for name, kind in columns:
+            if name not in existing[table]:
+                pg.execute(_sql("ALTER TABLE {} ADD COLUMN {} " + _pg_type(kind), table, name))
+    done = {row[0] for row in pg.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, name, applied in con.execute(
+            "SELECT version, name, applied_at FROM schema_migrations ORDER BY version").fetchall():
+        if version not in done:
+            pg.execute("INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                       [version, name, applied])
+    pg.execute(resources.files("reception.store").joinpath("postgres.sql").read_text("utf-8"))
+
+
+def _pg_type(duck_type: str) -> str:
+    if duck_type.startswith("DECIMAL"):
+        return "numeric" + duck_type[len("DECIMAL"):]
+    if duck_type not in PG_TYPES:
+        raise ValueError(f"no PostgreSQL type for DuckDB's {duck_type}: add it to PG_TYPES")
+    return PG_TYPES[duck_type]
+
+
+def _copy_to_store(pg, con: duckdb.DuckDBPyConnection, table: str, after_load: int | None) -> None:
+    """COPY the mirror's rows of ``table`` (those of loads after ``after_load``, or all) into
+    the store, through a CSV file that DuckDB writes."""
+    columns = [name for name, _ in _columns(con, table)]
+    where = "" if after_load is None else f" WHERE load_id > {int(after_load)}"
+    listed = ", ".join(_quoted(c) for c in columns)
+    with _scratch(".csv") as path:
+        con.execute(f"COPY (SELECT {listed} FROM {_quoted(table)}{where}) TO '{_path(path)}' "  # noqa: S608
+                    f"(FORMAT csv, HEADER false, NULLSTR '{NULL}')").fetchall()
+        statement = _sql("COPY {} ({}) FROM STDIN (FORMAT csv, NULL '\\N')", table, columns)
+        with pg.cursor() as cur, cur.copy(statement) as copy, open(path, "rb") as source:
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+
+
+# ---------------------------------------------------------------------------------------- syncing
+
+def _sync(pg, con: duckdb.DuckDBPyConnection, state: StoreState | None) -> bool:
+    """Bring the mirror (``con``'s current database) to the store's ``state``. True where it
+    changed. The append-only tables get the rows of the new loads, the others are copied whole;
+    a mirror of another store, of a newer version or of another schema is rebuilt."""
+    con.execute("CREATE TABLE IF NOT EXISTS mirror_meta "
+                "(store_id VARCHAR, version BIGINT, store_schema INTEGER)")
+    meta = next(iter(con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
+                                 ).fetchall()), None)
+    if state is None:  # the store was never initialised: the mirror starts empty
+        if meta is not None:
+            _rebuild(con, 0)
+        return meta is not None
+    current = (state.store_id, state.version, state.schema)
+    local_schema = _local_schema(con)
+    if meta == current and local_schema == state.schema:
+        return False
+    if meta is None or meta[0] != state.store_id or meta[1] > state.version or \
+            meta[2] != state.schema or local_schema != state.schema:
+        _rebuild(con, state.schema)
+        for table in _tables(con):
+            _copy_from_store(pg, con, table, None)
+        db.migrate(con)  # the code may be newer than the store: readers see the data migrated
+    else:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in _tables(con):
+                if table in APPEND_TABLES:
+                    last = con.execute(f"SELECT coalesce(max(load_id), 0) FROM {_quoted(table)}"  # noqa: S608
+                                       ).fetchall()[0][0]
+                    _copy_from_store(pg, con, table, last)
+                else:
+                    con.execute(f"DELETE FROM {_quoted(table)}").fetchall()  # noqa: S608
+                    _copy_from_store(pg, con, table, None)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    _follow_sequences(con)
+    _remember(con, state)
+    return True
+
+
+def _remember(con: duckdb.DuckDBPyConnection, state: StoreState) -> None:
+    con.execute("DELETE FROM mirror_meta").fetchall()
+    con.execute("INSERT INTO mirror_meta VALUES (?, ?, ?)",  # (fetched: DuckDB 2 wants every
+                [state.store_id, state.version, state.schema]).fetchall()  # result finished)
+
+
+def _rebuild(con: duckdb.DuckDBPyConnection, schema: int) -> None:
+    """Empty the mirror and apply the migrations up to ``schema`` (the store's)."""
+    con.execute("DELETE FROM mirror_meta").fetchall()
+    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+    for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = ? "
+                               "AND NOT internal AND NOT temporary", [catalog]).fetchall():
+        con.execute(f"DROP VIEW IF EXISTS {_quoted(name)} CASCADE")  # noqa: S608
+    for name, kind in con.execute(
+            "SELECT DISTINCT function_name, function_type FROM duckdb_functions() WHERE "
+            "database_name = ? AND function_type IN ('macro', 'table_macro')", [catalog]).fetchall():
+        table = " TABLE" if kind == "table_macro" else ""
+        con.execute(f"DROP MACRO{table} IF EXISTS {_quoted(name)}")  # noqa: S608
+    for table in [*_tables(con), "schema_migrations"]:
+        con.execute(f"DROP TABLE IF EXISTS {_quoted(table)}")  # noqa: S608
+    for (name,) in con.execute("SELECT sequence_name FROM duckdb_sequences() WHERE "
+                               "database_name = ? AND NOT temporary", [catalog]).fetchall():
+        con.execute(f"DROP SEQUENCE IF EXISTS {_quoted(name)}")  # noqa: S608
+    db.migrate(con, upto=schema)
+
+
+def _follow_sequences(con: duckdb.DuckDBPyConnection) -> None:
+    """Set each id sequence past the highest id the store holds (DuckDB cannot restart one)."""
+    tables = set(_tables(con))
+    for sequence, (table, column) in SEQUENCES.items():
+        if table not in tables:
+            continue
+        top = con.execute(f"SELECT coalesce(max({_quoted(column)}), 0) FROM {_quoted(table)}"  # noqa: S608
+                          ).fetchall()[0][0]
+        con.execute(f"DROP SEQUENCE IF EXISTS {_quoted(sequence)}")  # noqa: S608
+        con.execute(f"CREATE SEQUENCE {_quoted(sequence)} START {int(top) + 1}")  # noqa: S608
+
+
+def _copy_from_store(pg, con: duckdb.DuckDBPyConnection, table: str, after_load: int | None) -> None:
+    """COPY the store's rows of ``table`` (loads after ``after_load``, or all) into the mirror."""
+    stored = _store_columns(pg).get(table)
+    if stored is None:
+        return
+    columns = [(name, kind) for name, kind in _columns(con, table) if name in stored]
+    names = [name for name, _ in columns]
+    where = "" if after_load is None else " WHERE load_id > {}"
+    query = _sql("COPY (SELECT {} FROM {}" + where + ") TO STDOUT (FORMAT csv, NULL '\\N')",  # noqa: S608
+                 names, table, *([after_load] if after_load is not None else []))
+    with _scratch(".csv") as path:
+        size = 0
+        with open(path, "wb") as target, pg.cursor() as cur, cur.copy(query) as copy:
+            for chunk in copy:
+                target.write(chunk)
+                size += len(chunk)
+        if not size:
+            return
+        types = ", ".join(f"'{name}': '{kind}'" for name, kind in columns)
+        con.execute(f"INSERT INTO {_quoted(table)} ({', '.join(_quoted(n) for n in names)}) "  # noqa: S608
+                    f"SELECT * FROM read_csv('{_path(path)}', header = false, delim = ',', "
+                    f"quote = '\"', escape = '\"', nullstr = '{NULL}', columns = {{{types}}})"
+                    ).fetchall()
+
+
+def read_copy(target: Path) -> Path:
+    """A new DuckDB file at ``target`` with everything the store holds and the read model's
+    views (for checking the store from outside, e.g. in the tests)."""
+    target.unlink(missing_ok=True)
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)  # never replay an old log
+    with connect() as pg, db.local_writer(target) as con:
+        _sync(pg, con, store_state(pg))
+    return target
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+class _Reader:
+    """Per process: one connection for the version check, and what the mirror was last seen at."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.con = None
+        self.checked = 0.0
+        self.seen: dict[Path, StoreState | None] = {}  # by snapshot: the state it shows
+        self.url: str | None = None
+
+
+_reader = _Reader()
+# One thread of a process at a time changes the mirror (a page's sync, an upload's write): DuckDB
+# would refuse the second of two transactions that change the same rows.
+_mirror_lock = threading.RLock()
+
+
+def refresh(max_age: float = CHECK_SECONDS) -> bool:
+    """Where the store's data version moved since the mirror's, sync the mirror and publish a
+    new snapshot. Cheap when nothing changed (one one-row query, at most every ``max_age`` s).
+    Where the store cannot be reached, the pages keep the snapshot they have. True where a new
+    snapshot was published."""
+    import psycopg
+
+    if time.monotonic() - _reader.checked < max_age and _reader.url == config.store_url():
+        return False
+    with _reader.lock:
+        try:
+            state = _check()
+        except psycopg.Error as error:
+            log.warning("store not reachable, the pages keep their snapshot: %s", error)
+            _reader.con = None
+            return False
+        snapshot = config.snapshot_path()
+        if snapshot in _reader.seen and state == _reader.seen[snapshot] and snapshot.exists():
+            return False
+        if state is not None and _shown(snapshot) == state:  # e.g. another process published
+            _reader.seen[snapshot] = state
+            return False
+        with connect() as pg:
+            pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            pg.read_only = True
+            with _mirror_lock, pg.transaction(), db.local_writer(config.db_path()) as con:
+                state = store_state(pg)  # in the transaction the copies are read in
+                # the mirror may be newer than the snapshot (a writer synced it to read)
+                changed = (_sync(pg, con, state) or not snapshot.exists()
+                           or _shown(snapshot) != state)
+                if changed:
+                    db.publish_snapshot(con, snapshot)
+        _reader.seen[snapshot] = state
+        return changed
+
+
+def _shown(snapshot: Path) -> StoreState | None:
+    """The store state a published snapshot shows (the byte copy keeps the mirror's meta)."""
+    if not snapshot.exists():
+        return None
+    try:  # (not db.reader: that refreshes, and this is part of refreshing)
+        con = db.connect_with_retry(snapshot, read_only=True, timeout=5)
+        try:
+            found = con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
+                                ).fetchall()
+        finally:
+            con.close()
+    except (duckdb.Error, OSError):
+        return None
+    return StoreState(*found[0]) if found else None
+
+
+def _check() -> StoreState | None:
+    url = config.store_url()
+    if _reader.con is None or _reader.url != url or _reader.con.closed:
+        _reader.con = connect(url, autocommit=True)
+        _reader.url = url
+    _reader.checked = time.monotonic()
+    return store_state(_reader.con)
+
+
+# ---------------------------------------------------------------------------------------- helpers
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The mirror's tables of record (not its own bookkeeping), in name order."""
+    names = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                        "current_database() AND schema_name = 'main' AND NOT temporary "
+                        "ORDER BY table_name").fetchall()
+    return [name for (name,) in names if name not in LOCAL_ONLY]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+                       "current_database() AND schema_name = 'main' AND table_name = ? "
+                       "ORDER BY column_index", [table]).fetchall()
+
+
+def _primary_key(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    found = con.execute("SELECT constraint_column_names FROM duckdb_constraints() WHERE "
+                        "database_name = current_database() AND table_name = ? AND "
+                        "constraint_type = 'PRIMARY KEY'", [table]).fetchall()
+    found = found[0] if found else None
+    return list(found[0]) if found else []
+
+
+def _store_columns(pg) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for table, column in pg.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()").fetchall():
+        found.setdefault(table, set()).add(column)
+    return found
+
+
+def _local_schema(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _ident(name: str, pg) -> str:
+    from psycopg import sql
+
+    return sql.Identifier(name).as_string(pg)
+
+
+def _sql(template: str, *parts):
+    """``template`` with ``{}`` filled by identifiers (str), identifier lists, or literals (int)."""
+    from psycopg import sql
+
+    filled = []
+    for part in parts:
+        if isinstance(part, list):
+            filled.append(sql.SQL(", ").join(sql.Identifier(p) for p in part))
+        elif isinstance(part, int):
+            filled.append(sql.Literal(part))
+        else:
+            filled.append(sql.Identifier(part))
+    return sql.SQL(template).format(*filled)
+
+
+@contextmanager
+def _scratch(suffix: str) -> Iterator[Path]:
+    """A temporary file beside the mirror (same disk; removed afterwards)."""
+    folder = config.db_path().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(suffix=suffix, prefix=".copy-", dir=folder)
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)

@@ -1,0 +1,11 @@
+-- What only the PostgreSQL store has, applied (idempotently) after the tables that the numbered
+-- migrations make (reception/store/postgres.py, _ensure_tables). The read model (weekly,
+-- current_rows, ...) lives in each machine's snapshot, not here.
+CREATE INDEX IF NOT EXISTS report_row_load ON report_row (load_id);
+CREATE INDEX IF NOT EXISTS load_week_load ON load_week (load_id);
+CREATE INDEX IF NOT EXISTS load_log_sha ON load_log (sha256);
+
+-- The two contract views that are plain selections, for scripts that read the store directly.
+CREATE OR REPLACE VIEW districts AS SELECT ags, name, kind, population FROM district_ref;
+CREATE OR REPLACE VIEW loads AS
+SELECT load_id, file_name, sha256, source, loaded_by, loaded_at, rows, status FROM load_log;
