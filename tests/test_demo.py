@@ -159,3 +159,61 @@ def test_init_demo_marks_the_snapshot_as_demo(tmp_path, monkeypatch, capsys):
     snapshot = tmp_path / "reception.duckdb.snapshot"
     assert query(snapshot, "SELECT has_demo, has_real FROM snapshot_meta") == [(True, False)]
     assert query(snapshot, "SELECT count(DISTINCT ags) FROM weekly") == [(22,)]
+
+
+@pytest.fixture(scope="module")
+def demo_late_2025(tmp_path_factory):
+    path, _ = _demo_database(tmp_path_factory.mktemp("demo_parts"), date(2025, 12, 17))
+    return path
+
+
+def _one(path, sql: str):
+    return query(path, sql)[0][0]
+
+
+def test_demo_arrivals_by_group_the_2022_wave_is_mostly_ukraine(demo_late_2025):
+    path = demo_late_2025
+    share = ("SELECT sum(arrivals_ukraine) / sum(arrivals) FROM weekly "
+             "WHERE week BETWEEN DATE '{}' AND DATE '{}'")
+    assert _one(path, share.format("2022-03-01", "2022-05-31")) > 0.6
+    assert _one(path, share.format("2024-01-01", "2024-12-31")) < 0.1
+    # asylum arrivals peak in the autumn of 2023
+    peak = _one(path, "SELECT month(week) + 100 * year(week) FROM weekly GROUP BY ALL "
+                      "ORDER BY sum(arrivals_asylum) DESC LIMIT 1")
+    assert 202309 <= peak <= 202311
+    # the groups add up to the arrivals, in every row in force
+    assert _one(path, "SELECT count(*) FROM current_rows WHERE arrivals_asylum + "
+                      "arrivals_ukraine + arrivals_other <> arrivals") == 0
+
+
+def test_demo_places_unusable_entitled_and_emergency_shelters(demo_late_2025):
+    path = demo_late_2025
+    low, high = query(path, "SELECT min(capacity_unusable / capacity), "
+                            "max(capacity_unusable / capacity) FROM weekly "
+                            "WHERE reported AND capacity >= 200")[0]
+    assert 0.025 <= low and high <= 0.101
+    entitled = ("SELECT sum(occupied_entitled) / sum(occupied) FROM weekly "
+                "WHERE week BETWEEN DATE '{}' AND DATE '{}'")
+    assert 0.07 <= _one(path, entitled.format("2022-01-01", "2022-03-31")) <= 0.14
+    assert 0.26 <= _one(path, entitled.format("2025-10-01", "2025-12-31")) <= 0.34
+    assert _one(path, "SELECT count(*) FROM current_rows WHERE capacity_unusable > capacity "
+                      "OR occupied_entitled > occupied") == 0
+    shelter = ("SELECT avg(capacity) FROM (SELECT week, sum(capacity) AS capacity "
+               "FROM places_by_type WHERE facility_type = 'Notunterkunft' "
+               "AND week BETWEEN DATE '{}' AND DATE '{}' GROUP BY week)")
+    before = _one(path, shelter.format("2022-01-01", "2022-02-28"))
+    peak = _one(path, shelter.format("2023-11-01", "2024-06-30"))
+    latest = _one(path, shelter.format("2025-10-01", "2025-12-31"))
+    assert peak > 2.5 * before and latest < 0.8 * peak
+
+
+def test_demo_announces_four_weeks_ahead_and_mostly_comes_true(demo_late_2025):
+    path = demo_late_2025
+    last = _one(path, "SELECT max(week) FROM weekly")
+    ahead = query(path, "SELECT week, count(DISTINCT ags) FROM announcements WHERE week > ? "
+                        "GROUP BY week ORDER BY week", [last])
+    assert [(w - last).days // 7 for w, _ in ahead] == [1, 2, 3, 4]
+    assert {n for _, n in ahead} == {22}
+    miss = _one(path, "SELECT median(abs(announced - arrivals) / arrivals) FROM weekly "
+                      "WHERE reported AND arrivals >= 10")
+    assert miss < 0.15

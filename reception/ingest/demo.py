@@ -95,6 +95,12 @@ def demo_weeks(today: date | None = None) -> list[date]:
 
 def state_arrivals_curve(weeks: list[date]) -> np.ndarray:
     """Expected state-wide arrivals per week (before noise)."""
+    asylum, ukraine = _curve_parts(weeks)
+    return asylum + ukraine
+
+
+def _curve_parts(weeks: list[date]) -> tuple[np.ndarray, np.ndarray]:
+    """(asylum and others, Ukraine) parts of the expected state-wide arrivals per week."""
     ordinal = np.array([w.toordinal() for w in weeks], dtype=float)
     anchors = np.array([d.toordinal() for d, _ in _ASYLUM_ANCHORS], dtype=float)
     asylum = np.interp(ordinal, anchors, [v for _, v in _ASYLUM_ANCHORS])
@@ -106,7 +112,7 @@ def state_arrivals_curve(weeks: list[date]) -> np.ndarray:
     # a little seasonality: fewer arrivals around the turn of the year
     day_of_year = np.array([w.timetuple().tm_yday for w in weeks], dtype=float)
     season = 1.0 + 0.08 * np.cos(2 * np.pi * (day_of_year - 280) / 365.25)
-    return asylum * season + surge + stream
+    return asylum * season, surge + stream
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -232,8 +238,9 @@ def _shape_latest(figures: dict[str, np.ndarray], ags: list[str],
 
 
 def _split(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """Integer split of each total by fixed shares (largest remainder): rows sum to ``total``."""
-    raw = total[:, None] * shares[None, :]
+    """Integer split of each total by shares (largest remainder): rows sum to ``total``.
+    ``shares``: one share per part, or one row of shares per total."""
+    raw = total[:, None] * np.atleast_2d(shares)
     base = np.floor(raw).astype(np.int64)
     rest = total - base.sum(axis=1)
     order = np.argsort(-(raw - base), axis=1, kind="stable")
@@ -241,17 +248,47 @@ def _split(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
     return base + (ranks < rest[:, None])
 
 
+def _facility_shares(facilities: list, capacity: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    """Each facility's share of the district's places per week. Emergency shelters hold the
+    places above a permanent stock that grows slowly from the places of early 2022: they open
+    when capacity is added in a surge and close first when it is cut."""
+    shares = np.array([s for _, _, s in facilities], dtype=float)
+    shares = shares / shares.sum()
+    emergency = np.array([kind == "Notunterkunft" for _, kind, _ in facilities])
+    if not emergency.any() or emergency.all():
+        return np.broadcast_to(shares, (len(capacity), len(shares)))
+    years = (weeks - np.datetime64(FIRST_WEEK)).astype(int) / 365.25
+    permanent = capacity[0] * (1 - shares[emergency].sum()) * (1 + 0.08 * years)
+    # a few places stay in every shelter (a standby reserve)
+    extra = np.maximum(capacity - permanent, capacity * 0.03)
+    out = np.zeros((len(capacity), len(shares)))
+    out[:, emergency] = (extra / np.maximum(capacity, 1))[:, None] * (
+        shares[emergency] / shares[emergency].sum())[None, :]
+    out[:, ~emergency] = (1 - out[:, emergency].sum(axis=1))[:, None] * (
+        shares[~emergency] / shares[~emergency].sum())[None, :]
+    return out
+
+
 def _facility_rows(facilities: list, code: str, week_index: np.ndarray,
                    figures: dict[str, np.ndarray], j: int, weeks: np.ndarray) -> pd.DataFrame:
-    shares = np.array([s for _, _, s in facilities])
-    shares = shares / shares.sum()
+    place_shares = _facility_shares(facilities, figures["capacity"][:, j], weeks)
     rng = np.random.default_rng([SEED, 2, int(code)])
     parts = {}
-    for measure in ("capacity", "occupied", "arrivals", "departures"):
+    for measure in ("capacity", "occupied", "arrivals", "departures", *_PARTS):
         column = figures[measure][:, j]
         # occupancy and flows spread a little unevenly over the facilities
-        jitter = shares * (rng.lognormal(0, 0.08, len(shares)) if measure != "capacity" else 1)
-        parts[measure] = _split(column, jitter / jitter.sum())
+        jitter = place_shares * (rng.lognormal(0, 0.08, len(facilities))
+                                 if measure != "capacity" else 1)
+        parts[measure] = _split(column, jitter / np.maximum(jitter.sum(axis=1, keepdims=True),
+                                                            1e-12))
+    # a part never exceeds its whole in one facility either
+    for part, whole in (("capacity_unusable", "capacity"), ("occupied_entitled", "occupied")):
+        parts[part] = np.minimum(parts[part], parts[whole])
+    parts["arrivals_other"] = np.minimum(parts["arrivals_other"], parts["arrivals"])
+    parts["arrivals_ukraine"] = np.minimum(parts["arrivals_ukraine"],
+                                           parts["arrivals"] - parts["arrivals_other"])
+    parts["arrivals_asylum"] = parts["arrivals"] - parts["arrivals_other"] - parts[
+        "arrivals_ukraine"]
     frames = []
     for f, (name, kind, _) in enumerate(facilities):
         frames.append(pd.DataFrame({
@@ -259,6 +296,71 @@ def _facility_rows(facilities: list, code: str, week_index: np.ndarray,
             **{m: parts[m][week_index, f] for m in parts}, "_week": week_index,
         }))
     return pd.concat(frames, ignore_index=True)
+
+
+# the figures of the second version of the report format that the demo fills
+_PARTS = ("arrivals_asylum", "arrivals_ukraine", "arrivals_other", "capacity_unusable",
+          "occupied_entitled", "announced")
+_ENTITLED_FROM, _ENTITLED_TO = (date(2022, 1, 3), 0.10), (date(2025, 12, 29), 0.30)
+_ANNOUNCED_AHEAD = 4  # weeks
+
+
+def add_parts(figures: dict[str, np.ndarray], weeks: list[date]) -> None:
+    """The parts of each district-week, in ``figures`` (after ``_shape_latest``): arrivals by
+    group following the two parts of the state curve (the 2022 wave mostly § 24), 3-10 % of
+    the places unusable (drifting per district), the share entitled to move out growing from
+    about 10 % to 30 %, and the Land's announcement of each week (made four weeks ahead; it
+    mostly comes true). Each week's draws come from its own seed: history stays stable."""
+    arrivals, n = figures["arrivals"], figures["arrivals"].shape[1]
+    asylum_curve, ukraine_curve = _curve_parts(weeks)
+    ukraine_share = ukraine_curve / np.maximum(asylum_curve + ukraine_curve, 1e-9)
+    params = np.random.default_rng([SEED, 5])
+    unusable_base = params.uniform(0.03, 0.10, n)
+    entitled_offset = params.uniform(-0.03, 0.03, n)
+    ordinal = np.array([w.toordinal() for w in weeks], dtype=float)
+    entitled_share = np.interp(ordinal, [_ENTITLED_FROM[0].toordinal(),
+                                         _ENTITLED_TO[0].toordinal()],
+                               [_ENTITLED_FROM[1], _ENTITLED_TO[1]])
+    out = {m: np.zeros_like(arrivals) for m in _PARTS}
+    drift = np.zeros(n)
+    for i in range(len(weeks)):
+        rng = np.random.default_rng([SEED, 6, i])
+        ukraine = rng.binomial(arrivals[i], np.clip(ukraine_share[i], 0, 1))
+        other = rng.binomial(arrivals[i] - ukraine, 0.12)
+        out["arrivals_ukraine"][i], out["arrivals_other"][i] = ukraine, other
+        out["arrivals_asylum"][i] = arrivals[i] - ukraine - other
+        drift = np.clip(drift + rng.normal(0, 0.004, n), -0.02, 0.02)
+        rate = np.clip(unusable_base + drift, 0.03, 0.10)
+        out["capacity_unusable"][i] = np.round(figures["capacity"][i] * rate)
+        share = np.clip(entitled_share[i] + entitled_offset, 0.05, 0.4)
+        out["occupied_entitled"][i] = np.round(figures["occupied"][i] * share)
+        # mostly right: within about a tenth, now and then a larger miss
+        miss = rng.lognormal(0.0, 0.1, n) * np.where(rng.random(n) < 0.08, 1.4, 1.0)
+        out["announced"][i] = np.round(arrivals[i] * miss)
+    figures.update(out)
+
+
+def _future_announcements(figures: dict[str, np.ndarray], ags: list[str], weeks: list[date],
+                          facility_mix: dict) -> pd.DataFrame:
+    """Announcement-only rows of the four weeks after the latest one: the Land's notice of
+    what is coming, about the recent weeks' level (per facility where a district reports so,
+    split by places)."""
+    recent = figures["arrivals"][-_ANNOUNCED_AHEAD:].mean(axis=0)
+    rows = []
+    for k in range(1, _ANNOUNCED_AHEAD + 1):
+        rng = np.random.default_rng([SEED, 7, len(weeks) + k - 1])
+        amount = np.round(recent * rng.lognormal(0.0, 0.15, len(ags))).astype(np.int64)
+        week = weeks[-1] + timedelta(weeks=k)
+        for j, code in enumerate(ags):
+            mix = facility_mix.get(code)
+            if mix is None:
+                rows.append((code, week, "", None, int(amount[j])))
+                continue
+            split = _split(np.array([amount[j]]), np.array([s for _, _, s in mix]) /
+                           sum(s for _, _, s in mix))[0]
+            rows += [(code, week, name, kind, int(split[f]))
+                     for f, (name, kind, _) in enumerate(mix)]
+    return pd.DataFrame(rows, columns=["ags", "week", "facility", "facility_type", "announced"])
 
 
 def build_demo_frame(con: duckdb.DuckDBPyConnection, today: date | None = None) -> pd.DataFrame:
@@ -271,6 +373,7 @@ def build_demo_frame(con: duckdb.DuckDBPyConnection, today: date | None = None) 
     scale = population / _CURVE_POPULATION if population > 0 else 1.0
     figures = simulate(ags, reference.share.to_numpy(), weeks, scale)
     _shape_latest(figures, ags, over, near)
+    add_parts(figures, weeks)
     n_weeks, n = figures["arrivals"].shape
 
     # who reported which week: ~2 % gaps at random, and one or two districts late this week
@@ -297,17 +400,20 @@ def build_demo_frame(con: duckdb.DuckDBPyConnection, today: date | None = None) 
             reported = np.nonzero(~missing[:, j])[0]
             frames.append(_facility_rows(facility_mix[code], code, reported, figures, j,
                                          week_array))
+    ahead = _future_announcements(figures, ags, weeks, facility_mix)
+    ahead["_week"] = n_weeks + (pd.to_datetime(ahead.week) - pd.Timestamp(weeks[-1])).dt.days // 7
+    frames.append(ahead)
     frame = pd.concat(frames, ignore_index=True)
     frame = frame.sort_values(["_week", "ags", "facility"], kind="stable").drop(columns="_week")
     frame["week"] = pd.to_datetime(frame.week).dt.date
     frame["facility_type"] = frame.facility_type.astype(object).where(frame.facility_type.notna(),
                                                                       None)
-    for measure in ("arrivals", "departures", "capacity", "occupied"):
-        frame[measure] = frame[measure].astype("int64")
+    for measure in ("arrivals", "departures", "capacity", "occupied", *_PARTS):
+        frame[measure] = frame[measure].astype("Int64")  # empty in the announcement-only rows
     frame = frame.reset_index(drop=True)
     frame["line"] = np.arange(len(frame), dtype=np.int64) + 2
     return frame[["ags", "week", "facility", "facility_type", "arrivals", "departures",
-                  "capacity", "occupied", "line"]]
+                  "capacity", "occupied", "line", *_PARTS]]
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:
@@ -317,7 +423,7 @@ def frame_sha256(frame: pd.DataFrame) -> str:
 def install_demo(con: duckdb.DuckDBPyConnection, today: date | None = None) -> dict:
     """Write the demo history as one load (source ``demo``); nothing if the same is in force."""
     frame = build_demo_frame(con, today)
-    weeks = int(frame.week.nunique())
+    weeks = int(frame.week[frame.capacity.notna()].nunique())  # reported, not announced
     sha = frame_sha256(frame)
     found = con.execute(
         "SELECT load_id FROM load_log WHERE sha256 = ? AND status = 'loaded' AND source = ? "
