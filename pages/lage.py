@@ -48,6 +48,12 @@ if require_data():
                 column.metric(card["label"], card["value"], card["delta"],
                               delta_color=card["delta_color"], delta_arrow=card["delta_arrow"])
                 column.caption(card["caption"])
+        announced = metrics.announced_ahead(data.announcements(since=chosen.last_week),
+                                            chosen.last_week, ags=weekly.ags.unique())
+        extra = present.capacity_cards(state, announced, lang)
+        for column, card in zip(st.columns(4), extra):
+            column.metric(card["label"], card["value"])
+            column.caption(card["caption"])
         if len(state) < 2:
             st.info(t_ui("msg.single_week"))
 

@@ -63,6 +63,9 @@ def test_lage_shows_stand_headlines_warning_list_and_charts(app_db):
     assert metrics["Auslastung"] == "86,5 %"
     assert metrics["Kreise ≥ 90 %"] == "2" and metrics["Kreise ≥ 100 %"] == "1"
     assert metrics["Zugänge (Woche)"] == "28"  # Erfurt 20 + Gotha 5 + 3
+    # a first-version dataset: every place usable, no split, nothing announced
+    assert metrics["Freie belegbare Plätze"] == "31"  # 230 - 199
+    assert metrics["Auszugsberechtigte"] == "–" and metrics["Angekündigt, nächste 4 Wochen"] == "–"
     assert len(charts(at)) == 3  # development, state forecast, ranking
     warning = next(m.value for m in at.markdown if m.value.startswith("| Kreis |"))
     rows = [line.split(" | ") for line in warning.splitlines()[2:]]

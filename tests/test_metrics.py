@@ -204,3 +204,28 @@ def test_year_start_and_range_start():
     assert metrics.year_start(date(2024, 12, 30)) == date(2024, 12, 30)
     assert metrics.range_start(date(2024, 11, 18), 4) == date(2024, 10, 28)
     assert metrics.range_start(date(2024, 11, 18), 0) is None
+
+
+def test_state_usable_places_entitled_share_and_announcements_ahead() -> None:
+    m = metrics
+    week1, week2 = pd.Timestamp("2024-11-04"), pd.Timestamp("2024-11-11")
+    weekly = pd.DataFrame({
+        "ags": ["A", "B", "A", "B"], "week": [week1, week1, week2, week2],
+        "arrivals": [5, 3, 4, 2], "departures": [1, 1, 1, 1], "reported": [True] * 4,
+        "capacity": [100, 50, 100, 50], "occupied": [80, 40, 90, 45],
+        "occupancy_rate": [0.8, 0.8, 0.9, 0.9], "free_places": [20, 10, 10, 5],
+        # B reports no split: all its places usable, its residents not in the entitled share
+        "capacity_usable": [90, 50, 95, 50], "occupied_entitled": [8, None, 18, None],
+    })
+    state = m.state_weekly(weekly, SETTINGS)
+    last = state.iloc[-1]
+    assert (last.capacity_usable, last.free_usable, last.occupied_entitled) == (145, 10, 18)
+    assert last.usable_rate == pytest.approx(135 / 145)
+    assert last.entitled_share == pytest.approx(18 / 90)
+    announced = pd.DataFrame({"ags": ["A", "A", "B", "A"], "announced": [7, 3, 5, 11],
+                              "week": [week2, week2 + pd.Timedelta(weeks=1),
+                                       week2 + pd.Timedelta(weeks=4),
+                                       week2 + pd.Timedelta(weeks=5)]})
+    assert m.announced_ahead(announced, week2.date()) == 8  # weeks 1-4 after week2
+    assert m.announced_ahead(announced, week2.date(), ags=["A"]) == 3
+    assert math.isnan(m.announced_ahead(announced.iloc[:0], week2.date()))  # none announced

@@ -96,7 +96,39 @@ def state_weekly(weekly: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     )
     state["occupancy_rate"] = occupancy_rate(state.occupied, state.capacity)
     state["free_places"] = free_places(state.capacity, state.occupied)
+    if {"capacity_usable", "occupied_entitled"} <= set(weekly.columns):
+        state = state.merge(_state_usable(weekly), on="week", how="left")
     return state.sort_values("week").reset_index(drop=True)
+
+
+def _state_usable(weekly: pd.DataFrame) -> pd.DataFrame:
+    """State totals of the second-version figures per week: usable places, their free places
+    and rate, residents entitled to move out and their share of the occupied places (where
+    the districts reported them; a district without the split counts all its places usable)."""
+    frame = weekly[["week", "capacity_usable", "occupied_entitled", "occupied"]].astype(
+        {"capacity_usable": "float64", "occupied_entitled": "float64", "occupied": "float64"})
+    frame["_occupied_split"] = frame.occupied.where(frame.occupied_entitled.notna())
+    state = frame.rename(columns={"occupied": "_occupied"}).groupby("week", as_index=False).sum(
+        min_count=1)
+    state["usable_rate"] = occupancy_rate(state._occupied, state.capacity_usable)
+    state["free_usable"] = free_places(state.capacity_usable, state._occupied)
+    # the share among the districts that report the split, not diluted by those that do not
+    state["entitled_share"] = occupancy_rate(state.occupied_entitled, state._occupied_split)
+    return state.drop(columns=["_occupied", "_occupied_split"])
+
+
+def announced_ahead(announcements: pd.DataFrame, last_week, weeks: int = 4,
+                    ags=None) -> float:
+    """Announced allocations of the ``weeks`` weeks after ``last_week`` (NaN: none announced),
+    of the districts ``ags`` (default all)."""
+    if ags is not None:
+        announcements = announcements[announcements.ags.isin(list(ags))]
+    if announcements.empty:
+        return float("nan")
+    last = pd.Timestamp(last_week)
+    ahead = announcements[(announcements.week > last)
+                          & (announcements.week <= last + pd.Timedelta(weeks=weeks))]
+    return float(ahead.announced.sum()) if len(ahead) else float("nan")
 
 
 @dataclass(frozen=True)

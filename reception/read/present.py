@@ -64,6 +64,32 @@ def headline_cards(heads: dict[str, Headline], lang: str, warn: float = 0.9,
     return cards
 
 
+def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dict]:
+    """The second row of headline cards (issue 14): usable free places, residents entitled to
+    move out (and their share), allocations announced for the next four weeks; each a dict
+    label, value, caption. Empty when the state frame has no usable places."""
+    if state.empty or "free_usable" not in state.columns:
+        return []
+    last = state.iloc[-1]
+    unusable = last.capacity - last.capacity_usable if _ok(last.capacity_usable) else float("nan")
+    entitled_ok = _ok(last.occupied_entitled)
+    return [
+        {"label": t("headline.free_usable", lang), "value": fmt.number(last.free_usable, lang=lang),
+         "caption": t("headline.free_usable_caption", lang,
+                      usable=fmt.number(last.capacity_usable, lang=lang),
+                      unusable=fmt.number(unusable, lang=lang))},
+        {"label": t("headline.occupied_entitled", lang),
+         "value": fmt.number(last.occupied_entitled, lang=lang) if entitled_ok else "–",
+         "caption": t("headline.entitled_caption", lang,
+                      share=fmt.percent(last.entitled_share, 1, lang)) if entitled_ok
+         else t("headline.not_reported", lang)},
+        {"label": t("headline.announced", lang),
+         "value": fmt.number(announced, lang=lang) if _ok(announced) else "–",
+         "caption": t("headline.announced_caption", lang) if _ok(announced)
+         else t("headline.not_reported", lang)},
+    ]
+
+
 # ---------------------------------------------------------------- tables
 def ranking_table(latest: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
