@@ -27,7 +27,9 @@ import sys, psycopg
 with psycopg.connect(sys.argv[1]) as pg:
     pg.execute("CREATE TABLE floor (load_id integer, ags text, week date, facility text, "
                "facility_type text, arrivals integer, departures integer, capacity integer, "
-               "occupied integer, line integer)")
+               "occupied integer, line integer, arrivals_asylum integer, "
+               "arrivals_ukraine integer, arrivals_other integer, capacity_unusable integer, "
+               "occupied_entitled integer, announced integer)")
     with pg.cursor().copy("COPY floor FROM STDIN (FORMAT csv, NULL '\\\\N')") as copy, \\
             open(sys.argv[2], "rb") as source:
         while chunk := source.read(1 << 20):
