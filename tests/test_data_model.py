@@ -222,3 +222,19 @@ def test_the_pages_read_the_new_figures_from_the_snapshot(fresh_db):
     kinds = queries.places_by_type("16051", path=snapshot)
     assert kinds.facility_type.tolist() == ["GU", "ohne Angabe"]
     assert queries.facilities("16051", path=snapshot).capacity_unusable.tolist()[0] == 10
+
+
+@pytest.mark.parametrize(("rows", "codes"), [
+    ([["16051", "KW 45/2024", "10", "6", "3", "2", "800", "801", "640", "641", ""]],
+     {"parts_over_arrivals", "unusable_over_capacity", "entitled_over_occupied"}),
+    ([["16051", "KW 45/2024", "", "6", "3", "2", "800", "8", "640", "64", "3"],
+      ["16052", "KW 6/2025", "", "", "", "", "", "", "", "", "30"],
+      ["16053", "KW 6/2025", "4", "", "", "", "", "", "", "", "30"]], {"future_week"}),
+])
+def test_the_new_rules_agree_on_both_roads(rows, codes):
+    from tests.test_screen import _outcome, thuringia_matcher
+
+    screened, _ = _outcome(v2(*rows), thuringia_matcher(), screen=True)
+    row_by_row, _ = _outcome(v2(*rows), thuringia_matcher(), screen=False)
+    assert screened == row_by_row
+    assert {problem[0] for problem in screened[1]} == codes
