@@ -153,9 +153,9 @@ def _validate_or_reject(con: duckdb.DuckDBPyConnection, read: ReadResult, matche
     """Validation; a file DuckDB's reader cannot parse becomes a 'not a table' problem."""
     try:
         return validate(con, read, matcher, today)
-    except duckdb.Error as error:
-        problem = Problem("not_a_table", params={"detail": str(error).splitlines()[0][:160]})
-        return Validation(problems=[problem], error_count=1)
+    except duckdb.Error as error:  # the engine's words go to the log, the user gets a sentence
+        log.warning("validation failed in the engine: %s", str(error).splitlines()[0][:200])
+        return Validation(problems=[Problem("not_a_table")], error_count=1)
 
 
 def previous_load(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:

@@ -580,7 +580,10 @@ def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyCon
 
 FILE_CODES = {"empty_file", "not_a_table", "no_header", "missing_district_column",
               "missing_week_column", "no_measures",
-              "no_rows", "duplicate_column", "ignored_column"}
+              "no_rows", "duplicate_column", "ignored_column", "sheet_used", "file_encrypted",
+              "file_zip_archive", "file_damaged", "file_document", "file_binary",
+              "file_too_complex", "formula_without_value", "cells_beyond_header",
+              "unclosed_quote"}
 
 
 def _row_problem(row: tuple, columns: dict[str, str], matcher: Matcher | None) -> Problem:
