@@ -4,7 +4,8 @@ corrects the guess where it differs) and where other cells are validated (``rece
 e.g. the cells of an XLSX sheet).
 
 Thousands with '.', decimals with ','. '1.250' = 1250, '3,0' = 3. Thousands separators written
-as spaces, apostrophes, no-break, thin or narrow no-break spaces are dropped first ({d}: the cell without them). The
+as spaces, apostrophes, no-break, thin or narrow no-break spaces are dropped first ({d}: the
+cell without them). The
 first two branches are shortcuts for the usual cells, taken only where they give what the general
 branches give (such a cell has nothing to drop): plain digits, and digits with '.' between groups
 of three. Both are regular expressions without alternatives, which DuckDB matches much faster
