@@ -12,6 +12,8 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m etl", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--lang", choices=("de", "en"), help="language of messages (default: "
                         "German; English where LANG=en*)")
+    parser.add_argument("--log-json", metavar="FILE", help="append one JSON line per ingested "
+                        "file (name, sha256, rows, status, duration_ms) and the program's log "
+                        "to FILE ('-': stderr); without it only messages for people are printed")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init", help="create or migrate the schema, load the district reference\n"
                        "  e.g. python -m etl init --demo")
@@ -75,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.lang = language_from_env(args.lang)
+    _configure_log(args.log_json)
     try:
         return COMMANDS[args.command](args)
     except db.DatabaseBusy as error:
@@ -82,11 +88,43 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REJECTED
 
 
+def _configure_log(target: str | None) -> None:
+    """People see only the project's messages on stdout and stderr: the JSON event lines, the
+    log and library warnings (captured) go to ``--log-json FILE`` or nowhere."""
+    import warnings
+
+    logging.captureWarnings(True)
+    warnings.simplefilter("default")
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_etl_log", False):
+            root.removeHandler(handler)
+    if target:
+        handler: logging.Handler = (logging.StreamHandler(sys.stderr) if target == "-"
+                                    else logging.FileHandler(target, encoding="utf-8"))
+        handler.setFormatter(_JsonLines())
+        root.setLevel(logging.INFO)
+    else:
+        handler = logging.NullHandler()  # and no "last resort" printing to stderr
+    handler._etl_log = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
+class _JsonLines(logging.Formatter):
+    """Event lines as they are (already JSON); other records as a JSON line of their own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == "reception.events":
+            return record.getMessage()
+        return json.dumps({"event": "log", "level": record.levelname, "logger": record.name,
+                           "message": record.getMessage()}, ensure_ascii=False)
+
+
 def _command_word(argv: list[str]) -> str | None:
     """The sub-command named in ``argv`` (after the global options), None if there is none."""
     words = iter(argv)
     for word in words:
-        if word == "--lang":
+        if word in ("--lang", "--log-json"):
             next(words, None)
         elif not word.startswith("-"):
             return word

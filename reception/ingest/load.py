@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +36,9 @@ if TYPE_CHECKING:
     import pyarrow as pa  # at run time DuckDB imports it where it makes Arrow tables
 
 log = logging.getLogger("reception.ingest.load")
+# one JSON line per file (name, hash, rows, status, duration): for machines, not for people;
+# ``python -m etl --log-json FILE`` writes them to FILE (``-``: stderr), else they are dropped
+events = logging.getLogger("reception.events")
 
 
 @dataclass
@@ -287,7 +289,7 @@ def _record_rejection(con: duckdb.DuckDBPyConnection, inspection: Inspection, so
 
 
 def _logged(result: LoadResult, started: float) -> LoadResult:
-    """One structured line per file on stderr (name, hash, rows, status, duration)."""
+    """One structured line per file for the event log (name, hash, rows, status, duration)."""
     result.duration_ms = int((time.monotonic() - started) * 1000)
     inspection = result.inspection
     record = {
@@ -298,7 +300,7 @@ def _logged(result: LoadResult, started: float) -> LoadResult:
         "warnings": inspection.validation.warning_count if inspection else 0,
         "duration_ms": result.duration_ms,
     }
-    print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
+    events.info(json.dumps(record, ensure_ascii=False))
     return result
 
 
