@@ -1,12 +1,7 @@
 """``python -m etl COMMAND``: a thin layer over ``reception``; exit codes as in CONTRACT.md.
 
-Examples::
-
-    python -m etl init --demo
-    python -m etl ingest meldung_kw45.csv --user mueller
-    python -m etl weekly
-    python -m etl loads
-    python -m etl rollback 7
+Each command declares its help once (:class:`Help`: a summary, a worked example with its output,
+its exit codes); ``--help`` prints them, the top-level help lists the commands and a few examples.
 """
 
 from __future__ import annotations
@@ -15,18 +10,51 @@ import argparse
 import json
 import logging
 import sys
+import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from reception import config, fmt
 from reception.i18n import language_from_env, t
 from reception.ingest import inbox
-from reception.ingest.load import LoadResult, ingest_files, load_history, rollback
+from reception.ingest.load import LoadResult, ingest_files, rollback
 from reception.reference import districts
 from reception.store import db
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+# What exit 1 and 2 mean for every command that opens the database (besides its own reasons).
+COMMON_EXITS = {1: "die Datenbank war zu lange durch einen anderen Schreiber gesperrt",
+                2: "Aufruf falsch (unbekannte Option, fehlendes Argument)"}
+
+
+@dataclass(frozen=True)
+class Help:
+    """A command's help: one line, a worked example (commands and output as in a terminal), and
+    what its exit codes mean (:data:`COMMON_EXITS` are added unless ``database`` is False)."""
+
+    summary: str
+    example: str
+    exits: dict[int, str]
+    database: bool = True
+
+    def epilog(self) -> str:
+        example = textwrap.indent(textwrap.dedent(self.example).strip("\n"), "  ")
+        meanings = {code: [text] for code, text in self.exits.items()}
+        common = COMMON_EXITS if self.database else {2: COMMON_EXITS[2]}
+        for code, text in common.items():
+            meanings.setdefault(code, []).append(text)
+        exits = "\n".join(f"  {code}  {'; '.join(texts)}" for code, texts in sorted(meanings.items()))
+        return f"Beispiel:\n{example}\n\nExit-Status:\n{exits}"
+
+
+def add_command(sub: argparse._SubParsersAction, name: str, info: Help,
+                **kwargs: object) -> argparse.ArgumentParser:
+    """The sub-parser of ``name`` with its summary, example and exit codes in ``--help``."""
+    return sub.add_parser(name, help=info.summary, description=info.summary + ".",
+                          epilog=info.epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
+                          **kwargs)
 
 
 def command(name: str) -> Callable:
@@ -36,35 +64,103 @@ def command(name: str) -> Callable:
     return register
 
 
+HELP = {
+    "init": Help(
+        "Schema anlegen oder migrieren, Kreisreferenz und Verteilschlüssel laden",
+        """
+        $ python -m etl init --demo
+        Demodaten geladen: 257 Wochen, 9836 Zeilen (Load 1)
+        Datenbank data/reception.duckdb bereit: 22 Kreise, Schema-Version 4
+        $ python -m etl init --districts kreise_sachsen.csv --key schluessel_sachsen.csv
+        """,
+        {0: "bereit", 1: "Referenz- oder Schlüsseldatei abgelehnt (nichts geändert)"}),
+    "ingest": Help(
+        "Meldedateien (CSV, XLSX, XLS, ODS) prüfen und laden; jede ganz oder gar nicht",
+        """
+        $ python -m etl ingest meldung_kw45.csv kaputt.csv --user mueller
+        meldung_kw45.csv: geladen als Load 2 (22 Zeilen, 22 Kreise, 1 Wochen, 0 Werte ersetzt)
+        kaputt.csv: Zeile 3, Spalte Zugänge: "-4" ist negativ
+        kaputt.csv: abgelehnt, nichts geladen (1 Fehler)
+        $ echo $?
+        1
+        """,
+        {0: "alle geladen (oder schon früher geladen)", 1: "mindestens eine Datei abgelehnt",
+         2: "eine Datei fehlt (dann wird keine geladen)"}),
+    "weekly": Help(
+        "alle Dateien im Posteingang (RECEPTION_INBOX) laden; geladene nach archive/, "
+        "abgelehnte nach rejected/ mit NAME.errors.csv",
+        """
+        $ RECEPTION_INBOX=/srv/aufnahme/inbox python -m etl weekly
+        meldung_kw45.csv: geladen als Load 3 (1 Zeilen, 1 Kreise, 1 Wochen, 0 Werte ersetzt)
+        """,
+        {0: "alle geladen oder Posteingang leer",
+         1: "mindestens eine Datei abgelehnt (liegt mit NAME.errors.csv in rejected/)"}),
+    "loads": Help(
+        "das Ladeprotokoll: wer hat was wann woher geladen",
+        """
+        $ python -m etl loads --csv | cut -d, -f1,2,4-8
+        load_id,file_name,source,loaded_by,loaded_at,rows,status
+        1,demo,demo,demo,2026-12-01T07:16:30,9836,loaded
+        2,meldung_kw45.csv,cli,mueller,2026-12-01T07:16:31,1,rolled_back
+        $ python -m etl loads --json | jq '.[] | select(.status == "rejected") | .file_name'
+        $ python -m etl loads          # als Tabelle: die Spalten der Sicht loads
+        """,
+        {0: "ausgegeben"}),
+    "rollback": Help(
+        "einen Load zurücknehmen; die Werte, die er ersetzt hat, gelten wieder",
+        """
+        $ python -m etl rollback 2
+        Load 2 (meldung_kw45.csv) zurückgenommen; 0 frühere Werte gelten wieder
+        """,
+        {0: "zurückgenommen (oder war schon nicht mehr aktiv)", 1: "unbekannte Load-ID"}),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m etl", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--lang", choices=("de", "en"), help="language of messages (default: "
-                        "German; English where LANG=en*)")
-    parser.add_argument("--log-json", metavar="FILE", help="append one JSON line per ingested "
-                        "file (name, sha256, rows, status, duration_ms) and the program's log "
-                        "to FILE ('-': stderr); without it only messages for people are printed")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("init", help="create or migrate the schema, load the district reference\n"
-                       "  e.g. python -m etl init --demo")
-    p.add_argument("--demo", action="store_true", help="add the demo figures (source 'demo')")
-    p.add_argument("--districts", type=Path, help="district reference CSV (default: Thuringia)")
-    p.add_argument("--key", type=Path, help="distribution key CSV (default: Thuringia)")
-    p = sub.add_parser("ingest", help="validate and load report files (CSV, XLSX)\n"
-                       "  e.g. python -m etl ingest meldung_kw45.csv --user mueller\n"
-                       "  exit 0 all loaded, 1 one or more rejected, 2 usage")
-    p.add_argument("files", nargs="+", type=Path)
-    p.add_argument("--user", default=None, help="who loads (default: the login name)")
-    sub.add_parser("weekly", help="ingest every file in the inbox (RECEPTION_INBOX); loaded files "
-                   "move to archive/, rejected ones to rejected/ with NAME.errors.csv")
-    sub.add_parser("loads", help="list the load history")
-    p = sub.add_parser("rollback", help="undo one load; the figures it replaced come back\n"
-                       "  e.g. python -m etl rollback 7")
-    p.add_argument("load_id", type=int)
-    p.add_argument("--user", default=None)
+        prog="python -m etl", description="Aufnahme-Monitor: Meldungen laden und verwalten.",
+        epilog=TOP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lang", choices=("de", "en"), help="Sprache der Meldungen (Vorgabe: "
+                        "Deutsch; Englisch bei LANG=en*)")
+    parser.add_argument("--log-json", metavar="FILE", help="je geladener Datei eine JSON-Zeile "
+                        "(Name, SHA-256, Zeilen, Status, Dauer) und das Programmprotokoll an FILE "
+                        "anhängen ('-': stderr); ohne: nur Meldungen für Menschen")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+    p = add_command(sub, "init", HELP["init"])
+    p.add_argument("--demo", action="store_true", help="Demodaten ergänzen (Quelle 'demo')")
+    p.add_argument("--districts", type=Path, metavar="FILE",
+                   help="Kreisreferenz als CSV (Vorgabe: Thüringen)")
+    p.add_argument("--key", type=Path, metavar="FILE",
+                   help="Verteilschlüssel als CSV (Vorgabe: Thüringen)")
+    p = add_command(sub, "ingest", HELP["ingest"])
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Meldedatei (CSV, XLSX, XLS, ODS)")
+    p.add_argument("--user", default=None, metavar="NAME",
+                   help="wer lädt (Vorgabe: der Anmeldename)")
+    add_command(sub, "weekly", HELP["weekly"])
+    p = add_command(sub, "loads", HELP["loads"])
+    machine = p.add_mutually_exclusive_group()
+    machine.add_argument("--csv", action="store_const", const="csv", dest="format",
+                         help="maschinenlesbar: CSV (UTF-8, Komma, ISO-Zeitpunkte), alle Spalten")
+    machine.add_argument("--json", action="store_const", const="json", dest="format",
+                         help="maschinenlesbar: eine JSON-Liste von Objekten, alle Spalten")
+    p = add_command(sub, "rollback", HELP["rollback"])
+    p.add_argument("load_id", type=int, metavar="LOAD_ID")
+    p.add_argument("--user", default=None, metavar="NAME",
+                   help="wer zurücknimmt (Vorgabe: der Anmeldename)")
     for name, extend in EXTENSIONS:
         extend(sub, name)
     return parser
+
+
+TOP_EPILOG = """\
+Beispiele:
+  python -m etl init --demo
+  python -m etl ingest meldung_kw45.csv --user mueller
+  python -m etl weekly
+  python -m etl loads --csv
+  python -m etl rollback 7
+
+python -m etl BEFEHL --help zeigt je Befehl ein Beispiel und die Exit-Status."""
 
 
 # Further commands (backup, user, ...) register here: (name, function adding its sub-parser).
@@ -155,11 +251,16 @@ def _default_user(user: str | None) -> str:
 
 @command("init")
 def cmd_init(args: argparse.Namespace) -> int:
-    reference = districts.read_reference(args.districts)
+    try:  # both files are read and checked before the database is touched
+        reference = districts.read_reference(args.districts)
+        key = districts.read_distribution_key(args.key)
+    except districts.BadReference as error:
+        print(t("cli.bad_reference", args.lang, detail=str(error)), file=sys.stderr)
+        return EXIT_REJECTED
     with db.writer() as con:
         version = db.migrate(con)
         districts.install_reference(con, reference)
-        districts.install_distribution_key(con, args.key)
+        districts.install_distribution_key(con, key)
         if args.demo:
             from reception.ingest import demo
 
@@ -226,13 +327,30 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
 
 
+CONTRACT_LOAD_COLUMNS = ["load_id", "file_name", "sha256", "source", "loaded_by", "loaded_at",
+                         "rows", "status"]
+
+
 @command("loads")
 def cmd_loads(args: argparse.Namespace) -> int:
+    """The history: as a table, the columns of the contract view ``loads``; with ``--csv`` or
+    ``--json`` every column of ``db.load_history`` (errors, warnings, districts, rollbacks)."""
     with db.writer() as con:
-        history = load_history(con)
+        history = db.load_history(con)
+    if args.format:  # timestamps as ISO text to the second, missing ones empty / null
+        for column in history.select_dtypes("datetime").columns:
+            history[column] = history[column].dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if args.format == "csv":
+        sys.stdout.write(history.to_csv(index=False))
+        return EXIT_OK
+    if args.format == "json":
+        print(history.to_json(orient="records", force_ascii=False, indent=1) if len(history)
+              else "[]")
+        return EXIT_OK
     if history.empty:
         print("—")
         return EXIT_OK
+    history = history[CONTRACT_LOAD_COLUMNS]
     history["loaded_at"] = history.loaded_at.dt.strftime("%Y-%m-%d %H:%M:%S")
     print(history.to_string(index=False))
     return EXIT_OK

@@ -1,48 +1,87 @@
 """``python -m etl user ...``: manage the accounts of the upload page (``reception.accounts``).
 
-Examples::
-
-    python -m etl user add mueller --role officer --district 16051
-    python -m etl user list
-    python -m etl user passwd mueller
-    python -m etl user remove mueller
-
 The password is asked for twice without echo; scripts may pass it in ``RECEPTION_PASSWORD``.
-The accounts file is ``RECEPTION_ACCOUNTS`` (default ``~/.config/aufnahme-monitor/accounts.json``).
-Exit status: 0 done, 1 refused (unknown or existing name, weak password, passwords differ).
+The accounts file is ``RECEPTION_ACCOUNTS`` (see ``reception.config``).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from etl import cli
-from reception import accounts
+from reception import accounts, config
 from reception.i18n import t
+
+REFUSED = "abgelehnt (unbekannter oder schon vorhandener Name, Passwort kürzer als 8 Zeichen, " \
+          "die zwei Eingaben verschieden)"
+HELP = {
+    "user": cli.Help(
+        "Konten der Upload-Seite verwalten (add, list, remove, passwd)",
+        """
+        $ python -m etl user add mueller --role officer --district 16051
+        Passwort:
+        Passwort wiederholen:
+        Konto mueller (officer) angelegt in /home/etl/.config/aufnahme-monitor/accounts.json
+        $ python -m etl user list
+        name                     role     district failures
+        mueller                  officer  16051    0
+        """,
+        {0: "erledigt", 1: REFUSED}, database=False),
+    "add": cli.Help(
+        "ein Konto anlegen; das Passwort wird ohne Echo erfragt (oder RECEPTION_PASSWORD)",
+        """
+        $ RECEPTION_PASSWORD=… python -m etl user add chef --role admin
+        Konto chef (admin) angelegt in /home/etl/.config/aufnahme-monitor/accounts.json
+        """,
+        {0: "angelegt", 1: REFUSED}, database=False),
+    "list": cli.Help(
+        "die Konten auflisten (Name, Rolle, Kreis, Fehlversuche)",
+        """
+        $ python -m etl user list
+        name                     role     district failures
+        mueller                  officer  16051    0
+        """,
+        {0: "ausgegeben"}, database=False),
+    "remove": cli.Help(
+        "ein Konto löschen",
+        """
+        $ python -m etl user remove mueller
+        Konto mueller entfernt
+        """,
+        {0: "gelöscht", 1: "unbekannter Name"}, database=False),
+    "passwd": cli.Help(
+        "ein neues Passwort setzen (hebt auch eine Sperre nach Fehlversuchen auf)",
+        """
+        $ python -m etl user passwd mueller
+        Passwort:
+        Passwort wiederholen:
+        Passwort von mueller geändert; gesperrte Anmeldungen zurückgesetzt
+        """,
+        {0: "gesetzt", 1: REFUSED}, database=False),
+}
 
 
 def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
-    p = sub.add_parser(name, help="manage upload accounts (add, list, remove, passwd)\n"
-                       "  e.g. python -m etl user add mueller --role officer --district 16051",
-                       description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    actions = p.add_subparsers(dest="user_command", required=True)
-    q = actions.add_parser("add", help="add an account; the password is asked for without echo")
-    q.add_argument("name")
-    q.add_argument("--role", choices=accounts.ROLES, required=True)
-    q.add_argument("--district", default=None, help="5-digit district key an officer reports for")
-    actions.add_parser("list", help="list the accounts (name, role, district, failed sign-ins)")
-    q = actions.add_parser("remove", help="remove an account")
-    q.add_argument("name")
-    q = actions.add_parser("passwd", help="set a new password (also clears failed sign-ins)")
-    q.add_argument("name")
+    p = cli.add_command(sub, name, HELP["user"])
+    actions = p.add_subparsers(dest="user_command", required=True, metavar="AKTION")
+    q = cli.add_command(actions, "add", HELP["add"])
+    q.add_argument("name", metavar="NAME", help="Anmeldename oder E-Mail-Adresse (für SSO)")
+    q.add_argument("--role", choices=accounts.ROLES, required=True,
+                   help="officer lädt hoch und nimmt eigene Loads zurück; admin darf alles")
+    q.add_argument("--district", default=None, metavar="AGS",
+                   help="5-stelliger Kreisschlüssel, für den ein officer meldet")
+    cli.add_command(actions, "list", HELP["list"])
+    q = cli.add_command(actions, "remove", HELP["remove"])
+    q.add_argument("name", metavar="NAME")
+    q = cli.add_command(actions, "passwd", HELP["passwd"])
+    q.add_argument("name", metavar="NAME")
 
 
 def read_password(lang: str) -> str | None:
     """From ``RECEPTION_PASSWORD`` if set, else asked twice without echo; None if they differ."""
-    given = os.environ.get("RECEPTION_PASSWORD")
+    given = config.password()
     if given is not None:
         return given
     first = getpass.getpass(t("user.prompt", lang))

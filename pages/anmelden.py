@@ -5,8 +5,9 @@ import streamlit as st
 from reception import accounts
 from reception.i18n import t
 from reception.web import signin
+from reception.web.ui import current_language
 
-lang = signin.lang()
+lang = current_language()
 st.title(t("signin.title", lang))
 st.caption(t("signin.intro", lang))
 

@@ -13,9 +13,10 @@ from reception import accounts, fmt
 from reception.i18n import t
 from reception.store import db
 from reception.web import signin, upload
+from reception.web.ui import current_language
 
 log = logging.getLogger("pages.hochladen")
-lang = signin.lang()
+lang = current_language()
 st.title(t("upload.title", lang))
 
 user = signin.current_user()

@@ -6,7 +6,17 @@ import streamlit as st
 from reception.i18n import t
 from reception.read import charts, metrics, present
 from reception.web.cache import boundaries, data, derived, figure
-from reception.web.ui import chart_block, current_language, filters, require_data, settings, stand_line, t_ui
+from reception.web.ui import (
+    chart_block,
+    current_language,
+    filters,
+    mirror,
+    require_data,
+    restore,
+    settings,
+    stand_line,
+    t_ui,
+)
 
 lang = current_language()
 st.title(t_ui("karte.title"))
@@ -14,11 +24,10 @@ st.title(t_ui("karte.title"))
 if require_data():
     cfg, chosen = settings(), filters()
     stand_line()
-    if "map_measure" not in st.session_state:
-        st.session_state["map_measure"] = st.session_state.get("_map_measure", "occupancy_rate")
+    restore("map_measure", "occupancy_rate", charts.MAP_FORMATS)
     measure = st.radio(t_ui("karte.measure"), tuple(charts.MAP_FORMATS), key="map_measure", horizontal=True,
                        format_func=lambda m: t(f"measure.{m}", lang))
-    st.session_state["_map_measure"] = measure
+    mirror("map_measure")
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     latest = derived(metrics.latest_by_district, weekly, cfg)
     tiles = derived(metrics.map_frame, latest, data.districts(), weekly)

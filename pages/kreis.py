@@ -10,7 +10,9 @@ from reception.web.ui import (
     current_language,
     download_buttons,
     filters,
+    mirror,
     require_data,
+    restore,
     settings,
     stand_line,
     t_ui,
@@ -22,7 +24,7 @@ st.title(t_ui("kreis.title"))
 
 def _remember_choice() -> None:
     st.query_params["kreis"] = st.session_state["kreis_select"]
-    st.session_state["_kreis_select"] = st.session_state["kreis_select"]
+    mirror("kreis_select")
 
 
 if require_data():
@@ -34,14 +36,13 @@ if require_data():
     if requested is not None and requested not in names:
         st.warning(t_ui("kreis.unknown"))
         requested = None
-    if requested is not None:
+    if requested is not None:  # a shared link names the district
         st.session_state["kreis_select"] = requested
-    elif "kreis_select" not in st.session_state:
-        st.session_state["kreis_select"] = st.session_state.get("_kreis_select", districts.ags.iloc[0])
+    restore("kreis_select", districts.ags.iloc[0], names)
     ags = st.selectbox(t_ui("kreis.select"), list(names), key="kreis_select", format_func=names.get,
                        on_change=_remember_choice)
     st.query_params["kreis"] = ags
-    st.session_state["_kreis_select"] = ags
+    mirror("kreis_select")
     name = names[ags]
 
     series = metrics.district_series(data.weekly(since=chosen.since, ags=(ags,)), ags)

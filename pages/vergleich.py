@@ -10,7 +10,9 @@ from reception.web.ui import (
     current_language,
     download_buttons,
     filters,
+    mirror,
     require_data,
+    restore,
     settings,
     stand_line,
     t_ui,
@@ -25,25 +27,19 @@ if require_data():
     districts = data.districts()
     districts = districts[districts.kind.isin(chosen.kinds)]
     names = dict(zip(districts.ags, districts.name))
-    if "compare" not in st.session_state:
-        remembered = st.session_state.get("_compare", list(names)[:3])
-        st.session_state["compare"] = [a for a in remembered if a in names]
-    else:
-        st.session_state["compare"] = [a for a in st.session_state["compare"] if a in names]
+    restore("compare", list(names)[:3], names)
     picked = st.multiselect(t_ui("vergleich.select"), list(names), key="compare", format_func=names.get,
                             max_selections=8)
-    st.session_state["_compare"] = picked
+    mirror("compare")
     left, right = st.columns(2)
-    if "compare_measure" not in st.session_state:
-        st.session_state["compare_measure"] = st.session_state.get("_compare_measure", "arrivals")
+    restore("compare_measure", "arrivals")
     measure = left.selectbox(t_ui("vergleich.measure"), metrics.ABSOLUTE_MEASURES + ("occupancy_rate",),
                              key="compare_measure", format_func=lambda m: t(f"measure.{m}", lang))
-    st.session_state["_compare_measure"] = measure
-    if "compare_scale" not in st.session_state:
-        st.session_state["compare_scale"] = st.session_state.get("_compare_scale", "per_1000")
+    mirror("compare_measure")
+    restore("compare_scale", "per_1000")
     scale = right.radio(t_ui("vergleich.scale"), ("absolute", "per_1000"), key="compare_scale",
                         horizontal=True, format_func=lambda s: t(f"vergleich.{s}", lang))
-    st.session_state["_compare_scale"] = scale
+    mirror("compare_scale")
     if not picked:
         st.info(t_ui("vergleich.pick"))
     else:

@@ -1,6 +1,6 @@
 """Accounts for the upload page: a JSON file outside the repository, argon2id hashes, roles.
 
-The file (``RECEPTION_ACCOUNTS``, default ``~/.config/aufnahme-monitor/accounts.json``, mode 0600)
+The file (``RECEPTION_ACCOUNTS``, see ``reception.config``, mode 0600)
 looks like::
 
     {"version": 1, "users": {"mueller": {"hash": "$argon2id$...", "role": "officer",
@@ -32,6 +32,8 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from reception import config
 
 log = logging.getLogger("reception.accounts")
 
@@ -66,8 +68,7 @@ class User:
 
 
 def accounts_path() -> Path:
-    default = Path.home() / ".config" / "aufnahme-monitor" / "accounts.json"
-    return Path(os.environ.get("RECEPTION_ACCOUNTS", str(default))).expanduser()
+    return config.accounts_path()
 
 
 # ---------------------------------------------------------------- file

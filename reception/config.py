@@ -1,14 +1,18 @@
-"""Configuration from the environment and the project's settings file.
+"""Configuration: every environment variable and every setting, each declared once.
 
-Environment variables (see ../shared/CONTRACT.md): RECEPTION_DB, RECEPTION_INBOX.
-Thresholds and other tunables live in ``data/settings.toml`` so that they can change without code.
+Like Datasette's ``CONFIG_OPTIONS``: :data:`OPTIONS` lists each environment variable with its
+default and a help text, :data:`SETTINGS` each tunable of ``data/settings.toml`` with its unit.
+Code reads a variable only through :func:`env` (an undeclared name is a ``KeyError``), and the
+README's "Konfiguration" tables are :func:`readme_tables` (``tests/test_config.py`` checks that
+they agree). The contract's variables (``../shared/CONTRACT.md``) are ``RECEPTION_DB`` and
+``RECEPTION_INBOX``.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,46 +20,193 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DISTRICTS = DATA_DIR / "districts_thueringen.csv"
 DEFAULT_DISTRIBUTION_KEY = DATA_DIR / "distribution_key_thueringen.csv"
+STREAMLIT_CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One environment variable. ``default`` None: unset unless the user sets it."""
+
+    name: str
+    default: str | None
+    help: str  # German, as the README shows it
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("RECEPTION_DB", "data/reception.duckdb",
+           "die DuckDB-Datei, die App und ETL teilen (relativ zum Projektordner); der Snapshot "
+           "der App liegt daneben als `…duckdb.snapshot`"),
+    Option("RECEPTION_INBOX", "data/inbox", "Posteingang des wöchentlichen Laufs (`etl weekly`)"),
+    Option("RECEPTION_SETTINGS", "data/settings.toml",
+           "Schwellen und andere Einstellungen (Tabelle unten)"),
+    Option("RECEPTION_ACCOUNTS", "~/.config/aufnahme-monitor/accounts.json",
+           "Konten der Upload-Seite (Dateirechte 0600, Passwörter als argon2id-Hash)"),
+    Option("RECEPTION_PASSWORD", None,
+           "Passwort für `etl user add` und `etl user passwd` in Skripten; ungesetzt wird es "
+           "ohne Echo erfragt"),
+    Option("RECEPTION_GEOJSON", None,
+           "GeoJSON-Datei mit Kreisgrenzen (Eigenschaft `AGS`, `RS`, …) für die Karte; "
+           "ungesetzt: Kachelkarte"),
+    Option("RECEPTION_RAISE_ERRORS", None,
+           "`1`: ein Fehler auf einer Seite wird weitergereicht statt als Kennung gezeigt "
+           "(nur für Tests)"),
+)
+_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def env(name: str) -> str | None:
+    """The variable ``name`` from the environment, else its declared default."""
+    return os.environ.get(name, _BY_NAME[name].default)
+
+
+def _path(name: str) -> Path:
+    """A path variable: as set (relative to the working directory), else its default, which is
+    relative to the project folder."""
+    value = os.environ.get(name)
+    return Path(value) if value is not None else PROJECT_ROOT / _BY_NAME[name].default
 
 
 def db_path() -> Path:
-    """The shared DuckDB file (``RECEPTION_DB``, default ``data/reception.duckdb``)."""
-    return Path(os.environ.get("RECEPTION_DB", str(DATA_DIR / "reception.duckdb")))
+    """The shared DuckDB file (``RECEPTION_DB``)."""
+    return _path("RECEPTION_DB")
+
+
+def snapshot_path(db: Path | None = None) -> Path:
+    """The read-only copy the app reads, beside the database ``db`` (default :func:`db_path`);
+    published by every write (``reception.store.db.publish_snapshot``)."""
+    db = Path(db) if db is not None else db_path()
+    return db.with_name(db.name + ".snapshot")
 
 
 def inbox_path() -> Path:
-    """Where the weekly run picks up reports (``RECEPTION_INBOX``, default ``data/inbox``)."""
-    return Path(os.environ.get("RECEPTION_INBOX", str(DATA_DIR / "inbox")))
+    """Where the weekly run picks up reports (``RECEPTION_INBOX``)."""
+    return _path("RECEPTION_INBOX")
 
 
-def snapshot_path() -> Path:
-    """The read-only copy the app reads; published by every write (see ``reception.snapshot``)."""
-    db = db_path()
-    return db.with_name(db.name + ".snapshot")
+def accounts_path() -> Path:
+    """The accounts file of the upload page (``RECEPTION_ACCOUNTS``)."""
+    return Path(env("RECEPTION_ACCOUNTS")).expanduser()
+
+
+def geojson_path() -> Path | None:
+    """The configured boundary file (``RECEPTION_GEOJSON``), when set and present."""
+    value = (env("RECEPTION_GEOJSON") or "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_file() else None
+
+
+def raise_errors() -> bool:
+    """``RECEPTION_RAISE_ERRORS=1``: pages re-raise instead of showing a reference (tests)."""
+    return env("RECEPTION_RAISE_ERRORS") == "1"
+
+
+def password() -> str | None:
+    """``RECEPTION_PASSWORD`` for scripts; None when unset (then it is asked for)."""
+    return env("RECEPTION_PASSWORD")
+
+
+DEFAULT_MAX_UPLOAD_MB = 50
+
+
+def max_upload_mb() -> int:
+    """``server.maxUploadSize`` (MB) from ``.streamlit/config.toml``, the limit Streamlit itself
+    enforces, so that the upload page's own check and message use the same figure."""
+    try:
+        raw = tomllib.loads(STREAMLIT_CONFIG.read_text("utf-8"))
+        return int(raw.get("server", {}).get("maxUploadSize", DEFAULT_MAX_UPLOAD_MB))
+    except (OSError, ValueError, tomllib.TOMLDecodeError):
+        return DEFAULT_MAX_UPLOAD_MB
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One tunable of ``data/settings.toml``: the :class:`Settings` field, where it lives in the
+    file (``section.key``), its unit and its meaning."""
+
+    field: str
+    key: str
+    unit: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("warn_rate", "thresholds.warn_rate", "Anteil (0,90 = 90 %)",
+            "Auslastung (Belegung / Kapazität), ab der ein Kreis gelb erscheint "
+            "(„nahe Belastungsgrenze“)"),
+    Setting("limit_rate", "thresholds.limit_rate", "Anteil",
+            "Auslastung, ab der ein Kreis rot erscheint („Belastungsgrenze erreicht“)"),
+    Setting("runway_horizon_weeks", "early_warning.runway_horizon_weeks", "Wochen",
+            "Frühwarnliste: Kreise, deren freie Plätze in höchstens so vielen Wochen aufgebraucht "
+            "sind"),
+    Setting("net_intake_window_weeks", "early_warning.net_intake_window_weeks", "Wochen",
+            "Nettozugang (Zugänge − Abgänge) gemittelt über so viele zuletzt gemeldete Wochen"),
+    Setting("forecast_weeks", "forecast.weeks", "Wochen", "Horizont der Zugangsprognose"),
+    Setting("state_minimum_places", "state.minimum_places", "Plätze",
+            "Plätze, die alle Kreise zusammen vorhalten müssen (Landesmindestzahl)"),
+    Setting("lock_timeout_seconds", "database.lock_timeout_seconds", "Sekunden",
+            "so lange wartet ein Schreiber auf die Sperre eines anderen, dann bricht er mit "
+            "Meldung ab"),
+)
 
 
 @dataclass(frozen=True)
 class Settings:
-    warn_rate: float
-    limit_rate: float
-    runway_horizon_weeks: int
-    net_intake_window_weeks: int
-    forecast_weeks: int
-    state_minimum_places: int
-    lock_timeout_seconds: float
+    """The tunables of ``data/settings.toml``; meaning and unit of each field in
+    :data:`SETTINGS`, the shipped values in the file (and the README's table)."""
+
+    warn_rate: float  # share of capacity
+    limit_rate: float  # share of capacity
+    runway_horizon_weeks: int  # weeks
+    net_intake_window_weeks: int  # weeks
+    forecast_weeks: int  # weeks
+    state_minimum_places: int  # places
+    lock_timeout_seconds: float  # seconds
+
+
+def settings_path() -> Path:
+    return _path("RECEPTION_SETTINGS")
+
+
+def _read_settings(path: Path) -> Settings:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    kinds = {f.name: f.type for f in fields(Settings)}
+    values = {}
+    for setting in SETTINGS:
+        section, key = setting.key.split(".")
+        cast = float if kinds[setting.field] == "float" else int
+        values[setting.field] = cast(raw[section][key])
+    return Settings(**values)
 
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     """Thresholds and tunables from ``data/settings.toml`` (``RECEPTION_SETTINGS`` overrides)."""
-    path = Path(os.environ.get("RECEPTION_SETTINGS", str(DATA_DIR / "settings.toml")))
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    return Settings(
-        warn_rate=float(raw["thresholds"]["warn_rate"]),
-        limit_rate=float(raw["thresholds"]["limit_rate"]),
-        runway_horizon_weeks=int(raw["early_warning"]["runway_horizon_weeks"]),
-        net_intake_window_weeks=int(raw["early_warning"]["net_intake_window_weeks"]),
-        forecast_weeks=int(raw["forecast"]["weeks"]),
-        state_minimum_places=int(raw["state"]["minimum_places"]),
-        lock_timeout_seconds=float(raw["database"]["lock_timeout_seconds"]),
-    )
+    return _read_settings(settings_path())
+
+
+def _german(value: float) -> str:
+    """A shipped value as the German README shows it: counts and whole seconds with a thousands
+    point (13.500, 30), shares with two decimals (0,90, 1,00). Not ``fmt``: everything imports
+    config, so config imports nothing of the project."""
+    if isinstance(value, int) or (value.is_integer() and value >= 10):
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:.2f}".replace(".", ",")
+
+
+def readme_tables() -> str:
+    """The README's configuration tables (variables, then settings with the shipped values)."""
+    lines = ["| Variable | Vorgabe | Bedeutung |", "|---|---|---|"]
+    for option in OPTIONS:
+        default = f"`{option.default}`" if option.default is not None else "–"
+        lines.append(f"| `{option.name}` | {default} | {option.help} |")
+    shipped = _read_settings(DATA_DIR / "settings.toml")
+    lines += ["", "| Einstellung (`data/settings.toml`) | Vorgabe | Einheit | Bedeutung |",
+              "|---|---|---|---|"]
+    for setting in SETTINGS:
+        value = _german(getattr(shipped, setting.field))
+        lines.append(f"| `{setting.key}` | {value} | {setting.unit} | {setting.help} |")
+    lines.append(f"| `server.maxUploadSize` (`.streamlit/config.toml`) | {max_upload_mb()} | MB | "
+                 "größte Datei, die die Upload-Seite annimmt |")
+    return "\n".join(lines)

@@ -38,3 +38,15 @@ def test_page_error_is_raised_under_test(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("RECEPTION_RAISE_ERRORS", "1")
     at = AppTest.from_function(_broken_page_app).run()
     assert at.exception
+
+
+def test_page_error_log_names_the_chosen_language(monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("RECEPTION_RAISE_ERRORS", raising=False)
+    at = AppTest.from_function(_broken_page_app)
+    at.session_state["_lang"] = "en"
+    with caplog.at_level(logging.ERROR, logger="reception.app"):
+        at.run()
+    logged = [r.getMessage() for r in caplog.records if "page failed" in r.getMessage()]
+    assert logged and logged[0].endswith("lang=en")
+    assert "reference" in at.error[0].value.lower()  # and the English message

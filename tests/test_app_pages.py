@@ -261,3 +261,17 @@ def test_karte_draws_configured_boundaries_and_survives_a_broken_file(app_db, tm
     at = open_page("karte")
     assert any("Grenzdatei" in w.value for w in at.warning)
     assert len(charts(at)) == 1  # the tile map instead
+
+
+def test_page_choices_survive_a_visit_to_another_page(app_db):
+    at = open_page("vergleich")
+    at.multiselect(key="compare").set_value(["16051", "16067"]).run()
+    at.radio(key="compare_scale").set_value("absolute").run()
+    at.switch_page("pages/karte.py").run()
+    at.radio(key="map_measure").set_value("free_places").run()
+    at.switch_page("pages/lage.py").run()
+    at.switch_page("pages/vergleich.py").run()
+    assert at.multiselect(key="compare").value == ["16051", "16067"]
+    assert at.radio(key="compare_scale").value == "absolute"
+    at.switch_page("pages/karte.py").run()
+    assert at.radio(key="map_measure").value == "free_places"

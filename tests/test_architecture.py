@@ -83,3 +83,42 @@ def test_tests_do_not_import_the_benchmarks() -> None:
     offenders = [p.name for p in sorted((ROOT / "tests").glob("*.py"))
                  if any(name == "bench" or name.startswith("bench.") for name in imported_modules(p))]
     assert not offenders, f"tests import from bench/: {offenders}"
+
+
+# Outside ``reception``: folder -> (the reception packages it may import, the other project
+# folders it may import). Shared modules of ``reception`` (config, i18n, ...) are always allowed.
+OUTER = {
+    "etl": (PACKAGES - {"web"}, {"etl"}),
+    "pages": ({"store", "read", "web"}, set()),
+    "harness": (set(), set()),
+    "bench": (set(), {"bench", "harness"}),  # runs the ETL as its own process, never imports it
+    "tests": (PACKAGES, {"etl", "harness", "tests"}),
+}
+PROJECT_FOLDERS = {"etl", "pages", "harness", "bench", "tests"}
+
+
+def outer_files() -> list[tuple[str, Path]]:
+    found = [(folder, path) for folder in OUTER for path in sorted((ROOT / folder).rglob("*.py"))]
+    return found + [("pages", ROOT / "dashboard.py")]
+
+
+@pytest.mark.parametrize(("folder", "path"), outer_files(),
+                         ids=[str(p.relative_to(ROOT)) for _, p in outer_files()])
+def test_outer_folder_imports_only_what_it_may(folder: str, path: Path) -> None:
+    packages, folders = OUTER[folder]
+    names = imported_modules(path)
+    used = {n.split(".")[1] for n in names if n.startswith("reception.") and n.split(".")[1] in PACKAGES}
+    assert used <= packages, f"{path.relative_to(ROOT)} imports reception.{sorted(used - packages)}"
+    other = {n.split(".")[0] for n in names} & PROJECT_FOLDERS
+    assert other <= folders, f"{path.relative_to(ROOT)} imports {sorted(other - folders)}"
+
+
+def test_readme_architecture_names_every_package() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Architektur", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    named = " ".join(row.split("|")[1] for row in rows)
+    for package in PACKAGES:
+        assert f"`reception/{package}/`" in named, package
+    for folder in OUTER:
+        assert f"`{folder}/`" in named, folder

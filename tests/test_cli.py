@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from etl.cli import main
@@ -135,3 +137,101 @@ def test_command_line_as_a_fresh_process(tmp_path, files):
     assert run_etl("ingest", env=env, check=False).returncode == 2
     assert run_etl("rollback", "999", env=env, check=False).returncode == 1
     assert run_etl("loads", env=env).returncode == 0
+
+
+ALL_COMMANDS = [["init"], ["ingest"], ["weekly"], ["loads"], ["rollback"], ["backup"],
+                ["restore"], ["user"], ["user", "add"], ["user", "list"], ["user", "remove"],
+                ["user", "passwd"]]
+
+
+def help_of(argv: list[str], capsys) -> str:
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--help"])
+    assert stop.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", ALL_COMMANDS, ids=" ".join)
+def test_every_command_help_has_a_worked_example_and_its_exit_codes(argv, capsys):
+    text = help_of(argv, capsys)
+    example = text.split("Beispiel:\n", 1)[1]
+    assert example.startswith("  $ ") and "python -m etl " + " ".join(argv) in example
+    exits = text.split("Exit-Status:\n", 1)[1]
+    assert exits.startswith("  0  ") and re.search(r"\n  2  .*Aufruf falsch", exits)
+
+
+def test_top_level_help_lists_every_command_without_markup(capsys):
+    text = help_of([], capsys)
+    assert "``" not in text and "::" not in text and ":class:" not in text
+    for argv in ALL_COMMANDS:
+        assert f"\n    {argv[0]} " in text
+    assert "Beispiele:\n  python -m etl init --demo" in text
+
+
+def test_ingest_help_names_its_files_and_shows_an_example(capsys):
+    text = help_of(["ingest"], capsys)
+    assert "usage: python -m etl ingest [-h] [--user NAME] FILE [FILE ...]" in text
+    assert "$ python -m etl ingest meldung_kw45.csv kaputt.csv --user mueller" in text
+
+
+def test_loads_csv_is_machine_readable(fresh_db, files, capsys):
+    import csv
+    import io
+
+    main(["ingest", str(files[0]), str(files[1]), "--user", "mueller"])
+    capsys.readouterr()
+    assert main(["loads", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["load_id"], r["file_name"], r["status"], r["loaded_by"]) for r in rows] == [
+        ("1", "meldung_kw45.csv", "loaded", "mueller"), ("2", "kaputt.csv", "rejected", "mueller")]
+    assert rows[1]["errors"] == "1" and rows[0]["districts"] == "1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", rows[0]["loaded_at"])
+    assert rows[0]["rolled_back_at"] == ""
+
+
+def test_loads_json_is_machine_readable(fresh_db, files, capsys):
+    import json
+
+    main(["ingest", str(files[0])])
+    main(["rollback", "1", "--user", "chef"])
+    capsys.readouterr()
+    assert main(["loads", "--json"]) == 0
+    [load] = json.loads(capsys.readouterr().out)
+    assert load["load_id"] == 1 and load["status"] == "rolled_back"
+    assert load["rolled_back_by"] == "chef" and len(load["sha256"]) == 64
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", load["rolled_back_at"])
+
+
+def test_loads_of_an_empty_history_in_json_is_an_empty_list(fresh_db, capsys):
+    assert main(["loads", "--json"]) == 0
+    assert capsys.readouterr().out.strip() == "[]"
+
+
+def test_loads_takes_one_format_only(fresh_db):
+    with pytest.raises(SystemExit) as stop:
+        main(["loads", "--csv", "--json"])
+    assert stop.value.code == 2
+
+
+@pytest.mark.parametrize(("option", "content", "says"), [
+    ("--districts", "ags,name\n16051,Erfurt\n", "Spalten fehlen: kind, population"),
+    ("--districts", "ags,name,kind,population\n16051,Erfurt,Bezirk,1\n", "unbekannte Art"),
+    ("--districts", None, "Kreisreferenz nicht gefunden"),
+    ("--key", "ags;share_percent\n16051;10\n", "Spalten fehlen: ags, share_percent"),
+    ("--key", "ags,share_percent\nErfurt,10\n", "5-stelligen Kreisschlüssel"),
+    ("--key", "ags,share_percent\n16051,viel\n", "keine Zahl"),
+])
+def test_init_with_a_bad_reference_file_says_why_exits_1_and_changes_nothing(
+        fresh_db, tmp_path, option, content, says):
+    bad = tmp_path / "bad.csv"
+    if content is not None:
+        bad.write_text(content, encoding="utf-8")
+    before = query(fresh_db, "SELECT count(*) FROM districts UNION ALL "
+                             "SELECT count(*) FROM distribution_key")
+    result = run_etl("init", option, str(bad), env={"RECEPTION_DB": str(fresh_db)}, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Referenzdatei abgelehnt, nichts geändert: ")
+    assert says in result.stderr and "bad.csv" in result.stderr
+    assert query(fresh_db, "SELECT count(*) FROM districts UNION ALL "
+                           "SELECT count(*) FROM distribution_key") == before

@@ -119,3 +119,5 @@ def test_two_weekly_runs_started_together_process_each_file_once(fresh_db):
     assert len(list((inbox / "rejected").glob("*_z_kaputt.csv"))) == 1
     assert query(fresh_db, "SELECT file_name, count(*) FROM load_log GROUP BY 1 ORDER BY 1") == [
         *[(name, 1) for name in names], ("z_kaputt.csv", 1)]
+    # nothing is left behind in the inbox (the lock file is hidden)
+    assert not [p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")]

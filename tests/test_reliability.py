@@ -1,5 +1,5 @@
 """Reliability with real processes: the served app and eight concurrent ingests, a weekly run killed
-in the middle of a large load, two overlapping weekly runs, and the structured ingest log.
+in the middle of a large load, and the structured ingest log (two overlapping weekly runs: test_inbox).
 
 Figures of the concurrency run are printed as one ``RELIABILITY ...`` line (``pytest -s`` or
 ``-rP`` shows it).
@@ -396,34 +396,8 @@ def test_weekly_run_killed_mid_load_changes_nothing_and_next_run_loads_all(
     print(f"\nRELIABILITY crash attempts={outcomes} rows={rows}")
 
 
-# --- c. overlapping weekly runs -------------------------------------------------------------
-
-@pytest.mark.slow
-def test_two_weekly_runs_started_together_process_each_file_once(fresh_db: Path,
-                                                                 tmp_path: Path) -> None:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    env = {"RECEPTION_DB": str(fresh_db), "RECEPTION_INBOX": str(inbox)}
-    keys = district_keys()
-    names = []
-    for n in range(6):
-        names.append(small_report(inbox / f"kw{n}.csv", keys, date(2024, 9, 2) + timedelta(weeks=n),
-                                  n).name)
-    (inbox / "kaputt.csv").write_text("das ist keine Tabelle\n\x00\x01", encoding="utf-8")
-
-    runs = [etl_process("weekly", env=env) for _ in range(2)]
-    outputs = [run.communicate(timeout=120) for run in runs]
-    codes = sorted(run.returncode for run in runs)
-    assert codes == [0, 1], outputs  # one run did the work (one file rejected), one found nothing
-
-    loads = query(fresh_db, "SELECT file_name, status FROM load_log ORDER BY load_id")
-    assert sorted(name for name, status in loads if status == "loaded") == sorted(names)
-    assert [name for name, status in loads if status == "rejected"] == ["kaputt.csv"]
-    archive = sorted(p.name.split("_", 1)[1] for p in (inbox / "archive").iterdir())
-    assert archive == sorted(names)
-    rejected = [p.name for p in (inbox / "rejected").iterdir()]
-    assert len([n for n in rejected if n.endswith("kaputt.csv")]) == 1
-    assert not [p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")]
+# --- c. overlapping weekly runs: tests/test_inbox.py
+# (test_two_weekly_runs_started_together_process_each_file_once)
 
 
 # --- 3. the structured ingest log -----------------------------------------------------------

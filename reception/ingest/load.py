@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,7 +89,6 @@ class LoadResult:
     loaded_at: str | None = None
     inspection: Inspection | None = None
     duration_ms: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def sha256_of(data: bytes) -> str:
@@ -99,11 +98,11 @@ def sha256_of(data: bytes) -> str:
 def matcher_for(db_path: Path | None = None) -> Matcher:
     """The district matcher, read from the published snapshot so that validating a file needs
     no write lock; from the main file where no snapshot exists yet."""
-    snapshot = _snapshot_for(db_path)
-    if (snapshot or config.snapshot_path()).exists():
+    snapshot = config.snapshot_path(db_path)
+    if snapshot.exists():
         try:
             with db.reader(snapshot) as con:
-                return Matcher.from_db(con, table="districts")
+                return Matcher.from_db(con)
         except duckdb.Error:
             pass  # an older snapshot without the retired table: fall back to the main file
     with db.writer(db_path) as con:
@@ -322,7 +321,7 @@ def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
         with db.writer(db_path, into=inspection.connection) as con:
             result = apply(con, inspection, source, loaded_by, started)
             if publish and result.status == "loaded":
-                db.publish_snapshot(con, _snapshot_for(db_path))
+                db.publish_snapshot(con)
     finally:
         inspection.close()
     return result
@@ -377,14 +376,7 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
 def publish(db_path: Path | None = None) -> None:
     """Publish the snapshot for the app (after a batch of loads)."""
     with db.writer(db_path) as con:
-        db.publish_snapshot(con, _snapshot_for(db_path))
-
-
-def _snapshot_for(db_path: Path | None) -> Path | None:
-    if db_path is None:
-        return None
-    path = Path(db_path)
-    return path.with_name(path.name + ".snapshot")
+        db.publish_snapshot(con)
 
 
 def rollback(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None) -> dict:
@@ -419,7 +411,3 @@ def rollback_preview(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFra
                                    ORDER BY e.load_id DESC) = 1
         ORDER BY e.ags, e.week, e.facility
     """, [load_id, load_id]).df()
-
-
-def load_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("SELECT * FROM loads ORDER BY load_id").df()

@@ -303,16 +303,3 @@ def missing_latest(weekly: pd.DataFrame) -> pd.DataFrame:
     missing = weekly[(weekly.week == last) & ~weekly.reported.astype(bool)]
     return (missing[["ags", "name"]].join(last_reported, on="ags")
             .sort_values("name").reset_index(drop=True))
-
-
-def status_counts(latest: pd.DataFrame) -> dict[str, int]:
-    return {status: int((latest.status == status).sum()) for status in STATUSES}
-
-
-def summary_extremes(frame: pd.DataFrame, column: str) -> dict:
-    """Row with the highest and lowest ``column`` (for text summaries of charts)."""
-    valid = frame.dropna(subset=[column])
-    if valid.empty:
-        return {}
-    top, bottom = valid.loc[valid[column].idxmax()], valid.loc[valid[column].idxmin()]
-    return {"max": top.to_dict(), "min": bottom.to_dict(), "mean": float(valid[column].mean())}

@@ -16,15 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reception import config
 from reception.store import db
-
-WEEKLY_COLUMNS = ["ags", "name", "kind", "population", "week", "arrivals", "departures", "capacity",
-                  "occupied", "occupancy_rate", "free_places", "reported"]
-
-
-def snapshot_exists(path: Path | None = None) -> bool:
-    return Path(path or config.snapshot_path()).exists()
 
 
 def _df(sql: str, params: list | None = None, path: Path | None = None) -> pd.DataFrame:
@@ -46,7 +38,7 @@ def reference_meta(path: Path | None = None) -> dict[str, str]:
 def districts(path: Path | None = None) -> pd.DataFrame:
     """The reference: ags, name, kind, seat, population, lat, lon, grid_row, grid_col."""
     return _df("SELECT ags, name, kind, seat, population, lat, lon, grid_row, grid_col "
-               "FROM districts ORDER BY name", path=path)
+               "FROM district_ref ORDER BY name", path=path)
 
 
 def week_bounds(path: Path | None = None) -> tuple[date | None, date | None]:
@@ -61,7 +53,7 @@ def weekly(since: date | None = None, until: date | None = None, kinds: tuple[st
            ags: tuple[str, ...] | None = None, path: Path | None = None) -> pd.DataFrame:
     """District-weeks (see CONTRACT: weekly) with name, kind and population, ordered by ags, week."""
     sql = ("SELECT ags, name, kind, population, week, arrivals, departures, capacity, occupied, "
-           "occupancy_rate, free_places, reported FROM weekly WHERE true")
+           "occupancy_rate, free_places, reported FROM weekly_named WHERE true")
     params: list = []
     if since is not None:
         sql += " AND week >= ?"
@@ -106,8 +98,11 @@ def facilities(ags: str, path: Path | None = None) -> pd.DataFrame:
     return frame
 
 
+LOAD_COLUMNS = ["load_id", "file_name", "source", "loaded_by", "loaded_at", "rows", "status",
+                "errors", "warnings", "districts", "rolled_back_at", "rolled_back_by"]
+
+
 def loads(path: Path | None = None) -> pd.DataFrame:
-    """The load history, newest first."""
-    return _df("SELECT load_id, file_name, source, loaded_by, loaded_at, rows, status, errors, "
-               "warnings, districts, rolled_back_at, rolled_back_by FROM loads "
-               "ORDER BY load_id DESC", path=path)
+    """The load history (``db.load_history``), newest first."""
+    with db.reader(path) as con:
+        return db.load_history(con, newest_first=True)[LOAD_COLUMNS]

@@ -70,26 +70,61 @@ class Reference:
         return {name_key(name): ags for ags, name in zip(self.table.ags, self.table.name)}
 
 
+def _missing(path: Path, missing: set[str], found: object) -> str:
+    return (f"{path}: Spalten fehlen: {', '.join(sorted(missing))} (gefunden: "
+            f"{', '.join(map(str, found))}; erwartet wird eine CSV-Datei mit Komma als Trennzeichen)")
+
+
+class BadReference(ValueError):
+    """A reference or distribution-key file that cannot be used; the message says why, in
+    German, naming the file."""
+
+
+def _read_csv(path: Path, what: str, **options: object) -> pd.DataFrame:
+    """``pd.read_csv`` of a reference file; any failure to read it is a :class:`BadReference`."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, encoding="utf-8", **options)
+    except FileNotFoundError as error:
+        raise BadReference(f"{path}: {what} nicht gefunden") from error
+    except IsADirectoryError as error:
+        raise BadReference(f"{path}: ein Ordner, keine {what}") from error
+    except UnicodeDecodeError as error:
+        raise BadReference(f"{path}: {what} ist nicht UTF-8-kodiert") from error
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as error:
+        raise BadReference(f"{path}: {what} ist keine lesbare CSV-Datei "
+                           f"({str(error).splitlines()[0]})") from error
+
+
 def read_reference(path: Path | None = None) -> Reference:
-    """Read and check a reference CSV and its ``.meta.toml``."""
+    """Read and check a reference CSV and its ``.meta.toml``; :class:`BadReference` if unusable."""
     import pandas as pd
 
     path = Path(path or config.DEFAULT_DISTRICTS)
-    table = pd.read_csv(path, dtype={"ags": str}, encoding="utf-8")
+    table = _read_csv(path, "Kreisreferenz", dtype={"ags": str})
     missing = {"ags", "name", "kind", "population"} - set(table.columns)
     if missing:
-        raise ValueError(f"{path}: Spalten fehlen: {', '.join(sorted(missing))}")
+        raise BadReference(_missing(path, missing, table.columns))
     bad_kind = set(table.kind) - set(KINDS)
     if bad_kind:
-        raise ValueError(f"{path}: unbekannte Art {sorted(bad_kind)}; erlaubt: {KINDS}")
+        raise BadReference(f"{path}: unbekannte Art {sorted(map(str, bad_kind))}; erlaubt: "
+                           f"{', '.join(KINDS)}")
     table["ags"] = table.ags.map(normalise_ags)
     if table.ags.isna().any() or table.ags.duplicated().any():
-        raise ValueError(f"{path}: jede Zeile braucht einen eigenen 5-stelligen Kreisschlüssel")
+        raise BadReference(f"{path}: jede Zeile braucht einen eigenen 5-stelligen Kreisschlüssel")
+    if table.name.isna().any():
+        raise BadReference(f"{path}: jede Zeile braucht einen Namen")
+    if pd.to_numeric(table.population, errors="coerce").isna().any():
+        raise BadReference(f"{path}: Einwohnerzahl fehlt oder ist keine Zahl")
     for column in ("seat", "lat", "lon", "grid_row", "grid_col"):
         if column not in table.columns:
             table[column] = None
     meta_path = path.with_name(path.stem + ".meta.toml")
-    meta = tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    try:
+        meta = tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise BadReference(f"{meta_path}: keine lesbare TOML-Datei ({error})") from error
     retired = pd.DataFrame(
         [
             {"ags": ags, "name": info["name"], "merged_into": info["merged_into"],
@@ -122,13 +157,39 @@ def install_reference(con: duckdb.DuckDBPyConnection, reference: Reference) -> N
             con.execute("INSERT INTO reference_meta VALUES (?, ?)", [key, str(value)])
 
 
-def install_distribution_key(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
-    """Replace the distribution key with the one in ``path`` (CSV, shares in percent)."""
+KEY_COLUMNS = ("ags", "share_percent", "valid_from", "valid_to", "source")
+
+
+def read_distribution_key(path: Path | None = None) -> pd.DataFrame:
+    """Read and check a distribution key CSV (``ags,share_percent[,valid_from,valid_to,source]``,
+    shares in percent); :class:`BadReference` if unusable."""
     import pandas as pd
 
     path = Path(path or config.DEFAULT_DISTRIBUTION_KEY)
-    frame = pd.read_csv(path, dtype={"ags": str, "valid_from": str, "valid_to": str})
+    frame = _read_csv(path, "Verteilschlüssel", dtype={"ags": str, "valid_from": str,
+                                                       "valid_to": str})
+    missing = {"ags", "share_percent"} - set(frame.columns)
+    if missing:
+        raise BadReference(_missing(path, missing, frame.columns))
     frame["ags"] = frame.ags.map(normalise_ags)
+    if frame.ags.isna().any():
+        raise BadReference(f"{path}: jede Zeile braucht einen 5-stelligen Kreisschlüssel")
+    frame["share_percent"] = pd.to_numeric(frame.share_percent, errors="coerce")
+    if frame.share_percent.isna().any() or (frame.share_percent < 0).any():
+        raise BadReference(f"{path}: Anteil (share_percent) fehlt, ist keine Zahl oder negativ")
+    for column in KEY_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame[list(KEY_COLUMNS)]
+
+
+def install_distribution_key(con: duckdb.DuckDBPyConnection,
+                             key: pd.DataFrame | Path | None = None) -> None:
+    """Replace the distribution key with ``key`` (from :func:`read_distribution_key`, or a
+    path to read it from)."""
+    import pandas as pd
+
+    frame = key if isinstance(key, pd.DataFrame) else read_distribution_key(key)
     con.execute("DELETE FROM distribution_key")
     con.register("key_frame", frame)
     con.execute(
@@ -147,11 +208,9 @@ class Matcher:
     retired: dict[str, tuple[str, str, str | None]]  # ags or name_key -> (old name, new ags, since)
 
     @classmethod
-    def from_db(cls, con: duckdb.DuckDBPyConnection, table: str = "district_ref") -> Matcher:
-        """From the main database (``district_ref``) or a snapshot (``districts``)."""
-        query = {"district_ref": "SELECT ags, name FROM district_ref",
-                 "districts": "SELECT ags, name FROM districts"}[table]
-        rows = con.execute(query).fetchall()
+    def from_db(cls, con: duckdb.DuckDBPyConnection) -> Matcher:
+        """From the main database or a snapshot: both hold ``district_ref``."""
+        rows = con.execute("SELECT ags, name FROM district_ref").fetchall()
         retired_rows = con.execute(
             "SELECT ags, name, merged_into, CAST(since AS VARCHAR) FROM district_retired"
         ).fetchall()

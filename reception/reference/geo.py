@@ -9,21 +9,17 @@ draws the tile-grid map.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from reception import config
 from reception.reference.districts import normalise_ags
 
 KEY_PROPERTIES = ("AGS", "ags", "RS", "rs", "ARS", "ars", "krs_code", "KRS", "AGS_0")
 
 
 def configured_path() -> Path | None:
-    """The configured boundary file, when set and present."""
-    value = os.environ.get("RECEPTION_GEOJSON", "").strip()
-    if not value:
-        return None
-    path = Path(value)
-    return path if path.is_file() else None
+    """The configured boundary file (``config.geojson_path``), when set and present."""
+    return config.geojson_path()
 
 
 def _key(properties: dict) -> str | None:

@@ -24,11 +24,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 
 from reception import config
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -141,18 +144,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 
 # The read model. The snapshot starts as a byte copy of the checkpointed main file (its rows are
-# not written a second time); its views and macros are dropped, and these tables (or, for the
-# facility rows, a view over the copied rows) take their place. ``snapshot_rows``: the figures in
-# force, computed once for the small tables.
+# not written a second time, and its tables ``district_ref``, ``load_log``, ``load_week`` are
+# there as they are); its views and macros are dropped, and these tables (or, for the facility
+# rows, a view over the copied rows) take their place. ``snapshot_rows``: the figures in force,
+# computed once. One name means one thing: ``districts``, ``weekly`` and ``loads`` have exactly the
+# columns of the contract views of the same names (tests/test_schema.py); what the app reads
+# beside them has a name of its own (``weekly_named``: ``weekly`` with each district's name, kind
+# and population, so that the pages need no join).
 SNAPSHOT_TABLES = {
-    "districts": "SELECT * FROM district_ref ORDER BY ags",
-    "weekly": "SELECT w.*, d.name, d.kind, d.population FROM weekly_from('snapshot_rows') w "
+    "districts": "SELECT * FROM districts ORDER BY ags",
+    "weekly_named": "SELECT w.*, d.name, d.kind, d.population FROM weekly_from('snapshot_rows') w "
     "JOIN district_ref d USING (ags) ORDER BY ags, week",
-    "load_coverage": "SELECT load_id, ags, min(week) AS first_week, max(week) AS last_week, "
-    "CAST(sum(rows) AS BIGINT) AS rows FROM load_week GROUP BY load_id, ags",
-    "loads": "SELECT l.*, coalesce(c.districts, 0) AS districts FROM load_log l LEFT JOIN "
-    "(SELECT load_id, count(*) AS districts FROM snap.load_coverage GROUP BY load_id) c "
-    "USING (load_id) ORDER BY load_id",
+    "loads": "SELECT * FROM loads ORDER BY load_id",
+}
+SNAPSHOT_VIEWS = {
+    "weekly": "SELECT * EXCLUDE (name, kind, population) FROM snap.weekly_named",
 }
 _FACILITY_COLUMNS = "ags, week, facility, facility_type, arrivals, departures, capacity, occupied, load_id"
 # In the snapshot: the facility rows of the active loads, where no other load competes for their
@@ -227,8 +233,9 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
 
     The new file begins as a copy of the main file, checkpointed first so that the file holds
     every committed row and no write-ahead log is needed; the caller holds the writer lock, so
-    nothing changes it while it is copied."""
-    target = Path(target or config.snapshot_path())
+    nothing changes it while it is copied. ``target``: default the snapshot beside the
+    connection's own database file (``config.snapshot_path``)."""
+    target = Path(target or config.snapshot_path(_database_file(con)))
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     rows_query = _current_rows_query(con)
@@ -243,8 +250,10 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
         _drop_views_and_macros(con, "snap")
         con.execute("CREATE TABLE snap.contested_weeks AS SELECT * FROM contested")
         con.execute(f"CREATE TABLE snap.contested_rows AS {_CONTESTED}")  # noqa: S608
-        for table, query in SNAPSHOT_TABLES.items():
+        for table, query in SNAPSHOT_TABLES.items():  # from the main file's views: before the
             con.execute(f"CREATE TABLE snap.{table} AS {query}")  # noqa: S608 (fixed names)
+        for view, query in SNAPSHOT_VIEWS.items():
+            con.execute(f"CREATE VIEW snap.{view} AS {query}")  # noqa: S608 (fixed names)
         con.execute(f"CREATE VIEW snap.facility_weekly AS {_FACILITY_VIEW}")  # noqa: S608
         con.execute(
             "CREATE TABLE snap.snapshot_meta AS SELECT current_localtimestamp() AS published_at, "
@@ -261,6 +270,17 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
         con.execute("DROP TABLE IF EXISTS contested")
     os.replace(tmp, target)
     return target
+
+
+def load_history(con: duckdb.DuckDBPyConnection, newest_first: bool = False) -> pd.DataFrame:
+    """The load history: every column of ``load_log`` and ``districts``, how many districts a
+    load covers. The one reading of it, for the main file (CLI) and the snapshot (pages) alike:
+    both hold ``load_log`` and ``load_week``."""
+    frame = con.execute(
+        "SELECT l.*, coalesce(c.districts, 0) AS districts FROM load_log l LEFT JOIN "
+        "(SELECT load_id, count(DISTINCT ags) AS districts FROM load_week GROUP BY load_id) c "
+        "USING (load_id) ORDER BY load_id").df()
+    return frame.iloc[::-1].reset_index(drop=True) if newest_first else frame
 
 
 @contextmanager

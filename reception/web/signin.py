@@ -26,23 +26,6 @@ SESSION_KEY = "user"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
-def lang() -> str:
-    """The language chosen in the sidebar (the dashboard's helper if present), default German."""
-    try:
-        from reception.web import ui
-
-        for name in ("current_language", "language", "lang", "get_lang"):
-            helper = getattr(ui, name, None)
-            if callable(helper):
-                value = helper()
-                if value in ("de", "en"):
-                    return value
-    except Exception:  # noqa: S110 (the dashboard's helper is optional)
-        pass
-    value = st.session_state.get("lang", "de")
-    return value if value in ("de", "en") else "de"
-
-
 def oidc_enabled() -> bool:
     """True when ``.streamlit/secrets.toml`` configures ``[auth]`` for ``st.login``."""
     try:

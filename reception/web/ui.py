@@ -22,14 +22,15 @@ summary and downloads. Every page (also the upload and sign-in pages) may use th
   (set by the test suite) re-raises it so that tests see it.
 
 Widget values survive page changes and the language switch: each is mirrored under ``_<key>``
-in ``st.session_state`` and restored before the widget is drawn.
+in ``st.session_state`` and restored before the widget is drawn (``restore(key, default)``
+before, ``mirror(key)`` after; the pages use the same two for their own widgets).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -69,13 +70,16 @@ def ensure_navigation() -> None:
         st.rerun()
 
 
+LANG_KEY = "_lang"  # the chosen language in st.session_state
+
+
 def current_language() -> str:
     ensure_navigation()
-    lang = st.session_state.get("_lang")
+    lang = st.session_state.get(LANG_KEY)
     if lang not in LANGUAGES:
         asked = st.query_params.get("lang")
         lang = asked if asked in LANGUAGES else DEFAULT_LANGUAGE
-        st.session_state["_lang"] = lang
+        st.session_state[LANG_KEY] = lang
     return lang
 
 
@@ -83,24 +87,35 @@ def t_ui(key: str, /, **params: object) -> str:
     return t(key, current_language(), **params)
 
 
-def _restore(key: str, default: object) -> None:
-    """Put the mirrored value back before the widget is drawn (the widget may be new after a
-    page change or a relabelling)."""
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(f"_{key}", default)
+def restore(key: str, default: object, allowed: Collection | None = None) -> None:
+    """Before the widget ``key`` is drawn: put its mirrored value back (the widget may be new
+    after a page change or a relabelling), else ``default``. ``allowed``: the values the widget
+    offers now; a remembered value (or, for a multiselect, each element) outside them is
+    dropped, back to ``default`` for a single value."""
+    state = st.session_state
+    if key not in state:
+        state[key] = state.get(f"_{key}", default)
+    if allowed is None:
+        return
+    if isinstance(state[key], list):
+        state[key] = [value for value in state[key] if value in allowed]
+    elif state[key] not in allowed:
+        state[key] = default
 
 
-def _mirror(key: str) -> None:
+def mirror(key: str) -> None:
+    """Keep the widget ``key``'s value beyond its page (call after drawing it, or as its
+    ``on_change``): Streamlit forgets the state of a widget that a run does not draw."""
     st.session_state[f"_{key}"] = st.session_state[key]
 
 
 def _set_language() -> None:
-    st.session_state["_lang"] = st.session_state["lang_choice"]
+    st.session_state[LANG_KEY] = st.session_state["lang_choice"]
     st.query_params["lang"] = st.session_state["lang_choice"]
 
 
 def language_switch() -> None:
-    _restore("lang_choice", current_language())
+    restore("lang_choice", current_language())
     st.radio(t_ui("sidebar.language"), LANGUAGES, key="lang_choice", horizontal=True,
              format_func=LANGUAGE_NAMES.get, on_change=_set_language)
 
@@ -117,15 +132,15 @@ class Filters:
 def sidebar_filters() -> Filters:
     """Time range and district kinds; stores the result for :func:`filters`."""
     lang = current_language()
-    _restore("range_weeks", 26)
+    restore("range_weeks", 26)
     st.selectbox(t_ui("sidebar.range"), RANGE_OPTIONS, key="range_weeks",
-                 format_func=lambda w: t(f"sidebar.range_{w}", lang), on_change=_mirror,
+                 format_func=lambda w: t(f"sidebar.range_{w}", lang), on_change=mirror,
                  args=("range_weeks",))
-    _restore("kinds", list(KINDS))
+    restore("kinds", list(KINDS))
     st.multiselect(t_ui("sidebar.kinds"), KINDS, key="kinds", format_func=lambda k: t(f"kind.{k}", lang),
-                   on_change=_mirror, args=("kinds",), placeholder=t_ui("sidebar.kinds_all"))
-    _mirror("range_weeks")
-    _mirror("kinds")
+                   on_change=mirror, args=("kinds",), placeholder=t_ui("sidebar.kinds_all"))
+    mirror("range_weeks")
+    mirror("kinds")
     first, last = data.week_bounds() if version() else (None, None)
     from reception.read.metrics import range_start
 
@@ -195,7 +210,7 @@ def run_page(page: st.Page) -> None:
         reference = uuid.uuid4().hex[:8]
         log.exception("page failed ref=%s page=%s query=%s snapshot=%s lang=%s", reference,
                       getattr(page, "url_path", "?"), dict(st.query_params), version(),
-                      st.session_state.get("lang", DEFAULT_LANGUAGE))
-        if os.environ.get("RECEPTION_RAISE_ERRORS") == "1":
+                      st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE))
+        if config.raise_errors():
             raise
         st.error(t_ui("app.error", reference=reference))

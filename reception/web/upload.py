@@ -10,7 +10,6 @@ whatever the page shows; pass the user as the account file has it now (``account
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,7 +27,6 @@ from reception.store import db
 log = logging.getLogger("reception.web.upload")
 
 SOURCE = "upload"
-DEFAULT_MAX_UPLOAD_MB = 50
 PREVIEW_ROWS = 50
 TEMPLATE_CSV = config.DATA_DIR / "vorlage_meldung.csv"
 TEMPLATE_XLSX = config.DATA_DIR / "vorlage_meldung.xlsx"
@@ -40,13 +38,8 @@ class NotAllowed(PermissionError):
 
 
 def max_upload_bytes() -> int:
-    """``server.maxUploadSize`` (MB) from ``.streamlit/config.toml``: the same limit everywhere."""
-    try:
-        raw = tomllib.loads((config.PROJECT_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
-        megabytes = int(raw.get("server", {}).get("maxUploadSize", DEFAULT_MAX_UPLOAD_MB))
-    except (OSError, ValueError, tomllib.TOMLDecodeError):
-        megabytes = DEFAULT_MAX_UPLOAD_MB
-    return megabytes * 1024 * 1024
+    """``config.max_upload_mb`` in bytes: the limit Streamlit enforces, the same everywhere."""
+    return config.max_upload_mb() * 1024 * 1024
 
 
 # ---------------------------------------------------------------- preview
@@ -229,9 +222,7 @@ def history() -> pd.DataFrame:
     columns = ["load_id", "file_name", "source", "loaded_by", "loaded_at", "rows", "status"]
     try:
         with db.reader() as con:
-            frame = con.execute(
-                "SELECT load_id, file_name, source, loaded_by, loaded_at, rows, status "
-                "FROM loads ORDER BY load_id DESC").df()
+            frame = db.load_history(con, newest_first=True)[columns]
     except Exception:  # no snapshot yet (database never initialised)
         log.warning("no load history: snapshot missing or unreadable", exc_info=True)
         return pd.DataFrame(columns=columns)
