@@ -82,6 +82,13 @@ def test_figures_are_not_shifted_and_separators_are_read(corpus: Path, matcher: 
         "die Werte der Zeile stünden unter falschen Spalten – bitte die überzählige Zelle entfernen")
 
 
+def test_a_week_and_a_date_that_disagree_are_both_named(corpus: Path, matcher: Matcher) -> None:
+    refused = inspect(corpus / "woche_und_datum_widersprechen.csv", matcher)
+    assert [p.render() for p in refused.errors] == [
+        'Zeile 3, Spalte Stichtag: Woche "KW 45/2024" und Datum "11.11.2024" passen nicht '
+        "zusammen (das Datum liegt in KW 46/2024); bitte eines von beiden korrigieren"]
+
+
 def test_a_line_break_in_a_quoted_cell_loads_as_a_space(corpus: Path, matcher: Matcher) -> None:
     table = inspect(corpus / "unterkunft_mit_zeilenumbruch.csv", matcher).rows.to_pydict()
     assert sorted(table["facility"]) == ["GU Nord", "GU Süd"]

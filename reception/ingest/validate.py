@@ -376,6 +376,8 @@ def _time_groups(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
                 + (" AND g.week IS NULL" if "week" in columns else ""),
                 "contains(g.date, chr(10))"]
         mondays.append("dl.week_from_date")
+    if len(present) == 2:
+        bad.append(_WEEK_DATE_MISMATCH.format(week="wl.week_from_week", date="dl.week_from_date"))
     monday = f"coalesce({', '.join(mondays)})"
     groups, keys, flagged, future = con.execute(
         f"SELECT count(*), count(DISTINCT {monday}), "  # noqa: S608 (fixed fragments)
@@ -417,6 +419,12 @@ def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str
         checks.append(("date_text IS NOT NULL AND date_value IS NULL "
                        + ("AND week_text IS NULL" if "week" in columns else ""),
                        "bad_date", "date", "date_text"))
+    if "week" in columns and "date" in columns:
+        # the week the date lies in travels with the cell texts: the message names all three
+        checks.append((_WEEK_DATE_MISMATCH.format(week="week_from_week", date="week_from_date"),
+                       "week_date_mismatch", "date",
+                       "week_text || chr(31) || date_text || chr(31) || "
+                       "'KW ' || strftime(week_from_date, '%V/%G')"))
     checks.append(("week_text IS NULL AND date_text IS NULL", "missing_week",
                    "week" if "week" in columns else "date", "NULL"))
     district_column = "district" if "district" in columns else "ags"
@@ -493,6 +501,8 @@ def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
 
 
 _THIS_WEEK = "CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)"  # Monday of the ? date
+# a row whose week and date both parse but name different weeks: neither may silently win
+_WEEK_DATE_MISMATCH = "({week} IS NOT NULL AND {date} IS NOT NULL AND {week} <> {date})"
 
 
 def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> int:
@@ -597,6 +607,9 @@ def _row_problem(row: tuple, columns: dict[str, str], matcher: Matcher | None) -
         params = {"occupied": occupied, "capacity": capacity}
     elif code == "future_week":
         params = {"week": value}
+    elif code == "week_date_mismatch":
+        week, day, date_week = value.split("\x1f")
+        params, value = {"week": week, "date": day, "date_week": date_week}, day
     elif code == "district_mismatch" and matcher is not None:
         params = {"ags": ags, "ags_name": matcher.names.get(ags, "")}
     elif code == "unknown_district" and matcher is not None:

@@ -226,6 +226,18 @@ CASES: dict[str, tuple[Callable[[], bytes], dict]] = {
     "zelle_unter_leerer_ueberschrift.csv": (
         lambda: raw([";".join(DE) + ";", "16051;Erfurt;KW 45/2024;25;10;800;640;9"]),
         refused("cells_beyond_header", 2)),
+    "woche_und_datum_passen.csv": (
+        lambda: text([["Kreisschlüssel", "Woche", "Stichtag", "Zugänge"],
+                      ["16051", WEEK, "04.11.2024", 1], ["16052", WEEK, "10.11.2024", 2]]),
+        loads(2)),
+    "woche_und_datum_widersprechen.csv": (
+        lambda: text([["Kreisschlüssel", "Woche", "Stichtag", "Zugänge"],
+                      ["16051", WEEK, "04.11.2024", 1], ["16052", WEEK, "11.11.2024", 2]]),
+        refused("week_date_mismatch", 3)),
+    "woche_und_datum_widersprechen.xlsx": (
+        lambda: xlsx([["Kreisschlüssel", "Woche", "Datum", "Zugänge"],
+                      ["16051", WEEK, __import__("datetime").date(2024, 10, 28), 1]]),
+        refused("week_date_mismatch", 2)),
     "doppelte_spalte.csv": (
         lambda: text([["Kreis", "Woche", "Zugänge", "Zuweisungen"], ["Erfurt", WEEK, 1, 2]]),
         refused("duplicate_column", 1)),
