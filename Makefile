@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RECEPTION_DB ?= data/reception.duckdb
 export RECEPTION_DB
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench backtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+# rolling-origin backtest of the forecast; writes data/forecast_backtest.json
+backtest: $(VENV)/.runtime
+	@tmp=$$(mktemp -d) && RECEPTION_DB=$$tmp/reception.duckdb $(BIN)/python -m etl init --demo >/dev/null \
+	  && $(BIN)/python -m reception.read.backtest --demo-db $$tmp/reception.duckdb; \
+	  status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -28,7 +28,7 @@ def page(name: str, default: bool = False) -> st.Page:
 def navigation() -> st.Page:
     sections = {
         ui.t_ui("nav.section_overview"): [page("lage", default=True), page("kreis"), page("karte"),
-                                          page("vergleich")],
+                                          page("vergleich"), page("planung")],
         ui.t_ui("nav.section_data"): [page("meldungen"), page("methodik")],
     }
     present = [st.Page(path, title=title, url_path=name) for path, name, title in ui.optional_pages(PAGES)]

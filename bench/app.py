@@ -23,7 +23,7 @@ from pathlib import Path
 from harness.served import CHROMIUM, SCRIPT_DONE, ServedStreamlit
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik"]
+PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'
 TARGETS = {"warm_ms": 150, "cold_ms": 2000, "first_chart_ratio": 1.3, "landing_bytes": 2_000_000,

@@ -113,6 +113,17 @@ HELP = {
         Load 2 (meldung_kw45.csv) zurückgenommen; 0 frühere Werte gelten wieder
         """,
         {0: "zurückgenommen (oder war schon nicht mehr aktiv)", 1: "unbekannte Load-ID"}),
+    "forecast": Help(
+        "Zugänge (oder jede wöchentliche oder monatliche Zählreihe) prognostizieren, mit 80-Prozent-Band",
+        """
+        $ python -m etl forecast data/series/asylum_applicants_de_monthly_eurostat.csv --horizon 2
+        series,date,forecast,lower,upper
+        ,2019-05-01,13585.0,10999.1,17907.6
+        ,2019-06-01,13585.0,10601.4,18428.0
+        $ python -m etl forecast zugaenge.csv > prognose.csv   # Spalten series,date,value
+        """,
+        {0: "gerechnet", 1: "Datei fehlerhaft (Spalten, Datum, Zahl, weder wöchentlich noch monatlich)",
+         2: "Datei fehlt oder --horizon nicht zwischen 1 und 104"}, database=False),
 }
 
 
@@ -147,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("load_id", type=int, metavar="LOAD_ID")
     p.add_argument("--user", default=None, metavar="NAME",
                    help="wer zurücknimmt (Vorgabe: der Anmeldename)")
+    p = add_command(sub, "forecast", HELP["forecast"])
+    p.add_argument("file", type=Path, metavar="FILE", help="CSV mit Spalten series,date,value "
+                   "(series darf fehlen: eine Reihe)")
+    p.add_argument("--horizon", type=int, default=8, metavar="H",
+                   help="so viele Wochen oder Monate voraus (Vorgabe 8)")
     for name, extend in EXTENSIONS:
         extend(sub, name)
     return parser
@@ -159,6 +175,7 @@ Beispiele:
   python -m etl weekly
   python -m etl loads --csv
   python -m etl rollback 7
+  python -m etl forecast zugaenge.csv --horizon 8
 
 python -m etl BEFEHL --help zeigt je Befehl ein Beispiel und die Exit-Status."""
 
@@ -371,4 +388,29 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(t("cli.rolled_back", args.lang, load_id=args.load_id, file=outcome["file"],
             restored=outcome["restored"]))
+    return EXIT_OK
+
+
+@command("forecast")
+def cmd_forecast(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from reception.read import forecast
+
+    if not 1 <= args.horizon <= 104:
+        print(t("forecast.bad_horizon", args.lang), file=sys.stderr)
+        return EXIT_USAGE
+    if not args.file.is_file():
+        print(t("cli.missing_file", args.lang, file=args.file), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        frame = pd.read_csv(args.file, sep=None, engine="python", dtype=str, encoding="utf-8-sig")
+        result = forecast.forecast_series(forecast.read_series(frame), args.horizon)
+    except forecast.SeriesError as error:
+        print(f"{args.file}: {t(error.key, args.lang, **error.params)}", file=sys.stderr)
+        return EXIT_REJECTED
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        print(t("forecast.unreadable", args.lang, file=args.file, detail=error), file=sys.stderr)
+        return EXIT_REJECTED
+    sys.stdout.write(result.to_csv(index=False, float_format="%.1f", lineterminator="\n"))
     return EXIT_OK

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import charts, metrics, present
+from reception.read import charts, forecast, metrics, planning, present
 from reception.web.cache import data, derived, figure
 from reception.web.ui import (
     chart_block,
@@ -99,9 +99,17 @@ if require_data():
                     + present.summary_quota_all(quota, lang), quota, "erfuellungsquote")
 
         st.header(t_ui("kreis.forecast"))
-        history = data.weekly(ags=(ags,))[["week", "arrivals"]]
-        prediction = metrics.forecast(history, cfg.forecast_weeks)
-        chart_block(figure(charts.forecast, history.tail(26), prediction, lang),
-                    present.summary_forecast(prediction, lang), prediction, f"kreis_{ags}_prognose")
+        history = data.weekly(ags=(ags,))
+        prediction = derived(forecast.forecast_weekly, history[["week", "arrivals"]], cfg.forecast_weeks)
+        flag = present.forecast_flag(prediction, lang)
+        if flag:
+            st.warning(flag)
+        chart_block(figure(charts.forecast, history[["week", "arrivals"]].tail(26), prediction, lang),
+                    present.summary_forecast_bands(prediction, lang), prediction, f"kreis_{ags}_prognose")
+        ahead = derived(planning.outlook, derived(planning.starts, history, cfg.net_intake_window_weeks),
+                        prediction.assign(ags=ags), cfg.limit_rate)
+        if len(ahead):
+            st.markdown(t_ui("kreis.outlook", name=name,
+                             text=present.outlook_text(next(ahead.itertuples(index=False)), lang)))
         st.caption(t_ui("kreis.forecast_note"))
         download_buttons(series, f"kreis_{ags}_alle_wochen")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from reception.read import charts, metrics, present
-from reception.web.cache import data, derived, figure
+from reception.read import charts, metrics, planning, present
+from reception.web.cache import data, derived, figure, from_weekly
 from reception.web.ui import (
     chart_block,
     current_language,
@@ -44,10 +44,23 @@ if require_data():
         if len(state) < 2:
             st.info(t_ui("msg.single_week"))
 
+    # the forecast sees the whole history (of the chosen kinds), not only the chosen range
+    ahead = from_weekly(planning.foresight, cfg.forecast_weeks, cfg.net_intake_window_weeks, cfg.limit_rate,
+                        kinds=chosen.kinds)
+    state_forecast = ahead.state
+    st.header(t_ui("lage.forecast"))
+    flag = present.forecast_flag(state_forecast, lang)
+    if flag:
+        st.warning(flag)
+    chart_block(figure(charts.forecast, state[["week", "arrivals"]].tail(26), state_forecast, lang),
+                present.summary_forecast_bands(state_forecast, lang), state_forecast, "land_prognose")
+    st.caption(t_ui("lage.forecast_note"))
+
     st.header(t_ui("lage.warning"))
-    warning = metrics.early_warning(latest, cfg)
+    warning = planning.warning_with_outlook(metrics.early_warning(latest, cfg), latest, ahead.outlook)
     st.caption(t_ui("lage.warning_note", horizon=cfg.runway_horizon_weeks,
-                    window=cfg.net_intake_window_weeks))
+                    window=cfg.net_intake_window_weeks) + " "
+               + t_ui("lage.warning_outlook", weeks=cfg.forecast_weeks))
     if warning.empty:
         st.success(t_ui("lage.warning_none"))
     else:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import present
+from reception.read import backtest, present
 from reception.web.cache import available, data
 from reception.web.ui import current_language, settings, t_ui
 
@@ -19,6 +19,7 @@ st.markdown(t_ui("methodik.formulas", warn=fmt.percent(cfg.warn_rate, 0, lang),
 
 st.header(t_ui("methodik.forecast"))
 st.markdown(t_ui("methodik.forecast_text", weeks=cfg.forecast_weeks))
+st.markdown(present.backtest_text(backtest.stored_figures(), lang))
 
 st.header(t_ui("methodik.sources"))
 meta = data.reference_meta() if available() else {}

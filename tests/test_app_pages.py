@@ -11,7 +11,7 @@ from tests import dashboard_data
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "dashboard.py")
-PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik"]
+PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung"]
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +63,13 @@ def test_lage_shows_stand_headlines_warning_list_and_charts(app_db):
     assert metrics["Auslastung"] == "86,5 %"
     assert metrics["Kreise ≥ 90 %"] == "2" and metrics["Kreise ≥ 100 %"] == "1"
     assert metrics["Zugänge (Woche)"] == "28"  # Erfurt 20 + Gotha 5 + 3
-    assert len(charts(at)) == 2
+    assert len(charts(at)) == 3  # development, state forecast, ranking
     warning = next(m.value for m in at.markdown if m.value.startswith("| Kreis |"))
     rows = [line.split(" | ") for line in warning.splitlines()[2:]]
-    assert [row[0].lstrip("| ") for row in rows] == ["Gotha", "Erfurt"]
+    # Jena (30 of 60 places, +4 a week net at its only report) reaches the limit by the forecast
+    assert [row[0].lstrip("| ") for row in rows] == ["Gotha", "Erfurt", "Jena"]
+    assert rows[2][1].startswith("▲ Prognose")
+    assert "voraussichtlich in KW" in rows[2][-1] or "bereits erreicht" in rows[0][-1]
     assert rows[0][1].startswith("■")
     assert not at.dataframe  # the full ranking table only on request
     at.toggle(key="lage_ranking_table").set_value(True).run()
@@ -175,7 +178,7 @@ def test_methodik_names_sources_and_the_eisenach_assumption(app_db):
     body = texts(at)
     assert "Thüringer Landesamt für Statistik" in body
     assert "7,7 %" in body and "Eisenach" in body
-    assert "80-%-Vorhersageintervall" in body
+    assert "früheren Fehlern des Verfahrens" in body  # the forecast method
 
 
 def test_no_snapshot_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
@@ -275,3 +278,43 @@ def test_page_choices_survive_a_visit_to_another_page(app_db):
     assert at.radio(key="compare_scale").value == "absolute"
     at.switch_page("pages/karte.py").run()
     assert at.radio(key="map_measure").value == "free_places"
+
+
+def test_planung_computes_scenarios_from_the_link_and_keeps_changes_in_the_url(app_db):
+    at = open_page("planung", {"einheit": "16051", "wochen": "8", "reserve": "10",
+                               "szenarien": "Basis~forecast~0~0~|Viel~percent~50~0~"})
+    assert [t.value for t in at.text_input] == ["Basis", "Viel"]
+    summary = next(m.value for m in at.markdown if m.value.startswith("**Basis**"))
+    # Erfurt: 96 of 100 places, arrivals forecast about 20, moves out 11 (mean of 8, 10, 12, 14)
+    assert "11,0 Auszüge je Woche" in summary
+    assert "die 100 %-Linie: KW 48/2024" in summary and "**Viel**" in summary
+    assert "Reserve" in summary
+    assert len(charts(at)) == 1
+    needs = at.dataframe[-1].value
+    assert set(needs["Kreis"]) == {"Erfurt", "Gotha", "Jena"}  # the districts with figures
+    at.number_input(key="plan1_value").set_value(20.0).run()
+    assert "Viel~percent~20~0~" in at.query_params["szenarien"]
+    assert at.query_params["einheit"] == "16051" and at.query_params["wochen"] == "8"
+
+
+def test_planung_for_the_state_with_a_broken_link_falls_back_to_the_defaults(app_db):
+    at = open_page("planung", {"szenarien": "kaputt~~|x", "einheit": "99999", "wochen": "abc"})
+    assert [t.value for t in at.text_input] == ["Basis", "+20 % Zugänge", "mit Turnhalle"]
+    assert at.selectbox(key="plan_unit").value == "land"
+    assert "Land insgesamt" in at.header[0].value or any("Land insgesamt" in h.value for h in at.header)
+    at.radio(key="plan_count").set_value(1).run()
+    assert not at.exception
+    assert at.query_params["szenarien"] == "Basis~forecast~0~0~"
+
+
+def test_methodik_quotes_the_measured_coverage_of_the_forecast_band(app_db):
+    at = open_page("methodik")
+    text = texts(at)
+    assert "Das 80-%-Band traf in der Rückrechnung in" in text
+    assert "Eurostat" in text and "BAMF" in text
+
+
+def test_planung_for_a_district_without_figures_says_so(app_db):
+    at = open_page("planung", {"einheit": "16052"})  # Gera: no report in the fixture
+    assert any("Für Gera gibt es keine" in i.value for i in at.info)
+    assert not charts(at)

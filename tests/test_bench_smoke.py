@@ -24,7 +24,7 @@ def test_quick_bench_writes_ingest_and_app_figures(tmp_path: Path) -> None:
         assert abs(row["ratio"] - row["ingest_s"] / row["floor_read_csv_s"]) < 0.05
 
     app = results["app"]
-    assert set(app["pages"]) == {"lage", "kreis", "karte", "vergleich", "meldungen", "methodik"}
+    assert set(app["pages"]) == {"lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung"}
     for row in app["pages"].values():
         assert row["cold_ms"] > 0 and row["warm_ms"] > 0
     assert "warm ms" in done.stdout

@@ -141,7 +141,7 @@ def test_command_line_as_a_fresh_process(tmp_path, files):
 
 ALL_COMMANDS = [["init"], ["ingest"], ["weekly"], ["loads"], ["rollback"], ["backup"],
                 ["restore"], ["user"], ["user", "add"], ["user", "list"], ["user", "remove"],
-                ["user", "passwd"]]
+                ["user", "passwd"], ["forecast"]]
 
 
 def help_of(argv: list[str], capsys) -> str:

@@ -68,3 +68,9 @@ def test_markdown_table_escapes_what_markdown_or_streamlit_would_act_on():
     figures = present.markdown_table(pd.DataFrame({"Kreis": ["Gera"], "Frei": ["-50"], "Quote": ["9,1 %"]}))
     assert figures.splitlines()[1] == "| --- | ---: | ---: |"
     assert lines[3] == "| A\\|B \\*x\\* \\:red\\[y\\] \\$z\\$ \\<b\\> | 1 2 |"
+
+
+def test_backtest_text_says_when_the_figures_are_missing():
+    from reception.read import present
+
+    assert "make backtest" in present.backtest_text({}, "de")

@@ -190,18 +190,19 @@ def facilities(latest_facilities: pd.DataFrame, lang: str = "de") -> go.Figure:
 
 
 def forecast(history: pd.DataFrame, prediction: pd.DataFrame, lang: str = "de") -> go.Figure:
-    """Reported weekly arrivals (bars) and the forecast (line) with its 80 % band (shaded)."""
+    """Reported weekly arrivals (bars) and the forecast (line) with its 80 % band (light) and,
+    where the frame has ``lower50``/``upper50``, its 50 % band (darker)."""
     fig = go.Figure()
     fig.add_trace(go.Bar(x=history.week, y=history.arrivals, name=t("chart.arrivals", lang),
                          marker_color=ARRIVALS_COLOUR, customdata=_week_labels(history.week, lang),
                          hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"))
     if len(prediction):
         labels = _week_labels(prediction.week, lang)
-        fig.add_trace(go.Scatter(x=prediction.week, y=prediction.upper, mode="lines",
-                                 line={"width": 0}, showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=prediction.week, y=prediction.lower, mode="lines", fill="tonexty",
-                                 fillcolor="rgba(204,121,167,0.25)", line={"width": 0},
-                                 name=t("chart.forecast_band", lang), hoverinfo="skip"))
+        bands = [("lower", "upper", "rgba(204,121,167,0.22)", "chart.forecast_band")]
+        if "lower50" in prediction:
+            bands.append(("lower50", "upper50", "rgba(204,121,167,0.45)", "chart.forecast_band50"))
+        for low, high, colour, label in bands:
+            _band(fig, prediction.week, prediction[low], prediction[high], colour, t(label, lang))
         fig.add_trace(go.Scatter(
             x=prediction.week, y=prediction.forecast, mode="lines+markers",
             name=t("chart.forecast", lang), line={"color": FORECAST_COLOUR, "width": 3, "dash": "dash"},
@@ -211,6 +212,49 @@ def forecast(history: pd.DataFrame, prediction: pd.DataFrame, lang: str = "de") 
     fig.update_yaxes(title_text=t("axis.arrivals_per_week", lang), rangemode="tozero")
     fig.update_xaxes(title_text=t("axis.week", lang))
     return _layout(fig, t("chart.forecast_title", lang), lang, height=380)
+
+
+def _band(fig: go.Figure, x, low, high, colour: str, name: str, **extra) -> go.Figure:
+    fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, hoverinfo="skip",
+                             **(extra | {"showlegend": False})))
+    fig.add_trace(go.Scatter(x=x, y=low, mode="lines", fill="tonexty", fillcolor=colour,
+                             line={"width": 0}, name=name, hoverinfo="skip", **extra))
+    return fig
+
+
+_BAND_COLOURS = ["rgba(0,114,178,0.15)", "rgba(230,159,0,0.18)", "rgba(0,158,115,0.18)"]
+_DASHES = ["solid", "dash", "dot"]
+
+
+def planning(paths: list[tuple[str, pd.DataFrame]], settings: Settings, lang: str = "de") -> go.Figure:
+    """Occupancy of the places in % per week for each scenario (line, own colour and dash) with
+    its band (shaded), and the warning and limit lines. ``paths``: (name, frame of
+    :func:`reception.read.planning.project`)."""
+    fig = go.Figure()
+    top, bottom = 110.0, 100.0
+    for index, (name, path) in enumerate(paths):
+        colour = PALETTE[index % len(PALETTE)]
+        label = safe(name)
+        _band(fig, path.week, path.rate_lower * 100, path.rate_upper * 100,
+              _BAND_COLOURS[index % len(_BAND_COLOURS)], t("chart.planning_band", lang, name=label),
+              legendgroup=str(index), showlegend=False)  # the band goes with its line
+        fig.add_trace(go.Scatter(
+            x=path.week, y=path.rate * 100, mode="lines+markers", name=label, legendgroup=str(index),
+            line={"color": colour, "width": 3, "dash": _DASHES[index % len(_DASHES)]},
+            customdata=list(zip(_week_labels(path.week, lang), path.rate_lower * 100, path.rate_upper * 100)),
+            hovertemplate=label + " %{customdata[0]}: %{y:.1f} % (%{customdata[1]:.1f}–%{customdata[2]:.1f})"
+                          "<extra></extra>"))
+        top = max(top, float(np.nanmax((path.rate_upper * 100).to_numpy(), initial=0)) + 5)
+        bottom = min(bottom, float(np.nanmin((path.rate_lower * 100).to_numpy(), initial=100)))
+    _threshold_lines(fig, settings, lang)
+    # the lines at 90 and 100 % and the paths matter, not the distance to 0
+    low = max(0.0, min(bottom, settings.warn_rate * 100) - 10)
+    fig.update_yaxes(title_text=t("axis.occupancy_percent", lang), range=[low, min(top, 250.0)])
+    fig.update_xaxes(title_text=t("axis.week", lang))
+    fig = _layout(fig, t("chart.planning", lang), lang, height=460)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
+                      margin={"b": 60})
+    return fig
 
 
 def quota(quota_frame: pd.DataFrame, highlight: str | None = None, lang: str = "de") -> go.Figure:

@@ -79,7 +79,8 @@ def ranking_table(latest: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def warning_table(warn: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return pd.DataFrame({
+    """The early-warning list; with the forecast's outlook (``limit_week`` ...) where present."""
+    table = pd.DataFrame({
         t("tab.district", lang): warn.name,
         t("tab.reason", lang): [t(f"warning.{r}", lang) for r in warn.reason],
         t("tab.occupancy_rate", lang): [fmt.percent(v, 1, lang) for v in warn.occupancy_rate],
@@ -87,6 +88,26 @@ def warning_table(warn: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tab.net_intake", lang): [fmt.number(v, 1, lang) for v in warn.net_intake],
         t("tab.runway", lang): [fmt.weeks(v, lang) for v in warn.runway_weeks],
     })
+    if "limit_week" in warn:
+        table[t("tab.outlook", lang)] = [outlook_text(row, lang) for row in warn.itertuples(index=False)]
+    return table
+
+
+def outlook_text(row, lang: str) -> str:
+    """"voraussichtlich in KW 7/2025 an der Grenze (Band: KW 5/2025–KW 10/2025)"."""
+    if getattr(row, "limit_now", False) is True:
+        return t("planning.already", lang)
+    week = getattr(row, "limit_week", None)
+    earliest = getattr(row, "limit_earliest", None)
+    if not _ok(week) or pd.isna(week):
+        if _ok(earliest) and not pd.isna(earliest):
+            return t("outlook.band_only", lang, earliest=fmt.iso_week(earliest, lang))
+        return t("planning.not_in_range", lang)
+    latest = getattr(row, "limit_latest", None)
+    later = fmt.iso_week(latest, lang) if _ok(latest) and not pd.isna(latest) else t("planning.later", lang)
+    return t("outlook.week", lang, week=fmt.iso_week(week, lang),
+             earliest=fmt.iso_week(earliest, lang) if _ok(earliest) and not pd.isna(earliest) else "–",
+             latest=later)
 
 
 _MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~$:"})
@@ -316,3 +337,153 @@ def key_table(key: pd.DataFrame, districts: pd.DataFrame, lang: str) -> pd.DataF
         t("tab.valid_from", lang): [fmt.day(v, lang) for v in frame.valid_from],
         t("tab.source", lang): frame.source.fillna(""),
     })
+
+
+# ---------------------------------------------------------------- forecast and Planung
+def forecast_flag(prediction: pd.DataFrame, lang: str) -> str | None:
+    """The trend-break warning of a forecast frame, or None."""
+    if prediction.empty or "flag" not in prediction or not prediction.flag.iloc[0]:
+        return None
+    return t(f"forecast.flag_{prediction.flag.iloc[0]}", lang)
+
+
+def summary_forecast_bands(prediction: pd.DataFrame, lang: str) -> str:
+    """First and last forecast week with both bands, in a sentence or two."""
+    if prediction.empty or prediction.lower.isna().all():
+        return t("summary.forecast_none", lang)
+    first, last = prediction.iloc[0], prediction.iloc[-1]
+    text = t("summary.forecast_bands", lang, first=fmt.iso_week(first.week, lang),
+             last=fmt.iso_week(last.week, lang), level=fmt.number(first.forecast, lang=lang),
+             lower=fmt.number(first.lower, lang=lang), upper=fmt.number(first.upper, lang=lang),
+             lower50=fmt.number(first.lower50, lang=lang), upper50=fmt.number(first.upper50, lang=lang),
+             last_level=fmt.number(last.forecast, lang=lang), last_lower=fmt.number(last.lower, lang=lang),
+             last_upper=fmt.number(last.upper, lang=lang), weeks=len(prediction))
+    announced = int((prediction.get("source", pd.Series(dtype=str)) == "announced").sum())
+    if announced:
+        text += " " + t("summary.forecast_announced", lang, weeks=announced)
+    return text
+
+
+def crossing_text(crossing, lang: str) -> str:
+    """"KW 7/2025 (Band: KW 5/2025–KW 10/2025)", "bereits erreicht" or "nicht im Zeitraum"."""
+    if crossing.now:
+        return t("planning.already", lang)
+    if crossing.week is None and crossing.earliest is None:
+        return t("planning.not_in_range", lang)
+    week = (fmt.iso_week(crossing.week, lang) if crossing.week is not None
+            else t("planning.not_in_range", lang))
+    earliest = fmt.iso_week(crossing.earliest, lang) if crossing.earliest is not None else "–"
+    latest = (fmt.iso_week(crossing.latest, lang) if crossing.latest is not None
+              else t("planning.later", lang))
+    return t("planning.crossing", lang, week=week, earliest=earliest, latest=latest)
+
+
+def summary_scenario(outcome, lang: str, warn: float, limit: float, reserve: float) -> str:
+    """Every number of one scenario explained in sentences."""
+    s, path = outcome.scenario, outcome.path
+    end = path.iloc[-1]
+    if s.mode == "percent":
+        inputs = t("planning.input_percent", lang, value=fmt.number(s.value, 0, lang, signed=True))
+    elif s.mode == "fixed":
+        inputs = t("planning.input_fixed", lang, value=fmt.number(s.value, 0, lang))
+    else:
+        inputs = t("planning.input_forecast", lang)
+    parts = [t("planning.summary_inputs", lang, name=s.name, inputs=inputs,
+               moves=fmt.number(path.moves_out.iloc[0], 1, lang),
+               extra=fmt.number(s.extra_moves, 0, lang)),
+             t("planning.summary_path", lang, start=fmt.percent(outcome.start_rate, 1, lang),
+               end_week=fmt.iso_week(end.week, lang), end=fmt.percent(end.rate, 1, lang),
+               lower=fmt.percent(end.rate_lower, 1, lang), upper=fmt.percent(end.rate_upper, 1, lang),
+               occupied=fmt.number(end.occupied, lang=lang), places=fmt.number(end.capacity, lang=lang))]
+    for week, delta in s.changes:
+        parts.append(t("planning.summary_change_open" if delta > 0 else "planning.summary_change_close",
+                       lang, places=fmt.number(abs(delta), lang=lang), week=_week_name(week, lang)))
+    parts.append(t("planning.summary_lines", lang, warn=fmt.percent(warn, 0, lang),
+                   limit=fmt.percent(limit, 0, lang), warn_week=crossing_text(outcome.warn, lang),
+                   limit_week=crossing_text(outcome.limit, lang)))
+    need = outcome.needs
+    if need is not None:
+        key = "planning.summary_needs" if need.additional_upper > 0 else "planning.summary_needs_none"
+        parts.append(t(key, lang, week=fmt.iso_week(need.week, lang), reserve=fmt.percent(reserve, 0, lang),
+                       needed=fmt.number(need.needed, lang=lang),
+                       additional=fmt.number(need.additional, lang=lang),
+                       needed_upper=fmt.number(need.needed_upper, lang=lang),
+                       additional_upper=fmt.number(need.additional_upper, lang=lang),
+                       places=fmt.number(need.capacity, lang=lang)))
+    return " ".join(parts)
+
+
+def _week_name(iso: str, lang: str) -> str:
+    from reception.read.planning import monday
+
+    return fmt.iso_week(monday(iso), lang)
+
+
+def scenario_table(outcomes, lang: str) -> pd.DataFrame:
+    """One row per scenario and week, formatted, for the download and the table."""
+    rows = []
+    for outcome in outcomes:
+        for r in outcome.path.itertuples(index=False):
+            rows.append({
+                t("tab.scenario", lang): outcome.scenario.name,
+                t("tab.week", lang): fmt.iso_week(r.week, lang),
+                t("tab.arrivals", lang): round(float(r.arrivals), 1),
+                t("tab.moves_out", lang): round(float(r.moves_out), 1),
+                t("tab.capacity", lang): round(float(r.capacity)),
+                t("tab.occupied", lang): round(float(r.occupied)),
+                t("tab.occupied_band", lang): f"{fmt.number(r.occupied_lower, lang=lang)}–"
+                                              f"{fmt.number(r.occupied_upper, lang=lang)}",
+                t("tab.occupancy_rate", lang): fmt.percent(r.rate, 1, lang),
+                t("tab.rate_band", lang): f"{fmt.percent(r.rate_lower, 1, lang)}–"
+                                          f"{fmt.percent(r.rate_upper, 1, lang)}",
+            })
+    return pd.DataFrame(rows)
+
+
+def needs_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The needs table of every district, formatted."""
+    return pd.DataFrame({
+        t("tab.district", lang): frame.name,
+        t("tab.occupied_now", lang): [fmt.number(v, lang=lang) for v in frame.occupied_now],
+        t("tab.capacity", lang): [fmt.number(v, lang=lang) for v in frame.capacity],
+        t("tab.occupied_expected", lang): [f"{fmt.number(a, lang=lang)} (↑ {fmt.number(b, lang=lang)})"
+                                            for a, b in zip(frame.occupied, frame.occupied_upper)],
+        t("tab.needed", lang): [fmt.number(v, lang=lang) for v in frame.needed],
+        t("tab.additional", lang): [fmt.number(v, lang=lang) for v in frame.additional],
+        t("tab.additional_upper", lang): [fmt.number(v, lang=lang) for v in frame.additional_upper],
+    })
+
+
+def backtest_text(figures: dict, lang: str) -> str:
+    """The backtest's coverage and error in sentences for the Methodik page (from
+    ``data/forecast_backtest.json``); a note when the file is missing."""
+    series = figures.get("series", {})
+    if not {"bamf", "eurostat"} <= set(series):
+        return t("methodik.backtest_missing", lang)
+    bamf, euro = series["bamf"], series["eurostat"]
+    params = {
+        "coverage": fmt.percent(figures.get("coverage80_real"), 0, lang),
+        "bamf80": fmt.percent(bamf["all"]["coverage80"], 0, lang),
+        "euro80": fmt.percent(euro["all"]["coverage80"], 0, lang),
+        "bamf50": fmt.percent(bamf["all"]["coverage50"], 0, lang),
+        "euro50": fmt.percent(euro["all"]["coverage50"], 0, lang),
+        "bamf_surge": fmt.percent(bamf["surge"]["coverage80"], 0, lang),
+        "euro_surge": fmt.percent(euro["surge"]["coverage80"], 0, lang),
+        "bamf_old": fmt.percent(bamf["all"]["coverage80_old"], 0, lang),
+        "euro_old": fmt.percent(euro["all"]["coverage80_old"], 0, lang),
+        "mae_bamf": fmt.number(bamf["all"]["mae_rel_naive"], 2, lang),
+        "mae_euro": fmt.number(euro["all"]["mae_rel_naive"], 2, lang),
+        "old_bamf": fmt.number(bamf["all"]["mae_old_rel_naive"], 2, lang),
+        "old_euro": fmt.number(euro["all"]["mae_old_rel_naive"], 2, lang),
+        "generated": fmt.day(figures.get("generated"), lang),
+    }
+    text = t("methodik.backtest_real", lang, **params)
+    for key in ("demo_state", "demo_districts"):
+        if key in series:
+            part = series[key]["all"]
+            text += " " + t(f"methodik.backtest_{key}", lang, cov80=fmt.percent(part["coverage80"], 0, lang),
+                            cov50=fmt.percent(part["coverage50"], 0, lang),
+                            old=fmt.percent(part["coverage80_old"], 0, lang),
+                            mae=fmt.number(part["mae_rel_naive"], 2, lang),
+                            mae_old=fmt.number(part["mae_old_rel_naive"], 2, lang))
+    return text
