@@ -1,13 +1,18 @@
-"""Reading report files: encoding, delimiter, title lines, header mapping, line numbers.
+"""Reading report files: what the file is, encoding, delimiter, title lines, header mapping,
+line numbers.
 
-``read_report`` turns the bytes of a CSV or XLSX file into a DuckDB table (XLSX) or view (CSV)
-``raw`` of text cells, one column per recognised canonical field plus ``line`` (the line number as
-Excel shows it), in a connection the caller owns. Nothing here judges the values; that is
-``reception.ingest.validate``. CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python
-loop per row), in parallel, into table ``raw_cells`` (cells trimmed, '' as NULL); DuckDB keeps a
-file's order on insert, so a row's ``rowid`` there gives its line.
+``read_report`` turns the bytes of a report into a DuckDB table or view ``raw`` of text cells,
+one column per recognised canonical field plus ``line`` (the line number as Excel shows it), in
+a connection the caller owns. What the file is comes from its content (``sniff``); spreadsheets
+(.xlsx, .xlsb, .xls, .ods) are read by ``spreadsheets``. Nothing here judges the values; that is
+``reception.ingest.validate``.
 
-Known limit: line numbers assume no quoted field spans several lines.
+CSV goes one of two roads. The fast one is DuckDB's ``read_csv`` over the whole file (no Python
+loop per row), in parallel and strict, into table ``raw_cells`` (cells trimmed, '' as NULL);
+DuckDB keeps a file's order on insert, so a row's ``rowid`` there gives its line. A file that
+road cannot read exactly (a quoted cell with a line break, a row longer than the header, an
+unclosed quote) goes the careful road: Python's csv module, record by record, with the
+physical line each record starts on.
 """
 
 from __future__ import annotations
