@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from reception import accounts
+from reception import accounts, fmt
+from reception.config import settings
 from reception.i18n import t
 from reception.web import signin
 from reception.web.ui import current_language
@@ -17,6 +18,8 @@ def show_signed_in(user: accounts.User) -> None:
     if user.district:
         st.caption(t("signin.district", lang, district=user.district))
     st.info(t("signin.next", lang))
+    if not signin.oidc_enabled():
+        st.caption(t("signin.lasting", lang, hours=fmt.number(settings().session_hours, lang=lang)))
 
 
 if signin.oidc_enabled():
@@ -31,13 +34,21 @@ if signin.oidc_enabled():
     st.button(t("signin.sign_out", lang), on_click=st.logout)
     st.stop()
 
+def sign_out() -> None:
+    signin.sign_out()
+    st.session_state["_signed_out"] = True
+
+
 user = signin.current_user()
 if user is not None:
     show_signed_in(user)
-    if st.button(t("signin.sign_out", lang), key="sign_out"):
-        signin.sign_out()
-        st.rerun()
+    if st.session_state.pop("_make_lasting", False):
+        signin.lasting_sign_in("anmelden", lang)  # the browser fetches the cookie and comes back
+    st.button(t("signin.sign_out", lang), key="sign_out", on_click=sign_out)
     st.stop()
+if st.session_state.pop("_signed_out", False):
+    st.success(t("signin.signed_out", lang))
+    signin.remove_cookie("anmelden", lang)
 
 try:
     if not accounts.list_users():
@@ -60,4 +71,5 @@ if submitted:
         st.error(t("signin.failed", lang))
     else:
         signin.sign_in(found)
+        st.session_state["_make_lasting"] = True
         st.rerun()

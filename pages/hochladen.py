@@ -73,7 +73,7 @@ def cached_preview(data: bytes, name: str) -> upload.Preview:
 
 def show_file(uploaded) -> None:
     name = PurePath(uploaded.name).name
-    st.markdown(f"#### {signin.md(name)}")
+    st.markdown(f"## {signin.md(name)}")  # h2 under the page title: no skipped heading level
     preview = cached_preview(uploaded.getvalue(), name)
     st.caption(t("upload.format", lang))
     left, right = st.columns(2)
@@ -152,14 +152,14 @@ for uploaded in files or []:
 
 # ---------------------------------------------------------------- history and rollback
 
-st.subheader(t("upload.history", lang))
+st.header(t("upload.history", lang))
 history = upload.history()
 if history.empty:
     st.caption(t("upload.history_empty", lang))
 else:
     st.dataframe(upload.localised(history.head(200), lang), hide_index=True)
 
-st.subheader(t("upload.rollback", lang))
+st.header(t("upload.rollback", lang))
 candidates = upload.rollback_candidates(user, history)
 if candidates.empty:
     st.caption(t("upload.rollback_none", lang))

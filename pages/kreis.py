@@ -50,7 +50,7 @@ if require_data():
         st.info(t_ui("kreis.no_data", name=name))
     else:
         latest = derived(metrics.latest_by_district, series, cfg).iloc[0]
-        st.subheader(t_ui("kreis.now", name=name, week=fmt.iso_week(latest.week, lang)))
+        st.header(t_ui("kreis.now", name=name, week=fmt.iso_week(latest.week, lang)))
         columns = st.columns(5)
         columns[0].metric(t_ui("headline.occupancy_rate"), fmt.percent(latest.occupancy_rate, 1, lang))
         columns[0].caption(charts.status_label(latest.status, lang))

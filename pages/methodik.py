@@ -5,6 +5,7 @@ import streamlit as st
 from reception import fmt
 from reception.read import backtest, present
 from reception.web.cache import available, data
+from reception.web.signin import md as md_escape
 from reception.web.ui import current_language, settings, t_ui
 
 lang = current_language()
@@ -34,4 +35,6 @@ st.header(t_ui("methodik.demo"))
 st.markdown(t_ui("methodik.demo_text"))
 
 st.header(t_ui("methodik.accessibility"))
-st.markdown(t_ui("methodik.accessibility_text"))
+contact = md_escape(cfg.accessibility_contact) if cfg.accessibility_contact else t_ui(
+    "methodik.accessibility_contact_missing")
+st.markdown(t_ui("methodik.accessibility_text", contact=contact))

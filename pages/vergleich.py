@@ -49,7 +49,7 @@ if require_data():
             st.caption(t_ui("vergleich.rate_note"))
         chart_block(figure(charts.comparison, long, measure, scale == "per_1000", lang),
                     present.summary_comparison(long, lang, measure, scale == "per_1000"), long, "vergleich")
-        st.subheader(t_ui("vergleich.table"))
+        st.header(t_ui("vergleich.table"))
         table = derived(metrics.latest_comparison, weekly)
         st.dataframe(present.comparison_table(table, lang), hide_index=True)
         download_buttons(table, "vergleich_letzte_woche")

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -161,7 +162,9 @@ def set_password(name: str, password: str, path: Path | None = None) -> None:
         entry = store["users"].get(name)
         if entry is None:
             raise AccountError("unknown", name=name)
-        entry.update(hash=_hasher.hash(password), failures=0, last_failure=None)
+        # a new password also ends every lasting sign-in of the account (reception.web.session)
+        entry.update(hash=_hasher.hash(password), failures=0, last_failure=None,
+                     session=secrets.token_urlsafe(16))
         _write(file, store)
     log.info("password of account %s changed", name)
 
@@ -181,6 +184,33 @@ def get_user(name: str, path: Path | None = None) -> User | None:
     except AccountError:
         return None
     return _user(name, entry) if entry else None
+
+
+# ---------------------------------------------------------------- lasting sign-in
+
+def session_epoch(name: str, path: Path | None = None) -> str | None:
+    """The account's current session epoch: a random string that every lasting sign-in of the
+    account carries (``reception.web.session``); None for an unknown account or one never signed
+    in since this existed. Random rather than a counter: an account removed and added again
+    under the same name must not revive old cookies."""
+    try:
+        entry = _read(Path(path or accounts_path()))["users"].get(name)
+    except AccountError:
+        return None
+    return (entry or {}).get("session") or None
+
+
+def renew_session_epoch(name: str, path: Path | None = None) -> str | None:
+    """A new epoch for ``name``: every sign-in made before is void at once, on every device.
+    Returns the new epoch (None: unknown account)."""
+    with _locked(path) as (file, store):
+        entry = store["users"].get(name)
+        if entry is None:
+            return None
+        entry["session"] = secrets.token_urlsafe(16)
+        _write(file, store)
+    log.info("sessions of %s ended", name)
+    return entry["session"]
 
 
 # ---------------------------------------------------------------- sign-in

@@ -148,6 +148,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lock_timeout_seconds", "database.lock_timeout_seconds", "Sekunden",
             "so lange wartet ein Schreiber auf die Sperre eines anderen, dann bricht er mit "
             "Meldung ab"),
+    Setting("session_hours", "signin.session_hours", "Stunden",
+            "so lange bleibt eine Datenverantwortliche nach der Anmeldung angemeldet (Neuladen, "
+            "neue Tabs), wenn sie sich nicht vorher abmeldet"),
+    Setting("accessibility_contact", "accessibility.contact", "Text",
+            "Kontakt für Rückmeldungen zur Barrierefreiheit (Erklärung zur Barrierefreiheit auf "
+            "der Seite Methodik); trägt der Betrieb ein"),
 )
 
 
@@ -163,6 +169,8 @@ class Settings:
     forecast_weeks: int  # weeks
     state_minimum_places: int  # places
     lock_timeout_seconds: float  # seconds
+    session_hours: float = 8.0  # hours
+    accessibility_contact: str = ""  # free text; empty: the page says that it is missing
 
 
 def settings_path() -> Path:
@@ -175,7 +183,7 @@ def _read_settings(path: Path) -> Settings:
     values = {}
     for setting in SETTINGS:
         section, key = setting.key.split(".")
-        cast = float if kinds[setting.field] == "float" else int
+        cast = {"float": float, "str": lambda v: str(v).strip()}.get(kinds[setting.field], int)
         values[setting.field] = cast(raw[section][key])
     return Settings(**values)
 
@@ -186,10 +194,12 @@ def settings() -> Settings:
     return _read_settings(settings_path())
 
 
-def _german(value: float) -> str:
+def _german(value: float | str) -> str:
     """A shipped value as the German README shows it: counts and whole seconds with a thousands
     point (13.500, 30), shares with two decimals (0,90, 1,00). Not ``fmt``: everything imports
     config, so config imports nothing of the project."""
+    if isinstance(value, str):
+        return f"„{value}“" if value else "leer"
     if isinstance(value, int) or (value.is_integer() and value >= 10):
         return f"{int(value):,}".replace(",", ".")
     return f"{value:.2f}".replace(".", ",")

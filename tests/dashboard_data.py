@@ -45,7 +45,7 @@ def build(path: Path, rows: pd.DataFrame | None = None, with_rows: bool = True) 
         districts.install_distribution_key(con)
         if with_rows:
             frame = _rows() if rows is None else rows
-            load.write_rows(con, frame, "fixture.csv", "f" * 64, "cli", "test")
+            load.write_rows(con, con.from_df(frame), "fixture.csv", "f" * 64, "cli", "test")
         db.publish_snapshot(con, Path(str(path) + ".snapshot"))
     return path
 

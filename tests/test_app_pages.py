@@ -105,7 +105,7 @@ def test_filters_survive_a_page_change(app_db):
 def test_kreis_follows_the_query_parameter(app_db):
     at = open_page("kreis", {"kreis": "16067"})
     assert at.selectbox(key="kreis_select").value == "16067"
-    assert "Gotha in KW 47/2024" in [h.value for h in at.subheader]
+    assert "Gotha in KW 47/2024" in [h.value for h in at.header]  # h2 under the page title
     assert len(charts(at)) == 5  # development, rate, facilities, quota, forecast
     facilities = at.dataframe[0].value
     assert dashboard_data.HOSTILE_FACILITY in list(facilities["Unterkunft"])  # shown as plain text
@@ -117,7 +117,7 @@ def test_kreis_select_writes_the_query_parameter(app_db):
     at.selectbox(key="kreis_select").set_value("16051").run()
     assert not at.exception
     assert at.query_params["kreis"] == ["16051"] or at.query_params["kreis"] == "16051"
-    assert "Erfurt in KW 47/2024" in [h.value for h in at.subheader]
+    assert "Erfurt in KW 47/2024" in [h.value for h in at.header]  # h2 under the page title
 
 
 @pytest.mark.parametrize("bad", ["' OR 1=1 --", "99999", "<script>alert(1)</script>", ""])
@@ -221,7 +221,7 @@ def test_new_load_shows_on_next_interaction(tmp_path, monkeypatch):
                          columns=["ags", "week", "facility", "facility_type", "arrivals", "departures",
                                   "capacity", "occupied", "line"])
     with db.writer(path) as con:
-        load.write_rows(con, extra, "more.csv", "e" * 64, "cli", "test")
+        load.write_rows(con, con.from_df(extra), "more.csv", "e" * 64, "cli", "test")
         db.publish_snapshot(con, Path(str(path) + ".snapshot"))
     at.run()
     assert {m.label: m.value for m in at.metric}["Plätze"] == "1.170"

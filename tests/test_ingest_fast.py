@@ -9,11 +9,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reception.ingest.load import ingest_bytes, ingest_file, publish, rollback
-from reception.ingest.numbers import _DIGITS_SQL, exact_number_sql, number_sql, quick_number_sql
-from reception.ingest.reports import OnDisk, _correct_numbers, read_report
+from reception.ingest.load import ingest_bytes, ingest_file, inspect_bytes, publish, rollback
+from reception.ingest.numbers import (
+    _DIGITS_SQL,
+    MAX_COUNT,
+    exact_number_sql,
+    number_sql,
+    trimmed_sql,
+)
+from reception.ingest.reports import OnDisk, read_report
+from reception.ingest.validate import validate
 from reception.store import db
 from tests.etl_support import HEADER_DE, TODAY, assert_loaded, csv_bytes, query
+from tests.test_screen import thuringia_matcher as _matcher
 
 # the number rule as it was before the shortcuts (the general branches alone)
 GENERAL_NUMBER_SQL = """
@@ -41,24 +49,44 @@ def test_number_shortcuts_agree_with_the_general_rule() -> None:
     assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
 
 
-def test_numbers_parsed_while_reading_agree_with_the_trimmed_cells() -> None:
+def _exact(cells: list[str]) -> list[tuple[str | None, float | None]]:
+    """(trimmed cell, number) of each cell by the number rule (the oracle: ``numbers``)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (n INTEGER, v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(cells)))
+    return con.execute(f"SELECT {trimmed_sql('v')}, {exact_number_sql('v')} "  # noqa: S608
+                       "FROM t ORDER BY n").fetchall()
+
+
+def _capacity_report(cells: list[str]) -> bytes:
+    header = ["Kreisschlüssel", "Woche", "Unterkunft", "Kapazität"]
+    return csv_bytes([header] + [["16051", "2024-W45", f"Haus {n}", c] for n, c in enumerate(cells)])
+
+
+@pytest.mark.parametrize("screen", [True, False])
+def test_numbers_parsed_while_reading_agree_with_the_trimmed_cells(screen) -> None:
     """The CSV reader guesses numbers from untrimmed cells and corrects the guess per distinct
-    cell: the result must be what the exact rule gives for the trimmed cell, row by row."""
+    cell: what a file loads, or the cell it refuses, is what the exact rule gives for the
+    trimmed cell, row by row."""
     padded = [p + c + q for c in CELLS for p, q in [("", ""), (" ", ""), ("", " "), ("  ", " "),
                                                     ("\u00a0", ""), ("\u202f", ""), ("\t", "")]]
-    cells = padded + [None, "   "] + padded[::3]  # repeated cells: several rows per distinct one
+    cells = padded + ["", "   "] + padded[::3]  # repeated cells: several rows per distinct one
+    exact = _exact(cells)
+    countable = [c for c, (text, x) in zip(cells, exact)
+                 if text is None or (x is not None and 0 <= x <= MAX_COUNT and x == int(x))]
+    refused = [n + 2 for n, c in enumerate(cells) if c not in countable]
+    matcher = _matcher()
     con = duckdb.connect()
-    con.execute("CREATE TEMP TABLE raw_cells (capacity_cell VARCHAR)")
-    con.executemany("INSERT INTO raw_cells VALUES (?)", [(c,) for c in cells])
-    assert _correct_numbers(con, ["capacity"]) == ["capacity"]
-    guessed = quick_number_sql("capacity_cell")
-    rows = con.execute(
-        f"SELECT capacity_cell, CASE WHEN f.cell IS NULL THEN {guessed} ELSE f.exact END, "  # noqa: S608
-        f"{exact_number_sql('capacity_cell')} FROM raw_cells "
-        "LEFT JOIN number_fix_capacity f ON f.cell = capacity_cell").fetchall()
-    assert len(rows) == len(cells)
-    assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
-    assert ("1.25", 1.25, 1.25) in rows and (" 1.250", 1250.0, 1250.0) in rows
+    read = read_report(con, _capacity_report(cells), "meldung.csv")
+    assert read.ok and read.numbers
+    validation = validate(con, read, matcher, TODAY, screen=screen)
+    assert sorted({p.line for p in validation.problems}) == refused
+    con.close()
+    inspection = inspect_bytes(_capacity_report(countable), "meldung.csv", matcher, TODAY)
+    loaded = inspection.rows.to_pylist()
+    assert [r["capacity"] for r in loaded] == [None if x is None else int(x)
+                                               for _, x in _exact(countable)]
+    assert {"1.250", " 1.250", "1.25"} <= set(cells) and 1250 in [r["capacity"] for r in loaded]
 
 
 def _report(capacity: str = "100", facility: str = "Haus A") -> bytes:
@@ -66,24 +94,27 @@ def _report(capacity: str = "100", facility: str = "Haus A") -> bytes:
     return csv_bytes([header, ["16051", "2024-W45", facility, capacity, "90"]], encoding="cp1252")
 
 
+def _rows_read(path, data: bytes) -> tuple[list[tuple], list[str]]:
+    """(facility, capacity, line) of the rows to load, and the temporary copies the reader
+    made, for ``data`` read as the bytes of the file at ``path``."""
+    inspection = inspect_bytes(data, path.name, _matcher(), TODAY, OnDisk.of(path))
+    return ([(r["facility"], r["capacity"], r["line"]) for r in inspection.rows.to_pylist()],
+            inspection.read.temp_files)
+
+
 def test_a_file_read_in_place_gives_the_same_cells(tmp_path) -> None:
     path = tmp_path / "meldung.csv"
     path.write_bytes(_report(facility="Häuser Süd"))
-    con = duckdb.connect()
-    read = read_report(con, path.read_bytes(), path.name, OnDisk.of(path))
-    assert read.ok and read.temp_files == []  # no copy was needed
-    assert con.execute("SELECT facility, line FROM raw").fetchall() == [("Häuser Süd", 2)]
+    rows, copies = _rows_read(path, path.read_bytes())
+    assert copies == [] and rows == [("Häuser Süd", 100, 2)]  # no copy was needed
 
 
 def test_windows_1252_beyond_latin_1_is_read_from_a_copy(tmp_path) -> None:
     path = tmp_path / "meldung.csv"
     path.write_bytes(_report(facility="Haus „Nord“ – 5 €"))
-    con = duckdb.connect()
-    read = read_report(con, path.read_bytes(), path.name, OnDisk.of(path))
-    assert read.ok and len(read.temp_files) == 1
-    assert con.execute("SELECT facility FROM raw").fetchall() == [("Haus „Nord“ – 5 €",)]
-    for name in read.temp_files:
-        os.unlink(name)
+    rows, copies = _rows_read(path, path.read_bytes())
+    assert len(copies) == 1 and rows == [("Haus „Nord“ – 5 €", 100, 2)]
+    assert not os.path.exists(copies[0])  # removed once read
 
 
 def test_a_file_changed_after_reading_its_bytes_is_not_read_in_place(tmp_path) -> None:
@@ -92,12 +123,9 @@ def test_a_file_changed_after_reading_its_bytes_is_not_read_in_place(tmp_path) -
     on_disk = OnDisk.of(path)
     data = path.read_bytes()
     path.write_bytes(_report(capacity="999"))  # someone saves the file again meanwhile
-    con = duckdb.connect()
-    read = read_report(con, data, path.name, on_disk)
-    assert read.ok and len(read.temp_files) == 1
-    assert con.execute("SELECT capacity_cell FROM raw").fetchall() == [("100",)]
-    for name in read.temp_files:
-        os.unlink(name)
+    inspection = inspect_bytes(data, path.name, _matcher(), TODAY, on_disk)
+    assert len(inspection.read.temp_files) == 1
+    assert [r["capacity"] for r in inspection.rows.to_pylist()] == [100]
 
 
 def test_ingest_file_loads_what_ingest_bytes_loads(fresh_db, tmp_path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from reception import accounts
 from reception.accounts import User
-from reception.web import upload
+from reception.web import session, upload
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "richtig-geheim-42"
@@ -29,8 +30,11 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def page(name: str, user: User | None = None) -> AppTest:
     app = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=30)
-    if user is not None:
+    if user is not None:  # signed in as the page itself does it (claims of the lasting sign-in)
         app.session_state["user"] = user
+        app.session_state["_session"] = session.Claims(user.name, accounts.session_epoch(user.name)
+                                                       or accounts.renew_session_epoch(user.name) or "gone",
+                                                       int(time.time()) + 3600)
     return app.run()
 
 

@@ -290,6 +290,6 @@ def install_demo(con: duckdb.DuckDBPyConnection, today: date | None = None) -> d
         "ORDER BY load_id LIMIT 1", [sha, SOURCE]).fetchall()
     if found:
         return {"weeks": weeks, "rows": len(frame), "load_id": int(found[0][0]), "new": False}
-    load_id, _ = write_rows(con, frame, file_name="demo", sha256=sha, source=SOURCE,
+    load_id, _ = write_rows(con, con.from_df(frame), file_name="demo", sha256=sha, source=SOURCE,
                             loaded_by="demo")
     return {"weeks": weeks, "rows": len(frame), "load_id": int(load_id), "new": True}

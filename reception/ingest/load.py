@@ -27,7 +27,7 @@ import duckdb
 from reception import config
 from reception.ingest.problems import Problem
 from reception.ingest.reports import OnDisk, ReadResult, read_report
-from reception.ingest.validate import Validation, validate
+from reception.ingest.validate import Validation, rows_to_load, validate
 from reception.reference.districts import Matcher
 from reception.store import db
 
@@ -51,7 +51,7 @@ class Inspection:
     validation: Validation
     rows: pa.Table | None = None  # the rows to load, when valid (unless kept in ``connection``)
     # Kept open by ``inspect_bytes(keep_connection=True)``: the private database whose view
-    # ``incoming_rows`` holds the rows to load; ``apply`` writes them from there. Closed by ``close``.
+    # ``clean`` holds the rows to load; ``apply`` writes them from there. Closed by ``close``.
     connection: duckdb.DuckDBPyConnection | None = None
     row_count: int = 0
 
@@ -129,12 +129,9 @@ def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
         else:
             validation = Validation(problems=read.problems,
                                     error_count=sum(p.severity == "error" for p in read.problems))
-        if read.ok and validation.ok:
-            con.execute("CREATE TEMP VIEW incoming_rows AS SELECT ags, week, facility, "
-                        "facility_type, arrivals, departures, capacity, occupied, line FROM clean")
         rows = None
         if read.ok and validation.ok and not keep_connection:
-            rows = con.sql("SELECT * FROM incoming_rows ORDER BY line").to_arrow_table()
+            rows = rows_to_load(con).order("line").to_arrow_table()
         hashing.join()
         inspection = Inspection(file_name, digest[0], read, validation, rows,
                                 row_count=validation.rows if validation.ok else 0)
@@ -195,7 +192,8 @@ def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
     if earlier:
         result.status, result.load_id, result.loaded_at = "duplicate", earlier[0], earlier[1]
         return _logged(result, started)
-    rows = inspection.rows if inspection.rows is not None else _KEPT_ROWS
+    rows = (con.from_arrow(inspection.rows) if inspection.rows is not None
+            else rows_to_load(con))  # the kept connection (``con`` writes from it)
     load_id, replaced = write_rows(con, rows, inspection.file_name, inspection.sha256,
                                    source, loaded_by, inspection.validation.warning_count, started,
                                    unique_keys=True)
@@ -207,24 +205,17 @@ def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
     return _logged(result, started)
 
 
-_KEPT_ROWS = "incoming_rows"  # the view of validated rows in an inspection's kept connection
-
-
-def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame | str, file_name: str,
+def write_rows(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, file_name: str,
                sha256: str, source: str, loaded_by: str | None, warnings: int = 0,
                started: float | None = None, unique_keys: bool = False) -> tuple[int, int]:
-    """Append ``rows`` (columns of table ``report_row`` less ``load_id``; an Arrow table, a data
-    frame, or ``"incoming_rows"``: that view of the same connection, made by ``inspect_bytes``)
-    as one new load, in one transaction. Returns (load_id, number of figures in force that it replaced).
-    ``unique_keys``: the caller vouches that no (ags, week, facility) occurs twice in ``rows``
-    (a validated report: validation rejects duplicate keys), which spares counting them."""
+    """Append ``rows`` (a relation of ``con`` with the columns of table ``report_row`` less
+    ``load_id``: ``con.from_arrow(table)``, ``con.from_df(frame)``, ``con.sql(query)``) as one
+    new load, in one transaction. Returns (load_id, number of figures in force that it
+    replaced). ``unique_keys``: the caller vouches that no (ags, week, facility) occurs twice
+    in ``rows`` (a validated report: validation rejects duplicate keys), which spares counting
+    them."""
     started = started or time.monotonic()
-    if isinstance(rows, str):
-        if rows != _KEPT_ROWS:
-            raise ValueError(rows)
-        con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM incoming_rows")
-    else:
-        con.register("incoming", rows)
+    con.register("incoming", rows)
     # every row carries its line number; without keeping the order on disk the parallel insert
     # spares the step that puts its pieces back in order (about 15 % of the insert)
     con.execute("SET preserve_insertion_order = false")
@@ -267,10 +258,7 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table | pd.DataFrame | s
         raise
     finally:
         con.execute("RESET preserve_insertion_order")
-        if isinstance(rows, str):
-            con.execute("DROP VIEW IF EXISTS incoming")
-        else:
-            con.unregister("incoming")
+        con.unregister("incoming")
     return load_id, replaced
 
 

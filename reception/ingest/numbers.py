@@ -60,10 +60,3 @@ def exact_number_sql(cell: str) -> str:
     cell."""
     return number_sql(trimmed_sql(cell))
 
-
-def doubtful_sql(number: str) -> str:
-    """SQL: true where a check of ``reception.ingest.validate`` may flag the cell of ``number``
-    (not a number, not whole, negative, too large); only there is the cell's text needed."""
-    return (f"({number} IS NULL OR {number} < 0 OR {number} <> floor({number}) "
-            f"OR {number} > {MAX_COUNT})")
-

@@ -2,13 +2,21 @@
 
 The same records feed the command line, the upload page and the error report CSV beside a
 rejected file. Line numbers count from the file's first line, as Excel shows them.
+
+``CATALOGUE`` lists every problem code (like frictionless' error classes): its severity,
+whether it concerns the whole file or one row, and its texts in German and English, kept in
+``reception/locales``: the message ``problem.<code>`` (a template over the problem's value and
+parameters) and what the sender should do, ``problem_action.<code>``. A Problem's severity
+comes from its code; a code outside the catalogue is refused where the Problem is made.
+``docs/problems.md`` is generated from it (``catalogue_markdown``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reception.i18n import catalogue as texts
 from reception.i18n import t
 
 if TYPE_CHECKING:
@@ -16,6 +24,60 @@ if TYPE_CHECKING:
 
 ERROR = "error"
 WARNING = "warning"
+FILE = "file"  # the whole file: it cannot be read or lacks what every row needs
+ROW = "row"  # one row (line) of the file
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One problem code of the catalogue."""
+
+    code: str
+    severity: str = ERROR
+    scope: str = ROW
+
+    def template(self, lang: str = "de") -> str:
+        """The message, with ``{value}`` and the problem's parameters still to fill in."""
+        return _text(f"problem.{self.code}", lang)
+
+    def action(self, lang: str = "de") -> str:
+        """What the sender of the report should do about it."""
+        return _text(f"problem_action.{self.code}", lang)
+
+
+def _text(key: str, lang: str) -> str:
+    """As ``i18n.t`` finds it (German where a text lacks English), without filling it in."""
+    entry = texts().get(key)
+    return key if entry is None else entry.get(lang) or entry["de"]
+
+
+CATALOGUE: dict[str, Kind] = {kind.code: kind for kind in (
+    # the file (reception.ingest.reports, the file-level checks of validate, the upload page)
+    Kind("empty_file", scope=FILE), Kind("not_a_table", scope=FILE),
+    Kind("no_header", scope=FILE), Kind("missing_district_column", scope=FILE),
+    Kind("missing_week_column", scope=FILE), Kind("no_measures", scope=FILE),
+    Kind("no_rows", scope=FILE), Kind("duplicate_column", scope=FILE),
+    Kind("ignored_column", WARNING, FILE), Kind("file_too_large", scope=FILE),
+    Kind("unreadable_file", scope=FILE), Kind("foreign_district", scope=FILE),
+    # what the file is and whether it can be read at all (reception.ingest.sniff, spreadsheets)
+    Kind("file_encrypted", scope=FILE), Kind("file_zip_archive", scope=FILE),
+    Kind("file_damaged", scope=FILE), Kind("file_document", scope=FILE),
+    Kind("file_binary", scope=FILE), Kind("file_too_complex", scope=FILE),
+    Kind("formula_without_value", scope=FILE), Kind("sheet_used", WARNING, FILE),
+    # rows the reader cannot take as they are (reception.ingest.reports)
+    Kind("cells_beyond_header"), Kind("unclosed_quote"),
+    # the rows (reception.ingest.rules, and the key checks of validate)
+    Kind("not_a_number"), Kind("not_whole"), Kind("negative"), Kind("too_large"),
+    Kind("bad_week"), Kind("bad_date"), Kind("missing_week"), Kind("missing_district"),
+    Kind("unknown_district"), Kind("unknown_district_suggest"), Kind("retired_district"),
+    Kind("district_mismatch"), Kind("duplicate_key"), Kind("line_break_in_cell"),
+    Kind("too_long"), Kind("week_date_mismatch"), Kind("over_capacity", WARNING),
+    Kind("future_week", WARNING),
+)}
+
+
+def severity_of(code: str) -> str:
+    return CATALOGUE[code].severity
 
 
 @dataclass(frozen=True)
@@ -24,12 +86,20 @@ class Problem:
     line: int | None = None
     column: str | None = None
     value: str | None = None
-    severity: str = ERROR
+    severity: str = ""  # that of the code in CATALOGUE
     params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        kind = CATALOGUE.get(self.code)
+        if kind is None:
+            raise ValueError(f"problem code {self.code!r} is not in problems.CATALOGUE")
+        if not self.severity:
+            object.__setattr__(self, "severity", kind.severity)
 
     def message(self, lang: str = "de") -> str:
         """Only the description: ``"-4" ist negativ``."""
-        return t(f"problem.{self.code}", lang, value=_shorten(self.value), **self.params)
+        template = CATALOGUE[self.code].template(lang)
+        return template.format(value=_shorten(self.value), **self.params)
 
     def render(self, lang: str = "de") -> str:
         """The full sentence: ``Zeile 3, Spalte Zugänge: "-4" ist negativ``."""
@@ -69,5 +139,14 @@ def problems_frame(problems: list[Problem], lang: str = "de") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def as_dicts(problems: list[Problem]) -> list[dict]:
-    return [asdict(p) for p in problems]
+def catalogue_markdown(lang: str = "de") -> str:
+    """``docs/problems.md``: every problem code with its severity, message and what to do."""
+    head = {"de": ("Code", "Schwere", "Bereich", "Meldung", "Was tun"),
+            "en": ("Code", "Severity", "Scope", "Message", "What to do")}[lang]
+    scope = {"de": {FILE: "Datei", ROW: "Zeile"}, "en": {FILE: "file", ROW: "row"}}[lang]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for kind in CATALOGUE.values():
+        cells = (f"`{kind.code}`", t(f"severity.{kind.severity}", lang), scope[kind.scope],
+                 kind.template(lang), kind.action(lang))
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -247,7 +247,7 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, data: bytes, text: str, encod
     # copy to write), and where that file still held these bytes after it was read
     direct = bool(reader_encoding) and on_disk.unchanged(data)
     if direct:
-        result.corrected = _define_csv_view(con, on_disk.path, delimiter, header_index,
+        result.corrected = _read_cells(con, on_disk.path, delimiter, header_index,
                                             width, used, reader_encoding, labelled)
         direct = on_disk.unchanged(data)
     if not direct:  # DuckDB reads a UTF-8 copy of the bytes
@@ -255,7 +255,7 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, data: bytes, text: str, encod
             text, encoding = _decode(data)
         body_path = _utf8_file(text, data, encoding)
         result.temp_files.append(body_path)
-        result.corrected = _define_csv_view(con, body_path, delimiter, header_index, width,
+        result.corrected = _read_cells(con, body_path, delimiter, header_index, width,
                                             used, "utf-8", labelled)
     if labelled < width and con.execute(
             "SELECT count(*) FROM raw_cells WHERE beyond_header IS NOT NULL").fetchall()[0][0]:
@@ -379,7 +379,7 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _define_csv_view(
+def _read_cells(
     con: duckdb.DuckDBPyConnection, path: str, delimiter: str, header_index: int,
     width: int, used: list[tuple[int, str]], encoding: str = "utf-8", labelled: int | None = None,
 ) -> list[str]:
@@ -407,7 +407,7 @@ def _define_csv_view(
               "parallel = true, max_line_size = 10000000, buffer_size = 10000000)")
     # Read in parallel into a table: DuckDB keeps the file's order on insert (insertion order
     # is preserved), so ``rowid`` is the row's index among the file's non-empty lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {', '.join(cells)} "  # noqa: S608
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_cells AS SELECT {', '.join(cells)} "
                 f"FROM {reader}", [path])
     return _correct_numbers(con, [name for _, name in used if name in MEASURES])
 
@@ -423,14 +423,14 @@ def _correct_numbers(con: duckdb.DuckDBPyConnection, measures: list[str]) -> lis
         cells, fix = f"number_cells_{name}", f"number_fix_{name}"
         # the distinct cells first, in a table of their own: a filter on them would otherwise
         # be pushed below the DISTINCT and run the exact rule on every row
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT DISTINCT {name}_cell AS cell "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT DISTINCT {name}_cell AS cell "
                     f"FROM raw_cells WHERE {name}_cell IS NOT NULL")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT cell, "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS SELECT cell, "
                     f"{quick_number_sql('cell')} AS quick, {exact_number_sql('cell')} AS exact "
                     f"FROM {cells}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT cell, exact FROM {cells} "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {fix} AS SELECT cell, exact FROM {cells} "
                     "WHERE quick IS DISTINCT FROM exact")
-        if con.execute(f"SELECT count(*) FROM {fix}").fetchall()[0][0]:  # noqa: S608
+        if con.execute(f"SELECT count(*) FROM {fix}").fetchall()[0][0]:
             corrected.append(name)
     return corrected
 
@@ -445,7 +445,7 @@ def _define_raw_view(con: duckdb.DuckDBPyConnection, header_index: int,
         con.executemany("INSERT INTO blank_rows VALUES (?)", [(a,) for a in blank_offsets])
         line += " + (SELECT count(*) FROM blank_rows WHERE a <= row_index)"
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, CAST({line} AS INTEGER) AS line FROM "  # noqa: S608
+        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, CAST({line} AS INTEGER) AS line FROM "
         f"(SELECT rowid AS row_index, * FROM raw_cells)")
 
 

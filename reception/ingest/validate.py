@@ -1,10 +1,12 @@
 """Validation of a read report, set-based in DuckDB: ``raw`` -> ``clean`` + problems.
 
-Two roads to the same outcome. The screen (``_screen``) runs the checks on the distinct values
-of a CSV file's columns and proves, where it can, that no row has an error; such a file skips
-the row-by-row road. That road (``_collect_row_problems``) runs every check as one SQL statement
-over the whole table and names each problem's line. The only Python loops run over the distinct
-district names of a file (a few dozen), never over rows.
+The checks are the rules of ``reception.ingest.rules``, declared once; this module runs them on
+two roads to the same outcome. The screen (``_screen``) runs them on the distinct values of a
+CSV file's columns and proves, where it can, that no row has an error; such a file skips the
+row-by-row road. That road (``_collect_row_problems``) runs every check as one SQL statement
+over the whole table and names each problem's line. Checks across rows (a key twice) are
+here, beside the rules. The only Python loops run over the distinct district names of a file
+(a few dozen), never over rows. The relations made here are listed in ``reception.ingest``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from datetime import date
 
 import duckdb
 
-from reception.ingest.numbers import MAX_COUNT, doubtful_sql, number_sql, trimmed_sql
-from reception.ingest.problems import ERROR, WARNING, Problem
+from reception.ingest import rules
+from reception.ingest.numbers import number_sql, trimmed_sql
+from reception.ingest.problems import CATALOGUE, ERROR, FILE, WARNING, Problem
 from reception.ingest.reports import MEASURES, ReadResult
+from reception.ingest.rules import (
+    DISTRICT_FIELDS,
+    MAX_PROBLEMS,
+    TEXT_FIELDS,
+    TIME_FIELDS,
+    Check,
+    text_needed_sql,
+)
 from reception.reference.districts import Matcher, name_key, normalise_ags
-
-MAX_PROBLEMS = 1000
-MAX_TEXT = 200  # characters of a facility or district name
 
 _WEEK_PATTERNS = (
     # (regex, group of year, group of week)
@@ -34,12 +42,14 @@ _WEEK_PATTERNS = (
 
 @dataclass
 class Validation:
-    """Outcome of validating ``raw``: table ``clean`` exists in the connection when ok."""
+    """Outcome of validating ``raw``: when ok, ``rows_to_load`` gives the rows in the
+    connection."""
 
     problems: list[Problem] = field(default_factory=list)
     error_count: int = 0
     warning_count: int = 0
     rows: int = 0
+    screened: bool = False  # decided by the screen on distinct values, not row by row
 
     @property
     def ok(self) -> bool:
@@ -63,7 +73,8 @@ def _week_sql(value: str) -> tuple[str, str]:
 
 def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
              today: date | None = None, screen: bool = True) -> Validation:
-    """Check every row of ``raw``; on success leave the rows to load in table ``clean``.
+    """Check every row of ``raw``; on success leave the rows to load in the view ``clean``
+    (``rows_to_load``).
 
     ``screen``: where the reader parsed the numbers (a CSV file), first try to prove from the
     distinct values of each column and one scan of the rows that no row has an error
@@ -73,34 +84,32 @@ def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
     result = Validation()
     problems = list(read.problems)
     columns = read.columns
-    needed = []
-    if not ({"ags", "district"} & columns.keys()):
-        needed.append("missing_district_column")
-    if not ({"week", "date"} & columns.keys()):
-        needed.append("missing_week_column")
-    for what in needed:
-        problems.append(Problem(what, read.header_line))
+    if not (set(DISTRICT_FIELDS) & columns.keys()):
+        problems.append(Problem("missing_district_column", read.header_line))
+    if not (set(TIME_FIELDS) & columns.keys()):
+        problems.append(Problem("missing_week_column", read.header_line))
     if not (set(MEASURES) & columns.keys()):
         problems.append(Problem("no_measures", read.header_line))
     if any(p.severity == ERROR for p in problems):
         return _finish(result, problems, con, with_row_problems=False)
 
-    today = today or date.today()
+    checks = rules.checks(columns, today or date.today())
     _normalise_cells(con, columns, read)
     values = _distinct_source(read)
     _map_districts(con, columns, matcher, values)
     _build_lookups(con, columns, values)
-    screened = _screen(con, columns, today) if screen and read.numbers else None
-    _parse(con, columns, materialise=screened is None)
+    _parse(con, columns, materialise=False)
+    screened = _screen(con, columns, checks) if screen and read.numbers else None
     if screened is not None:
-        result.rows = screened.rows
-        unlisted = _list_screened_warnings(con, screened, today)
+        result.rows, result.screened = screened.rows, True
+        unlisted = _list_screened_warnings(con, columns, screened)
     else:
+        _parse(con, columns, materialise=True)  # scanned many times by the checks: a table
         result.rows = con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
         if result.rows == 0:
             problems.append(Problem("no_rows", read.header_line))
             return _finish(result, problems, con, with_row_problems=False)
-        unlisted = _collect_row_problems(con, columns, today)
+        unlisted = _collect_row_problems(con, checks)
     result = _finish(result, problems, con, True, columns, matcher)
     result.warning_count += unlisted
     return result
@@ -139,7 +148,7 @@ def _normalise_cells(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
                  f"regexp_matches(lower({label}), '^(summe|gesamt|insgesamt|total)\\b') "
                  "ELSE false END")
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW cells AS SELECT {outer} FROM (SELECT {inner}) "  # noqa: S608
+        f"CREATE OR REPLACE TEMP VIEW cells AS SELECT {outer} FROM (SELECT {inner}) "
         f"WHERE {any_value} AND NOT coalesce({total_row}, false)"
     )
 
@@ -149,7 +158,7 @@ def _parsed_cells(present: list[str], measures: list[str],
     """(inner columns with joins, outer columns, non-empty condition) of ``cells`` over a
     ``raw`` that holds its measures as read (``ReadResult.numbers``): the number is the quick
     guess, or the exact one where ``number_fix_<measure>`` corrects it. A measure's trimmed
-    text is only made where a check may flag the cell (``numbers.doubtful_sql``)."""
+    text is only made where a rule may flag the cell (``rules.text_needed_sql``)."""
     texts = [c for c in present if c not in measures]
     numbers, joins = [], []
     for m in measures:
@@ -161,7 +170,8 @@ def _parsed_cells(present: list[str], measures: list[str],
     inner = ", ".join(["r.line"] + [f"r.{t}" for t in texts] + numbers
                       + [f"r.{m}_cell" for m in measures]) + " FROM raw r " + " ".join(joins)
     outer = ", ".join(["line"] + texts + [f"{m}_number" for m in measures] + [
-        f"CASE WHEN {doubtful_sql(f'{m}_number')} THEN {trimmed_sql(f'{m}_cell')} END AS {m}"
+        f"CASE WHEN {text_needed_sql(m, f'{m}_number')} THEN {trimmed_sql(f'{m}_cell')} "
+        f"END AS {m}"
         for m in measures])
     # most rows show a text or a number; only the others need their measure cells trimmed
     any_value = " OR ".join(
@@ -172,53 +182,69 @@ def _parsed_cells(present: list[str], measures: list[str],
     return inner, outer, f"({any_value})"
 
 
+def _cell_columns(columns: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(family, SQL, name) of each of ``rules.CELL_COLUMNS``, over the cells ``c`` and the
+    look-ups of ``_lookup_joins``; the columns of absent fields are NULL constants."""
+    def of(field_name: str, expression: str, kind: str = "VARCHAR") -> str:
+        return expression if field_name in columns else f"NULL::{kind}"
+
+    found = []
+    for m in MEASURES:
+        found += [(m, of(m, f"c.{m}"), f"{m}_text"),
+                  (m, of(m, f"c.{m}_number", "DOUBLE"), f"{m}_number")]
+    found += [("district", of("ags", "CASE WHEN a.known THEN a.ags END"), "ags_resolved"),
+              ("district", of("district", "CASE WHEN n.known THEN n.ags END"), "name_resolved"),
+              ("district", of("ags", "c.ags"), "ags"),
+              ("district", of("district", "c.district"), "district"),
+              ("time", of("week", "c.week"), "week_text"),
+              ("time", of("week", "wl.week_from_week", "DATE"), "week_from_week"),
+              ("time", of("date", "c.date"), "date_text"),
+              ("time", of("date", "dl.date_value", "DATE"), "date_value"),
+              ("time", of("date", "dl.week_from_date", "DATE"), "week_from_date")]
+    mondays = [e for f, e in (("week", "wl.week_from_week"), ("date", "dl.week_from_date"))
+               if f in columns]
+    found.append(("time", mondays[0] if len(mondays) == 1 else
+                  f"coalesce({', '.join(mondays)})" if mondays else "NULL::DATE", "week_monday"))
+    found += [("text", of(t, f"c.{t}"), t) for t in TEXT_FIELDS]
+    return found
+
+
+def _lookup_joins(columns: dict[str, str], families: tuple[str, ...] = ("district", "time")
+                  ) -> list[str]:
+    """The joins of the cells ``c`` to the look-up tables of the district and time cells."""
+    joins = {
+        "ags": ("district", "LEFT JOIN (SELECT * FROM district_map WHERE source = 'ags') a "
+                "ON a.value = c.ags"),
+        "district": ("district", "LEFT JOIN (SELECT * FROM district_map "
+                     "WHERE source = 'district') n ON n.value = c.district"),
+        "week": ("time", "LEFT JOIN week_lookup wl ON wl.week_text = c.week"),
+        "date": ("time", "LEFT JOIN date_lookup dl ON dl.date_text = c.date"),
+    }
+    return [join for f, (family, join) in joins.items() if f in columns and family in families]
+
+
 def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], materialise: bool) -> None:
     """``resolved_rows`` and view ``resolved``: the cells with their weeks, dates and
-    districts. Those texts repeat across rows, so they are parsed once per distinct value
-    (the look-up tables of ``_build_lookups``) and joined back. ``resolved_rows`` holds only
-    what varies from row to row; the columns of absent fields (NULL) and copies are added by the
-    view. ``materialise``: a table, for the row-by-row checks that scan it many times; else a
-    view (a screened file is read once more, when it is written)."""
-    stored, derived = ["c.line"], []
-
-    def column(expression: str, name: str) -> None:
-        constant = expression.startswith("NULL::")
-        (derived if constant else stored).append(f"{expression} AS {name}")
-
-    for measure in MEASURES:
-        present = measure in columns
-        column(f"c.{measure}" if present else "NULL::VARCHAR", f"{measure}_text")
-        column(f"c.{measure}_number" if present else "NULL::DOUBLE", f"{measure}_number")
-    joins = ["LEFT JOIN (SELECT * FROM district_map WHERE source = 'ags') a ON a.value = c.ags"
-             if "ags" in columns else "",
-             "LEFT JOIN (SELECT * FROM district_map WHERE source = 'district') n "
-             "ON n.value = c.district" if "district" in columns else ""]
-    column("CASE WHEN a.known THEN a.ags END" if "ags" in columns else "NULL::VARCHAR",
-           "ags_resolved")
-    column("CASE WHEN n.known THEN n.ags END" if "district" in columns else "NULL::VARCHAR",
-           "name_resolved")
-    if "week" in columns:
-        joins.append("LEFT JOIN week_lookup wl ON wl.week_text = c.week")
-    column("c.week" if "week" in columns else "NULL::VARCHAR", "week_text")
-    column("wl.week_from_week" if "week" in columns else "NULL::DATE", "week_from_week")
-    if "date" in columns:
-        joins.append("LEFT JOIN date_lookup dl ON dl.date_text = c.date")
-    for expression, name in (("c.date", "date_text"), ("dl.date_value", "date_value"),
-                             ("dl.week_from_date", "week_from_date")):
-        column(expression if "date" in columns else "NULL::" + (
-            "VARCHAR" if name == "date_text" else "DATE"), name)
-    for text_column in ("ags", "district", "facility", "facility_type"):
-        column(f"c.{text_column}" if text_column in columns else "NULL::VARCHAR", text_column)
-    present = tuple(c for c in ("week", "date") if c in columns)
-    if present == ("week", "date"):
-        stored.append("coalesce(wl.week_from_week, dl.week_from_date) AS week_monday")
-    else:
-        derived.append({("week",): "week_from_week", ("date",): "week_from_date"}.get(
-            present, "NULL::DATE") + " AS week_monday")
+    districts (``rules.CELL_COLUMNS``). Those texts repeat across rows, so they are parsed
+    once per distinct value (the look-up tables of ``_build_lookups``) and joined back.
+    ``resolved_rows`` holds only what varies from row to row; the columns of absent fields
+    (NULL) and copies are added by the view. ``materialise``: a table, for the row-by-row
+    checks that scan it many times; else a view (a screened file is read once more, when it
+    is written)."""
+    stored, derived, names = ["c.line"], [], {}
+    for _, expression, name in _cell_columns(columns):
+        if expression.startswith("NULL::"):
+            derived.append(f"{expression} AS {name}")
+        elif expression in names:  # the same column twice (the week of a file with one field)
+            derived.append(f"{names[expression]} AS {name}")
+        else:
+            names[expression] = name
+            stored.append(f"{expression} AS {name}")
     kind = "TABLE" if materialise else "VIEW"
-    con.execute(f"CREATE OR REPLACE TEMP {kind} resolved_rows AS SELECT {', '.join(stored)} "  # noqa: S608
-                f"FROM cells c {' '.join(joins)}")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW resolved AS SELECT {', '.join(['*'] + derived)} "  # noqa: S608
+    con.execute("DROP VIEW IF EXISTS resolved_rows")
+    con.execute(f"CREATE OR REPLACE TEMP {kind} resolved_rows AS SELECT {', '.join(stored)} "
+                f"FROM cells c {' '.join(_lookup_joins(columns))}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW resolved AS SELECT {', '.join(['*'] + derived)} "
                 "FROM resolved_rows")
 
 
@@ -233,7 +259,7 @@ def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str], valu
                           + INTERVAL ((w - 1) * 7) DAY AS DATE) END AS week_from_week
             FROM (SELECT week_text, {year} AS y, {week} AS w
                   FROM (SELECT DISTINCT week AS week_text FROM {values} WHERE week IS NOT NULL))
-        """)  # noqa: S608 (fixed fragments)
+        """)
     if "date" in columns:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE date_lookup AS
@@ -247,7 +273,7 @@ def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str], valu
                                   ELSE TRY_CAST(try_strptime(date_text, '%d.%m.%y') AS DATE)
                              END) AS d
                   FROM (SELECT DISTINCT date AS date_text FROM {values} WHERE date IS NOT NULL)))
-        """)  # noqa: S608 (fixed fragments)
+        """)
 
 
 def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
@@ -256,10 +282,10 @@ def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     ``values``: the relation of trimmed cells to take them from (see ``_distinct_source``)."""
     rows = []
     if "ags" in columns:
-        query = f"SELECT DISTINCT ags FROM {values} WHERE ags IS NOT NULL"  # noqa: S608
+        query = f"SELECT DISTINCT ags FROM {values} WHERE ags IS NOT NULL"
         rows += [("ags", value, normalise_ags(value)) for (value,) in con.execute(query).fetchall()]
     if "district" in columns:
-        query = f"SELECT DISTINCT district FROM {values} WHERE district IS NOT NULL"  # noqa: S608
+        query = f"SELECT DISTINCT district FROM {values} WHERE district IS NOT NULL"
         rows += [("district", value, matcher.ags_for_name(value))
                  for (value,) in con.execute(query).fetchall()]
     con.execute("CREATE OR REPLACE TEMP TABLE district_map "
@@ -274,193 +300,107 @@ def _map_districts(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
 
 @dataclass
 class _Screened:
-    """What the screen of a file found: its rows, none with an error, and its warnings."""
+    """What the screen of a file found: its rows, none with an error, and how often each
+    warning check fires."""
 
     rows: int
-    over_capacity: int
-    future_weeks: int
+    warnings: list[tuple[Check, int]]
+
+
+# the order in which the screen tries the families (cheapest first: a failing one ends it)
+_SCREEN_ORDER = (*MEASURES, "time", "district", "rows", "resolved")
+
+
+def _family_relation(columns: dict[str, str], family: str) -> str:
+    """SQL of a relation holding the columns of ``rules.CELL_COLUMNS`` that the checks of
+    ``family`` read, with ``n``: how many rows of ``cells`` each of its rows stands for.
+
+    The district and time families: the distinct (ags, district) or (week, date) cells of the
+    rows, with their look-ups; a measure: its distinct cells (``number_cells_<measure>``, with
+    the total rows: a doubtful number there only sends a file the row-by-row road); 'rows':
+    the cells of every row (texts and numbers, no look-ups); 'resolved': every row, resolved."""
+    cell_columns = _cell_columns(columns)
+    if family in MEASURES:
+        return (f"(SELECT {trimmed_sql('cell')} AS {family}_text, exact AS {family}_number, "
+                f"1 AS n FROM number_cells_{family})")
+    if family == "resolved":
+        return "(SELECT *, 1 AS n FROM resolved)"
+    if family == "rows":
+        picked = [f"{e} AS {name}" for f, e, name in cell_columns if f in (*MEASURES, "text")]
+        return f"(SELECT c.line, {', '.join(picked)}, 1 AS n FROM cells c)"
+    fields = [f for f in (DISTRICT_FIELDS if family == "district" else TIME_FIELDS)
+              if f in columns]
+    picked = [f"{e} AS {name}" for f, e, name in cell_columns if f == family]
+    return (f"(SELECT {', '.join(picked)}, c.n FROM (SELECT {', '.join(fields)}, count(*) AS n "
+            f"FROM cells GROUP BY ALL) c {' '.join(_lookup_joins(columns, (family,)))})")
+
+
+# per family: figures that must be equal for the rows' keys to be as distinct as their texts
+_KEY_FIGURES = {"district": "count(*), count(DISTINCT coalesce(ags_resolved, name_resolved))",
+                "time": "count(*), count(DISTINCT week_monday)", "rows": "count(*), count(*)"}
 
 
 def _screen(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
-            today: date) -> _Screened | None:
-    """Prove that no row of ``cells`` has an error, or return None.
+            checks: list[Check]) -> _Screened | None:
+    """Prove that no row of ``cells`` breaks a rule, or return None.
 
-    Every check of ``_collect_row_problems`` but two looks at one cell, or at the district
-    cells or the week and date cells of a row together, and those repeat: a national file of a
-    million rows holds 400 district keys, 52 weeks and a few thousand distinct numbers. So each
-    check runs on the distinct values (``number_cells_<measure>``, the groups of
-    ``_districts_sound`` and ``_time_groups``), and one scan of the rows covers the rest: the
-    lengths of facility texts, over-capacity rows, and duplicate keys. Keys are compared as the
-    texts of the file: where the district and week groups map one to one onto district keys
-    and Mondays, as many distinct texts as rows means as many distinct keys as rows. Equal
-    texts have equal hashes, so a hash collision can only send a file to the row-by-row road."""
-    if not _numbers_sound(con, columns):
-        return None
-    future_weeks = _time_groups(con, columns, today)
-    if future_weeks is None or not _districts_sound(con, columns):
-        return None
-    labels = [c for c in ("ags", "district", "week", "date", "facility") if c in columns]
-    texts = [c for c in ("facility", "facility_type") if c in columns]
-    bad_text = " OR ".join(f"length({c}) > {MAX_TEXT} OR contains({c}, chr(10))" for c in texts)
-    over = ("occupied_number > capacity_number"
-            if {"occupied", "capacity"} <= columns.keys() else "false")
-    rows, over_capacity, bad = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {over}), "  # noqa: S608 (fixed fragments)
-        f"count(*) FILTER (WHERE {bad_text or 'false'}) FROM cells").fetchall()[0]
-    if rows == 0 or bad:
-        return None
+    Each check runs on the relation of its family (``_family_relation``): most on a few
+    distinct values, the rest in one scan of the rows. Duplicate keys are excluded in the same
+    pass: where the district and the time groups map one to one onto district keys and
+    Mondays, as many distinct key texts as rows in ``raw`` means as many distinct keys as rows.
+    Equal texts have equal hashes, so a hash collision can only send a file the row-by-row road."""
+    rows, warnings = 0, []
+    for family in _SCREEN_ORDER:
+        mine = [c for c in checks if c.family == family]
+        if not mine and family not in _KEY_FIGURES:
+            continue
+        errors = " OR ".join(c.condition for c in mine if c.severity == ERROR) or "false"
+        counted = [c for c in mine if c.severity != ERROR]
+        figures = [_KEY_FIGURES.get(family, "0, 0"), f"count(*) FILTER (WHERE {errors})"]
+        figures += [f"coalesce(sum(n) FILTER (WHERE {c.condition}), 0)" for c in counted]
+        groups, keys, flagged, *found = con.execute(
+            f"SELECT {', '.join(figures)} FROM {_family_relation(columns, family)}"
+        ).fetchall()[0]
+        if flagged or keys != groups or (family == "rows" and groups == 0):
+            return None
+        rows = groups if family == "rows" else rows
+        warnings += zip(counted, map(int, found))
     # the keys are counted over every row read (with the total and empty rows that ``cells``
     # leaves out): distinct there, distinct among the rows of ``cells``
-    read, keys = con.execute(f"SELECT count(*), count(DISTINCT hash({', '.join(labels)})) "  # noqa: S608
+    labels = [c for c in ("ags", "district", "week", "date", "facility") if c in columns]
+    read, keys = con.execute(f"SELECT count(*), count(DISTINCT hash({', '.join(labels)})) "
                              "FROM raw").fetchall()[0]
-    if keys < read:
-        return None
-    return _Screened(rows, over_capacity, future_weeks)
+    return _Screened(rows, warnings) if keys == read else None
 
 
-def _numbers_sound(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> bool:
-    """No distinct cell of a measure is flagged: every one is blank or a whole number from 0
-    to MAX_COUNT (``numbers.doubtful_sql``)."""
-    for measure in (m for m in MEASURES if m in columns):
-        flagged = con.execute(
-            f"SELECT count(*) FROM number_cells_{measure} "  # noqa: S608 (canonical names)
-            f"WHERE {trimmed_sql('cell')} IS NOT NULL AND {doubtful_sql('exact')}").fetchall()
-        if flagged[0][0]:
-            return False
-    return True
-
-
-def _districts_sound(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> bool:
-    """Every distinct (district key, name) pair of the rows names a known district, key and
-    name agree, and no two pairs give the same district."""
-    present = [c for c in ("ags", "district") if c in columns]
-    joins, bad = [], [f"coalesce({', '.join('g.' + c for c in present)}) IS NULL"]
-    for column, alias in (("ags", "a"), ("district", "n")):
-        if column in columns:
-            joins.append(f"LEFT JOIN (SELECT * FROM district_map WHERE source = '{column}') "  # noqa: S608 (fixed names)
-                         f"{alias} ON {alias}.value = g.{column}")
-            bad.append(f"contains(g.{column}, chr(10))")
-    if "ags" in columns:
-        bad.append("g.ags IS NOT NULL AND NOT coalesce(a.known, false)")
-    if "district" in columns:
-        bad.append(f"length(g.district) > {MAX_TEXT}")
-        bad.append("g.district IS NOT NULL AND NOT coalesce(n.known, false)"
-                   + (" AND NOT coalesce(a.known, false)" if "ags" in columns else ""))
-    if len(present) == 2:
-        bad.append("a.known AND n.known AND a.ags <> n.ags")
-    resolved = "coalesce(" + ", ".join(
-        f"CASE WHEN {alias}.known THEN {alias}.ags END"
-        for column, alias in (("ags", "a"), ("district", "n")) if column in columns) + ")"
-    groups, keys, flagged = con.execute(
-        f"SELECT count(*), count(DISTINCT {resolved}), "  # noqa: S608 (fixed fragments)
-        f"count(*) FILTER (WHERE {' OR '.join(bad)}) "
-        f"FROM (SELECT {', '.join(present)} FROM cells GROUP BY ALL) g {' '.join(joins)}"
-    ).fetchall()[0]
-    return flagged == 0 and keys == groups
-
-
-def _time_groups(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
-                 today: date) -> int | None:
-    """The number of rows in a week after this one, where every distinct (week, date) cell
-    of the rows gives a week and no two of them the same week; else None."""
-    present = [c for c in ("week", "date") if c in columns]
-    joins, bad = [], [f"coalesce({', '.join('g.' + c for c in present)}) IS NULL"]
-    mondays = []
-    if "week" in columns:
-        joins.append("LEFT JOIN week_lookup wl ON wl.week_text = g.week")
-        bad += ["g.week IS NOT NULL AND wl.week_from_week IS NULL", "contains(g.week, chr(10))"]
-        mondays.append("wl.week_from_week")
-    if "date" in columns:
-        joins.append("LEFT JOIN date_lookup dl ON dl.date_text = g.date")
-        bad += ["g.date IS NOT NULL AND dl.date_value IS NULL"
-                + (" AND g.week IS NULL" if "week" in columns else ""),
-                "contains(g.date, chr(10))"]
-        mondays.append("dl.week_from_date")
-    if len(present) == 2:
-        bad.append(_WEEK_DATE_MISMATCH.format(week="wl.week_from_week", date="dl.week_from_date"))
-    monday = f"coalesce({', '.join(mondays)})"
-    groups, keys, flagged, future = con.execute(
-        f"SELECT count(*), count(DISTINCT {monday}), "  # noqa: S608 (fixed fragments)
-        f"count(*) FILTER (WHERE {' OR '.join(bad)}), "
-        f"coalesce(sum(n) FILTER (WHERE {monday} > {_THIS_WEEK}), 0) "
-        f"FROM (SELECT {', '.join(present)}, count(*) AS n FROM cells GROUP BY ALL) g "
-        f"{' '.join(joins)}", [today]).fetchall()[0]
-    return int(future) if flagged == 0 and keys == groups else None
-
-
-def _list_screened_warnings(con: duckdb.DuckDBPyConnection, screened: _Screened,
-                            today: date) -> int:
-    """``row_problems`` and ``clean`` of a screened file: its warnings only. Over-capacity rows
-    are picked from ``cells``, which holds the same numbers as ``clean`` without its joins."""
+def _list_screened_warnings(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
+                            screened: _Screened) -> int:
+    """``row_problems`` and ``clean`` of a screened file: its warnings only. Those of the
+    'rows' family are picked from the cells, without the look-ups of ``resolved``."""
     _new_row_problems(con)
     _build_clean(con)
-    return _list_warnings(con, screened.over_capacity, screened.future_weeks, today,
-                          figures=_CELL_FIGURES)
+    return _list_warnings(con, screened.warnings, {"rows": _family_relation(columns, "rows")})
 
 
-def _collect_row_problems(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
-                          today: date) -> int:
+def _collect_row_problems(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> int:
     """Table ``row_problems`` and view ``clean``; returns the warnings counted, not listed."""
-    checks = []
-    for measure in MEASURES:
-        if measure not in columns:
-            continue
-        text, number = f"{measure}_text", f"{measure}_number"
-        checks += [
-            (f"{text} IS NOT NULL AND {number} IS NULL", "not_a_number", measure, text),
-            (f"{number} IS NOT NULL AND {number} <> floor({number})", "not_whole", measure, text),
-            (f"{number} < 0", "negative", measure, text),
-            (f"{number} > {MAX_COUNT}", "too_large", measure, text),
-        ]
-    if "week" in columns:
-        checks.append(("week_text IS NOT NULL AND week_from_week IS NULL", "bad_week", "week",
-                       "week_text"))
-    if "date" in columns:
-        checks.append(("date_text IS NOT NULL AND date_value IS NULL "
-                       + ("AND week_text IS NULL" if "week" in columns else ""),
-                       "bad_date", "date", "date_text"))
-    if "week" in columns and "date" in columns:
-        # the week the date lies in travels with the cell texts: the message names all three
-        checks.append((_WEEK_DATE_MISMATCH.format(week="week_from_week", date="week_from_date"),
-                       "week_date_mismatch", "date",
-                       "week_text || chr(31) || date_text || chr(31) || "
-                       "'KW ' || strftime(week_from_date, '%V/%G')"))
-    checks.append(("week_text IS NULL AND date_text IS NULL", "missing_week",
-                   "week" if "week" in columns else "date", "NULL"))
-    district_column = "district" if "district" in columns else "ags"
-    checks.append(("ags IS NULL AND district IS NULL", "missing_district", district_column, "NULL"))
-    # a line break inside a cell means an unclosed quote swallowed the following lines
-    text_columns = {**{m: f"{m}_text" for m in MEASURES}, "week": "week_text",
-                    "date": "date_text", "ags": "ags", "district": "district",
-                    "facility": "facility", "facility_type": "facility_type"}
-    for field_name, column in text_columns.items():
-        if field_name in columns:
-            checks.append((f"contains({column}, chr(10))", "line_break_in_cell", field_name, column))
-    for field_name in ("facility", "facility_type", "district"):
-        if field_name in columns:
-            checks.append((f"length({field_name}) > {MAX_TEXT}", "too_long", field_name, field_name))
-    if "ags" in columns:
-        checks.append(("ags IS NOT NULL AND ags_resolved IS NULL", "unknown_district", "ags", "ags"))
-    if "district" in columns:
-        checks.append(("district IS NOT NULL AND name_resolved IS NULL "
-                       + ("AND ags_resolved IS NULL" if "ags" in columns else ""),
-                       "unknown_district", "district", "district"))
-    if "ags" in columns and "district" in columns:
-        checks.append(("ags_resolved IS NOT NULL AND name_resolved IS NOT NULL "
-                       "AND ags_resolved <> name_resolved", "district_mismatch", "district",
-                       "district"))
-    # every fragment is a constant of this module; no cell value is ever part of the SQL
-    template = ("SELECT line, '{code}' AS code, '{column}' AS field, CAST({value} AS VARCHAR) "
-                "AS value, 'error' AS severity FROM resolved WHERE {condition}")
+    errors = [c for c in checks if c.severity == ERROR]
     # one scan counts every check; only the checks that found something list their rows
-    found = _counts(con, "resolved", [condition for condition, *_ in checks])
-    selects = [template.format(code=code, column=column, value=value, condition=condition)
-               for (condition, code, column, value), count in zip(checks, found) if count]
+    found = _counts(con, "resolved", [c.condition for c in errors])
     _new_row_problems(con)
+    selects = [_PROBLEM_ROWS.format(code=c.code, field=c.field, value=c.value,
+                                    severity=c.severity, relation="resolved",
+                                    condition=c.condition)
+               for c, count in zip(errors, found) if count]
     if selects:
-        con.execute("INSERT INTO row_problems " + " UNION ALL ".join(selects))  # noqa: S608
+        con.execute("INSERT INTO row_problems " + " UNION ALL ".join(selects))
     _build_clean(con)
-    return _add_key_problems(con, today)
+    return _add_key_problems(con, [c for c in checks if c.severity != ERROR])
+
+
+# every fragment is a constant of this package; no cell value is ever part of the SQL
+_PROBLEM_ROWS = ("SELECT line, '{code}' AS code, '{field}' AS field, CAST({value} AS VARCHAR) "
+                 "AS value, '{severity}' AS severity FROM {relation} WHERE {condition}")
 
 
 def _new_row_problems(con: duckdb.DuckDBPyConnection) -> None:
@@ -470,11 +410,11 @@ def _new_row_problems(con: duckdb.DuckDBPyConnection) -> None:
 
 def _counts(con: duckdb.DuckDBPyConnection, relation: str, conditions: list[str]) -> list[int]:
     """How many rows of ``relation`` meet each condition, in one scan (fragments of this
-    module only)."""
+    package only)."""
     if not conditions:
         return []
     columns = ", ".join(f"count(*) FILTER (WHERE {c})" for c in conditions)
-    return list(con.execute(f"SELECT {columns} FROM {relation}").fetchall()[0])  # noqa: S608
+    return list(con.execute(f"SELECT {columns} FROM {relation}").fetchall()[0])
 
 
 _CLEAN_COLUMNS = """
@@ -487,33 +427,36 @@ _CLEAN_COLUMNS = """
             CAST(departures_number AS INTEGER) AS departures,
             CAST(capacity_number AS INTEGER) AS capacity,
             CAST(occupied_number AS INTEGER) AS occupied
-        FROM resolved"""
+        FROM sound"""
+
+
+def rows_to_load(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+    """The rows of a valid file as ``report_row`` takes them (its columns less ``load_id``),
+    in ``con`` after ``validate``."""
+    return con.sql("SELECT ags, week, facility, facility_type, arrivals, departures, capacity, "
+                   "occupied, line FROM clean")
 
 
 def _build_clean(con: duckdb.DuckDBPyConnection) -> None:
-    """``clean``: the rows without errors. When no row has one (a file that will load), a view
-    over ``resolved`` serves: it is read a few times, more cheaply than it is copied once."""
+    """``sound``: the rows of ``resolved`` without errors, and ``clean``: those rows as they
+    are loaded. When no row has an error (a file that will load), views over ``resolved``
+    serve: they are read a few times, more cheaply than they are copied once."""
     if con.execute("SELECT count(*) FROM row_problems").fetchall()[0][0]:
-        con.execute("CREATE OR REPLACE TEMP TABLE clean AS " + _CLEAN_COLUMNS  # noqa: S608
-                    + " WHERE line NOT IN (SELECT line FROM row_problems)")
+        con.execute("CREATE OR REPLACE TEMP TABLE sound AS SELECT * FROM resolved "
+                    "WHERE line NOT IN (SELECT line FROM row_problems)")
     else:
-        con.execute("CREATE OR REPLACE TEMP VIEW clean AS " + _CLEAN_COLUMNS)  # noqa: S608
+        con.execute("CREATE OR REPLACE TEMP VIEW sound AS SELECT * FROM resolved")
+    con.execute("CREATE OR REPLACE TEMP VIEW clean AS " + _CLEAN_COLUMNS)
 
 
-_THIS_WEEK = "CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)"  # Monday of the ? date
-# a row whose week and date both parse but name different weeks: neither may silently win
-_WEEK_DATE_MISMATCH = "({week} IS NOT NULL AND {date} IS NOT NULL AND {week} <> {date})"
-
-
-def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> int:
-    """Duplicate keys (errors), over-capacity and future weeks (warnings) among the clean rows.
-    One scan tells which of them occur at all: equal keys have equal hashes, so as many
-    distinct hashes as rows means no key occurs twice. Returns the number of warnings counted
-    but not listed."""
-    rows, keys, over, future = con.execute(
-        "SELECT count(*), count(DISTINCT hash(ags, week, facility)), "  # noqa: S608 (constant)
-        f"count(*) FILTER (WHERE occupied > capacity), count(*) FILTER (WHERE week > {_THIS_WEEK}) "
-        "FROM clean", [today]).fetchall()[0]
+def _add_key_problems(con: duckdb.DuckDBPyConnection, warnings: list[Check]) -> int:
+    """Duplicate keys (errors) and the warning checks among the sound rows. One scan tells
+    which of them occur at all: equal keys have equal hashes, so as many distinct hashes as
+    rows means no key occurs twice. Returns the number of warnings counted but not listed."""
+    rows, keys, *found = con.execute(
+        f"SELECT count(*), count(DISTINCT hash({_CLEAN_KEY})) "
+        + "".join(f", count(*) FILTER (WHERE {c.condition})" for c in warnings)
+        + " FROM sound").fetchall()[0]
     if keys < rows:
         # the rows whose key hashes like another row's are the candidates
         con.execute("""
@@ -530,34 +473,28 @@ def _add_key_problems(con: duckdb.DuckDBPyConnection, today: date) -> int:
             ) d USING (ags, week, facility)
             WHERE c.line <> d.first_line
         """)
-    return _list_warnings(con, over, future, today)
+    return _list_warnings(con, list(zip(warnings, found)))
 
 
-# the figures of ``cells`` as ``clean`` has them, without the look-ups ``clean`` joins
-_CELL_FIGURES = ("(SELECT line, CAST(occupied_number AS INTEGER) AS occupied, "
-                 "CAST(capacity_number AS INTEGER) AS capacity FROM cells)")
+# the key of a sound row as ``clean`` has it (district, week, facility)
+_CLEAN_KEY = "coalesce(ags_resolved, name_resolved), week_monday, coalesce(facility, '')"
 
 
-def _list_warnings(con: duckdb.DuckDBPyConnection, over: int, future: int, today: date,
-                   figures: str = "clean") -> int:
-    """Over-capacity and future-week warnings of ``clean`` into ``row_problems``, given how
-    many there are. Warnings keep no row out of the load: the first MAX_PROBLEMS of each are
+def _list_warnings(con: duckdb.DuckDBPyConnection, counted: list[tuple[Check, int]],
+                   relations: dict[str, str] | None = None) -> int:
+    """The warnings of the sound rows into ``row_problems``, given how often each check
+    fires. Warnings keep no row out of the load: the first MAX_PROBLEMS of each check are
     listed, the others only counted (a national file may hold a million over-capacity rows).
-    ``figures``: where over-capacity rows are looked for (``clean`` or ``_CELL_FIGURES``).
+    ``relations``: where the rows of a family are looked for, if not in ``sound``.
     Returns the number counted but not listed."""
-    if over:
-        con.execute(f"""
-            INSERT INTO row_problems
-            SELECT line, 'over_capacity', 'occupied', occupied || '/' || capacity, 'warning'
-            FROM {figures} WHERE occupied > capacity ORDER BY line LIMIT ?
-        """, [MAX_PROBLEMS])  # noqa: S608 (one of two constants)
-    if future:
-        con.execute(f"""
-            INSERT INTO row_problems
-            SELECT line, 'future_week', 'week', CAST(week AS VARCHAR), 'warning'
-            FROM clean WHERE week > {_THIS_WEEK} ORDER BY line LIMIT ?
-        """, [today, MAX_PROBLEMS])  # noqa: S608 (a constant)
-    return max(over - MAX_PROBLEMS, 0) + max(future - MAX_PROBLEMS, 0)
+    for check, count in counted:
+        if count:
+            relation = (relations or {}).get(check.family, "sound")
+            con.execute("INSERT INTO row_problems " + _PROBLEM_ROWS.format(
+                code=check.code, field=check.field, value=check.value, severity=check.severity,
+                relation=relation, condition=check.condition) + " ORDER BY line LIMIT ?",
+                [MAX_PROBLEMS])
+    return sum(max(count - MAX_PROBLEMS, 0) for _, count in counted)
 
 
 def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyConnection,
@@ -573,7 +510,7 @@ def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyCon
             # their messages name the row's key: ``resolved`` is a view, the listed lines are
             # picked from it before its look-ups run
             rows = con.execute(
-                "WITH p AS (" + listed + ") SELECT p.line, p.code, p.field, p.value, "  # noqa: S608
+                "WITH p AS (" + listed + ") SELECT p.line, p.code, p.field, p.value, "
                 "p.severity, r.ags_resolved, r.week_monday, r.facility FROM p LEFT JOIN "
                 "(SELECT * FROM resolved WHERE line IN (SELECT line FROM p)) r USING (line) "
                 "ORDER BY p.severity, p.line, p.code", [MAX_PROBLEMS]).fetchall()
@@ -581,19 +518,11 @@ def _finish(result: Validation, problems: list[Problem], con: duckdb.DuckDBPyCon
             rows = [(*row, None, None, None)
                     for row in con.execute(listed, [MAX_PROBLEMS]).fetchall()]
         problems += [_row_problem(row, columns or {}, matcher) for row in rows]
-    file_level = [p for p in problems if p.code in FILE_CODES]
+    file_level = [p for p in problems if CATALOGUE[p.code].scope == FILE]
     result.error_count = counts.get(ERROR, 0) + sum(p.severity == ERROR for p in file_level)
     result.warning_count = counts.get(WARNING, 0) + sum(p.severity == WARNING for p in file_level)
     result.problems = sorted(problems, key=lambda p: (p.severity != ERROR, p.line or 0))
     return result
-
-
-FILE_CODES = {"empty_file", "not_a_table", "no_header", "missing_district_column",
-              "missing_week_column", "no_measures",
-              "no_rows", "duplicate_column", "ignored_column", "sheet_used", "file_encrypted",
-              "file_zip_archive", "file_damaged", "file_document", "file_binary",
-              "file_too_complex", "formula_without_value", "cells_beyond_header",
-              "unclosed_quote"}
 
 
 def _row_problem(row: tuple, columns: dict[str, str], matcher: Matcher | None) -> Problem:

@@ -30,7 +30,6 @@ OK, WARN, LIMIT, UNKNOWN = "ok", "warn", "limit", "unknown"
 STATUSES = (LIMIT, WARN, OK, UNKNOWN)
 FORECAST_WINDOW = 8
 FORECAST_Z = 1.2816  # two-sided 80 % interval of the normal distribution
-MEASURES = ("occupancy_rate", "free_places", "capacity", "occupied", "arrivals")
 ABSOLUTE_MEASURES = ("arrivals", "departures", "capacity", "occupied", "free_places")
 
 

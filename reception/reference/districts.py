@@ -29,12 +29,12 @@ _AFFIXES = re.compile(
     r"|,\s*(landkreis|lkr\.?|lk|kreis|kreisfreie stadt|krfr\.? stadt|stadt)$"
     r"|\s*\((landkreis|lkr\.?|lk|kreis|kreisfreie stadt|krfr\.? stadt|stadt)\)$"
 )
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})  # as names are compared
 
 
 def name_key(name: str) -> str:
     """A district name reduced to what identifies it: ``'Gotha, Landkreis'`` -> ``'gotha'``."""
-    text = unicodedata.normalize("NFC", str(name)).strip().lower().translate(_UMLAUTS)
+    text = unicodedata.normalize("NFC", str(name)).strip().lower().translate(UMLAUTS)
     text = re.sub(r"\s+", " ", text)
     previous = None
     while previous != text:

@@ -17,4 +17,6 @@ async def _health(request: Request) -> PlainTextResponse:
 
 def routes() -> list[BaseRoute]:
     """Every HTTP route of the app besides Streamlit's own."""
-    return [Route("/api/v1/health", _health, methods=["GET"])]
+    from reception.web import session
+
+    return [Route("/api/v1/health", _health, methods=["GET"]), *session.routes()]

@@ -29,6 +29,7 @@ before, ``mirror(key)`` after; the pages use the same two for their own widgets)
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -40,21 +41,21 @@ import streamlit as st
 
 from reception import config, export, fmt
 from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from reception.reference.districts import KINDS
 from reception.web.cache import data, version
 
 log = logging.getLogger("reception.app")
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 RANGE_OPTIONS = (12, 26, 52, 0)  # weeks; 0 = all
-KINDS = ("Landkreis", "kreisfreie Stadt")
 
 
-OPTIONAL_PAGES = (("anmelden", "Anmelden"), ("hochladen", "Hochladen"))
+OPTIONAL_PAGES = ("anmelden", "hochladen")
 
 
-def optional_pages(folder: Path) -> list[tuple[Path, str, str]]:
-    """(path, url name, title) of the optional pages present in ``folder``, in order."""
-    return [(folder / f"{name}.py", name, title) for name, title in OPTIONAL_PAGES
+def optional_pages(folder: Path, lang: str = DEFAULT_LANGUAGE) -> list[tuple[Path, str, str]]:
+    """(path, url name, title in ``lang``) of the optional pages present in ``folder``, in order."""
+    return [(folder / f"{name}.py", name, t(f"nav.{name}", lang)) for name in OPTIONAL_PAGES
             if (folder / f"{name}.py").exists()]
 
 
@@ -118,6 +119,30 @@ def language_switch() -> None:
     restore("lang_choice", current_language())
     st.radio(t_ui("sidebar.language"), LANGUAGES, key="lang_choice", horizontal=True,
              format_func=LANGUAGE_NAMES.get, on_change=_set_language)
+
+
+# Focus always visible (WCAG 2.4.7): Streamlit draws no focus ring on page links and none around
+# a focused select, text field or radio option; the ring is the accent colour (7:1 on white).
+FOCUS_CSS = """<style>
+a:focus-visible, button:focus-visible, summary:focus-visible, [role="tab"]:focus-visible {
+  outline: 3px solid #0b57a4 !important; outline-offset: 2px; }
+[tabindex="0"]:focus-visible { outline: 3px solid #0b57a4 !important; outline-offset: -3px; }
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stTextInput"],
+    [data-testid="stNumberInput"], [data-testid="stDateInput"]) > div:focus-within,
+label:has(input:focus-visible) {
+  outline: 3px solid #0b57a4 !important; outline-offset: 2px; }
+</style>"""
+
+
+def document_basics() -> None:
+    """Set ``<html lang>`` to the page's language (Streamlit's index.html says ``en`` whatever the
+    page shows, and screen readers pick their pronunciation from it, WCAG 3.1.1) and add the
+    focus ring. A script, as the language can change without a reload; ``lang`` is one of
+    ``LANGUAGES``, never user text."""
+    lang = current_language()
+    st.html(FOCUS_CSS)
+    st.html(f"<script>document.documentElement.lang = {lang!r};</script>", width="content",
+            unsafe_allow_javascript=True)
 
 
 @dataclass(frozen=True)
@@ -191,11 +216,20 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def chart_name(fig, summary: str) -> str:
+    """The chart's accessible name: its title and what it says in short (the "Kurz gesagt" text,
+    which also stands beside it), so that a screen reader announces both at the chart."""
+    title = getattr(getattr(getattr(fig, "layout", None), "title", None), "text", None) or ""
+    title = re.sub(r"<[^>]+>", " ", str(title)).strip()  # plotly titles may carry <br>, <sup>
+    return f"{title}. {summary}" if title else summary
+
+
 def chart_block(fig, summary: str, frame: pd.DataFrame, name: str, ratio: tuple = (3, 1)) -> None:
     """The chart, its text summary beside it (also the chart's alt text) and the downloads."""
     chart, text = st.columns(ratio, vertical_alignment="top")
     with chart:
-        st.plotly_chart(fig, key=f"chart-{name}", config={"displaylogo": False}, alt=summary)
+        st.plotly_chart(fig, key=f"chart-{name}", config={"displaylogo": False},
+                        alt=chart_name(fig, summary))
     with text:
         st.markdown(f"**{t_ui('msg.summary')}**")
         st.markdown(summary)

@@ -22,6 +22,7 @@ from reception.i18n import t
 from reception.ingest import load as loading
 from reception.ingest.load import Inspection, LoadResult
 from reception.ingest.problems import ERROR, Problem, problems_frame
+from reception.ingest.reports import MEASURES
 from reception.store import db
 
 log = logging.getLogger("reception.web.upload")
@@ -30,7 +31,6 @@ SOURCE = "upload"
 PREVIEW_ROWS = 50
 TEMPLATE_CSV = config.DATA_DIR / "vorlage_meldung.csv"
 TEMPLATE_XLSX = config.DATA_DIR / "vorlage_meldung.xlsx"
-MEASURES = ("arrivals", "departures", "capacity", "occupied")
 
 
 class NotAllowed(PermissionError):
@@ -101,8 +101,9 @@ class Preview:
         items: list[tuple[str, str]] = [(t("upload.fmt.size", lang), size_text(self.size))]
         read = self.inspection.read if self.inspection else None
         if read is not None:
-            delimiter = {";": "; (Semikolon)", ",": ", (Komma)", "\t": "Tab"}.get(
-                read.delimiter or "", read.delimiter or "–")
+            names = {";": "semicolon", ",": "comma", "\t": "tab"}
+            delimiter = (t(f"upload.fmt.{names[read.delimiter]}", lang) if read.delimiter in names
+                         else read.delimiter or "–")
             items += [
                 (t("upload.fmt.kind", lang), read.file_kind.upper()),
                 (t("upload.fmt.encoding", lang), read.encoding or "–"),

@@ -1,0 +1,220 @@
+"""The checks of a report's rows, each declared once, in ``RULES``.
+
+``reception.ingest.validate`` runs every rule on two roads, both generated from this table:
+
+- **the screen**, on the distinct values of a file's columns: a national file of ten million
+  rows holds 400 district keys, 520 weeks and a few thousand distinct numbers, so a rule that
+  looks only at the district cells of a row (or only at its week and date cells, or only at one
+  measure's cell) is decided on those few distinct values. Rules that look at more are decided
+  by one scan of the rows. A file on which no rule fires skips the second road.
+- **the row-by-row road**, one SQL statement over every row, which names each problem's line.
+
+A rule's ``condition`` is SQL over the *parsed cells of one row* (``CELL_COLUMNS``): it is true
+where the row breaks the rule. The same text is evaluated over the rows (row-by-row road) and
+over the distinct values (screen), so both roads agree by construction.
+
+How to add a rule (one entry in ``RULES``):
+
+1. Its problem code: an entry in ``reception.ingest.problems.CATALOGUE`` (severity: an error
+   keeps the file out, a warning keeps the row in), the message ``problem.<code>`` in
+   ``reception/locales/etl.toml`` (German and English; ``{value}`` is the cell) and what the
+   sender should do, ``problem_action.<code>`` in ``reception/locales/problems.toml``; then
+   regenerate ``docs/problems.md`` (``tests/test_problems.py`` says how).
+2. Append ``Rule(code, condition, fields)`` to ``RULES``. ``fields``: the canonical fields the
+   problem is reported in; with ``each=True`` (the default) the rule is one check per field
+   of ``fields`` that the file has, and ``{text}`` / ``{number}`` in ``condition`` and ``value``
+   stand for that field's text and number columns (``{max_count}``, ``{max_text}``,
+   ``{this_monday}`` for the limits and this week's Monday; ``{{`` for a literal brace). With
+   ``each=False`` it is one check of the row, reported in the first field of ``fields`` the
+   file has. ``needs``: further fields the file must have for the rule to run; ``reads``:
+   further fields whose columns the condition uses. ``value``: SQL of the value the problem
+   shows (default: the field's text).
+3. Where the screen decides it follows from the fields it reads (``Check.family``): only
+   district fields -> the distinct (ags, district) pairs; only week and date -> the distinct
+   (week, date) pairs; one measure -> its distinct cells; facility texts and measures -> one
+   scan of the cells; anything else -> one scan of the resolved rows (slower: prefer rules
+   that stay in one family). A condition that names a column of a field it does not declare
+   fails in the screen's SQL, which the tests run on every rule.
+   A rule on a new kind of cell (say a count of filled cells beyond the header, made by the
+   reader): add the column to ``CELL_COLUMNS`` and to ``validate._cell_columns``, with the
+   family of the field it belongs to.
+4. Warnings are looked for among the rows without errors; the first ``MAX_PROBLEMS`` of each
+   are listed, the others counted.
+5. Tests: ``tests/test_rules.py`` shows how a rule is seen on both roads.
+
+Examples: week and date that disagree (``week_date_mismatch``: decided on the distinct (week,
+date) pairs); to come, a part larger than its whole (``{number}`` of one measure against
+another: ``fields=("occupied",), reads=("capacity",)``).
+
+Checks across rows (a key twice) are not rules: they are the key checks of ``validate``.
+Numbers: a measure's text (``<measure>_text``) is made only where the number alone may break a
+rule (``text_needed_sql``, generated from the measure rules with a stand-in text); a rule on a
+measure's text must therefore also fire on some number-only condition, as ``not_a_number``
+does for every cell that is not a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from reception.ingest.numbers import MAX_COUNT
+from reception.ingest.problems import ERROR, severity_of
+from reception.ingest.reports import MEASURES
+
+MAX_TEXT = 200  # characters of a facility or district name
+MAX_PROBLEMS = 1000  # problems of one code listed by line; the rest only counted (warnings)
+
+# the families of fields whose cells a row's rule may read; the screen decides a rule on the
+# distinct values of one family (district, time, one measure) or else by a scan of the rows
+DISTRICT_FIELDS = ("ags", "district")
+TIME_FIELDS = ("week", "date")
+TEXT_FIELDS = ("facility", "facility_type")
+
+# field -> its columns among the parsed cells of a row (``CELL_COLUMNS``)
+TEXT_COLUMN = {"ags": "ags", "district": "district", "week": "week_text", "date": "date_text",
+               "facility": "facility", "facility_type": "facility_type",
+               **{m: f"{m}_text" for m in MEASURES}}
+NUMBER_COLUMN = {m: f"{m}_number" for m in MEASURES}
+
+CELL_COLUMNS = {
+    # district: the cells and the reference key each resolves to (NULL: unknown)
+    "ags": "district key as written", "district": "district name as written",
+    "ags_resolved": "reference key of the district key", "name_resolved": "... of the name",
+    # time: the cells and what they give
+    "week_text": "week cell", "week_from_week": "Monday of that week (NULL: not a week)",
+    "date_text": "date cell", "date_value": "the date (NULL: not a date)",
+    "week_from_date": "Monday of the date's week", "week_monday": "the row's week",
+    "facility": "facility text", "facility_type": "facility type text",
+    **{f"{m}_text": f"{m} cell (only where its number may break a rule)" for m in MEASURES},
+    **{f"{m}_number": f"{m} as a number (NULL: empty or not a number)" for m in MEASURES},
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check of a row, declared once (see the module docstring)."""
+
+    code: str
+    condition: str  # SQL over CELL_COLUMNS, true where the row breaks the rule
+    fields: tuple[str, ...]
+    value: str = "{text}"  # SQL of the value the problem shows
+    each: bool = True  # one check per field of ``fields`` present, else one per row
+    needs: tuple[str, ...] = ()  # further fields the file must have
+    reads: tuple[str, ...] = ()  # further fields whose columns ``condition`` uses
+
+    def checks(self, present: Iterable[str], monday: str = "NULL") -> list[Check]:
+        """The concrete checks of this rule for a file with the fields ``present``."""
+        present = set(present)
+        if not set(self.needs) <= present:
+            return []
+        targets = [f for f in self.fields if f in present]
+        if not self.each:
+            targets = targets[:1] or [self.fields[0]]
+        return [Check(self.code, target, self._fill(self.condition, target, monday),
+                      self._fill(self.value, target, monday), severity_of(self.code),
+                      frozenset({target, *self.needs, *self.reads} if self.each
+                                else {*self.fields, *self.needs, *self.reads}))
+                for target in targets]
+
+    @staticmethod
+    def _fill(template: str, target: str, monday: str) -> str:
+        return template.format(text=TEXT_COLUMN.get(target, "NULL"),
+                               number=NUMBER_COLUMN.get(target, "NULL"), max_count=MAX_COUNT,
+                               max_text=MAX_TEXT, this_monday=monday)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule made concrete for one file: fixed SQL, no placeholders."""
+
+    code: str
+    field: str  # the canonical field the problem is reported in
+    condition: str
+    value: str
+    severity: str
+    reads: frozenset[str]
+
+    @property
+    def family(self) -> str:
+        """Where the screen decides it: 'district', 'time', a measure (its distinct cells;
+        errors only: warnings are counted by rows), 'rows' (a scan of the cells, no look-ups)
+        or 'resolved' (a scan of the rows with their look-ups)."""
+        for name, family in (("district", DISTRICT_FIELDS), ("time", TIME_FIELDS)):
+            if self.reads <= set(family):
+                return name
+        if len(self.reads) == 1 and self.severity == ERROR and next(iter(self.reads)) in MEASURES:
+            return next(iter(self.reads))
+        if self.reads <= set(TEXT_FIELDS) | set(MEASURES):
+            return "rows"
+        return "resolved"
+
+
+RULES: list[Rule] = [
+    Rule("not_a_number", "{text} IS NOT NULL AND {number} IS NULL", MEASURES),
+    Rule("not_whole", "{number} IS NOT NULL AND {number} <> floor({number})", MEASURES),
+    Rule("negative", "{number} < 0", MEASURES),
+    Rule("too_large", "{number} > {max_count}", MEASURES),
+    Rule("bad_week", "week_text IS NOT NULL AND week_from_week IS NULL", ("week",)),
+    # a date is only needed where the row has no week
+    Rule("bad_date", "date_text IS NOT NULL AND date_value IS NULL AND week_text IS NULL",
+         ("date",), reads=("week",)),
+    Rule("missing_week", "week_text IS NULL AND date_text IS NULL", TIME_FIELDS, "NULL",
+         each=False),
+    Rule("missing_district", "ags IS NULL AND district IS NULL", ("district", "ags"), "NULL",
+         each=False),
+    # a line break inside a cell means an unclosed quote swallowed the following lines
+    Rule("line_break_in_cell", "contains({text}, chr(10))",
+         (*MEASURES, "week", "date", "ags", "district", "facility", "facility_type")),
+    Rule("too_long", "length({text}) > {max_text}", ("facility", "facility_type", "district")),
+    # a row whose week and date both parse but name different weeks: neither may silently win;
+    # the value carries both cells and the date's week for the message (split in validate)
+    Rule("week_date_mismatch", "week_from_week IS NOT NULL AND week_from_date IS NOT NULL "
+         "AND week_from_week <> week_from_date", ("date",),
+         "week_text || chr(31) || date_text || chr(31) || 'KW ' || strftime(week_from_date, "
+         "'%V/%G')", needs=("week",)),
+    Rule("unknown_district", "ags IS NOT NULL AND ags_resolved IS NULL", ("ags",)),
+    # a name is only needed where the row has no known district key
+    Rule("unknown_district", "district IS NOT NULL AND name_resolved IS NULL "
+         "AND ags_resolved IS NULL", ("district",), reads=("ags",)),
+    Rule("district_mismatch", "ags_resolved IS NOT NULL AND name_resolved IS NOT NULL "
+         "AND ags_resolved <> name_resolved", ("district",), needs=("ags",)),
+    Rule("over_capacity", "occupied_number > capacity_number", ("occupied",),
+         "CAST(occupied_number AS INTEGER) || '/' || CAST(capacity_number AS INTEGER)",
+         needs=("capacity",)),
+    Rule("future_week", "week_monday > {this_monday}", TIME_FIELDS,
+         "CAST(week_monday AS VARCHAR)", each=False),
+]
+
+
+def this_monday_sql(today: date) -> str:
+    """SQL literal of the Monday of ``today``'s week (made from a date, never from a file)."""
+    if not isinstance(today, date):
+        raise TypeError(today)
+    return f"DATE '{(today - timedelta(days=today.weekday())).isoformat()}'"
+
+
+def checks(present: Iterable[str], today: date | None = None,
+           rules: list[Rule] | None = None) -> list[Check]:
+    """Every check for a file with the fields ``present`` (``rules``: default ``RULES``)."""
+    present = list(present)
+    monday = this_monday_sql(today) if today is not None else "NULL"
+    return [check for rule in (RULES if rules is None else rules)
+            for check in rule.checks(present, monday)]
+
+
+_STAND_IN = "'?'"  # a text that is there, without a line break
+
+
+def text_needed_sql(measure: str, number: str) -> str:
+    """SQL: true where a rule on ``measure`` may fire, judged from its number ``number`` alone
+    (the text taken as present): only there is the measure's text made (see the docstring)."""
+    conditions = []
+    for rule in RULES:
+        if rule.each and measure in rule.fields and not (rule.needs or rule.reads):
+            conditions.append(rule.condition.format(
+                text=_STAND_IN, number=number, max_count=MAX_COUNT, max_text=MAX_TEXT,
+                this_monday="NULL"))
+    # an empty cell needs no text; for a number, each condition is true or false
+    return "(" + " OR ".join([f"{number} IS NULL", *(f"({c})" for c in conditions)]) + ")"
