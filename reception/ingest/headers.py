@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from reception.reference.districts import UMLAUTS  # as district names are compared
+
 CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
     "ags": ("ags", "kreisschluessel", "kreis-schluessel", "kreisnummer", "schluessel",
             "district_key"),
@@ -25,14 +27,13 @@ CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
 }
 MEASURES = ("arrivals", "departures", "capacity", "occupied")
 HEADER_SEARCH_LINES = 30
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def header_key(label: str) -> str:
     """``' Zugänge (Personen) '`` -> ``'zugaenge'``, ``'district_key'`` -> ``'district key'``:
     how header labels and aliases are compared."""
     text = unicodedata.normalize("NFC", str(label)).strip().strip('"').strip().lower()
-    text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(_UMLAUTS)
+    text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(UMLAUTS)
     text = re.sub(r"[\s_]+", " ", text).strip(" :.")
     return re.sub(r"^davon ", "", text)
 
