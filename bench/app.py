@@ -5,7 +5,9 @@
 * time until the landing page's first plotly chart is drawn in headless Chromium, against a
   floor: a one-page Streamlit app with one plotly chart, served the same way in the same run;
 * bytes sent to the browser for the landing page (websocket frames and HTTP response bodies);
-* resident memory of the app server after visiting every page.
+* resident memory of the app server after visiting every page;
+* seconds to write the weekly briefing (``python -m etl briefing``, a fresh process each run:
+  imports, queries, Chromium drawing the charts, Typst).
 
     python -m bench.app pagetime DB PAGE WARM_RUNS   # child process: prints one JSON line
 """
@@ -27,7 +29,7 @@ PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planun
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'
 TARGETS = {"warm_ms": 150, "cold_ms": 2000, "first_chart_ratio": 1.3, "landing_bytes": 2_000_000,
-           "rss_mb": 500}
+           "rss_mb": 500, "briefing_s": 10}
 
 FLOOR_APP = """
 import plotly.graph_objects as go
@@ -214,11 +216,24 @@ def build_database(db: Path, reference: Path, files: list[Path]) -> Path:
     return db
 
 
+def measure_briefing(db: Path, runs: int, work: Path) -> dict:
+    """Median wall seconds of ``python -m etl briefing`` (latest week) in fresh processes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
+    seconds = []
+    for run in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "etl", "briefing", "--out", str(work / f"b{run}.pdf")],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        seconds.append(time.perf_counter() - started)
+    return {"median_s": round(statistics.median(seconds), 2), "runs_s": [round(x, 2) for x in seconds]}
+
+
 def measure_app(reference: Path, files: list[Path], runs: int, work: Path, browser: bool = True) -> dict:
     """All app-side figures against a database built from ``reference`` and ``files``."""
     db = build_database(work / "app" / "reception.duckdb", reference, files)
     rows = sum(sum(1 for _ in open(f, "rb")) - 1 for f in files)
-    result = {"rows": rows, "targets": TARGETS, "pages": measure_pages(db, runs)}
+    result = {"rows": rows, "targets": TARGETS, "pages": measure_pages(db, runs),
+              "briefing": measure_briefing(db, runs, work / "app")}
     if browser and Path(CHROMIUM).exists():
         result["browser"] = measure_browser(db, runs, work / "app")
     else:
@@ -232,6 +247,9 @@ def print_table(app: dict) -> None:
           f"cold <= {TARGETS['cold_ms']}")
     for page, row in app["pages"].items():
         print(f"{page:<12}{row['warm_ms']:>10}{row['cold_ms']:>10}")
+    if "briefing" in app:
+        print(f"briefing (etl briefing): {app['briefing']['median_s']} s median, runs "
+              f"{app['briefing']['runs_s']}, target <= {TARGETS['briefing_s']} s")
     browser = app["browser"]
     if "skipped" in browser:
         print(f"browser: skipped ({browser['skipped']})")

@@ -1,5 +1,5 @@
-"""Seeded workloads: facility-level weekly reports as German-format CSV files (one per year) and a
-synthetic district reference for a national case."""
+"""Seeded workloads: facility-level weekly reports as German-format CSV files (one per year) and
+the real national district reference for a national case."""
 
 from __future__ import annotations
 
@@ -13,21 +13,32 @@ HEADER = ["Kreisschlüssel", "Kalenderwoche", "Unterkunft", "Art", "Zugänge", "
           "Belegung"]
 
 
+GERMANY = Path(__file__).resolve().parent.parent / "data" / "reference" / "kreise_deutschland.csv"
+# Destatis kind codes -> the contract's kinds (as reception.reference.districts.KIND_CODES)
+_KINDS = {41: "kreisfreie Stadt", 42: "kreisfreie Stadt", 43: "Landkreis", 44: "Landkreis",
+          45: "Landkreis"}
+
+
 def national_reference(path: Path, districts: int = 400, seed: int = 7) -> Path:
-    """A synthetic reference of ``districts`` districts (16 Länder, keys like real AGS)."""
-    rng = np.random.default_rng(seed)
-    per_land = -(-districts // 16)
-    rows = []
-    for index in range(districts):
-        land, number = divmod(index, per_land)
-        ags = f"{land + 1:02d}{number + 1:03d}"
-        kind = "kreisfreie Stadt" if number % 4 == 0 else "Landkreis"
-        rows.append({"ags": ags, "name": f"Kreis {ags}", "kind": kind, "seat": f"Sitz {ags}",
-                     "population": int(rng.integers(40_000, 600_000)),
-                     "lat": 47.5 + rng.random() * 7.5, "lon": 6.0 + rng.random() * 9.0,
-                     "grid_row": land, "grid_col": number})
+    """The real reference of all 400 German districts (``data/reference``), or its first
+    ``districts`` rows: keys, names and populations as the dashboard meets them, boundaries in
+    the shipped GeoJSON for the map; ``etl init`` lays the tile grid. Names: the official ones
+    without the kind suffix, "Landkreis X" where a city shares the name (the rule of ``etl init
+    --land``). (``seed`` is kept for callers; nothing is drawn.)"""
+    table = pd.read_csv(GERMANY, dtype={"ags": str, "land_code": str}).head(districts)
+    short = table.name.str.replace(r",\s*[^,]+$", "", regex=True).str.strip()
+    shared = short.duplicated(keep=False) & table.kind_code.isin([43, 44, 45])
+    prefix = np.where(table.kind_code == 43, "Kreis ", "Landkreis ")
+    out = pd.DataFrame({
+        "ags": table.ags, "name": np.where(shared, prefix + short, short),
+        "official_name": table.name, "kind": table.kind_code.map(_KINDS), "seat": table.seat,
+        "population": table.population, "lat": table.lat, "lon": table.lon})
     path.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(path, index=False)
+    out.to_csv(path, index=False)
+    path.with_name(path.stem + ".meta.toml").write_text(  # titles say "Deutschland"
+        'land = "Deutschland"\nland_code = "DE"\npopulation_reference_date = "2024-12-31"\n'
+        'population_source = "Destatis, Gemeindeverzeichnis GV100AD, Ausgabe 30.11.2025"\n',
+        encoding="utf-8")
     return path
 
 

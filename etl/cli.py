@@ -71,9 +71,11 @@ HELP = {
         $ python -m etl init --demo
         Demodaten geladen: 257 Wochen, 9836 Zeilen (Load 1)
         Datenbank data/reception.duckdb bereit: 22 Kreise, Schema-Version 4
+        $ python -m etl init --land 09 --demo      # Bayern aus der mitgelieferten Referenz
         $ python -m etl init --districts kreise_sachsen.csv --key schluessel_sachsen.csv
         """,
-        {0: "bereit", 1: "Referenz- oder Schlüsseldatei abgelehnt (nichts geändert)"}),
+        {0: "bereit", 1: "Referenz- oder Schlüsseldatei abgelehnt oder Landesschlüssel unbekannt "
+                         "(nichts geändert)"}),
     "ingest": Help(
         "Meldedateien (CSV, XLSX, XLS, ODS) prüfen und laden; jede ganz oder gar nicht",
         """
@@ -92,6 +94,7 @@ HELP = {
         """
         $ RECEPTION_INBOX=/srv/aufnahme/inbox python -m etl weekly
         meldung_kw45.csv: geladen als Load 3 (1 Zeilen, 1 Kreise, 1 Wochen, 0 Werte ersetzt)
+        Lagebericht KW 45/2024 geschrieben: data/briefings/lagebericht_KW45_2024.pdf
         """,
         {0: "alle geladen oder Posteingang leer",
          1: "mindestens eine Datei abgelehnt (liegt mit NAME.errors.csv in rejected/)"}),
@@ -142,7 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--districts", type=Path, metavar="FILE",
                    help="Kreisreferenz als CSV (Vorgabe: Thüringen)")
     p.add_argument("--key", type=Path, metavar="FILE",
-                   help="Verteilschlüssel als CSV (Vorgabe: Thüringen)")
+                   help="Verteilschlüssel als CSV (Vorgabe: der des Landes, sonst "
+                   "bevölkerungsproportional)")
+    p.add_argument("--land", default=config.DEFAULT_LAND, metavar="CODE",
+                   help="Land nach Schlüssel aus der mitgelieferten Referenz aller Kreise "
+                   "(Vorgabe 16, Thüringen; z. B. 09 Bayern, 05 Nordrhein-Westfalen)")
     p = add_command(sub, "ingest", HELP["ingest"])
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Meldedatei (CSV, XLSX, XLS, ODS)")
     p.add_argument("--user", default=None, metavar="NAME",
@@ -247,7 +254,7 @@ def _command_word(argv: list[str]) -> str | None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("etl.users", "etl.backup"):
+    for module in ("etl.users", "etl.backup", "etl.opendata"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
@@ -268,9 +275,16 @@ def _default_user(user: str | None) -> str:
 
 @command("init")
 def cmd_init(args: argparse.Namespace) -> int:
-    try:  # both files are read and checked before the database is touched
-        reference = districts.read_reference(args.districts)
-        key = districts.read_distribution_key(args.key)
+    try:  # read and checked before the database is touched; --districts FILE wins over --land;
+        # without --key: the Land's own key, else one in proportion to population
+        reference = (districts.read_reference(args.districts) if args.districts
+                     else districts.land_reference(args.land))
+        key_file = args.key or districts.key_path(reference.meta.get("land_code", ""))
+        key = (districts.read_distribution_key(key_file) if key_file
+               else districts.proportional_key(reference.table))
+    except districts.UnknownLand as error:
+        print(t("cli.unknown_land", args.lang, code=error.code, known=error.known), file=sys.stderr)
+        return EXIT_REJECTED
     except districts.BadReference as error:
         print(t("cli.bad_reference", args.lang, detail=str(error)), file=sys.stderr)
         return EXIT_REJECTED
@@ -341,11 +355,27 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         print(t("cli.inbox_empty", args.lang, inbox=config.inbox_path()))
     for result in results:
         report_result(result, args.lang)
+    if any(r.status == "loaded" for r in results) and config.settings().briefing_after_weekly:
+        _weekly_briefing(args.lang)
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
 
 
 CONTRACT_LOAD_COLUMNS = ["load_id", "file_name", "sha256", "source", "loaded_by", "loaded_at",
                          "rows", "status"]
+
+
+def _weekly_briefing(lang: str) -> None:
+    """After a batch that loaded something: the Lagebericht of the latest week into
+    ``briefings/`` beside the database (``[briefing] after_weekly`` in settings.toml). Here, not
+    in the inbox, which must not import the read path. A failure is reported and leaves the
+    run's exit status to its loads."""
+    from etl import opendata
+
+    try:
+        opendata.write_briefing(None, None, lang)
+    except Exception as error:  # the loads are in; the briefing can be made again by hand
+        print(t("cli.briefing_failed", lang, detail=f"{type(error).__name__}: {error}"),
+              file=sys.stderr)
 
 
 @command("loads")

@@ -83,11 +83,11 @@ if require_data():
 
         st.header(t_ui("kreis.quota"))
         since = metrics.year_start(chosen.last_week)
-        quota = derived(metrics.quota, data.arrivals_between(since, chosen.last_week),
-                        data.distribution_key(chosen.last_week))
+        key = data.distribution_key(chosen.last_week)
+        quota = derived(metrics.quota, data.arrivals_between(since, chosen.last_week), key)
         row = quota[quota.ags == ags].iloc[0]
         st.caption(t_ui("kreis.quota_note", since=fmt.iso_week(since, lang),
-                        until=fmt.iso_week(chosen.last_week, lang)))
+                        until=fmt.iso_week(chosen.last_week, lang), key=present.key_label(key, lang)))
         columns = st.columns(5)
         columns[0].metric(t_ui("kreis.soll"), fmt.number(row.soll, lang=lang))
         columns[1].metric(t_ui("kreis.ist"), fmt.number(row.ist, lang=lang))

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from reception.read import charts, metrics, planning, present
-from reception.web.cache import data, derived, figure, from_weekly
+from reception import fmt
+from reception.read import briefing, charts, metrics, planning, present
+from reception.web.cache import briefing_pdf, data, derived, figure, from_weekly
 from reception.web.ui import (
     chart_block,
     current_language,
@@ -21,6 +22,12 @@ st.title(t_ui("lage.title"))
 if require_data():
     cfg, chosen = settings(), filters()
     stand_line()
+    # the Lagebericht of the latest week for the crisis meeting; made when clicked, once per
+    # snapshot (the same PDF as /api/v1/briefing.pdf)
+    st.download_button(t_ui("briefing.download", week=fmt.iso_week(chosen.last_week, lang)),
+                       data=lambda: briefing_pdf(chosen.last_week)[0], mime="application/pdf",
+                       file_name=briefing.file_name(chosen.last_week), key="dl-lagebericht",
+                       on_click="ignore")
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     state = derived(metrics.state_weekly, weekly, cfg)
     latest = derived(metrics.latest_by_district, weekly, cfg)

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import backtest, present
+from reception.read import backtest, opendata, present
 from reception.web.cache import available, data
 from reception.web.signin import md as md_escape
-from reception.web.ui import current_language, settings, t_ui
+from reception.web.ui import base_url, current_language, settings, t_ui
 
 lang = current_language()
 cfg = settings()
@@ -26,10 +26,22 @@ st.header(t_ui("methodik.sources"))
 meta = data.reference_meta() if available() else {}
 st.markdown(t_ui("methodik.population", source=meta.get("population_source", "–"),
                  date=fmt.day(meta.get("population_reference_date"), lang)))
-st.markdown(t_ui("methodik.key"))
-if available():
-    key = data.distribution_key(present.today())
+key = data.distribution_key(present.today()) if available() else None
+if key is not None and present.key_is_proportional(key):
+    st.markdown(t_ui("methodik.key_proportional", date=fmt.day(meta.get("population_reference_date"), lang)))
+elif key is not None and "ThürFlüVertVO" not in present.key_label(key, lang):
+    st.markdown(t_ui("methodik.key_file", source=present.key_label(key, lang)))
+else:
+    st.markdown(t_ui("methodik.key"))
+if key is not None:
     st.dataframe(present.key_table(key, data.districts(), lang), hide_index=True)
+
+st.header(t_ui("methodik.reference"))
+st.markdown(t_ui("methodik.reference_text"))
+
+st.header(t_ui("methodik.api"))
+st.markdown(t_ui("methodik.api_text", base=base_url(),
+                 license=opendata.settings()["license_title"]))
 
 st.header(t_ui("methodik.demo"))
 st.markdown(t_ui("methodik.demo_text"))

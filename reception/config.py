@@ -20,6 +20,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DISTRICTS = DATA_DIR / "districts_thueringen.csv"
 DEFAULT_DISTRIBUTION_KEY = DATA_DIR / "distribution_key_thueringen.csv"
+# Official reference of all German districts and their boundaries (see data/reference/README.md).
+REFERENCE_DIR = DATA_DIR / "reference"
+GERMANY_DISTRICTS = REFERENCE_DIR / "kreise_deutschland.csv"
+DEFAULT_GEOJSON = REFERENCE_DIR / "deutschland_kreise.geojson"
+DEFAULT_LAND = "16"
 STREAMLIT_CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
 
 
@@ -47,6 +52,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("RECEPTION_GEOJSON", None,
            "GeoJSON-Datei mit Kreisgrenzen (Eigenschaft `AGS`, `RS`, …) für die Karte; "
            "ungesetzt: Kachelkarte"),
+    Option("BROWSER_PATH", None,
+           "Chromium, mit dem kaleido die Diagramme des Lageberichts zeichnet; ungesetzt: "
+           "`/usr/bin/chromium`, wenn vorhanden"),
     Option("RECEPTION_RAISE_ERRORS", None,
            "`1`: ein Fehler auf einer Seite wird weitergereicht statt als Kennung gezeigt "
            "(nur für Tests)"),
@@ -148,6 +156,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lock_timeout_seconds", "database.lock_timeout_seconds", "Sekunden",
             "so lange wartet ein Schreiber auf die Sperre eines anderen, dann bricht er mit "
             "Meldung ab"),
+    Setting("briefing_after_weekly", "briefing.after_weekly", "ja/nein",
+            "nach einem Wochenlauf, der mindestens eine Datei geladen hat, den Lagebericht der "
+            "letzten Woche nach `briefings/` neben der Datenbank schreiben"),
+    Setting("license_name", "open_data.license_name", "Kennung",
+            "Lizenz der offenen Daten (`/api/v1/…`, `etl export`), wie `datapackage.json` sie nennt"),
+    Setting("license_title", "open_data.license_title", "Text", "ausgeschriebener Name der Lizenz"),
+    Setting("license_path", "open_data.license_path", "URL", "Lizenztext"),
+    Setting("publisher", "open_data.publisher", "Text",
+            "Herausgeber der offenen Daten (leer: nicht genannt)"),
     Setting("session_hours", "signin.session_hours", "Stunden",
             "so lange bleibt eine Datenverantwortliche nach der Anmeldung angemeldet (Neuladen, "
             "neue Tabs), wenn sie sich nicht vorher abmeldet"),
@@ -169,6 +186,12 @@ class Settings:
     forecast_weeks: int  # weeks
     state_minimum_places: int  # places
     lock_timeout_seconds: float  # seconds
+    # Defaults here only for Settings built in code (tests); the file always sets them.
+    briefing_after_weekly: bool = True  # on / off
+    license_name: str = "dl-de-by-2.0"  # open data licence (datapackage.json)
+    license_title: str = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+    license_path: str = "https://www.govdata.de/dl-de/by-2-0"
+    publisher: str = ""
     session_hours: float = 8.0  # hours
     accessibility_contact: str = ""  # free text; empty: the page says that it is missing
 
@@ -183,7 +206,8 @@ def _read_settings(path: Path) -> Settings:
     values = {}
     for setting in SETTINGS:
         section, key = setting.key.split(".")
-        cast = {"float": float, "str": lambda v: str(v).strip()}.get(kinds[setting.field], int)
+        cast = {"float": float, "bool": bool, "str": lambda v: str(v).strip()}.get(
+            kinds[setting.field], int)
         values[setting.field] = cast(raw[section][key])
     return Settings(**values)
 
@@ -194,10 +218,12 @@ def settings() -> Settings:
     return _read_settings(settings_path())
 
 
-def _german(value: float | str) -> str:
+def _german(value: float | bool | str) -> str:
     """A shipped value as the German README shows it: counts and whole seconds with a thousands
-    point (13.500, 30), shares with two decimals (0,90, 1,00). Not ``fmt``: everything imports
-    config, so config imports nothing of the project."""
+    point (13.500, 30), shares with two decimals (0,90, 1,00), switches as ja/nein. Not ``fmt``:
+    everything imports config, so config imports nothing of the project."""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
     if isinstance(value, str):
         return f"„{value}“" if value else "leer"
     if isinstance(value, int) or (value.is_integer() and value >= 10):

@@ -176,7 +176,8 @@ def test_meldungen_lists_missing_districts_and_loads(app_db):
 def test_methodik_names_sources_and_the_eisenach_assumption(app_db):
     at = open_page("methodik")
     body = texts(at)
-    assert "Thüringer Landesamt für Statistik" in body
+    assert "Gemeindeverzeichnis GV100AD" in body and "31.12.2024" in body  # population: source, date
+    assert "© GeoBasis-DE / BKG (2020), Daten verändert" in body
     assert "7,7 %" in body and "Eisenach" in body
     assert "früheren Fehlern des Verfahrens" in body  # the forecast method
 
@@ -264,6 +265,76 @@ def test_karte_draws_configured_boundaries_and_survives_a_broken_file(app_db, tm
     at = open_page("karte")
     assert any("Grenzdatei" in w.value for w in at.warning)
     assert len(charts(at)) == 1  # the tile map instead
+
+
+def test_karte_draws_the_shipped_boundaries_by_default_and_tiles_on_request(app_db, monkeypatch):
+    import json
+
+    monkeypatch.delenv("RECEPTION_GEOJSON", raising=False)
+    at = open_page("karte")
+    assert at.radio(key="map_view").value == "boundaries"
+    assert any("© GeoBasis-DE / BKG (2020), Daten verändert" in c.value for c in at.caption)
+    spec = json.loads(charts(at)[0].proto.spec)
+    filled = [trace for trace in spec["data"] if trace.get("fill") == "toself"]
+    assert len(filled) == 22 and all(isinstance(trace["x"], dict) for trace in filled)  # binary
+    assert spec["layout"]["title"]["text"] == "Thüringen nach Kreisgrenzen: Auslastung"
+    assert "an der Belastungsgrenze" in texts(at)  # the text summary beside the map
+    at.radio(key="map_view").set_value("tiles").run()
+    assert not at.exception
+    assert any("Jede Kachel ist ein Kreis" in c.value for c in at.caption)
+    spec = json.loads(charts(at)[0].proto.spec)
+    assert spec["layout"]["title"]["text"] == "Thüringen als Kachelkarte: Auslastung"
+    assert len([t for t in spec["data"] if t.get("fill") == "toself"]) == 22
+    at.switch_page("pages/lage.py").run()
+    at.switch_page("pages/karte.py").run()
+    assert at.radio(key="map_view").value == "tiles"  # the choice survives a page change
+
+
+@pytest.fixture(scope="module")
+def bavaria_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import run_etl
+
+    path = tmp_path_factory.mktemp("bayern") / "reception.duckdb"
+    run_etl("init", "--land", "09", "--demo", env={"RECEPTION_DB": str(path)})
+    return path
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_bavaria_with_demo_data_renders_every_page(bavaria_db, monkeypatch, page):
+    monkeypatch.setenv("RECEPTION_DB", str(bavaria_db))
+    monkeypatch.delenv("RECEPTION_GEOJSON", raising=False)
+    at = open_page(page)
+    body = texts(at)
+    if page == "karte":
+        import json
+
+        spec = json.loads(charts(at)[0].proto.spec)
+        assert len([t for t in spec["data"] if t.get("fill") == "toself"]) == 96
+        assert spec["layout"]["title"]["text"].startswith("Bayern nach Kreisgrenzen")
+    if page == "methodik":
+        assert "bevölkerungsproportional, kein amtlicher Schlüssel" in body
+    if page == "kreis":
+        assert "bevölkerungsproportional, kein amtlicher Schlüssel" in body
+    if page == "lage":
+        assert at.title[0].value == "Lage: Aufnahme und Unterbringung in Bayern"
+    assert any("Aufnahme-Monitor Bayern" in m.value for m in at.sidebar.markdown)
+
+
+def test_nrw_with_demo_data_draws_its_53_districts(tmp_path, monkeypatch):
+    import json
+
+    from tests.conftest import run_etl
+
+    path = tmp_path / "reception.duckdb"
+    run_etl("init", "--land", "05", "--demo", env={"RECEPTION_DB": str(path)})
+    monkeypatch.setenv("RECEPTION_DB", str(path))
+    monkeypatch.delenv("RECEPTION_GEOJSON", raising=False)
+    at = open_page("karte")
+    spec = json.loads(charts(at)[0].proto.spec)
+    assert len([t for t in spec["data"] if t.get("fill") == "toself"]) == 53
+    assert spec["layout"]["title"]["text"] == "Nordrhein-Westfalen nach Kreisgrenzen: Auslastung"
+    at.radio(key="map_view").set_value("tiles").run()
+    assert not at.exception
 
 
 def test_page_choices_survive_a_visit_to_another_page(app_db):

@@ -66,6 +66,17 @@ _FACILITIES = {
 # The latest situation: districts over the limit (> 100 %) and close to it (90-100 %).
 _OVER_LIMIT = ("16052", "16065", "16067", "16073")
 _NEAR_LIMIT = ("16051", "16072")
+_LATE = ("16054", "16069")
+# Another Land's demo: roles drawn (seeded) from its district list, with these facility mixes.
+_GENERIC_FACILITIES = [
+    [("GU Nord", "GU", 0.38), ("GU Süd", "GU", 0.26), ("Wohnungsverbund Mitte", "Wohnung", 0.22),
+     ("Notunterkunft Turnhalle", "Notunterkunft", 0.14)],
+    [("GU Am Bahnhof", "GU", 0.45), ("Wohnungen Altstadt", "Wohnung", 0.35),
+     ("Notunterkunft Messehalle", "Notunterkunft", 0.20)],
+    [("GU Kreisstadt", "GU", 0.40), ("GU Ost", "GU", 0.30), ("Wohnungen West", "Wohnung", 0.30)],
+]
+# The curves above are drawn for Thuringia; another Land's figures scale with its population.
+_CURVE_POPULATION = 2_100_277
 _RAMP_WEEKS = 10
 _SHORTAGE_RATE, _SHORTAGE_WEEKS = 0.95, 3
 _SLACK_RATE, _SLACK_WEEKS = 0.72, 14
@@ -113,12 +124,31 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
+def roles(ags: list[str]) -> tuple[tuple, tuple, tuple, dict]:
+    """(over the limit, near it, late this week, facility mixes by district) for ``ags``: the
+    Thuringian choices where those districts exist, else a seeded draw from the list (about one
+    in twenty over the limit, one in forty near it, two late, up to five per facility)."""
+    if any(code in ags for code in _OVER_LIMIT):
+        return _OVER_LIMIT, _NEAR_LIMIT, _LATE, _FACILITIES
+    n = len(ags)
+    picked = [ags[i] for i in np.random.default_rng([SEED, 4, n]).permutation(n)]
+    over, near = max(1, round(n / 20)), max(1, round(n / 40))
+    late, facility = min(2, max(n - over - near, 0)), min(5, n)
+    over_ags, near_ags = tuple(picked[:over]), tuple(picked[over:over + near])
+    late_ags = tuple(picked[over + near:over + near + late])
+    facilities = {code: _GENERIC_FACILITIES[k % len(_GENERIC_FACILITIES)]
+                  for k, code in enumerate(picked[-facility:])}
+    return over_ags, near_ags, late_ags, facilities
+
+
 def _week_rng(week_index: int) -> np.random.Generator:
     return np.random.default_rng([SEED, week_index])
 
 
-def simulate(ags: list[str], shares: np.ndarray, weeks: list[date]) -> dict[str, np.ndarray]:
-    """District-level figures, arrays of shape (weeks, districts)."""
+def simulate(ags: list[str], shares: np.ndarray, weeks: list[date],
+             scale: float = 1.0) -> dict[str, np.ndarray]:
+    """District-level figures, arrays of shape (weeks, districts); ``scale``: the Land's
+    population against Thuringia's (the curves' base)."""
     n_weeks, n = len(weeks), len(ags)
     params = np.random.default_rng([SEED, 0])
     factor = params.uniform(0.8, 1.2, n)  # persistent: ahead of or behind the quota
@@ -126,11 +156,11 @@ def simulate(ags: list[str], shares: np.ndarray, weeks: list[date]) -> dict[str,
     weights = weights / weights.sum()
     leave_rate = params.uniform(0.019, 0.025, n)  # share of occupants leaving per week
     start_rate = params.uniform(0.70, 0.86, n)
-    state_start = 7400.0
+    state_start = 7400.0 * scale
     occupied0 = np.round(state_start * shares * params.uniform(0.85, 1.15, n))
     capacity0 = np.round(occupied0 / start_rate / 10) * 10
 
-    expected = state_arrivals_curve(weeks)
+    expected = state_arrivals_curve(weeks) * scale
     arrivals = np.zeros((n_weeks, n), dtype=np.int64)
     departures = np.zeros((n_weeks, n), dtype=np.int64)
     occupied = np.zeros((n_weeks, n), dtype=np.int64)
@@ -171,7 +201,8 @@ def simulate(ags: list[str], shares: np.ndarray, weeks: list[date]) -> dict[str,
             "capacity": capacity}
 
 
-def _shape_latest(figures: dict[str, np.ndarray], ags: list[str]) -> None:
+def _shape_latest(figures: dict[str, np.ndarray], ags: list[str],
+                  over: tuple = _OVER_LIMIT, near: tuple = _NEAR_LIMIT) -> None:
     """End in the situation the dashboard should show: a few districts over the limit, a couple
     close to it. Over the last weeks their places stay fixed (an emergency shelter closed) while
     occupancy climbs to the chosen end rate; departures keep the books balanced."""
@@ -180,8 +211,8 @@ def _shape_latest(figures: dict[str, np.ndarray], ags: list[str]) -> None:
     if ramp < 2:
         return
     rng = np.random.default_rng([SEED, 1])
-    ends = {a: rng.uniform(1.04, 1.13) for a in _OVER_LIMIT}
-    ends |= {a: rng.uniform(0.91, 0.98) for a in _NEAR_LIMIT}
+    ends = {a: rng.uniform(1.04, 1.13) for a in over}
+    ends |= {a: rng.uniform(0.91, 0.98) for a in near}
     arr, dep, occ, cap = (figures[k] for k in ("arrivals", "departures", "occupied", "capacity"))
     start = n_weeks - ramp - 1
     for code, end_rate in ends.items():
@@ -210,9 +241,8 @@ def _split(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
     return base + (ranks < rest[:, None])
 
 
-def _facility_rows(code: str, week_index: np.ndarray, figures: dict[str, np.ndarray], j: int,
-                   weeks: np.ndarray) -> pd.DataFrame:
-    facilities = _FACILITIES[code]
+def _facility_rows(facilities: list, code: str, week_index: np.ndarray,
+                   figures: dict[str, np.ndarray], j: int, weeks: np.ndarray) -> pd.DataFrame:
     shares = np.array([s for _, _, s in facilities])
     shares = shares / shares.sum()
     rng = np.random.default_rng([SEED, 2, int(code)])
@@ -236,14 +266,17 @@ def build_demo_frame(con: duckdb.DuckDBPyConnection, today: date | None = None) 
     weeks = demo_weeks(today)
     reference = _load_reference(con)
     ags = reference.ags.tolist()
-    figures = simulate(ags, reference.share.to_numpy(), weeks)
-    _shape_latest(figures, ags)
+    over, near, late_ags, facility_mix = roles(ags)
+    population = float(reference.population.fillna(0).sum())
+    scale = population / _CURVE_POPULATION if population > 0 else 1.0
+    figures = simulate(ags, reference.share.to_numpy(), weeks, scale)
+    _shape_latest(figures, ags, over, near)
     n_weeks, n = figures["arrivals"].shape
 
     # who reported which week: ~2 % gaps at random, and one or two districts late this week
     missing = np.vstack([np.random.default_rng([SEED, 3, i]).random(n) < 0.02
                          for i in range(n_weeks)])
-    late = [a for a in ("16054", "16069") if a in ags and a not in _OVER_LIMIT + _NEAR_LIMIT]
+    late = [a for a in late_ags if a in ags and a not in over + near]
     if n_weeks > 1:
         missing[-1] = False
         for code in late:
@@ -251,7 +284,7 @@ def build_demo_frame(con: duckdb.DuckDBPyConnection, today: date | None = None) 
 
     week_array = np.array(weeks, dtype="datetime64[D]")
     frames = []
-    district_level = [j for j, a in enumerate(ags) if a not in _FACILITIES]
+    district_level = [j for j, a in enumerate(ags) if a not in facility_mix]
     grid_week, grid_unit = np.nonzero(~missing[:, district_level])
     columns = {m: figures[m][:, district_level][grid_week, grid_unit] for m in figures}
     frames.append(pd.DataFrame({
@@ -260,9 +293,10 @@ def build_demo_frame(con: duckdb.DuckDBPyConnection, today: date | None = None) 
         "_week": grid_week,
     }))
     for j, code in enumerate(ags):
-        if code in _FACILITIES:
+        if code in facility_mix:
             reported = np.nonzero(~missing[:, j])[0]
-            frames.append(_facility_rows(code, reported, figures, j, week_array))
+            frames.append(_facility_rows(facility_mix[code], code, reported, figures, j,
+                                         week_array))
     frame = pd.concat(frames, ignore_index=True)
     frame = frame.sort_values(["_week", "ags", "facility"], kind="stable").drop(columns="_week")
     frame["week"] = pd.to_datetime(frame.week).dt.date

@@ -9,7 +9,9 @@ sees it (plotly renders a few HTML tags in labels).
 
 from __future__ import annotations
 
+import base64
 import html
+import math
 from datetime import date
 
 import numpy as np
@@ -67,7 +69,8 @@ def _month_ticks(fig: go.Figure, lang: str) -> None:
     ('Oct', 'Dec') whatever the language. At most about eight ticks: calendar weeks for a
     short range, else every 1, 2, 3 or 6 months, or whole years."""
     dates = [pd.to_datetime(pd.Series(list(trace.x))) for trace in fig.data
-             if trace.x is not None and len(trace.x) and isinstance(trace.x[0], (date, np.datetime64))]
+             if trace.x is not None and not isinstance(trace.x, dict)  # dict: a typed array
+             and len(trace.x) and isinstance(trace.x[0], (date, np.datetime64))]
     every = pd.concat(dates).dropna() if dates else pd.Series(dtype="datetime64[ns]")
     if every.empty:
         return
@@ -295,7 +298,11 @@ MAP_FORMATS = {
 }
 
 
-def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = "de") -> go.Figure:
+LABELLED_DISTRICTS = 30  # up to this many, the map names each district on it; beyond, symbols only
+
+
+def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = "de",
+             land: str = "") -> go.Figure:
     """A tile-grid map: one square per district at (grid_row, grid_col), coloured by ``measure``
     (traffic light for the occupancy rate, a sequential scale otherwise), labelled with the name
     and value, hover with the figures. Needs no internet and no boundary file."""
@@ -303,6 +310,7 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
     cols = int(frame.grid_col.max()) + 1
     text_of = MAP_FORMATS[measure]
     colours, (low, high) = _tile_colours(frame, measure)
+    small_grid = len(frame) <= LABELLED_DISTRICTS
     # Traces and annotations are built as plain dicts and validated once: adding 400 tiles one
     # by one (add_trace, add_annotation) re-validates the whole figure each time (20 s).
     traces, annotations = [], []
@@ -318,13 +326,15 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
             "fillcolor": colour, "hoveron": "fills", "hoverinfo": "text", "text": _hover(row, lang),
             "showlegend": False, "name": safe(row.name)})
         annotations.append({"x": x, "y": y, "text": label, "showarrow": False,
-                            "font": {"size": 12, "color": "#000000"},
-                            "bgcolor": "rgba(255,255,255,0.8)"})
+                            # a Land of 100 districts has small tiles: smaller type, colour shows
+                            "font": {"size": 12 if small_grid else 9, "color": "#000000"},
+                            "bgcolor": f"rgba(255,255,255,{0.8 if small_grid else 0.6})"})
     fig = go.Figure(data=traces, layout={"annotations": annotations})
     _map_legend(fig, measure, low, high, lang)
     fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.6, rows - 0.4], fixedrange=True)
-    title = t("chart.map", lang, measure=t(f"measure.{measure}", lang))
+    title = t("chart.map", lang, land=land or t("chart.map_land", lang),
+              measure=t(f"measure.{measure}", lang))
     return _layout(fig, title, lang, height=720)
 
 
@@ -362,44 +372,125 @@ def _hover(row, lang: str) -> str:
     ])
 
 
-def boundary_map(frame: pd.DataFrame, shapes: dict, measure: str, lang: str = "de") -> go.Figure:
-    """Real boundaries (``shapes``: ags -> rings of (lon, lat), see :mod:`reception.reference.geo`) drawn as
-    filled polygons on plain axes: no map tiles, no internet. Same colours and labels as the tiles."""
-    import math
-
+def boundary_map(frame: pd.DataFrame, outlines: dict, measure: str, lang: str = "de",
+                 land: str = "", attribution: str = "") -> go.Figure:
+    """A choropleth of real boundaries (``outlines``: ags -> float32 array of lon, lat with a NaN
+    row between rings, see :func:`reception.reference.geo.outlines`), one filled polygon per
+    district on plain axes: no map tiles, no internet. Colours as the tile map (the traffic light
+    for the occupancy rate); hovering anywhere on a district shows its figures. Up to
+    ``LABELLED_DISTRICTS`` districts carry their name, value and status symbol; on a larger map
+    those at or near the limit do, the others their status symbol alone (the legend says what
+    each means). ``attribution`` is written under
+    the map."""
     colours, (low, high) = _tile_colours(frame, measure)
     text_of = MAP_FORMATS[measure]
-    lats = []
-    traces, annotations = [], []  # validated once (see tile_map)
+    labelled = len(frame) <= LABELLED_DISTRICTS
+    # on a larger map, the districts at or near the limit still carry their name and value
+    alerts = measure == "occupancy_rate" and int(frame.status.isin([WARN, LIMIT]).sum()) <= LABELLED_DISTRICTS
+    traces, labels, marks = [], [], {"x": [], "y": [], "text": [], "size": []}
+    lats: list[float] = []
     for row, colour in zip(frame.itertuples(index=False), colours):
-        rings = shapes.get(row.ags, [])
-        if not rings:
+        shape = outlines.get(row.ags)
+        if shape is None or not len(shape):
             continue
-        xs, ys = [], []
-        for ring in rings:
-            xs += [x for x, _ in ring] + [None]
-            ys += [y for _, y in ring] + [None]
-            lats += [y for _, y in ring]
-        traces.append({"type": "scatter", "x": xs, "y": ys, "fill": "toself", "mode": "lines",
-                       "fillcolor": colour, "line": {"color": "#FFFFFF", "width": 1.5},
+        traces.append({"type": "scatter", "x": typed_array(shape[:, 0]),
+                       "y": typed_array(shape[:, 1]), "fill": "toself",
+                       "mode": "lines", "fillcolor": colour,
+                       "line": {"color": "#FFFFFF", "width": 1.5 if labelled else 0.6},
                        "hoveron": "fills", "hoverinfo": "text", "text": _hover(row, lang),
                        "showlegend": False, "name": safe(row.name)})
-        biggest = max(rings, key=len)
-        cx = sum(x for x, _ in biggest) / len(biggest)
-        cy = sum(y for _, y in biggest) / len(biggest)
-        label = f"{wrap_name(row.name)}<br>{text_of(getattr(row, measure), lang)}"
-        if measure == "occupancy_rate":
-            label += f" {STATUS_SYMBOLS[row.status]}"
-        annotations.append({"x": cx, "y": cy, "text": label, "showarrow": False,
-                            "font": {"size": 11, "color": "#000000"},
-                            "bgcolor": "rgba(255,255,255,0.75)"})
+        x, y = _label_point(row, shape)
+        lats.append(y)
+        symbol = f" {STATUS_SYMBOLS[row.status]}" if measure == "occupancy_rate" else ""
+        if labelled or (alerts and row.status in (WARN, LIMIT)):
+            labels.append((x, y, f"{wrap_name(row.name)}<br>{text_of(getattr(row, measure), lang)}{symbol}"))
+        elif symbol:  # the warnings stand out; the dot only says "reported, below the threshold"
+            marks["x"].append(x)
+            marks["y"].append(y)
+            marks["text"].append(symbol.strip())
+            marks["size"].append(9 if row.status == OK else 16)
+    if marks["x"]:
+        traces.append({"type": "scatter", "mode": "text", "x": marks["x"], "y": marks["y"],
+                       "text": marks["text"], "hoverinfo": "skip", "showlegend": False,
+                       "textfont": {"size": marks["size"], "color": "#000000"}})
+    annotations = _spread_labels(labels, lats)
+    if attribution:
+        annotations.append({"xref": "paper", "yref": "paper", "x": 1, "y": 0, "xanchor": "right",
+                            "yanchor": "top", "showarrow": False, "text": safe(attribution),
+                            "font": {"size": 11, "color": "#444444"}})
     fig = go.Figure(data=traces, layout={"annotations": annotations})
     _map_legend(fig, measure, low, high, lang)
     ratio = 1 / math.cos(math.radians(sum(lats) / len(lats))) if lats else 1.0
     fig.update_xaxes(visible=False, fixedrange=True)
     fig.update_yaxes(visible=False, fixedrange=True, scaleanchor="x", scaleratio=ratio)
-    title = t("chart.map_boundaries", lang, measure=t(f"measure.{measure}", lang))
-    return _layout(fig, title, lang, height=720)
+    title = t("chart.map_boundaries", lang, land=land or t("chart.map_land", lang),
+              measure=t(f"measure.{measure}", lang))
+    fig = _layout(fig, title, lang, height=720)
+    fig.update_layout(margin={"b": 30})
+    return fig
+
+
+def _spread_labels(labels: list[tuple[float, float, str]], lats: list[float],
+                   plot_px: float = 600) -> list[dict]:
+    """Annotations for (x, y, text) labels; a label that would cover one placed before it moves
+    up or down (a thin line points to its district), as a city's label inside the Landkreis
+    around it would (Weimar in the Weimarer Land). Label sizes are estimated from their text
+    (11 px font) and the map's scale (``plot_px`` pixels for the latitude span)."""
+    if not labels:
+        return []
+    span = (max(lats) - min(lats)) or 1.0
+    per_degree = plot_px / span  # pixels per degree latitude; longitude x cos(lat) (scaleanchor)
+    squeeze = math.cos(math.radians(sum(lats) / len(lats)))
+    placed: list[tuple[float, float, float, float]] = []  # centre and half sizes, in pixels
+    annotations = []
+    for x, y, text in labels:
+        lines = text.split("<br>")
+        half_w = max(len(html.unescape(re_tags(line))) for line in lines) * 3.3 + 3
+        half_h = len(lines) * 7 + 2
+        cx, cy = x * squeeze * per_degree, y * per_degree
+        shift = 0.0
+        for step in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6):
+            shift = step * 9.0
+            if not any(abs(cx - px) < half_w + pw and abs(cy + shift - py) < half_h + ph
+                       for px, py, pw, ph in placed):
+                break
+        placed.append((cx, cy + shift, half_w, half_h))
+        note = {"x": x, "y": y, "text": text, "font": {"size": 11, "color": "#000000"},
+                "bgcolor": "rgba(255,255,255,0.75)", "showarrow": bool(shift)}
+        if shift:
+            note |= {"ax": 0, "ay": -shift, "arrowhead": 0, "arrowwidth": 1, "arrowcolor": "#333333"}
+        annotations.append(note)
+    return annotations
+
+
+def re_tags(text: str) -> str:
+    """``text`` without its HTML tags (for measuring a label)."""
+    import re
+
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def typed_array(values: np.ndarray) -> dict:
+    """plotly.js's binary array form (float32, base64), built once with the figure: sending and
+    serialising it on every rerun then costs one string, not thousands of numbers (NaN = gap)."""
+    data = np.ascontiguousarray(values, dtype="<f4")
+    return {"dtype": "f4", "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def decode_array(spec: object) -> np.ndarray:
+    """The values of :func:`typed_array` (or of a plain list) as float64."""
+    if isinstance(spec, dict):
+        return np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4").astype(float)
+    return np.array([np.nan if v is None else v for v in spec], dtype=float)
+
+
+def _label_point(row, shape: np.ndarray) -> tuple[float, float]:
+    """Where a district's label goes: its reference point (inside its area), else the mean of
+    its outline."""
+    lat, lon = getattr(row, "lat", None), getattr(row, "lon", None)
+    if lat is not None and lon is not None and not (pd.isna(lat) or pd.isna(lon)):
+        return float(lon), float(lat)
+    return float(np.nanmean(shape[:, 0])), float(np.nanmean(shape[:, 1]))
 
 
 def _map_legend(fig: go.Figure, measure: str, low: float, high: float, lang: str) -> None:

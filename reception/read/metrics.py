@@ -271,13 +271,14 @@ def latest_comparison(weekly: pd.DataFrame) -> pd.DataFrame:
 
 
 def map_frame(latest: pd.DataFrame, districts: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
-    """Per district: grid position and the map's measures (latest figures, 4-week arrivals per
-    1,000 inhabitants, runway)."""
+    """Per district: grid position, reference point and the map's measures (latest figures,
+    4-week arrivals per 1,000 inhabitants, runway)."""
     comparison_frame = latest_comparison(weekly)
     extra = (comparison_frame[["ags", "arrivals_4w", "arrivals_4w_per_1000"]]
              if len(comparison_frame) else pd.DataFrame(columns=["ags", "arrivals_4w",
                                                                  "arrivals_4w_per_1000"]))
-    frame = districts[["ags", "name", "kind", "population", "grid_row", "grid_col"]].merge(
+    frame = districts[["ags", "name", "kind", "population", "lat", "lon", "grid_row",
+                       "grid_col"]].merge(
         latest[["ags", "capacity", "occupied", "occupancy_rate", "free_places", "status",
                 "runway_weeks"]], on="ags", how="left").merge(extra, on="ags", how="left")
     frame["status"] = frame.status.fillna(UNKNOWN)

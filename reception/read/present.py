@@ -328,6 +328,23 @@ def today():
     return date.today()
 
 
+def key_is_proportional(key: pd.DataFrame) -> bool:
+    """True where the key in force is the population-proportional stand-in (no official key)."""
+    from reception.reference.districts import PROPORTIONAL_SOURCE
+
+    sources = key.source.dropna().astype(str) if "source" in key else pd.Series(dtype=str)
+    return bool(len(sources)) and bool(sources.str.startswith(PROPORTIONAL_SOURCE).all())
+
+
+def key_label(key: pd.DataFrame, lang: str) -> str:
+    """What the key is, for captions: ``ThürFlüVertVO §2``, or "bevölkerungsproportional, kein
+    amtlicher Schlüssel" for the stand-in (the first part of each source, before a colon)."""
+    if key_is_proportional(key):
+        return t("key.proportional", lang)
+    sources = sorted({str(s).split(":")[0].strip() for s in key.get("source", pd.Series()).dropna()})
+    return ", ".join(sources) or t("key.unnamed", lang)
+
+
 def key_table(key: pd.DataFrame, districts: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame = key.merge(districts[["ags", "name"]], on="ags", how="left").sort_values("name")
     return pd.DataFrame({

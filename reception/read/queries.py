@@ -106,3 +106,15 @@ def loads(path: Path | None = None) -> pd.DataFrame:
     """The load history (``db.load_history``), newest first."""
     with db.reader(path) as con:
         return db.load_history(con, newest_first=True)[LOAD_COLUMNS]
+
+
+def weekly_view(ags: str | None = None, since: date | None = None, until: date | None = None,
+                path: Path | None = None) -> pd.DataFrame:
+    """Every column of the snapshot's ``weekly`` (the open-data export picks the contract's
+    columns from it), optionally one district and a range of weeks, ordered by ags, week."""
+    sql, params = "SELECT * FROM weekly WHERE true", []
+    for clause, value in ((" AND ags = ?", ags), (" AND week >= ?", since), (" AND week <= ?", until)):
+        if value is not None:
+            sql += clause
+            params.append(value)
+    return _df(sql + " ORDER BY ags, week", params, path)

@@ -20,7 +20,8 @@ CREATE TABLE district_ref (
     lat DOUBLE,
     lon DOUBLE,
     grid_row INTEGER,
-    grid_col INTEGER
+    grid_col INTEGER,
+    official_name VARCHAR
 );
 
 -- Keys and names that no longer exist, and where they went (e.g. Eisenach -> Wartburgkreis).

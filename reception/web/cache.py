@@ -12,6 +12,10 @@ function raises :class:`NoSnapshot`; pages check :func:`available` first.
 from __future__ import annotations
 
 import importlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +73,13 @@ def _derived(module: str, name: str, args: tuple, kwargs: tuple) -> Any:
     return getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
 
 
-@st.cache_resource(show_spinner=False, max_entries=48)
+def _outlines_key(outlines: Any) -> str:
+    return outlines.key
+
+
+# Outlines (60,000 coordinates) are hashed by the file version and districts they come from.
+@st.cache_resource(show_spinner=False, max_entries=48,
+                   hash_funcs={"reception.reference.geo.Outlines": _outlines_key})
 def _figure(module: str, name: str, args: tuple, kwargs: tuple) -> Any:
     return getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
 
@@ -85,26 +95,46 @@ def figure(function, /, *args: Any, **kwargs: Any) -> Any:
     return _figure(function.__module__, function.__name__, args, tuple(sorted(kwargs.items())))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _boundaries(path: str, mtime_ns: int) -> dict:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _outlines(path: str, mtime_ns: int, ags: tuple[str, ...]) -> dict:
+    """Read once per file version and district list, thinned for drawing (shared, read-only)."""
     from reception.reference import geo
 
-    return geo.load_boundaries(Path(path))
+    key = f"{path}:{mtime_ns}:{hash(ags)}"
+    return geo.outlines(geo.load_boundaries(Path(path)), list(ags), key=key)
 
 
-def boundaries() -> tuple[dict | None, str | None]:
-    """(ags -> rings, None) from the configured GeoJSON (``RECEPTION_GEOJSON``); (None, None) when
-    none is configured; (None, reason) when the file cannot be read."""
+@dataclass(frozen=True)
+class Boundaries:
+    """What the map draws: ``outlines`` (:class:`reception.reference.geo.Outlines`), whether they
+    come from the shipped file, and the reason when the configured file could not be used."""
+
+    outlines: dict | None
+    shipped: bool
+    problem: str | None = None
+
+    @property
+    def attribution(self) -> str:
+        """What the map must credit: the BKG for the shipped file; a user's file: nothing known."""
+        from reception.reference.geo import ATTRIBUTION
+
+        return ATTRIBUTION if self.shipped else ""
+
+
+def boundaries(ags: tuple[str, ...]) -> Boundaries:
+    """The outlines of the districts ``ags``: from ``RECEPTION_GEOJSON`` when it is set and
+    present, else from the shipped file; ``outlines`` None (and a ``problem``) when the file
+    cannot be read or names none of them."""
     from reception.reference import geo
 
-    path = geo.configured_path()
+    path, shipped = geo.boundary_file()
     if path is None:
-        return None, None
+        return Boundaries(None, shipped)
     try:
-        shapes = _boundaries(str(path), path.stat().st_mtime_ns)
+        shapes = _outlines(str(path), path.stat().st_mtime_ns, tuple(ags))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
-        return None, f"{type(error).__name__}: {error}"
-    return (shapes, None) if shapes else (None, "no features with a district key")
+        return Boundaries(None, shipped, f"{type(error).__name__}: {error}")
+    return Boundaries(shapes, shipped) if shapes else Boundaries(None, shipped, "no district keys")
 
 
 # Figures derived from the whole ``weekly`` frame (forecasts of every district): keyed on the
@@ -126,3 +156,26 @@ def from_weekly(function, /, *args: Any, kinds: tuple | None = None, ags: tuple 
         raise NoSnapshot(str(config.snapshot_path()))
     return _from_weekly(function.__module__, function.__name__, current, str(config.snapshot_path()),
                         tuple(kinds) if kinds else None, tuple(ags) if ags else None, args)
+
+
+_BRIEFINGS: OrderedDict[tuple[str, str, date], bytes] = OrderedDict()
+_BRIEFINGS_LOCK = threading.Lock()
+
+
+def briefing_pdf(week: date | None = None) -> tuple[bytes, date]:
+    """The Lagebericht of ``week`` (None: the latest reported week) and the week's Monday, made
+    once per snapshot version (a few seconds: Chromium draws the charts) and shared by the Lage
+    page's download button and ``/api/v1/briefing.pdf``. A plain lock-guarded cache rather than
+    ``st.cache_data``: the API calls it outside any session. :class:`briefing.NoData` when the
+    week was not reported."""
+    from reception.read import briefing
+
+    monday = briefing.resolve_week(week)
+    key = (str(config.snapshot_path()), version() or "", monday)
+    with _BRIEFINGS_LOCK:
+        if key not in _BRIEFINGS:
+            _BRIEFINGS[key] = briefing.render(monday)
+            while len(_BRIEFINGS) > 8:
+                _BRIEFINGS.popitem(last=False)
+        _BRIEFINGS.move_to_end(key)
+        return _BRIEFINGS[key], monday

@@ -17,6 +17,7 @@ async def _health(request: Request) -> PlainTextResponse:
 
 def routes() -> list[BaseRoute]:
     """Every HTTP route of the app besides Streamlit's own."""
-    from reception.web import session
+    from reception.web import api, session
 
-    return [Route("/api/v1/health", _health, methods=["GET"]), *session.routes()]
+    return [Route("/api/v1/health", _health, methods=["GET"]), *session.routes(),
+            *api.routes()]  # keep last: its catch-all answers 404 for any other /api/ path

@@ -40,7 +40,7 @@ import pandas as pd
 import streamlit as st
 
 from reception import config, export, fmt
-from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, t
 from reception.reference.districts import KINDS
 from reception.web.cache import data, version
 
@@ -85,7 +85,25 @@ def current_language() -> str:
 
 
 def t_ui(key: str, /, **params: object) -> str:
-    return t(key, current_language(), **params)
+    """The text ``key`` in the page's language; a ``{land}`` in it is the Land the reference
+    describes (:func:`land_name`) unless given."""
+    lang = current_language()
+    entry = catalogue().get(key, {})
+    if "land" not in params and "{land}" in (entry.get(lang) or entry.get("de", "")):
+        params["land"] = land_name(lang)
+    return t(key, lang, **params)
+
+
+def land_name(lang: str | None = None) -> str:
+    """The Land of the loaded reference in ``lang`` ("Thüringen" / "Thuringia"; "Bayern" /
+    "Bavaria"); Thuringia, the default Land, before anything is loaded; "Deutschland" for a
+    national reference."""
+    lang = lang or current_language()
+    meta = data.reference_meta() if version() is not None else {}
+    code = str(meta.get("land_code", config.DEFAULT_LAND if not meta else ""))
+    if code:
+        return t(f"land.{code}", lang)
+    return meta.get("land") or t("land.DE", lang)
 
 
 def restore(key: str, default: object, allowed: Collection | None = None) -> None:
@@ -248,3 +266,16 @@ def run_page(page: st.Page) -> None:
         if config.raise_errors():
             raise
         st.error(t_ui("app.error", reference=reference))
+
+
+def base_url() -> str:
+    """The address this app is served at (``http://host:port``), for examples on the pages;
+    ``http://localhost:8501`` where it is not known (tests, a bare script run)."""
+    try:
+        url = st.context.url or ""
+    except Exception:  # no session context
+        url = ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "http://localhost:8501"

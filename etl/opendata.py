@@ -1,0 +1,104 @@
+"""``python -m etl briefing [--week W] [--out FILE]`` and ``python -m etl export DIR``.
+
+Both read the published snapshot only (as the app does), so they run beside a load without
+waiting for its lock. Exit status: briefing 0 written, 1 no data for the week (or not a week);
+export 0 written, 1 no snapshot yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from etl import cli
+from reception import config, fmt
+from reception.i18n import t
+
+HELP = {
+    "briefing": cli.Help(
+        "den Lagebericht (PDF, deutsch) einer Woche schreiben",
+        """
+        $ python -m etl briefing
+        Lagebericht KW 47/2024 geschrieben: data/briefings/lagebericht_KW47_2024.pdf
+        $ python -m etl briefing --week 2024-W45 --out lage_kw45.pdf
+        Lagebericht KW 45/2024 geschrieben: lage_kw45.pdf
+        """,
+        {0: "geschrieben", 1: "keine Meldungen für die Woche, keine Kalenderwoche oder noch "
+         "keine Daten veröffentlicht"}, database=False),
+    "export": cli.Help(
+        "das offene Datenpaket (districts.csv, weekly.csv, datapackage.json) in einen Ordner "
+        "schreiben",
+        """
+        $ python -m etl export opendata
+        Datenpaket in opendata: districts.csv (22 Zeilen), weekly.csv (5.654 Zeilen), datapackage.json
+        $ frictionless validate opendata/datapackage.json
+        """,
+        {0: "geschrieben", 1: "noch keine Daten veröffentlicht (zuerst python -m etl init)"},
+        database=False),
+}
+
+
+def briefings_folder() -> Path:
+    """``briefings/`` beside the database: where the weekly run files its Lagebericht."""
+    return config.db_path().parent / "briefings"
+
+
+def _add_briefing_parser(sub: argparse._SubParsersAction, name: str) -> None:
+    p = cli.add_command(sub, name, HELP["briefing"])
+    p.add_argument("--week", metavar="W", help="ISO-Woche, z. B. 2024-W47 oder 'KW 47/2024' "
+                   "(Vorgabe: die letzte gemeldete Woche)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="PDF-Datei oder vorhandener Ordner "
+                   "(Vorgabe: briefings/ neben der Datenbank, Name lagebericht_KW47_2024.pdf)")
+
+
+def _add_export_parser(sub: argparse._SubParsersAction, name: str) -> None:
+    p = cli.add_command(sub, name, HELP["export"])
+    p.add_argument("folder", type=Path, metavar="DIR", help="Ordner für das Datenpaket "
+                   "(wird angelegt)")
+
+
+def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
+    """Write one briefing and say where; the exit status of ``etl briefing``."""
+    from reception.read import briefing
+
+    if out is None:
+        out = briefings_folder()
+        out.mkdir(parents=True, exist_ok=True)
+    try:
+        week = briefing.parse_week(week_text) if week_text else None
+        target, monday = briefing.write(out, week)
+    except ValueError as error:  # not a week
+        print(str(error), file=sys.stderr)
+        return cli.EXIT_REJECTED
+    except briefing.NoData as error:
+        print(str(error), file=sys.stderr)
+        return cli.EXIT_REJECTED
+    except FileNotFoundError as error:  # no snapshot published yet
+        print(t("cli.no_snapshot", lang, detail=str(error)), file=sys.stderr)
+        return cli.EXIT_REJECTED
+    print(t("briefing.written", lang, week=fmt.iso_week(monday, lang), file=target))
+    return cli.EXIT_OK
+
+
+@cli.command("briefing")
+def cmd_briefing(args: argparse.Namespace) -> int:
+    return write_briefing(args.out, args.week, args.lang)
+
+
+@cli.command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from reception.read import opendata
+
+    if not config.snapshot_path().exists():
+        print(t("cli.no_snapshot", args.lang, detail=str(config.snapshot_path())), file=sys.stderr)
+        return cli.EXIT_REJECTED
+    rows = opendata.export(args.folder)
+    print(t("cli.exported", args.lang, folder=args.folder,
+            districts=fmt.number(rows["districts"], lang=args.lang),
+            weekly=fmt.number(rows["weekly"], lang=args.lang)))
+    return cli.EXIT_OK
+
+
+cli.EXTENSIONS.append(("briefing", _add_briefing_parser))
+cli.EXTENSIONS.append(("export", _add_export_parser))
