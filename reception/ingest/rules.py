@@ -42,10 +42,9 @@ How to add a rule (one entry in ``RULES``):
    are listed, the others counted.
 5. Tests: ``tests/test_rules.py`` shows how a rule is seen on both roads.
 
-Examples of rules to come: a part larger than its whole (``{number}`` of one measure against
-another: ``fields=("occupied",), reads=("capacity",)``), week and date that disagree
-(``week_from_week <> week_from_date``, ``fields=("date",), needs=("week",)``: decided on the
-distinct (week, date) pairs).
+Examples: week and date that disagree (``week_date_mismatch``: decided on the distinct (week,
+date) pairs); to come, a part larger than its whole (``{number}`` of one measure against
+another: ``fields=("occupied",), reads=("capacity",)``).
 
 Checks across rows (a key twice) are not rules: they are the key checks of ``validate``.
 Numbers: a measure's text (``<measure>_text``) is made only where the number alone may break a
@@ -169,6 +168,12 @@ RULES: list[Rule] = [
     Rule("line_break_in_cell", "contains({text}, chr(10))",
          (*MEASURES, "week", "date", "ags", "district", "facility", "facility_type")),
     Rule("too_long", "length({text}) > {max_text}", ("facility", "facility_type", "district")),
+    # a row whose week and date both parse but name different weeks: neither may silently win;
+    # the value carries both cells and the date's week for the message (split in validate)
+    Rule("week_date_mismatch", "week_from_week IS NOT NULL AND week_from_date IS NOT NULL "
+         "AND week_from_week <> week_from_date", ("date",),
+         "week_text || chr(31) || date_text || chr(31) || 'KW ' || strftime(week_from_date, "
+         "'%V/%G')", needs=("week",)),
     Rule("unknown_district", "ags IS NOT NULL AND ags_resolved IS NULL", ("ags",)),
     # a name is only needed where the row has no known district key
     Rule("unknown_district", "district IS NOT NULL AND name_resolved IS NULL "
