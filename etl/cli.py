@@ -7,6 +7,8 @@ its exit codes); ``--help`` prints them, the top-level help lists the commands a
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
 import textwrap
 from collections.abc import Callable
@@ -75,7 +77,7 @@ HELP = {
         {0: "bereit", 1: "Referenz- oder Schlüsseldatei abgelehnt oder Landesschlüssel unbekannt "
                          "(nichts geändert)"}),
     "ingest": Help(
-        "Meldedateien (CSV, XLSX) prüfen und laden; jede ganz oder gar nicht",
+        "Meldedateien (CSV, XLSX, XLS, ODS) prüfen und laden; jede ganz oder gar nicht",
         """
         $ python -m etl ingest meldung_kw45.csv kaputt.csv --user mueller
         meldung_kw45.csv: geladen als Load 2 (22 Zeilen, 22 Kreise, 1 Wochen, 0 Werte ersetzt)
@@ -134,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=TOP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lang", choices=("de", "en"), help="Sprache der Meldungen (Vorgabe: "
                         "Deutsch; Englisch bei LANG=en*)")
+    parser.add_argument("--log-json", metavar="FILE", help="je geladener Datei eine JSON-Zeile "
+                        "(Name, SHA-256, Zeilen, Status, Dauer) und das Programmprotokoll an FILE "
+                        "anhängen ('-': stderr); ohne: nur Meldungen für Menschen")
     sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
     p = add_command(sub, "init", HELP["init"])
     p.add_argument("--demo", action="store_true", help="Demodaten ergänzen (Quelle 'demo')")
@@ -146,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Land nach Schlüssel aus der mitgelieferten Referenz aller Kreise "
                    "(Vorgabe 16, Thüringen; z. B. 09 Bayern, 05 Nordrhein-Westfalen)")
     p = add_command(sub, "ingest", HELP["ingest"])
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Meldedatei (CSV, XLSX)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Meldedatei (CSV, XLSX, XLS, ODS)")
     p.add_argument("--user", default=None, metavar="NAME",
                    help="wer lädt (Vorgabe: der Anmeldename)")
     add_command(sub, "weekly", HELP["weekly"])
@@ -195,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.lang = language_from_env(args.lang)
+    _configure_log(args.log_json)
     try:
         return COMMANDS[args.command](args)
     except db.DatabaseBusy as error:
@@ -202,11 +208,43 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REJECTED
 
 
+def _configure_log(target: str | None) -> None:
+    """People see only the project's messages on stdout and stderr: the JSON event lines, the
+    log and library warnings (captured) go to ``--log-json FILE`` or nowhere."""
+    import warnings
+
+    logging.captureWarnings(True)
+    warnings.simplefilter("default")
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_etl_log", False):
+            root.removeHandler(handler)
+    if target:
+        handler: logging.Handler = (logging.StreamHandler(sys.stderr) if target == "-"
+                                    else logging.FileHandler(target, encoding="utf-8"))
+        handler.setFormatter(_JsonLines())
+        root.setLevel(logging.INFO)
+    else:
+        handler = logging.NullHandler()  # and no "last resort" printing to stderr
+    handler._etl_log = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
+class _JsonLines(logging.Formatter):
+    """Event lines as they are (already JSON); other records as a JSON line of their own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == "reception.events":
+            return record.getMessage()
+        return json.dumps({"event": "log", "level": record.levelname, "logger": record.name,
+                           "message": record.getMessage()}, ensure_ascii=False)
+
+
 def _command_word(argv: list[str]) -> str | None:
     """The sub-command named in ``argv`` (after the global options), None if there is none."""
     words = iter(argv)
     for word in words:
-        if word == "--lang":
+        if word in ("--lang", "--log-json"):
             next(words, None)
         elif not word.startswith("-"):
             return word

@@ -54,7 +54,9 @@ right.download_button(t("upload.template_xlsx", lang), upload.template_bytes("xl
 # ---------------------------------------------------------------- files
 
 limit_text = upload.size_text(upload.max_upload_bytes())
-files = st.file_uploader(t("upload.files", lang, limit=limit_text), type=["csv", "xlsx"],
+# the widget filters by name; the reader goes by content (a CSV named .xlsx is read as CSV)
+files = st.file_uploader(t("upload.files", lang, limit=limit_text),
+                         type=["csv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods"],
                          accept_multiple_files=True, key="upload_files")
 
 

@@ -126,3 +126,52 @@ def test_without_secrets_file_embedded_accounts_are_used(fresh_db: Path, store: 
     app = page("anmelden.py")
     assert app.text_input(key="signin_password").proto.type == app.text_input(
         key="signin_password").proto.PASSWORD
+
+
+class _Uploaded:
+    """What ``st.file_uploader`` hands the page (AppTest cannot drive the widget itself)."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name, self._data = name, data
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+def page_with_files(monkeypatch: pytest.MonkeyPatch, files: list[tuple[str, bytes]]) -> AppTest:
+    import streamlit
+
+    monkeypatch.setattr(streamlit, "file_uploader",
+                        lambda *args, **kwargs: [_Uploaded(n, d) for n, d in files])
+    return page("hochladen.py", User("mueller", "officer"))
+
+
+def frames(app: AppTest) -> str:
+    return "\n".join(e.value.to_string() for e in app.dataframe)
+
+
+def test_upload_page_reads_an_ods_report_and_names_the_sheet(fresh_db: Path, store: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.corpus.make_corpus import DE, ods, rows22
+
+    app = page_with_files(monkeypatch, [("meldung.ods", ods([DE] + rows22(), first=[["Hinweis"]]))])
+    assert not app.exception and not app.error
+    shown = frames(app) + texts(app)
+    assert "ODS" in shown and "Meldung" in shown
+    assert 'Gelesen wurde das Blatt "Meldung" (Blatt 2)' in shown
+    assert not app.button(key=next(b.key for b in app.button if b.key.startswith("load-"))).disabled
+
+
+def test_upload_page_refuses_a_shifted_row_and_a_protected_file_in_plain_german(
+        fresh_db: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.corpus.make_corpus import CASES
+
+    shifted = CASES["leeres_feld_nach_woche.csv"][0]()
+    protected = CASES["mit_kennwort.xlsx"][0]()
+    app = page_with_files(monkeypatch, [("verschoben.csv", shifted), ("geschuetzt.xlsx", protected)])
+    assert not app.exception
+    shown = frames(app)
+    assert '"640" steht rechts der Kopfzeile, die mit Spalte G (Belegung) endet' in shown
+    assert "Die Datei ist mit einem Kennwort geschützt" in shown
+    assert "Error" not in shown and "Traceback" not in shown
+    assert all(b.disabled for b in app.button if b.key.startswith("load-"))

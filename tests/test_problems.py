@@ -107,8 +107,9 @@ def test_no_message_shows_an_exception_name() -> None:
     params = {"detail": "d", "canonical": "c", "other": "o", "suggestion": "s", "old": "o",
               "new": "n", "new_ags": "1", "since": "1", "ags": "1", "ags_name": "n",
               "row_key": "k", "first_line": "2", "occupied": "2", "capacity": "1", "week": "w",
-              "size": "1", "limit": "1", "districts": "d", "own": "o", "part": "3",
-              "whole": "2"}
+              "size": "1", "limit": "1", "districts": "d", "own": "o", "cells": "F3",
+              "sheet": "s", "position": "2", "last": "G (Belegung)", "date": "d",
+              "date_week": "KW 1/2024", "part": "3", "whole": "2"}
     messages = [Problem(code, params=params).render(lang)
                 for code in CATALOGUE for lang in ("de", "en")]
     for data, name in _broken_files():

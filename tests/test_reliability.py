@@ -406,7 +406,7 @@ def test_ingest_writes_one_structured_line_per_file(fresh_db: Path, tmp_path: Pa
     good = small_report(tmp_path / "gut.csv", district_keys()[:3], date(2024, 11, 4), 5)
     bad = tmp_path / "schlecht.csv"
     bad.write_text(HEADER + "99999;2024-W45;1;1;1;-5\n", encoding="utf-8")
-    result = run_etl("ingest", str(good), str(bad), str(good), check=False)
+    result = run_etl("--log-json", "-", "ingest", str(good), str(bad), str(good), check=False)
     assert result.returncode == 1
     records = [r for r in ingest_log(result.stderr) if r.get("event") == "ingest"]
     assert [r["file"] for r in records] == ["gut.csv", "schlecht.csv", "gut.csv"]

@@ -152,8 +152,8 @@ def _zip_not_xlsx() -> bytes:
 @pytest.mark.parametrize(("data", "name", "code"), [
     (b"", "leer.csv", "empty_file"),
     (b"   \n\n", "leer.csv", "empty_file"),
-    (_garbage(), "muell.csv", "not_a_table"),
-    (_zip_not_xlsx(), "bericht.xlsx", "not_a_table"),
+    (_garbage(), "muell.csv", "file_binary"),
+    (_zip_not_xlsx(), "bericht.xlsx", "file_zip_archive"),
     (b"Hallo Welt\nnur Text\n", "text.csv", "no_header"),
 ])
 def test_bad_files_give_a_clear_message_and_load_nothing(fresh_db: Path, data: bytes, name: str,

@@ -123,9 +123,10 @@ def test_every_problem_of_a_file_is_reported_at_once(fresh_db):
     (b"", "leer.csv", "Die Datei ist leer"),
     (b"\r\n  \r\n", "leer.csv", "Die Datei ist leer"),
     (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "bild.csv",
-     "Die Datei ist keine Tabelle (CSV oder XLSX): Binärdaten"),
+     "Die Datei ist keine Tabelle (weder CSV noch Excel- oder LibreOffice-Tabelle)"),
     (b"PK\x03\x04kaputt", "meldung.xlsx",
-     "Die Datei ist keine Tabelle (CSV oder XLSX): File is not a zip file"),
+     "Die Datei ist beschädigt und lässt sich nicht lesen; bitte in Excel oder LibreOffice "
+     "öffnen, neu speichern und erneut senden"),
     (b"Sehr geehrte Damen und Herren,\nanbei die Meldung.\n", "brief.txt",
      "Zeile 1: Keine Kopfzeile gefunden; erwartet werden Spalten wie Kreis, Woche, Zugänge, "
      "Kapazität, Belegung"),
@@ -144,7 +145,8 @@ def test_empty_file_or_not_a_table_is_rejected(fresh_db, data, name, message):
      "Zeile 1: Keine Kennzahl-Spalte gefunden (Zugänge, Abgänge, Kapazität oder Belegung)"),
     ([["AGS", "Woche", "Zugänge"]], "Zeile 1: Die Tabelle enthält keine Datenzeilen"),
     ([["AGS", "Woche", "Zugänge", "Zuweisungen"], ["16051", "KW 45/2024", "1", "2"]],
-     "Zeile 1, Spalte Zuweisungen: Die Spalte für arrivals kommt doppelt vor (auch Spalte Zugänge)"),
+     'Zeile 1, Spalte Zuweisungen: Die Spalte meint dasselbe wie Spalte "Zugänge"; bitte eine '
+     "der beiden entfernen oder umbenennen"),
 ])
 def test_table_without_the_needed_columns_or_rows_is_rejected(fresh_db, rows, message):
     assert reject(rows) == [message]

@@ -8,17 +8,18 @@ connection; only ``load.write_rows`` writes to the main database (``report_row``
 =====================  =====================  ===========================================
 relation               made by (read by)      columns
 =====================  =====================  ===========================================
-raw_cells (table)      reports, CSV           the file's cells: ``<field>`` trimmed ('' as
-                       (reports, validate)    NULL); for a measure ``<m>_cell`` as read and
-                                              ``<m>_quick``, a quick guess at its number
+raw_cells (table)      reports, CSV (fast     the file's cells: ``<field>`` trimmed ('' as
+                       road) (reports,        NULL); for a measure ``<m>_cell`` as read and
+                       validate)              ``<m>_quick``, a quick guess at its number
 number_cells_<m>       reports                every distinct cell of measure m: ``cell``,
 (table)                (reports, validate:    ``quick``, ``exact`` (``numbers.number_sql``)
                        the screen)
 number_fix_<m>         reports (validate)     ``cell``, ``exact``: where the guess is wrong
 blank_rows (table)     reports (reports)      ``a``: row indexes below skipped empty lines
 raw (view; a table     reports (validate)     ``line`` (as Excel counts), ``row_index`` and
-for XLSX)                                     the cells of ``raw_cells`` (XLSX: every field
-                                              as text)
+from rows read in                             the cells of ``raw_cells`` (spreadsheets and
+Python)                                       the careful CSV road: every field as text,
+                                              from ``rows_read``, an Arrow table)
 cells (view)           validate (validate)    ``line``, text fields, ``<m>_number``, ``<m>``
                                               (the text, only where a rule may need it); no
                                               empty and no total rows ('Summe', 'Gesamt')

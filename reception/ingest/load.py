@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +42,9 @@ if TYPE_CHECKING:
     import pyarrow as pa  # at run time DuckDB imports it where it makes Arrow tables
 
 log = logging.getLogger("reception.ingest.load")
+# one JSON line per file (name, hash, rows, status, duration): for machines, not for people;
+# ``python -m etl --log-json FILE`` writes them to FILE (``-``: stderr), else they are dropped
+events = logging.getLogger("reception.events")
 
 
 @dataclass
@@ -155,9 +157,9 @@ def _validate_or_reject(con: duckdb.DuckDBPyConnection, read: ReadResult, matche
     """Validation; a file DuckDB's reader cannot parse becomes a 'not a table' problem."""
     try:
         return validate(con, read, matcher, today)
-    except duckdb.Error as error:
-        problem = Problem("not_a_table", params={"detail": str(error).splitlines()[0][:160]})
-        return Validation(problems=[problem], error_count=1)
+    except duckdb.Error as error:  # the engine's words go to the log, the user gets a sentence
+        log.warning("validation failed in the engine: %s", str(error).splitlines()[0][:200])
+        return Validation(problems=[Problem("not_a_table")], error_count=1)
 
 
 def previous_load(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:
@@ -288,7 +290,7 @@ def _record_rejection(con: duckdb.DuckDBPyConnection, inspection: Inspection, so
 
 
 def _logged(result: LoadResult, started: float) -> LoadResult:
-    """One structured line per file on stderr (name, hash, rows, status, duration)."""
+    """One structured line per file for the event log (name, hash, rows, status, duration)."""
     result.duration_ms = int((time.monotonic() - started) * 1000)
     inspection = result.inspection
     record = {
@@ -299,7 +301,7 @@ def _logged(result: LoadResult, started: float) -> LoadResult:
         "warnings": inspection.validation.warning_count if inspection else 0,
         "duration_ms": result.duration_ms,
     }
-    print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
+    events.info(json.dumps(record, ensure_ascii=False))
     return result
 
 

@@ -4,7 +4,8 @@ corrects the guess where it differs) and where other cells are validated (``rece
 e.g. the cells of an XLSX sheet).
 
 Thousands with '.', decimals with ','. '1.250' = 1250, '3,0' = 3. Thousands separators written
-as spaces, apostrophes or no-break spaces are dropped first ({d}: the cell without them). The
+as spaces, apostrophes, no-break, thin or narrow no-break spaces are dropped first ({d}: the
+cell without them). The
 first two branches are shortcuts for the usual cells, taken only where they give what the general
 branches give (such a cell has nothing to drop): plain digits, and digits with '.' between groups
 of three. Both are regular expressions without alternatives, which DuckDB matches much faster
@@ -26,7 +27,10 @@ CASE
   WHEN regexp_full_match({d}, '-?\\d+([,.]\\d+)?')
     THEN TRY_CAST(replace({d}, ',', '.') AS DOUBLE)
 END"""
-_DIGITS_SQL = "replace(replace(replace({v}, ' ', ''), chr(39), ''), chr(160), '')"
+# thousands separators: space, apostrophe, no-break space (U+00A0), thin space (U+2009) and
+# narrow no-break space (U+202F, DIN 5008's "1 250" as word processors set it)
+_DIGITS_SQL = ("replace(replace(replace(replace(replace({v}, ' ', ''), chr(39), ''), chr(160), ''), "
+               "chr(8201), ''), chr(8239), '')")
 
 
 def number_sql(cell: str) -> str:

@@ -59,12 +59,20 @@ CATALOGUE: dict[str, Kind] = {kind.code: kind for kind in (
     Kind("no_rows", scope=FILE), Kind("duplicate_column", scope=FILE),
     Kind("ignored_column", WARNING, FILE), Kind("file_too_large", scope=FILE),
     Kind("unreadable_file", scope=FILE), Kind("foreign_district", scope=FILE),
+    # what the file is and whether it can be read at all (reception.ingest.sniff, spreadsheets)
+    Kind("file_encrypted", scope=FILE), Kind("file_zip_archive", scope=FILE),
+    Kind("file_damaged", scope=FILE), Kind("file_document", scope=FILE),
+    Kind("file_binary", scope=FILE), Kind("file_too_complex", scope=FILE),
+    Kind("formula_without_value", scope=FILE), Kind("sheet_used", WARNING, FILE),
+    # rows the reader cannot take as they are (reception.ingest.reports)
+    Kind("cells_beyond_header"), Kind("unclosed_quote"),
     # the rows (reception.ingest.rules, and the key checks of validate)
     Kind("not_a_number"), Kind("not_whole"), Kind("negative"), Kind("too_large"),
     Kind("bad_week"), Kind("bad_date"), Kind("missing_week"), Kind("missing_district"),
     Kind("unknown_district"), Kind("unknown_district_suggest"), Kind("retired_district"),
     Kind("district_mismatch"), Kind("duplicate_key"), Kind("line_break_in_cell"),
-    Kind("too_long"), Kind("over_capacity", WARNING), Kind("future_week", WARNING),
+    Kind("too_long"), Kind("week_date_mismatch"), Kind("over_capacity", WARNING),
+    Kind("future_week", WARNING),
     Kind("parts_over_arrivals"), Kind("unusable_over_capacity"), Kind("entitled_over_occupied"),
 )}
 

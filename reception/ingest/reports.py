@@ -1,86 +1,62 @@
-"""Reading report files: encoding, delimiter, title lines, header mapping, line numbers.
+"""Reading report files: what the file is, encoding, delimiter, title lines, header mapping,
+line numbers.
 
-``read_report`` turns the bytes of a CSV or XLSX file into a DuckDB table (XLSX) or view (CSV)
-``raw`` of text cells, one column per recognised canonical field plus ``line`` (the line number as
-Excel shows it), in a connection the caller owns. Nothing here judges the values; that is
-``reception.ingest.validate``. CSV parsing itself is DuckDB's ``read_csv`` over the whole file (no Python
-loop per row), in parallel, into table ``raw_cells`` (cells trimmed, '' as NULL); DuckDB keeps a
-file's order on insert, so a row's ``rowid`` there gives its line. The relations made here are
-listed in ``reception.ingest`` (the package docstring).
+``read_report`` turns the bytes of a report into a DuckDB table or view ``raw`` of text cells,
+one column per recognised canonical field plus ``line`` (the line number as Excel shows it), in
+a connection the caller owns. What the file is comes from its content (``sniff``); spreadsheets
+(.xlsx, .xlsb, .xls, .ods) are read by ``spreadsheets``. Nothing here judges the values; that is
+``reception.ingest.validate``.
 
-Known limit: line numbers assume no quoted field spans several lines.
+CSV goes one of two roads. The fast one is DuckDB's ``read_csv`` over the whole file (no Python
+loop per row), in parallel and strict, into table ``raw_cells`` (cells trimmed, '' as NULL);
+DuckDB keeps a file's order on insert, so a row's ``rowid`` there gives its line. A file that
+road cannot read exactly (a quoted cell with a line break, a row longer than the header, an
+unclosed quote) goes the careful road: Python's csv module, record by record, with the
+physical line each record starts on.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import logging
 import os
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 
 import duckdb
 
+from reception.ingest import spreadsheets
+from reception.ingest.headers import (
+    ALIAS_TO_CANONICAL,
+    CANONICAL_ALIASES,
+    HEADER_SEARCH_LINES,
+    MEASURES,
+    canonical_for,
+    find_header,
+    header_key,
+    labelled_width,
+)
 from reception.ingest.numbers import exact_number_sql, quick_number_sql, trimmed_sql
 from reception.ingest.problems import Problem
-from reception.reference.districts import UMLAUTS
+from reception.ingest.sniff import sniff
 
-CANONICAL_ALIASES: dict[str, tuple[str, ...]] = {
-    "ags": ("ags", "kreisschluessel", "kreis-schluessel", "kreisnummer", "schluessel",
-            "district_key"),
-    "district": ("district", "kreis", "landkreis", "gebietskoerperschaft", "name", "kreisname"),
-    "week": ("week", "woche", "kalenderwoche", "kw", "meldewoche", "iso_week"),
-    "date": ("date", "datum", "stichtag", "meldedatum"),
-    "arrivals": ("arrivals", "zugaenge", "zuweisungen", "zugang"),
-    "departures": ("departures", "abgaenge", "abgang"),
-    "capacity": ("capacity", "kapazitaet", "plaetze", "platzzahl"),
-    "occupied": ("occupied", "belegung", "belegt", "belegte plaetze"),
-    "facility": ("facility", "unterkunft", "einrichtung"),
-    "facility_type": ("facility_type", "art", "unterkunftsart", "type"),
-    # the parts (second version of the format, CONTRACT.md); a leading "davon" is dropped by
-    # ``header_key``, so "davon Ukraine" is "ukraine"
-    "arrivals_asylum": ("arrivals asylum", "zugaenge asyl", "asylbegehrende", "asyl"),
-    "arrivals_ukraine": ("arrivals ukraine", "zugaenge ukraine", "ukraine", "§24", "§ 24",
-                         "§24 aufenthg", "§ 24 aufenthg"),
-    "arrivals_other": ("arrivals other", "zugaenge sonstige", "sonstige"),
-    "capacity_unusable": ("capacity unusable", "nicht belegbar", "nicht belegbare plaetze",
-                          "gesperrt", "gesperrte plaetze"),
-    "occupied_entitled": ("occupied entitled", "auszugsberechtigt", "auszugsberechtigte"),
-    "announced": ("announced", "angekuendigt", "angekuendigte zuweisungen"),
-}
-ALIAS_TO_CANONICAL = {alias: canon for canon, aliases in CANONICAL_ALIASES.items()
-                      for alias in aliases}
-MEASURES = ("arrivals", "departures", "capacity", "occupied", "arrivals_asylum",
-            "arrivals_ukraine", "arrivals_other", "capacity_unusable", "occupied_entitled",
-            "announced")
-# part -> the whole it is of: a part larger than its whole is refused (``rules.RULES``)
-ARRIVAL_PARTS = ("arrivals_asylum", "arrivals_ukraine", "arrivals_other")
-PART_OF = {**{p: "arrivals" for p in ARRIVAL_PARTS}, "capacity_unusable": "capacity",
-           "occupied_entitled": "occupied"}
+log = logging.getLogger(__name__)
+
 DELIMITERS = (";", "\t", ",")
-HEADER_SEARCH_LINES = 30
-
-
-def header_key(label: str) -> str:
-    """``' Zugänge (Personen) '`` -> ``'zugaenge'``: how header labels are compared."""
-    text = unicodedata.normalize("NFC", str(label)).strip().strip('"').strip().lower()
-    text = re.sub(r"\(.*?\)|\[.*?\]", "", text).translate(UMLAUTS)
-    text = re.sub(r"[\s_]+", " ", text).strip(" :.")
-    text = re.sub(r"^davon:? ", "", text)  # "davon nicht belegbar": a part of the column before
-    return text.replace(" ", "_") if text in {"facility type", "iso week"} else text
-
-
-def canonical_for(label: str) -> str | None:
-    return ALIAS_TO_CANONICAL.get(header_key(label))
+# re-exported: the header rules live in ``headers`` (shared with ``spreadsheets``)
+__all__ = ["ALIAS_TO_CANONICAL", "CANONICAL_ALIASES", "HEADER_SEARCH_LINES", "MEASURES",
+           "OnDisk", "ReadResult", "canonical_for", "header_key", "read_report"]
 
 
 @dataclass
 class ReadResult:
     """What was recognised in a file; ``raw`` exists in the connection when ``ok``."""
 
-    file_kind: str = "csv"
+    file_kind: str = "csv"  # csv, xlsx, xlsb, xls, ods: what the content is, not the name
     encoding: str | None = None
+    sheet: str | None = None  # the sheet that was read (spreadsheets)
     delimiter: str | None = None
     header_line: int | None = None
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> header label in the file
@@ -129,29 +105,16 @@ def _signature(path: str | os.PathLike) -> tuple[int, int, int]:
 def read_report(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                 on_disk: OnDisk | None = None) -> ReadResult:
     """Parse ``data`` into table ``raw`` in ``con``; problems explain what could not be read.
+    What the file is comes from its content (``sniff``), never from ``file_name``.
     ``on_disk``: the file ``data`` was read from, if it still holds exactly these bytes."""
     if not data or data.isspace():
         return ReadResult(problems=[Problem("empty_file")])
-    if data[:4] == b"PK\x03\x04" or file_name.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(con, data)
+    sniffed = sniff(data)
+    if sniffed.refusal:
+        return ReadResult(file_kind="", problems=[Problem(sniffed.refusal)])
+    if sniffed.kind != "csv":
+        return _read_spreadsheet(con, data, sniffed.kind)
     return _read_csv(con, data, on_disk)
-
-
-# ---------------------------------------------------------------- header detection (shared)
-
-def _find_header(rows: list[list[str]]) -> tuple[int, list[str | None]] | None:
-    """Index of the header among the first rows and the canonical name of each of its cells."""
-    best: tuple[int, int, list[str | None]] | None = None
-    for index, cells in enumerate(rows[:HEADER_SEARCH_LINES]):
-        mapped = [canonical_for(c) if c is not None and str(c).strip() else None for c in cells]
-        found = {m for m in mapped if m}
-        identifies = found & {"ags", "district", "week", "date"}
-        score = len(found)
-        if score >= 2 and identifies and (best is None or score > best[1]):
-            best = (index, score, mapped)
-            if score >= 4:
-                break
-    return None if best is None else (best[0], best[2])
 
 
 def _map_columns(
@@ -168,9 +131,10 @@ def _map_columns(
                                                severity="warning"))
             continue
         if canonical in result.columns:
+            # named as the file names both columns, never by the internal field name
             result.problems.append(Problem(
                 "duplicate_column", header_line, label,
-                params={"canonical": canonical, "other": result.columns[canonical]}))
+                params={"other": result.columns[canonical]}))
             continue
         result.columns[canonical] = label
         used.append((position, canonical))
@@ -211,6 +175,11 @@ def _split_line(line: str, delimiter: str) -> list[str]:
 
 def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
               on_disk: OnDisk | None = None) -> ReadResult:
+    """Two roads. The fast one: DuckDB's parallel ``read_csv`` (strict: a row with more fields
+    than the header is an error there, not silently cut). Whatever it cannot read exactly as
+    the file means it (a quoted cell with a line break, a row longer than the header, an
+    unclosed quote) goes the careful road, ``_read_csv_records``: Python's csv module, which
+    knows the physical line every record starts on."""
     # Where DuckDB can read the file on disk as it is, only the head of the bytes is decoded
     # here (header, delimiter); otherwise the whole text, for a UTF-8 copy.
     reader_encoding = _readable_as_is(data) if on_disk else None
@@ -220,16 +189,16 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
             text = data[:200_000].decode(encoding, errors="replace")
         else:
             text, encoding = _decode(data)
-    except UnicodeDecodeError as error:
-        return ReadResult(problems=[Problem("not_a_table", params={"detail": str(error)[:80]})])
+    except UnicodeDecodeError:
+        return ReadResult(problems=[Problem("file_damaged")])
     result = ReadResult(file_kind="csv", encoding=encoding)
     if _looks_binary(text):
-        result.problems.append(Problem("not_a_table", params={"detail": "Binärdaten"}))
+        result.problems.append(Problem("file_binary"))
         return result
-    head_lines = text[:200_000].splitlines()[:HEADER_SEARCH_LINES]
+    head_lines = _physical_lines(text[:200_000])[:HEADER_SEARCH_LINES]
     found = None
     for delimiter in DELIMITERS:
-        candidate = _find_header([_split_line(line, delimiter) for line in head_lines])
+        candidate = find_header([_split_line(line, delimiter) for line in head_lines])
         if candidate and (found is None or _score(candidate) > _score(found[1])):
             found = (delimiter, candidate)
     if found is None:
@@ -241,33 +210,132 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
     used = _map_columns(labels, mapped, result.header_line, result)
     if not result.ok:
         return result
-    # line breaks are the same single bytes in the file as characters in the text
-    width = len(labels)
     try:
-        # DuckDB reads the file the bytes came from where it can read them as they are (no
-        # copy to write), and where that file still held these bytes after it was read
-        direct = bool(reader_encoding) and on_disk.unchanged(data)
-        if direct:
-            result.corrected = _read_cells(con, on_disk.path, delimiter, header_index,
-                                                width, used, reader_encoding)
-            direct = on_disk.unchanged(data)
-        if not direct:  # DuckDB reads a UTF-8 copy of the bytes
-            if reader_encoding:
-                text, encoding = _decode(data)
-            body_path = _utf8_file(text, data, encoding)
-            result.temp_files.append(body_path)
-            result.corrected = _read_cells(con, body_path, delimiter, header_index, width,
-                                                used)
-        body = data if reader_encoding else text  # line breaks: single bytes in the file
-        blank_offsets = ([] if _no_line_skipped(con, body, header_index)
-                         else _blank_row_offsets(body, header_index))
-        _define_raw_view(con, header_index, blank_offsets)
-    except duckdb.Error as error:  # DuckDB's reader cannot parse the file
-        result.problems.append(Problem(
-            "not_a_table", params={"detail": str(error).splitlines()[0][:160]}))
-        return result
-    result.trimmed = result.numbers = True
+        _read_csv_fast(con, data, text, encoding, reader_encoding, on_disk, delimiter,
+                       header_index, labels, used, result)
+    except (duckdb.Error, _Unusual) as error:  # the careful road reads it exactly
+        log.debug("careful CSV road: %s", str(error).splitlines()[0][:200])
+        if reader_encoding:
+            text, encoding = _decode(data)
+        _read_csv_records(con, text, delimiter, header_index, labels, used, result)
     return result
+
+
+TRAILING_READ = 16
+
+
+class _Unusual(Exception):
+    """The fast road read a file whose shape it cannot represent exactly."""
+
+
+def _physical_lines(text: str) -> list[str]:
+    """Lines as a spreadsheet user counts them: broken at CR, LF or CRLF only
+    (``str.splitlines`` also breaks at form feeds and other separators)."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _read_csv_fast(con: duckdb.DuckDBPyConnection, data: bytes, text: str, encoding: str,
+                   reader_encoding: str | None, on_disk: OnDisk | None, delimiter: str,
+                   header_index: int, labels: list[str], used: list[tuple[int, str]],
+                   result: ReadResult) -> None:
+    # line breaks are the same single bytes in the file as characters in the text
+    labelled = labelled_width(labels)
+    # empty trailing labels (Excel's ';;;'): a few are read and checked here; a row with
+    # more fields than that is an error for the strict reader, and goes the careful road
+    width = min(len(labels), labelled + TRAILING_READ)
+    # DuckDB reads the file the bytes came from where it can read them as they are (no
+    # copy to write), and where that file still held these bytes after it was read
+    direct = bool(reader_encoding) and on_disk.unchanged(data)
+    if direct:
+        result.corrected = _read_cells(con, on_disk.path, delimiter, header_index,
+                                            width, used, reader_encoding, labelled)
+        direct = on_disk.unchanged(data)
+    if not direct:  # DuckDB reads a UTF-8 copy of the bytes
+        if reader_encoding:
+            text, encoding = _decode(data)
+        body_path = _utf8_file(text, data, encoding)
+        result.temp_files.append(body_path)
+        result.corrected = _read_cells(con, body_path, delimiter, header_index, width,
+                                            used, "utf-8", labelled)
+    if labelled < width and con.execute(
+            "SELECT count(*) FROM raw_cells WHERE beyond_header IS NOT NULL").fetchall()[0][0]:
+        raise _Unusual("filled cells under the header's empty trailing labels")
+    body = data if reader_encoding else text  # line breaks: single bytes in the file
+    blank_offsets = ([] if _no_line_skipped(con, body, header_index)
+                     else _blank_row_offsets(body, header_index))
+    _define_raw_view(con, header_index, blank_offsets)
+    result.trimmed = result.numbers = True
+
+
+MAX_FIELD = 10_000_000  # characters of one cell (DuckDB's line limit on the fast road)
+
+
+def _read_csv_records(con: duckdb.DuckDBPyConnection, text: str, delimiter: str,
+                      header_index: int, labels: list[str], used: list[tuple[int, str]],
+                      result: ReadResult) -> None:
+    """The careful road: every record with the physical line it starts on. A line break in
+    a quoted cell (Excel's Alt+Enter) becomes a space; a filled cell beyond the header, or a
+    quote that is never closed, refuses the file naming the line."""
+    csv.field_size_limit(MAX_FIELD)
+    width = labelled_width(labels)
+    lines: list[int] = []
+    columns: dict[str, list[str | None]] = {name: [] for _, name in used}
+    positions = [(position, columns[name]) for position, name in used]
+    beyond: list[tuple[int, str, str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = next_line = 1
+    try:
+        for record in reader:
+            start, next_line = next_line, reader.line_num + 1
+            if start <= header_index + 1 or not any(c.strip() for c in record):
+                continue
+            extra = next(((p, c) for p, c in enumerate(record[width:], start=width)
+                          if c.strip()), None)
+            if extra is not None:
+                beyond.append((start, spreadsheets.column_letter(extra[0]), extra[1]))
+                if len(beyond) >= spreadsheets.BEYOND_LISTED:
+                    break
+                continue
+            lines.append(start)
+            for position, column in positions:
+                cell = record[position] if position < len(record) else ""
+                if "\n" in cell or "\r" in cell:
+                    cell = re.sub(r"\r\n|\r|\n", " ", cell)
+                column.append(cell or None)
+    except csv.Error:  # a quote opened and never closed, or text right after a closing quote
+        result.problems.append(Problem("unclosed_quote", next_line))
+        return
+    if _refuse_beyond(beyond, len(beyond), labels, result):
+        return
+    _rows_to_raw(con, lines, columns)
+    result.rows = len(lines)
+
+
+def _refuse_beyond(beyond: list[tuple[int, str, str]], count: int, labels: list[str | None],
+                   result: ReadResult) -> bool:
+    """A filled cell right of the header's last column: its figures would sit under the wrong
+    labels (one extra field after the week shifts every figure one column), so the row is
+    refused, naming the line, the cell and what it holds."""
+    width = labelled_width(labels)
+    last = f"{spreadsheets.column_letter(width - 1)} ({(labels[width - 1] or '').strip()})"
+    for line, column, value in beyond[:spreadsheets.BEYOND_LISTED]:
+        result.problems.append(Problem("cells_beyond_header", line, column, value,
+                                       params={"last": last}))
+    return bool(count)
+
+
+def _rows_to_raw(con: duckdb.DuckDBPyConnection, lines: list[int],
+                 columns: dict[str, list[str | None]]) -> None:
+    """Table ``raw`` from rows read in Python (spreadsheets, the careful CSV road): text
+    cells as read (untrimmed), one column per canonical field, and each row's line."""
+    import pyarrow as pa
+
+    table = pa.table({"row_index": pa.array(range(len(lines)), pa.int64()),
+                      "line": pa.array(lines, pa.int32()),
+                      **{name: pa.array(values, pa.string()) for name, values in columns.items()}})
+    con.register("rows_read", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM rows_read")
+    con.unregister("rows_read")
 
 
 def _score(candidate: tuple[int, list[str | None]]) -> int:
@@ -313,7 +381,7 @@ def _quoted(text: str) -> str:
 
 def _read_cells(
     con: duckdb.DuckDBPyConnection, path: str, delimiter: str, header_index: int,
-    width: int, used: list[tuple[int, str]], encoding: str = "utf-8",
+    width: int, used: list[tuple[int, str]], encoding: str = "utf-8", labelled: int | None = None,
 ) -> list[str]:
     """Table ``raw_cells``: the file's cells, trimmed, the measures as read (numbers are made
     from them in ``reception.ingest.validate``; returned: the measures whose quick guess needs the
@@ -329,9 +397,12 @@ def _read_cells(
     cells = [f"c{position} AS {name}_cell, {quick_number_sql(f'c{position}')} AS {name}_quick"
              if name in MEASURES else f"{trimmed_sql(f'c{position}')} AS {name}"
              for position, name in used]
+    if labelled is not None and labelled < width:  # cells under empty trailing labels
+        cells.append("coalesce(" + ", ".join(trimmed_sql(f"c{i}") for i in range(labelled, width))
+                     + ") AS beyond_header")
     reader = (f"read_csv(?, delim = {_quoted(delimiter)}, encoding = {_quoted(encoding)}, header = false, "
               f"skip = {int(header_index) + 1}, columns = {columns}, quote = '\"', escape = '\"', "
-              "null_padding = true, strict_mode = false, auto_detect = false, all_varchar = true, "
+              "null_padding = true, strict_mode = true, auto_detect = false, all_varchar = true, "
               # the smallest buffer the line limit allows: more pieces for the threads to share
               "parallel = true, max_line_size = 10000000, buffer_size = 10000000)")
     # Read in parallel into a table: DuckDB keeps the file's order on insert (insertion order
@@ -428,54 +499,34 @@ def _offset_after_line(text: str | bytes, index: int) -> int:
     return position
 
 
-# ---------------------------------------------------------------- XLSX
+# ---------------------------------------------------------------- spreadsheets
 
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    return str(value)
-
-
-def _read_xlsx(con: duckdb.DuckDBPyConnection, data: bytes) -> ReadResult:
-    import openpyxl
-    import pandas as pd
-
-    result = ReadResult(file_kind="xlsx", encoding="xlsx")
+def _read_spreadsheet(con: duckdb.DuckDBPyConnection, data: bytes, kind: str) -> ReadResult:
+    """An .xlsx, .xlsb, .xls or .ods: the first sheet with a header (``spreadsheets``)."""
+    result = ReadResult(file_kind=kind, encoding=kind)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
-    except Exception as error:  # openpyxl raises many kinds on malformed packages
-        # the library's text, without its exception's name (no message shows one)
-        result.problems.append(Problem("not_a_table", params={"detail": str(error)[:120] or "XLSX"}))
+        table = spreadsheets.read_table(data, kind)
+    except spreadsheets.Refused as refused:
+        code = "no_header" if refused.code == "no_header_in_sheets" else refused.code
+        result.problems.append(Problem(code, 1 if code == "no_header" else None))
         return result
-    found = _find_header(rows)
-    if found is None:
-        result.problems.append(Problem("no_header", 1))
+    result.sheet, result.header_line = table.sheet, table.header_line
+    if table.sheet_index:  # the data officer should know which sheet the figures came from
+        result.problems.append(Problem("sheet_used", severity="warning",
+                                       params={"sheet": table.sheet,
+                                               "position": table.sheet_index + 1}))
+    if table.formula_count:
+        cells = ", ".join(table.formula_cells)
+        if table.formula_count > len(table.formula_cells):
+            cells += f" … ({table.formula_count})"
+        result.problems.append(Problem("formula_without_value", params={"cells": cells}))
+    mapped = [canonical_for(c) if c is not None and str(c).strip() else None
+              for c in table.labels]
+    used = _map_columns([c or "" for c in table.labels], mapped, table.header_line, result)
+    if _refuse_beyond(table.beyond, table.beyond_count, table.labels, result) or not result.ok:
         return result
-    header_index, mapped = found
-    result.header_line = header_index + 1
-    used = _map_columns([c or "" for c in rows[header_index]], mapped, result.header_line, result)
-    if not result.ok:
-        return result
-    body = rows[header_index + 1:]
-    frame = pd.DataFrame(
-        {canonical: pd.Series([r[pos] if pos < len(r) else None for r in body], dtype="string")
-         for pos, canonical in used}
-    )
-    frame.insert(0, "row_index", pd.RangeIndex(len(body)))
-    frame["line"] = pd.RangeIndex(len(body)) + header_index + 2
-    con.register("xlsx_frame", frame)
-    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM xlsx_frame")
-    con.unregister("xlsx_frame")
-    result.rows = len(body)
+    columns = {name: [row[position] if position < len(row) else None for row in table.body]
+               for position, name in used}
+    _rows_to_raw(con, table.lines, columns)
+    result.rows = len(table.lines)
     return result

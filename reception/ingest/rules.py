@@ -45,9 +45,9 @@ How to add a rule (one entry in ``RULES``):
 ``absent``: the rule runs only on files that lack these fields (``future_week`` has a cheap
 form for files without announcements and one that looks at the whole row for files with them).
 
-Examples of rules to come: week and date that disagree
-(``week_from_week <> week_from_date``, ``fields=("date",), needs=("week",)``: decided on the
-distinct (week, date) pairs).
+Examples: week and date that disagree (``week_date_mismatch``: decided on the distinct (week,
+date) pairs); a part larger than its whole (``parts_over_arrivals`` and its siblings:
+``{number}`` of one measure against another, ``needs=("capacity",)``).
 
 Checks across rows (a key twice) are not rules: they are the key checks of ``validate``.
 Numbers: a measure's text (``<measure>_text``) is made only where the number alone may break a
@@ -62,9 +62,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from reception.ingest.headers import ARRIVAL_PARTS, MEASURES
 from reception.ingest.numbers import MAX_COUNT
 from reception.ingest.problems import ERROR, severity_of
-from reception.ingest.reports import ARRIVAL_PARTS, MEASURES
 
 MAX_TEXT = 200  # characters of a facility or district name
 MAX_PROBLEMS = 1000  # problems of one code listed by line; the rest only counted (warnings)
@@ -181,6 +181,12 @@ RULES: list[Rule] = [
     Rule("line_break_in_cell", "contains({text}, chr(10))",
          (*MEASURES, "week", "date", "ags", "district", "facility", "facility_type")),
     Rule("too_long", "length({text}) > {max_text}", ("facility", "facility_type", "district")),
+    # a row whose week and date both parse but name different weeks: neither may silently win;
+    # the value carries both cells and the date's week for the message (split in validate)
+    Rule("week_date_mismatch", "week_from_week IS NOT NULL AND week_from_date IS NOT NULL "
+         "AND week_from_week <> week_from_date", ("date",),
+         "week_text || chr(31) || date_text || chr(31) || 'KW ' || strftime(week_from_date, "
+         "'%V/%G')", needs=("week",)),
     Rule("unknown_district", "ags IS NOT NULL AND ags_resolved IS NULL", ("ags",)),
     # a name is only needed where the row has no known district key
     Rule("unknown_district", "district IS NOT NULL AND name_resolved IS NULL "

@@ -20,9 +20,9 @@ import pyarrow.compute as pc
 from reception import accounts, config, export
 from reception.i18n import t
 from reception.ingest import load as loading
+from reception.ingest.headers import MEASURES, PART_OF
 from reception.ingest.load import Inspection, LoadResult
 from reception.ingest.problems import ERROR, Problem, problems_frame
-from reception.ingest.reports import MEASURES, PART_OF
 from reception.store import db
 
 log = logging.getLogger("reception.web.upload")
@@ -97,7 +97,7 @@ class Preview:
         return len(self.changes)
 
     def format_frame(self, lang: str = "de") -> pd.DataFrame:
-        """How the file was read: kind, encoding, delimiter, header line, which column became what."""
+        """How the file was read: kind, encoding, delimiter, sheet, header line."""
         items: list[tuple[str, str]] = [(t("upload.fmt.size", lang), size_text(self.size))]
         read = self.inspection.read if self.inspection else None
         if read is not None:
@@ -111,6 +111,8 @@ class Preview:
                 (t("upload.fmt.header_line", lang),
                  str(read.header_line) if read.header_line else "–"),
             ]
+            if read.sheet:
+                items.append((t("upload.fmt.sheet", lang), read.sheet))
         return pd.DataFrame(items, columns=[t("upload.fmt.what", lang), t("upload.fmt.value", lang)])
 
     def columns_frame(self, lang: str = "de") -> pd.DataFrame:
