@@ -18,6 +18,7 @@ import pytest
 
 from etl.cli import main
 from reception import config
+from reception.ingest.load import publish
 from reception.store import db, postgres
 from tests.conftest import ROOT
 from tests.etl_support import HEADER_DE, csv_bytes, ingest, query
@@ -128,6 +129,23 @@ def test_a_reader_on_another_host_shows_a_new_load_at_its_next_check(tmp_path, m
     assert snapshot_rows(reader_folder, "SELECT arrivals FROM weekly WHERE ags = '16051'") \
         == [(25,)]
     assert postgres.refresh(max_age=0) is False  # nothing new: no copy, no new snapshot
+
+
+def test_a_snapshot_published_by_a_write_that_changed_nothing_follows_the_next_load(tmp_path):
+    # A batch publishes its snapshot in a write block of its own, after its loads: that block
+    # changes nothing in the store, yet the snapshot it publishes must not pass for the state
+    # that another host's next load gives the store.
+    assert main(["init"]) == 0
+    assert ingest(report(["16051", "Erfurt", "KW 45/2024", "25", "10", "800", "640"]),
+                  publish=True).status == "loaded"
+    publish()  # as ingest_files does after its last file
+    path = tmp_path / "kw45.csv"
+    path.write_bytes(report(["16051", "Erfurt", "KW 45/2024", "30", "10", "800", "640"]))
+    subprocess.run([sys.executable, "-m", "etl", "ingest", str(path)], cwd=ROOT, check=True,
+                   env=on_host(tmp_path, "other"), capture_output=True)
+    assert postgres.refresh(max_age=0) is True
+    assert snapshot_rows(config.snapshot_path().parent, "SELECT arrivals FROM weekly WHERE "
+                                                        "ags = '16051'") == [(30,)]
 
 
 def test_a_failed_write_leaves_the_store_unchanged_and_the_mirror_is_rebuilt(monkeypatch):

@@ -143,8 +143,9 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
             before = _fingerprints(con)
             # What the mirror will be once the block's changes are in the store (the lock is
             # held: the next version is this one's successor), so that a snapshot published in
-            # the block says which store version it shows; _push corrects it if nothing changed.
-            _remember(con, StoreState(state.store_id, state.version + 1, _local_schema(con)))
+            # the block says which store version it shows; where nothing changed,
+            # _push makes the mark true if a snapshot carries it and takes it back otherwise.
+            _remember(con, _next(state, _local_schema(con)))
             pushed = False
             try:
                 yield con
@@ -154,6 +155,11 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
                 if not pushed:  # the store rolls back; the mirror may hold what it never got
                     with suppress(Exception):
                         con.execute("DELETE FROM mirror_meta").fetchall()
+
+
+def _next(state: StoreState, schema: int) -> StoreState:
+    """The state a write block's changes will give the store (its lock is held)."""
+    return StoreState(state.store_id, state.version + 1, schema)
 
 
 def _base_schema(pg) -> None:
@@ -207,9 +213,13 @@ def _push(pg, con: duckdb.DuckDBPyConnection, before: dict[str, Fingerprint],
             pg.execute(_sql("DELETE FROM {}", table))
             _copy_to_store(pg, con, table, None)
         changed = True
-    if not changed:
+    if not changed and _shown(config.snapshot_path()) != _next(state, local_schema):
         _remember(con, state)
         return
+    # Where nothing changed but the block published a snapshot, that snapshot says it shows the
+    # next version (the mark _writer set): bump the version, so that it does. Otherwise the
+    # next other writer's version would match the mark and readers here would keep the older
+    # snapshot as current.
     version = pg.execute("UPDATE store_meta SET version = version + 1 RETURNING version"
                          ).fetchone()[0]
     _remember(con, StoreState(state.store_id, version, local_schema))
