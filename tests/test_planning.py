@@ -152,3 +152,19 @@ def test_the_warning_list_gains_districts_the_forecast_sees_at_the_limit():
 
     text = present.outlook_text(next(out.itertuples(index=False)), "de")
     assert text == "voraussichtlich in KW 7/2025 an der Grenze (Band: KW 6/2025–später)"
+
+
+def test_announced_allocations_replace_the_forecast_of_their_weeks_for_district_and_state():
+    first_ahead = pd.Timestamp("2025-02-03")  # the week after the frame's last (2025-01-27)
+    announced = pd.DataFrame({"ags": ["16051"], "week": [first_ahead], "announced": [55.0]})
+    plain = pl.foresight(weekly_frame(), 4, 2, 1.0)
+    told = pl.foresight(weekly_frame(), 4, 2, 1.0, announced=announced)
+    erfurt = told.districts.set_index(["ags", "week"]).loc[("16051", first_ahead)]
+    assert (erfurt.forecast, erfurt.lower, erfurt.upper, erfurt.source) == (55.0, 55.0, 55.0, "announced")
+    gotha_plain = plain.districts.set_index(["ags", "week"]).forecast[("16067", first_ahead)]
+    gotha_told = told.districts.set_index(["ags", "week"]).forecast[("16067", first_ahead)]
+    assert gotha_told == gotha_plain  # no announcement there: the forecast stands
+    state = told.state.set_index("week").forecast[first_ahead]
+    assert state == pytest.approx(55.0 + gotha_plain)  # the state is the sum of its districts
+    later = first_ahead + pd.Timedelta(weeks=1)
+    assert told.districts.set_index(["ags", "week"]).source[("16051", later)] == "forecast"

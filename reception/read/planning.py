@@ -375,13 +375,15 @@ class Foresight:
     outlook: pd.DataFrame  # outlook()
 
 
-def foresight(weekly: pd.DataFrame, horizon: int, window: int, limit: float) -> Foresight:
+def foresight(weekly: pd.DataFrame, horizon: int, window: int, limit: float,
+              announced: pd.DataFrame | None = None) -> Foresight:
     """Forecasts of every district and the state, the units' starting points and each district's
-    outlook at the ``limit`` line, from the full ``weekly`` frame."""
+    outlook at the ``limit`` line, from the full ``weekly`` frame. ``announced`` (ags, week,
+    announced: the ``announcements`` view) replaces the forecast for the weeks it covers."""
     from reception.read import forecast
 
     arrivals = weekly[["ags", "week", "arrivals", "reported"]]
-    districts = forecast.forecast_districts(arrivals, horizon)
+    districts = forecast.forecast_districts(arrivals, horizon, announced=announced)
     table = starts(weekly, window)
-    return Foresight(districts, forecast.forecast_total(arrivals, horizon), table,
-                     outlook(table, districts, limit))
+    return Foresight(districts, forecast.forecast_total(arrivals, horizon, announced=announced),
+                     table, outlook(table, districts, limit))

@@ -12,6 +12,7 @@ function raises :class:`NoSnapshot`; pages check :func:`available` first.
 from __future__ import annotations
 
 import importlib
+import inspect
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -149,7 +150,10 @@ def boundaries(ags: tuple[str, ...]) -> Boundaries:
 def _from_weekly(module: str, name: str, version: str, path: str, kinds: tuple | None,
                  ags: tuple | None, args: tuple) -> Any:
     frame = queries.weekly(kinds=kinds, ags=ags, path=Path(path))
-    return getattr(importlib.import_module(module), name)(frame, *args)
+    function = getattr(importlib.import_module(module), name)
+    if "announced" in inspect.signature(function).parameters:  # announced allocations in force
+        return function(frame, *args, announced=queries.announcements(path=Path(path)))
+    return function(frame, *args)
 
 
 def from_weekly(function, /, *args: Any, kinds: tuple | None = None, ags: tuple | None = None) -> Any:
