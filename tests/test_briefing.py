@@ -8,8 +8,11 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from reception import config
+from reception.read import briefing
 from tests.conftest import run_etl
 from tests.etl_support import HEADER_DE, csv_bytes
 from tests.opendata_support import load_sample
@@ -192,3 +195,17 @@ def test_lage_page_offers_the_briefing_and_methodik_documents_the_api(sample_db:
     for path in ("/api/v1/districts.csv", "/api/v1/weekly.json", "/api/v1/datapackage.json",
                  "/api/v1/briefing.pdf", "curl "):
         assert path in text, path
+
+
+def test_the_briefing_forecast_takes_announced_allocations_as_the_lage_page_does() -> None:
+    weeks = pd.date_range("2025-01-06", periods=6, freq="7D")
+    weekly = pd.DataFrame([{"ags": ags, "week": week, "arrivals": 10.0, "reported": True}
+                           for ags in ("16051", "16067") for week in weeks])
+    ahead = weeks[-1] + pd.Timedelta(weeks=1)
+    announced = pd.DataFrame({"ags": ["16051", "16067"], "week": [ahead, ahead], "announced": [30.0, 5.0]})
+    settings = config.settings()
+    plain = briefing.state_forecast(weekly, announced.iloc[0:0], settings).set_index("week")
+    told = briefing.state_forecast(weekly, announced, settings).set_index("week")
+    assert told.forecast[ahead] == 35.0 != plain.forecast[ahead]
+    later = ahead + pd.Timedelta(weeks=1)
+    assert told.forecast[later] == plain.forecast[later]

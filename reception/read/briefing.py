@@ -19,7 +19,8 @@ where no Chromium can be started the briefing is still written, with the chart's
 its place and a note saying why.
 
 ``forecaster``: a function from the district weeks up to the briefing's week (the ``weekly``
-frame, whole history) and the settings to the state's forecast (week, forecast, lower50, upper50,
+frame, whole history), the announced allocations after it (the ``announcements`` view) and the
+settings to the state's forecast (week, forecast, lower50, upper50,
 lower, upper, flag: the frame of :func:`reception.read.forecast.forecast_total`). :func:`render`
 uses :func:`state_forecast`, the forecast the Lage page shows; :func:`content` makes none unless
 given one.
@@ -54,7 +55,7 @@ WARNING_ROWS = 40  # ... in the early-warning table (a national crisis may list 
 MISSING_TABLE = 12  # more districts without a report than this: one paragraph, not a table
 MISSING_LISTED = 60  # ... naming at most this many
 FONT = "Liberation Sans, DejaVu Sans, sans-serif"
-Forecaster = Callable[[pd.DataFrame, config.Settings], pd.DataFrame]
+Forecaster = Callable[[pd.DataFrame, pd.DataFrame, config.Settings], pd.DataFrame]
 _EXPORT_LOCK = threading.Lock()  # one Chromium at a time per process
 EXPORT_TIMEOUT = 60.0  # seconds for Chromium to draw all charts; then the briefing goes without
 
@@ -259,7 +260,8 @@ def _forecast_of(forecaster: Forecaster | None, week: date, path: Path | None,
     out = {"_forecast": None, "forecast_summary": None, "forecast_flag": None, "forecast_note": None}
     if forecaster is None:
         return out
-    prediction = forecaster(queries.weekly(until=week, path=path), settings)
+    prediction = forecaster(queries.weekly(until=week, path=path),
+                            queries.announcements(since=week + timedelta(weeks=1), path=path), settings)
     if prediction is None or not len(prediction):
         return out
     return {"_forecast": prediction,
@@ -268,13 +270,15 @@ def _forecast_of(forecaster: Forecaster | None, week: date, path: Path | None,
             "forecast_note": t("briefing.forecast_note", lang)}
 
 
-def state_forecast(weekly: pd.DataFrame, settings: config.Settings) -> pd.DataFrame:
+def state_forecast(weekly: pd.DataFrame, announced: pd.DataFrame,
+                   settings: config.Settings) -> pd.DataFrame:
     """The state's weekly arrivals for ``forecast_weeks`` weeks with 50 % and 80 % bands, summed
-    from the districts' forecasts (as on the Lage page)."""
+    from the districts' forecasts, announced allocations replacing them for their weeks (as on
+    the Lage page)."""
     from reception.read import forecast
 
     return forecast.forecast_total(weekly[["ags", "week", "arrivals", "reported"]],
-                                   settings.forecast_weeks)
+                                   settings.forecast_weeks, announced=announced)
 
 
 # ---------------------------------------------------------------- charts
