@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import backtest, opendata, present
+from reception.read import backtest, present
 from reception.web.cache import available, data
 from reception.web.signin import md as md_escape
 from reception.web.ui import base_url, current_language, settings, t_ui
@@ -41,7 +41,7 @@ st.markdown(t_ui("methodik.reference_text"))
 
 st.header(t_ui("methodik.api"))
 st.markdown(t_ui("methodik.api_text", base=base_url(),
-                 license=opendata.settings()["license_title"]))
+                 license=cfg.license_title))
 
 st.header(t_ui("methodik.demo"))
 st.markdown(t_ui("methodik.demo_text"))

@@ -70,13 +70,6 @@ RESOURCES = {"districts": DISTRICT_FIELDS, "weekly": WEEKLY_FIELDS}
 PRIMARY_KEYS = {"districts": ["ags"], "weekly": ["ags", "week"]}
 
 
-def settings() -> dict:
-    """``[open_data]`` of ``data/settings.toml``: licence and publisher."""
-    cfg = config.settings()
-    return {"license_name": cfg.license_name, "license_title": cfg.license_title,
-            "license_path": cfg.license_path, "publisher": cfg.publisher}
-
-
 def _typed(frame: pd.DataFrame, fields: list[tuple]) -> pd.DataFrame:
     """The contract's columns present in ``frame``, in order, with the schema's types
     (integers stay integers where a column has empty cells)."""
@@ -154,7 +147,7 @@ def descriptor(frames: dict[str, pd.DataFrame], path: Path | None = None) -> dic
     reference = queries.reference_meta(path)
     _, last = queries.week_bounds(path)
     land = reference.get("land", "")
-    options = settings()
+    options = config.settings()
     published = meta.get("published_at")
     stand = fmt.iso_week(last) if last else None
     demo = bool(meta.get("has_demo")) and not bool(meta.get("has_real"))
@@ -171,14 +164,14 @@ def descriptor(frames: dict[str, pd.DataFrame], path: Path | None = None) -> dic
         "stand": stand,
         "stand_week": last.isoformat() if last else None,
         "demo": demo,
-        "licenses": [{"name": options["license_name"], "title": options["license_title"],
-                      "path": options["license_path"]}],
+        "licenses": [{"name": options.license_name, "title": options.license_title,
+                      "path": options.license_path}],
         "sources": [{"title": "Wöchentliche Meldungen der Kreise (Zugänge, Abgänge, Plätze, Belegung)"},
                     {"title": reference.get("population_source", "Einwohnerzahlen: Referenz der Kreise")}],
         "resources": [],
     }
-    if options["publisher"]:
-        package["contributors"] = [{"title": options["publisher"], "role": "publisher"}]
+    if options.publisher:
+        package["contributors"] = [{"title": options.publisher, "role": "publisher"}]
     package = {k: v for k, v in package.items() if v is not None}
     for name, frame in frames.items():
         package["resources"].append({
