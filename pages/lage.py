@@ -59,7 +59,7 @@ if require_data():
 
     # the forecast sees the whole history (of the chosen kinds), not only the chosen range
     ahead = from_weekly(planning.foresight, cfg.forecast_weeks, cfg.net_intake_window_weeks, cfg.limit_rate,
-                        kinds=chosen.kinds)
+                        kinds=chosen.kinds, announced=True)
     state_forecast = ahead.state
     st.header(t_ui("lage.forecast"))
     flag = present.forecast_flag(state_forecast, lang)

@@ -86,7 +86,8 @@ if require_data():
     reserve = top[2].number_input(t_ui("planung.reserve"), 0.0, 50.0, _number("reserve", 10, 0, 50),
                                   step=1.0, format="%.0f", key="plan_reserve") / 100.0
 
-    ahead = from_weekly(planning.foresight, horizon, cfg.net_intake_window_weeks, cfg.limit_rate)
+    ahead = from_weekly(planning.foresight, horizon, cfg.net_intake_window_weeks, cfg.limit_rate,
+                        announced=True)
     table, per_district = ahead.starts, ahead.districts
     prediction = (ahead.state if unit == planning.STATE
                   else per_district[per_district.ags == unit].reset_index(drop=True))

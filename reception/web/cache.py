@@ -12,7 +12,6 @@ function raises :class:`NoSnapshot`; pages check :func:`available` first.
 from __future__ import annotations
 
 import importlib
-import inspect
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -148,22 +147,24 @@ def boundaries(ags: tuple[str, ...]) -> Boundaries:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _from_weekly(module: str, name: str, version: str, path: str, kinds: tuple | None,
-                 ags: tuple | None, args: tuple) -> Any:
+                 ags: tuple | None, announced: bool, args: tuple) -> Any:
     frame = queries.weekly(kinds=kinds, ags=ags, path=Path(path))
     function = getattr(importlib.import_module(module), name)
-    if "announced" in inspect.signature(function).parameters:  # announced allocations in force
+    if announced:
         return function(frame, *args, announced=queries.announcements(path=Path(path)))
     return function(frame, *args)
 
 
-def from_weekly(function, /, *args: Any, kinds: tuple | None = None, ags: tuple | None = None) -> Any:
+def from_weekly(function, /, *args: Any, kinds: tuple | None = None, ags: tuple | None = None,
+                announced: bool = False) -> Any:
     """``function(weekly, *args)`` with ``weekly`` = ``queries.weekly(kinds=..., ags=...)`` of the
-    current snapshot, cached per snapshot version."""
+    current snapshot, cached per snapshot version; ``announced=True`` also passes the announced
+    allocations in force (``function(weekly, *args, announced=queries.announcements())``)."""
     current = version()
     if current is None:
         raise NoSnapshot(str(config.snapshot_path()))
     return _from_weekly(function.__module__, function.__name__, current, str(config.snapshot_path()),
-                        tuple(kinds) if kinds else None, tuple(ags) if ags else None, args)
+                        tuple(kinds) if kinds else None, tuple(ags) if ags else None, announced, args)
 
 
 _BRIEFINGS: OrderedDict[tuple[str, str, date], bytes] = OrderedDict()
