@@ -35,7 +35,7 @@ if require_data():
     mirror("map_view")
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     latest = derived(metrics.latest_by_district, weekly, cfg)
-    tiles = derived(metrics.map_frame, latest, data.districts(), weekly)
+    tiles = derived(metrics.map_frame, latest, data.districts(), weekly, cfg)
     land = land_name(lang)
     drawn = boundaries(tuple(tiles.ags)) if view == "boundaries" else None
     if drawn is not None and drawn.problem:

@@ -22,7 +22,7 @@ from plotly.subplots import make_subplots
 from reception import fmt
 from reception.config import Settings
 from reception.i18n import t
-from reception.read.metrics import LIMIT, OK, UNKNOWN, WARN
+from reception.read.metrics import LIMIT, OK, RATIO_MEASURES, UNKNOWN, WARN
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -291,11 +291,37 @@ def wrap_name(name: str, width: int = 12) -> str:
 
 MAP_FORMATS = {
     "occupancy_rate": lambda v, lang: fmt.percent(v, 1, lang),
+    "usable_rate": lambda v, lang: fmt.percent(v, 1, lang),
     "free_places": lambda v, lang: fmt.number(v, lang=lang),
     "capacity": lambda v, lang: fmt.number(v, lang=lang),
     "arrivals_4w_per_1000": lambda v, lang: fmt.number(v, 2, lang),
     "runway_weeks": lambda v, lang: fmt.weeks(v, lang),
+    "entitled_share": lambda v, lang: fmt.percent(v, 1, lang),
+    "ukraine_share_4w": lambda v, lang: fmt.percent(v, 1, lang),
 }
+# Map measures coloured by the traffic light (the column holding each one's status); the
+# others get the sequential scale. Shares: a sequential scale in percent, grey = not reported.
+MAP_STATUS = {"occupancy_rate": "status", "usable_rate": "usable_status"}
+MAP_SHARES = ("entitled_share", "ukraine_share_4w")
+
+
+def map_statuses(frame: pd.DataFrame, measure: str) -> pd.Series:
+    """The traffic-light status per row for ``measure`` (``unknown`` for the usable rate where
+    the frame has no ``usable_status``, as :func:`reception.read.metrics.map_frame` gives it
+    without settings); empty strings for measures without a traffic light."""
+    column = MAP_STATUS.get(measure)
+    if column is None:
+        return pd.Series([""] * len(frame), index=frame.index)
+    if column not in frame:
+        return pd.Series([UNKNOWN] * len(frame), index=frame.index)
+    return frame[column].fillna(UNKNOWN)
+
+
+def map_value(measure: str, value: object, lang: str) -> str:
+    """A map measure's value as the map writes it; "nicht gemeldet" for a share not reported."""
+    if measure in MAP_SHARES and (value is None or pd.isna(value)):
+        return t("chart.not_reported", lang)
+    return MAP_FORMATS[measure](value, lang)
 
 
 LABELLED_DISTRICTS = 30  # up to this many, the map names each district on it; beyond, symbols only
@@ -308,16 +334,16 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
     and value, hover with the figures. Needs no internet and no boundary file."""
     rows = int(frame.grid_row.max()) + 1
     cols = int(frame.grid_col.max()) + 1
-    text_of = MAP_FORMATS[measure]
     colours, (low, high) = _tile_colours(frame, measure)
+    statuses = map_statuses(frame, measure)
     small_grid = len(frame) <= LABELLED_DISTRICTS
     # Traces and annotations are built as plain dicts and validated once: adding 400 tiles one
     # by one (add_trace, add_annotation) re-validates the whole figure each time (20 s).
     traces, annotations = [], []
-    for row, colour in zip(frame.itertuples(index=False), colours):
-        label = f"<b>{wrap_name(row.name)}</b><br>{text_of(getattr(row, measure), lang)}"
-        if measure == "occupancy_rate":
-            label += f" {STATUS_SYMBOLS[row.status]}"
+    for row, colour, status in zip(frame.itertuples(index=False), colours, statuses):
+        label = f"<b>{wrap_name(row.name)}</b><br>{map_value(measure, getattr(row, measure), lang)}"
+        if status:
+            label += f" {STATUS_SYMBOLS[status]}"
         x, y = float(row.grid_col), float(rows - 1 - row.grid_row)
         traces.append({
             "type": "scatter", "x": [x - 0.47, x + 0.47, x + 0.47, x - 0.47, x - 0.47],
@@ -330,7 +356,7 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
                             "font": {"size": 12 if small_grid else 9, "color": "#000000"},
                             "bgcolor": f"rgba(255,255,255,{0.8 if small_grid else 0.6})"})
     fig = go.Figure(data=traces, layout={"annotations": annotations})
-    _map_legend(fig, measure, low, high, lang)
+    _map_legend(fig, measure, low, high, lang, missing=bool(frame[measure].isna().any()))
     fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.6, rows - 0.4], fixedrange=True)
     title = t("chart.map", lang, land=land or t("chart.map_land", lang),
@@ -339,9 +365,10 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
 
 
 def _tile_colours(frame: pd.DataFrame, measure: str) -> tuple[list[str], tuple[float, float]]:
-    """Fill colour per row: traffic light for the occupancy rate, cividis otherwise."""
-    if measure == "occupancy_rate":
-        return [STATUS_COLOURS[s] for s in frame.status], (0.0, 0.0)
+    """Fill colour per row: traffic light for the occupancy and usable rates, cividis otherwise
+    (grey where the value is missing)."""
+    if measure in MAP_STATUS:
+        return [STATUS_COLOURS[s] for s in map_statuses(frame, measure)], (0.0, 0.0)
     import plotly.colors as pc
 
     values = frame[measure].astype("float64")
@@ -358,18 +385,34 @@ def _tile_colours(frame: pd.DataFrame, measure: str) -> tuple[list[str], tuple[f
 
 
 def _hover(row, lang: str) -> str:
-    """Hover text of one district (a row of :func:`reception.read.metrics.map_frame`, Series or tuple)."""
+    """Hover text of one district (a row of :func:`reception.read.metrics.map_frame`, Series or
+    tuple); the usable rate and the shares where the frame has them."""
     name = row["name"] if isinstance(row, pd.Series) else row.name
-    return "<br>".join([
+    lines = [
         f"<b>{safe(name)}</b> ({t('kind.' + row.kind, lang)})",
         f"{t('chart.occupancy_rate', lang)}: {fmt.percent(row.occupancy_rate, 1, lang)} "
         f"({status_label(row.status, lang)})",
+    ]
+    usable = getattr(row, "usable_rate", None)
+    if usable is not None:
+        status = getattr(row, "usable_status", None)
+        lines.append(f"{t('measure.usable_rate', lang)}: {fmt.percent(usable, 1, lang)}"
+                     + (f" ({status_label(status, lang)})" if isinstance(status, str) else ""))
+    lines += [
         f"{t('chart.capacity', lang)}: {fmt.number(row.capacity, lang=lang)}",
         f"{t('chart.occupied', lang)}: {fmt.number(row.occupied, lang=lang)}",
         f"{t('chart.free_places', lang)}: {fmt.number(row.free_places, lang=lang)}",
+    ]
+    if getattr(row, "free_usable", None) is not None:
+        lines.append(f"{t('measure.free_usable', lang)}: {fmt.number(row.free_usable, lang=lang)}")
+    lines += [
         f"{t('measure.arrivals_4w_per_1000', lang)}: {fmt.number(row.arrivals_4w_per_1000, 2, lang)}",
         f"{t('measure.runway_weeks', lang)}: {fmt.weeks(row.runway_weeks, lang)}",
-    ])
+    ]
+    for share in MAP_SHARES:
+        if getattr(row, share, None) is not None:
+            lines.append(f"{t(f'measure.{share}', lang)}: {map_value(share, getattr(row, share), lang)}")
+    return "<br>".join(lines)
 
 
 def boundary_map(frame: pd.DataFrame, outlines: dict, measure: str, lang: str = "de",
@@ -383,13 +426,13 @@ def boundary_map(frame: pd.DataFrame, outlines: dict, measure: str, lang: str = 
     each means). ``attribution`` is written under
     the map."""
     colours, (low, high) = _tile_colours(frame, measure)
-    text_of = MAP_FORMATS[measure]
+    statuses = map_statuses(frame, measure)
     labelled = len(frame) <= LABELLED_DISTRICTS
     # on a larger map, the districts at or near the limit still carry their name and value
-    alerts = measure == "occupancy_rate" and int(frame.status.isin([WARN, LIMIT]).sum()) <= LABELLED_DISTRICTS
+    alerts = measure in MAP_STATUS and int(statuses.isin([WARN, LIMIT]).sum()) <= LABELLED_DISTRICTS
     traces, labels, marks = [], [], {"x": [], "y": [], "text": [], "size": []}
     lats: list[float] = []
-    for row, colour in zip(frame.itertuples(index=False), colours):
+    for row, colour, status in zip(frame.itertuples(index=False), colours, statuses):
         shape = outlines.get(row.ags)
         if shape is None or not len(shape):
             continue
@@ -401,14 +444,15 @@ def boundary_map(frame: pd.DataFrame, outlines: dict, measure: str, lang: str = 
                        "showlegend": False, "name": safe(row.name)})
         x, y = _label_point(row, shape)
         lats.append(y)
-        symbol = f" {STATUS_SYMBOLS[row.status]}" if measure == "occupancy_rate" else ""
-        if labelled or (alerts and row.status in (WARN, LIMIT)):
-            labels.append((x, y, f"{wrap_name(row.name)}<br>{text_of(getattr(row, measure), lang)}{symbol}"))
+        symbol = f" {STATUS_SYMBOLS[status]}" if status else ""
+        if labelled or (alerts and status in (WARN, LIMIT)):
+            labels.append((x, y, f"{wrap_name(row.name)}<br>{map_value(measure, getattr(row, measure), lang)}"
+                                 f"{symbol}"))
         elif symbol:  # the warnings stand out; the dot only says "reported, below the threshold"
             marks["x"].append(x)
             marks["y"].append(y)
             marks["text"].append(symbol.strip())
-            marks["size"].append(9 if row.status == OK else 16)
+            marks["size"].append(9 if status == OK else 16)
     if marks["x"]:
         traces.append({"type": "scatter", "mode": "text", "x": marks["x"], "y": marks["y"],
                        "text": marks["text"], "hoverinfo": "skip", "showlegend": False,
@@ -419,7 +463,7 @@ def boundary_map(frame: pd.DataFrame, outlines: dict, measure: str, lang: str = 
                             "yanchor": "top", "showarrow": False, "text": safe(attribution),
                             "font": {"size": 11, "color": "#444444"}})
     fig = go.Figure(data=traces, layout={"annotations": annotations})
-    _map_legend(fig, measure, low, high, lang)
+    _map_legend(fig, measure, low, high, lang, missing=bool(frame[measure].isna().any()))
     ratio = 1 / math.cos(math.radians(sum(lats) / len(lats))) if lats else 1.0
     fig.update_xaxes(visible=False, fixedrange=True)
     fig.update_yaxes(visible=False, fixedrange=True, scaleanchor="x", scaleratio=ratio)
@@ -493,32 +537,54 @@ def _label_point(row, shape: np.ndarray) -> tuple[float, float]:
     return float(np.nanmean(shape[:, 0])), float(np.nanmean(shape[:, 1]))
 
 
-def _map_legend(fig: go.Figure, measure: str, low: float, high: float, lang: str) -> None:
-    if measure == "occupancy_rate":
+def _map_legend(fig: go.Figure, measure: str, low: float, high: float, lang: str,
+                missing: bool = False) -> None:
+    """The traffic light's four entries for the rates; else a colour bar (in percent for the
+    shares) and, where some district has no value, a grey "nicht gemeldet" entry."""
+    if measure in MAP_STATUS:
         for status in (OK, WARN, LIMIT, UNKNOWN):
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status_label(status, lang),
                                      marker={"symbol": "square", "size": 14,
                                              "color": STATUS_COLOURS[status]}))
-    else:
-        fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-            marker={"colorscale": SEQUENTIAL, "cmin": low, "cmax": high, "color": [low],
-                    "colorbar": {"title": {"text": t(f"measure.{measure}", lang)}}}))
+        return
+    share = measure in MAP_SHARES
+    factor = 100.0 if share else 1.0
+    bar = {"title": {"text": t(f"measure.{measure}", lang)}}
+    if share:  # "12 %": German spacing, the layout's separators give the decimal comma
+        bar |= {"ticksuffix": " %" if lang == "de" else "%", "tickformat": ",.0f"}
+    if pd.isna(low) or pd.isna(high):
+        low = high = 0.0
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+        marker={"colorscale": SEQUENTIAL, "cmin": low * factor, "cmax": high * factor,
+                "color": [low * factor], "colorbar": bar}))
+    if missing:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t("chart.not_reported", lang),
+                                 marker={"symbol": "square", "size": 14, "color": STATUS_COLOURS[UNKNOWN]}))
 
 
-def comparison(long: pd.DataFrame, measure: str, per_capita: bool, lang: str = "de") -> go.Figure:
-    """One line per district (``long``: week, name, value)."""
+def comparison(long: pd.DataFrame, measure: str, per_capita: bool, lang: str = "de",
+               settings: Settings | None = None) -> go.Figure:
+    """One line per district (``long``: week, name, value). The ratios of
+    :data:`reception.read.metrics.RATIO_MEASURES` are drawn in percent (never per 1,000), the
+    two rates with the warning and limit lines where ``settings`` are given; a week without a
+    value (not reported, or no arrivals for the Ukraine share) is a gap in the line."""
+    ratio = measure in RATIO_MEASURES
+    factor = 100 if ratio else 1
+    hover = "%{y:.1f} %" if ratio and lang == "de" else "%{y:.1f}%" if ratio else "%{y:,.2f}"
     fig = go.Figure()
     for index, (name, part) in enumerate(long.groupby("name", sort=True)):
         fig.add_trace(go.Scatter(
-            x=part.week, y=part.value * (100 if measure == "occupancy_rate" else 1),
+            x=part.week, y=part.value * factor,
             mode="lines+markers", name=safe(name),
             line={"color": PALETTE[index % len(PALETTE)], "width": 2,
                   "dash": ["solid", "dash", "dot", "dashdot"][index // len(PALETTE) % 4]},
             marker={"symbol": ["circle", "square", "diamond", "triangle-up", "x", "cross", "star",
                                "hexagon"][index % 8]},
-            hovertemplate=f"{safe(name)}: %{{y:,.2f}}<extra></extra>"))
-    unit = "per_1000" if per_capita and measure != "occupancy_rate" else "absolute"
+            hovertemplate=f"{safe(name)}: {hover}<extra></extra>"))
+    if settings is not None and measure in ("occupancy_rate", "usable_rate"):
+        _threshold_lines(fig, settings, lang)
+    unit = "per_1000" if per_capita and not ratio else "absolute"
     fig.update_yaxes(title_text=t(f"axis.{measure}.{unit}", lang), rangemode="tozero")
     fig.update_xaxes(title_text=t("axis.week", lang))
     return _layout(fig, t("chart.comparison", lang, measure=t(f"measure.{measure}", lang)), lang)

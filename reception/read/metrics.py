@@ -4,6 +4,12 @@ Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.to
 
 * occupancy rate = occupied / capacity (undefined where capacity is 0 or unknown);
 * free places = capacity - occupied (negative when overcrowded);
+* usable rate = occupied / usable places (capacity - unusable places; all places where unusable
+  ones are not reported), traffic light at the same thresholds; free usable places = usable
+  places - occupied;
+* entitled share = occupied_entitled / occupied (NaN where not reported);
+* Ukraine share = arrivals_ukraine / arrivals, over the weeks where the Ukraine part was
+  reported (NaN where not reported, and NaN, not 0 %, where those weeks had no arrivals);
 * status: ``limit`` at rate >= ``limit_rate`` (1.00), ``warn`` at >= ``warn_rate`` (0.90), else
   ``ok``; ``unknown`` without capacity (thresholds in ``data/settings.toml``);
 * net intake = mean of (arrivals - departures) over the last ``net_intake_window_weeks`` (4)
@@ -31,6 +37,18 @@ STATUSES = (LIMIT, WARN, OK, UNKNOWN)
 FORECAST_WINDOW = 8
 FORECAST_Z = 1.2816  # two-sided 80 % interval of the normal distribution
 ABSOLUTE_MEASURES = ("arrivals", "departures", "capacity", "occupied", "free_places")
+# Ratios (never per 1,000 inhabitants), each part / whole of the same district-week (issue 14):
+# where the whole is not positive or the part was not reported, the ratio is NaN ("nicht
+# gemeldet"), never 0 %. A week with 0 arrivals has no Ukraine share (NaN, not 0 %): nobody
+# arrived, so there is no share to speak of, and a 0 % would read as "none from Ukraine".
+RATIO_PARTS = {
+    "occupancy_rate": ("occupied", "capacity"),
+    "usable_rate": ("occupied", "capacity_usable"),
+    "entitled_share": ("occupied_entitled", "occupied"),
+    "ukraine_share": ("arrivals_ukraine", "arrivals"),
+}
+RATIO_MEASURES = tuple(RATIO_PARTS)
+COMPARISON_MEASURES = ABSOLUTE_MEASURES + RATIO_MEASURES
 
 
 def occupancy_rate(occupied, capacity):
@@ -42,6 +60,24 @@ def occupancy_rate(occupied, capacity):
     if capacity is None or pd.isna(capacity) or capacity <= 0 or occupied is None or pd.isna(occupied):
         return float("nan")
     return float(occupied) / float(capacity)
+
+
+def with_ratios(weekly: pd.DataFrame) -> pd.DataFrame:
+    """``weekly`` with the ratios of :data:`RATIO_PARTS` per district-week: ``usable_rate``
+    (occupied / usable places; usable = capacity - unusable, all places where unusable ones
+    are not reported, as the ``weekly`` view), ``entitled_share`` (occupied_entitled / occupied)
+    and ``ukraine_share`` (arrivals_ukraine / arrivals, only where the Ukraine part was
+    reported and arrivals > 0). A first-version frame (no parts columns) gets NaN shares."""
+    frame = weekly.copy()
+    for column in ("arrivals_ukraine", "occupied_entitled", "capacity_unusable"):
+        if column not in frame:
+            frame[column] = np.nan
+    if "capacity_usable" not in frame:
+        frame["capacity_usable"] = (frame.capacity.astype("float64")
+                                    - frame.capacity_unusable.astype("float64").fillna(0.0))
+    for measure, (part, whole) in RATIO_PARTS.items():
+        frame[measure] = occupancy_rate(frame[part], frame[whole]).to_numpy()
+    return frame
 
 
 def free_places(capacity, occupied):
@@ -277,43 +313,81 @@ def latest_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
 
 
 def comparison(weekly: pd.DataFrame, measure: str, per_capita: bool) -> pd.DataFrame:
-    """Long frame (week, name, value) of ``measure`` per district, per 1,000 inhabitants if asked
-    (not for the occupancy rate, which is a ratio already)."""
+    """Long frame (week, ags, name, value) of ``measure`` per district, per 1,000 inhabitants if
+    asked (not for the ratios of :data:`RATIO_MEASURES`, which are shares already). For a ratio
+    the frame also carries its part and whole (e.g. arrivals_ukraine and arrivals), so that the
+    download explains each value and a NaN can be told apart: part missing = not reported,
+    whole 0 = nothing to divide (see :func:`with_ratios`)."""
     frame = weekly.copy()
+    extra: list[str] = []
     if per_capita and measure in ABSOLUTE_MEASURES:
         frame = per_1000(frame, [measure])
         frame["value"] = frame[f"{measure}_per_1000"]
+    elif measure in RATIO_PARTS:
+        frame = with_ratios(frame)
+        frame["value"] = frame[measure].astype("float64")
+        extra = [c for c in RATIO_PARTS[measure] if c not in ("week", "ags", "name")]
     else:
         frame["value"] = frame[measure].astype("float64")
-    return frame[["week", "ags", "name", "value"]].sort_values(["name", "week"]).reset_index(drop=True)
+    return (frame[["week", "ags", "name", "value", *extra]].sort_values(["name", "week"])
+            .reset_index(drop=True))
+
+
+def ukraine_share_over(weekly: pd.DataFrame) -> pd.Series:
+    """Per ags: sum of arrivals_ukraine / sum of arrivals over the weeks of ``weekly`` where the
+    Ukraine part was reported (weeks without the split count in neither sum); NaN where no week
+    had the split or those weeks had no arrivals."""
+    if "arrivals_ukraine" not in weekly:
+        return pd.Series(np.nan, index=pd.Index(weekly.ags.unique(), name="ags"), dtype="float64")
+    split = weekly.arrivals_ukraine.notna() & weekly.arrivals.notna()
+    part = weekly.arrivals_ukraine.astype("float64").where(split)
+    whole = weekly.arrivals.astype("float64").where(split)
+    sums = pd.DataFrame({"part": part, "whole": whole, "ags": weekly.ags}).groupby("ags").sum(
+        min_count=1)
+    return occupancy_rate(sums.part, sums.whole)
 
 
 def latest_comparison(weekly: pd.DataFrame) -> pd.DataFrame:
-    """Last week per district, absolute and per 1,000 inhabitants, for a side-by-side table."""
+    """Last week per district, absolute and per 1,000 inhabitants, for a side-by-side table; with
+    the ratios of that week (occupancy_rate, usable_rate, entitled_share) and the Ukraine share
+    of the arrivals over the last 4 weeks (``ukraine_share_4w``, weeks with the split only)."""
     if weekly.empty:
         return pd.DataFrame()
-    last = weekly[weekly.week == weekly.week.max()]
+    last = with_ratios(weekly[weekly.week == weekly.week.max()])
     four = weekly[weekly.week > weekly.week.max() - pd.Timedelta(weeks=4)]
     arrivals4 = four.groupby("ags").arrivals.sum(min_count=1).rename("arrivals_4w")
-    frame = last.join(arrivals4, on="ags")
+    frame = last.join(arrivals4, on="ags").join(ukraine_share_over(four).rename("ukraine_share_4w"),
+                                                on="ags")
     frame = per_1000(frame, ["arrivals_4w", "capacity", "occupied", "free_places"])
     return frame[["ags", "name", "population", "arrivals_4w", "arrivals_4w_per_1000", "capacity",
                   "capacity_per_1000", "occupied", "occupied_per_1000", "free_places",
-                  "free_places_per_1000", "occupancy_rate"]].sort_values("name").reset_index(drop=True)
+                  "free_places_per_1000", "occupancy_rate", "capacity_usable", "free_usable",
+                  "usable_rate", "entitled_share", "ukraine_share_4w"]].sort_values(
+        "name").reset_index(drop=True)
 
 
-def map_frame(latest: pd.DataFrame, districts: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
+MAP_EXTRA = ["arrivals_4w", "arrivals_4w_per_1000", "capacity_usable", "free_usable", "usable_rate",
+             "entitled_share", "ukraine_share_4w"]
+
+
+def map_frame(latest: pd.DataFrame, districts: pd.DataFrame, weekly: pd.DataFrame,
+              settings: Settings | None = None) -> pd.DataFrame:
     """Per district: grid position, reference point and the map's measures (latest figures,
-    4-week arrivals per 1,000 inhabitants, runway)."""
+    4-week arrivals per 1,000 inhabitants, runway; usable rate, entitled share, 4-week Ukraine
+    share as :func:`latest_comparison`). With ``settings``, ``usable_status`` is the traffic
+    light of the usable rate at the same thresholds as the occupancy rate's."""
     comparison_frame = latest_comparison(weekly)
-    extra = (comparison_frame[["ags", "arrivals_4w", "arrivals_4w_per_1000"]]
-             if len(comparison_frame) else pd.DataFrame(columns=["ags", "arrivals_4w",
-                                                                 "arrivals_4w_per_1000"]))
+    extra = (comparison_frame[["ags", *MAP_EXTRA]] if len(comparison_frame)
+             else pd.DataFrame(columns=["ags", *MAP_EXTRA]))
     frame = districts[["ags", "name", "kind", "population", "lat", "lon", "grid_row",
                        "grid_col"]].merge(
         latest[["ags", "capacity", "occupied", "occupancy_rate", "free_places", "status",
                 "runway_weeks"]], on="ags", how="left").merge(extra, on="ags", how="left")
     frame["status"] = frame.status.fillna(UNKNOWN)
+    for column in MAP_EXTRA:
+        frame[column] = frame[column].astype("float64")
+    if settings is not None:
+        frame["usable_status"] = [classify(r, settings) for r in frame.usable_rate]
     return frame
 
 

@@ -183,7 +183,15 @@ def comparison_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tab.occupied_per_1000", lang): [fmt.number(v, 2, lang) for v in frame.occupied_per_1000],
         t("tab.free_places", lang): [fmt.number(v, lang=lang) for v in frame.free_places],
         t("tab.occupancy_rate", lang): [fmt.percent(v, 1, lang) for v in frame.occupancy_rate],
+        **_share_columns(frame, lang),
     })
+
+
+def _share_columns(frame: pd.DataFrame, lang: str) -> dict[str, list[str]]:
+    """Usable rate, entitled share and 4-week Ukraine share as table columns ("12,3 %"; "–"
+    where not reported), for the frames of ``metrics.latest_comparison`` and ``map_frame``."""
+    return {t(f"tab.{column}", lang): [fmt.percent(v, 1, lang) for v in frame[column]]
+            for column in ("usable_rate", "entitled_share", "ukraine_share_4w") if column in frame}
 
 
 def missing_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -215,6 +223,7 @@ def map_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tab.free_places", lang): [fmt.number(v, lang=lang) for v in frame.free_places],
         t("tab.arrivals_4w_per_1000", lang): [fmt.number(v, 2, lang) for v in frame.arrivals_4w_per_1000],
         t("tab.runway", lang): [fmt.weeks(v, lang) for v in frame.runway_weeks],
+        **_share_columns(frame, lang),
     })
 
 
@@ -303,30 +312,70 @@ def summary_quota_all(frame: pd.DataFrame, lang: str) -> str:
              high=high["name"], high_value=fmt.number(high.fulfilment_percent, 0, lang))
 
 
-def summary_map(frame: pd.DataFrame, measure: str, lang: str) -> str:
-    known = frame.dropna(subset=[measure])
-    if known.empty:
-        return t("summary.none", lang)
-    from reception.read.charts import MAP_FORMATS
+NAMES_LISTED = 5  # districts named in a "nicht gemeldet" sentence; beyond, "and N more"
 
+
+def _not_reported(names: pd.Series, lang: str) -> str:
+    """"Nicht gemeldet: Gera, Jena." (up to :data:`NAMES_LISTED` names, then "und 3 weitere")."""
+    if names.empty:
+        return ""
+    listed = ", ".join(names.head(NAMES_LISTED))
+    if len(names) > NAMES_LISTED:
+        listed = t("summary.and_more", lang, names=listed, more=len(names) - NAMES_LISTED)
+    return " " + t("summary.not_reported", lang, names=listed)
+
+
+def summary_map(frame: pd.DataFrame, measure: str, lang: str) -> str:
+    """Highest and lowest district of ``measure``; for the two rates the districts at the limit
+    and strained (the usable rate by its own traffic light), for the shares the districts that
+    did not report the figure ("nicht gemeldet")."""
+    from reception.read.charts import MAP_FORMATS, MAP_SHARES, map_statuses
+
+    known = frame.dropna(subset=[measure])
+    missing = _not_reported(frame.name[frame[measure].isna()], lang) if measure in MAP_SHARES else ""
+    if known.empty:
+        return (t("summary.map_none_reported", lang, measure=t(f"measure.{measure}", lang))
+                if measure in MAP_SHARES else t("summary.none", lang))
     high = known.loc[known[measure].idxmax()]
     low = known.loc[known[measure].idxmin()]
     show = MAP_FORMATS[measure]
-    return t("summary.map", lang, measure=t(f"measure.{measure}", lang), high=high["name"],
-             high_value=show(high[measure], lang), low=low["name"], low_value=show(low[measure], lang),
-             limit=int((frame.status == LIMIT).sum()), warn=int((frame.status == WARN).sum()))
+    params = {"measure": t(f"measure.{measure}", lang), "high": high["name"],
+              "high_value": show(high[measure], lang), "low": low["name"],
+              "low_value": show(low[measure], lang)}
+    if measure in MAP_SHARES:
+        return t("summary.map_share", lang, **params) + missing
+    statuses = map_statuses(frame, "usable_rate") if measure == "usable_rate" else frame.status
+    key = "summary.map_usable" if measure == "usable_rate" else "summary.map"
+    return t(key, lang, **params, limit=int((statuses == LIMIT).sum()),
+             warn=int((statuses == WARN).sum()))
 
 
 def summary_comparison(long: pd.DataFrame, lang: str, measure: str, per_capita: bool) -> str:
-    last = long[long.week == long.week.max()].dropna(subset=["value"])
-    if last.empty:
+    """The values of the last week, highest first; the ratios in percent, a district without a
+    value that week named as "nicht gemeldet" (or, for the Ukraine share, "keine Zugänge"
+    where the split was reported but nobody arrived)."""
+    from reception.read.metrics import RATIO_MEASURES, RATIO_PARTS
+
+    week = long.week.max() if len(long) else None
+    latest = long[long.week == week]
+    last = latest.dropna(subset=["value"]).sort_values("value", ascending=False)
+    ratio = measure in RATIO_MEASURES
+    if last.empty and not ratio:
         return t("summary.none", lang)
-    factor = 100 if measure == "occupancy_rate" else 1
-    decimals = 2 if per_capita or measure == "occupancy_rate" else 0
-    parts = "; ".join(f"{n}: {fmt.number(v * factor, decimals, lang)}"
-                      for n, v in zip(last.sort_values("value", ascending=False).name,
-                                      last.sort_values("value", ascending=False).value))
-    return t("summary.comparison", lang, week=fmt.iso_week(long.week.max(), lang), values=parts)
+    if ratio:
+        values = [f"{n}: {fmt.percent(v, 1, lang)}" for n, v in zip(last.name, last.value)]
+        part, whole = RATIO_PARTS[measure]
+        for row in latest[latest.value.isna()].sort_values("name").itertuples(index=False):
+            empty = (part in latest and whole in latest and not pd.isna(getattr(row, part))
+                     and not pd.isna(getattr(row, whole)))  # both reported, the whole is 0
+            why = f"summary.zero_whole.{measure}" if empty else "chart.not_reported"
+            values.append(f"{row.name}: {t(why, lang)}")
+        if not values:
+            return t("summary.none", lang)
+        return t("summary.comparison", lang, week=fmt.iso_week(week, lang), values="; ".join(values))
+    decimals = 2 if per_capita else 0
+    parts = "; ".join(f"{n}: {fmt.number(v, decimals, lang)}" for n, v in zip(last.name, last.value))
+    return t("summary.comparison", lang, week=fmt.iso_week(week, lang), values=parts)
 
 
 def summary_reporting(matrix: pd.DataFrame, missing: pd.DataFrame, lang: str) -> str:
