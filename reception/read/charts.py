@@ -317,10 +317,24 @@ def map_statuses(frame: pd.DataFrame, measure: str) -> pd.Series:
     return frame[column].fillna(UNKNOWN)
 
 
-def map_value(measure: str, value: object, lang: str) -> str:
-    """A map measure's value as the map writes it; "nicht gemeldet" for a share not reported."""
+# the whole of each share on the map: where it is 0, the share is "keine Zugänge" (no arrivals
+# in the 4 weeks) or "niemand untergebracht", not "nicht gemeldet"
+SHARE_WHOLES = {"entitled_share": "occupied", "ukraine_share_4w": "arrivals_4w"}
+
+
+def share_gap(measure: str, whole: object, lang: str) -> str:
+    """Why a share has no value: its whole is 0 (``summary.zero_whole.*``), else not reported."""
+    if whole is not None and not pd.isna(whole) and float(whole) == 0:
+        return t(f"summary.zero_whole.{measure.removesuffix('_4w')}", lang)
+    return t("chart.not_reported", lang)
+
+
+def map_value(measure: str, value: object, lang: str, row=None) -> str:
+    """A map measure's value as the map writes it; for a share without a value, why (see
+    :func:`share_gap`; ``row``: the district's row, for the share's whole)."""
     if measure in MAP_SHARES and (value is None or pd.isna(value)):
-        return t("chart.not_reported", lang)
+        whole = getattr(row, SHARE_WHOLES[measure], None) if row is not None else None
+        return share_gap(measure, whole, lang)
     return MAP_FORMATS[measure](value, lang)
 
 
@@ -341,7 +355,7 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
     # by one (add_trace, add_annotation) re-validates the whole figure each time (20 s).
     traces, annotations = [], []
     for row, colour, status in zip(frame.itertuples(index=False), colours, statuses):
-        label = f"<b>{wrap_name(row.name)}</b><br>{map_value(measure, getattr(row, measure), lang)}"
+        label = f"<b>{wrap_name(row.name)}</b><br>{map_value(measure, getattr(row, measure), lang, row)}"
         if status:
             label += f" {STATUS_SYMBOLS[status]}"
         x, y = float(row.grid_col), float(rows - 1 - row.grid_row)
@@ -411,7 +425,7 @@ def _hover(row, lang: str) -> str:
     ]
     for share in MAP_SHARES:
         if getattr(row, share, None) is not None:
-            lines.append(f"{t(f'measure.{share}', lang)}: {map_value(share, getattr(row, share), lang)}")
+            lines.append(f"{t(f'measure.{share}', lang)}: {map_value(share, getattr(row, share), lang, row)}")
     return "<br>".join(lines)
 
 
@@ -446,8 +460,8 @@ def boundary_map(frame: pd.DataFrame, outlines: dict, measure: str, lang: str = 
         lats.append(y)
         symbol = f" {STATUS_SYMBOLS[status]}" if status else ""
         if labelled or (alerts and status in (WARN, LIMIT)):
-            labels.append((x, y, f"{wrap_name(row.name)}<br>{map_value(measure, getattr(row, measure), lang)}"
-                                 f"{symbol}"))
+            value = map_value(measure, getattr(row, measure), lang, row)
+            labels.append((x, y, f"{wrap_name(row.name)}<br>{value}{symbol}"))
         elif symbol:  # the warnings stand out; the dot only says "reported, below the threshold"
             marks["x"].append(x)
             marks["y"].append(y)

@@ -75,6 +75,9 @@ def with_ratios(weekly: pd.DataFrame) -> pd.DataFrame:
     if "capacity_usable" not in frame:
         frame["capacity_usable"] = (frame.capacity.astype("float64")
                                     - frame.capacity_unusable.astype("float64").fillna(0.0))
+    if "free_usable" not in frame:
+        frame["free_usable"] = free_places(frame.capacity_usable.astype("float64"),
+                                           frame.occupied.astype("float64"))
     for measure, (part, whole) in RATIO_PARTS.items():
         frame[measure] = occupancy_rate(frame[part], frame[whole]).to_numpy()
     return frame

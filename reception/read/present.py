@@ -315,24 +315,38 @@ def summary_quota_all(frame: pd.DataFrame, lang: str) -> str:
 NAMES_LISTED = 5  # districts named in a "nicht gemeldet" sentence; beyond, "and N more"
 
 
-def _not_reported(names: pd.Series, lang: str) -> str:
-    """"Nicht gemeldet: Gera, Jena." (up to :data:`NAMES_LISTED` names, then "und 3 weitere")."""
+def _listed(key: str, names: pd.Series, lang: str, **params: object) -> str:
+    """" Nicht gemeldet: Gera, Jena." (text ``key``; up to :data:`NAMES_LISTED` names, then
+    "und 3 weitere"); "" without names."""
     if names.empty:
         return ""
     listed = ", ".join(names.head(NAMES_LISTED))
     if len(names) > NAMES_LISTED:
         listed = t("summary.and_more", lang, names=listed, more=len(names) - NAMES_LISTED)
-    return " " + t("summary.not_reported", lang, names=listed)
+    return " " + t(key, lang, names=listed, **params)
+
+
+def _not_reported(names: pd.Series, lang: str) -> str:
+    return _listed("summary.not_reported", names, lang)
 
 
 def summary_map(frame: pd.DataFrame, measure: str, lang: str) -> str:
     """Highest and lowest district of ``measure``; for the two rates the districts at the limit
     and strained (the usable rate by its own traffic light), for the shares the districts that
     did not report the figure ("nicht gemeldet")."""
-    from reception.read.charts import MAP_FORMATS, MAP_SHARES, map_statuses
+    from reception.read.charts import MAP_FORMATS, MAP_SHARES, SHARE_WHOLES, map_statuses
 
     known = frame.dropna(subset=[measure])
-    missing = _not_reported(frame.name[frame[measure].isna()], lang) if measure in MAP_SHARES else ""
+    missing = ""
+    if measure in MAP_SHARES:
+        gap = frame[frame[measure].isna()]
+        whole = SHARE_WHOLES[measure]
+        empty = (gap[whole].astype("float64").fillna(-1) == 0 if whole in gap
+                 else pd.Series(False, index=gap.index))
+        what = t(f"summary.zero_whole.{measure.removesuffix('_4w')}", lang)
+        missing = (_not_reported(gap.name[~empty], lang)
+                   + _listed("summary.zero_whole_names", gap.name[empty], lang,
+                             what=what[:1].upper() + what[1:]))
     if known.empty:
         return (t("summary.map_none_reported", lang, measure=t(f"measure.{measure}", lang))
                 if measure in MAP_SHARES else t("summary.none", lang))
@@ -343,7 +357,8 @@ def summary_map(frame: pd.DataFrame, measure: str, lang: str) -> str:
               "high_value": show(high[measure], lang), "low": low["name"],
               "low_value": show(low[measure], lang)}
     if measure in MAP_SHARES:
-        return t("summary.map_share", lang, **params) + missing
+        key = "summary.map_share_single" if len(known) == 1 else "summary.map_share"
+        return t(key, lang, **params) + missing
     statuses = map_statuses(frame, "usable_rate") if measure == "usable_rate" else frame.status
     key = "summary.map_usable" if measure == "usable_rate" else "summary.map"
     return t(key, lang, **params, limit=int((statuses == LIMIT).sum()),
