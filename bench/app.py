@@ -2,6 +2,9 @@
 
 * page script time per page, cold (first run in a fresh process) and warm (later runs in the
   same process, cache filled), through ``streamlit.testing.v1.AppTest``;
+* the same for Karte (real boundaries) and Vergleich with each measure of issue 14 chosen
+  (usable rate, entitled share, Ukraine share), against a national database of demo figures
+  (``etl init --demo`` on the 400 districts: the facility reports above carry no parts);
 * time until the landing page's first plotly chart is drawn in headless Chromium, against a
   floor: a one-page Streamlit app with one plotly chart, served the same way in the same run;
 * bytes sent to the browser for the landing page (websocket frames and HTTP response bodies);
@@ -9,7 +12,7 @@
 * seconds to write the weekly briefing (``python -m etl briefing``, a fresh process each run:
   imports, queries, Chromium drawing the charts, Typst).
 
-    python -m bench.app pagetime DB PAGE WARM_RUNS   # child process: prints one JSON line
+    python -m bench.app pagetime DB PAGE WARM_RUNS [KEY=VALUE]   # child: prints one JSON line
 """
 
 from __future__ import annotations
@@ -44,15 +47,19 @@ st.plotly_chart(go.Figure(go.Bar(x=weeks, y=[w * 3 % 17 for w in weeks])))
 # ---------------------------------------------------------------------------------------------
 # page script times (AppTest)
 
-def _pagetime(db: str, page: str, warm_runs: int) -> dict:
+def _pagetime(db: str, page: str, warm_runs: int, choice: str | None = None) -> dict:
     """Child process: first run of ``page`` (cold: empty caches, nothing imported yet beyond
-    streamlit's test harness), then ``warm_runs`` reruns of the same page."""
+    streamlit's test harness), then ``warm_runs`` reruns of the same page. ``choice``
+    (``KEY=VALUE``): a widget's value set before the first run (e.g. ``map_measure=usable_rate``)."""
     os.environ["RECEPTION_DB"] = db
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
     if page != "lage":
         at.switch_page(f"pages/{page}.py")  # url paths equal the file names
+    if choice:
+        key, value = choice.split("=", 1)
+        at.session_state[key] = value
     started = time.perf_counter()
     at.run()
     cold = time.perf_counter() - started
@@ -83,6 +90,41 @@ def measure_pages(db: Path, runs: int) -> dict:
                      "warm_ms": round(statistics.median(warm) * 1000, 1),
                      "cold_runs": len(cold), "warm_runs": len(warm)}
     return out
+
+
+# page -> (widget key, the measures of issue 14 it offers)
+MEASURES = {"karte": ("map_measure", ("usable_rate", "entitled_share", "ukraine_share_4w")),
+            "vergleich": ("compare_measure", ("usable_rate", "entitled_share", "ukraine_share"))}
+
+
+def measure_choices(db: Path, runs: int) -> dict:
+    """Per page and new measure (``karte:usable_rate``): median cold and warm ms as
+    :func:`measure_pages`, with the measure chosen."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
+    out = {}
+    for page, (key, measures) in MEASURES.items():
+        for value in measures:
+            cold, warm = [], []
+            for _ in range(runs):
+                done = subprocess.run([sys.executable, "-m", "bench.app", "pagetime", str(db), page,
+                                       "3", f"{key}={value}"], cwd=ROOT, env=env, check=True,
+                                      capture_output=True, text=True)
+                answer = json.loads(done.stdout.strip().splitlines()[-1])
+                cold.append(answer["cold_s"])
+                warm += answer["warm_s"]
+            out[f"{page}:{value}"] = {"cold_ms": round(statistics.median(cold) * 1000, 1),
+                                      "warm_ms": round(statistics.median(warm) * 1000, 1),
+                                      "cold_runs": len(cold), "warm_runs": len(warm)}
+    return out
+
+
+def build_demo_database(db: Path, reference: Path) -> Path:
+    """``etl init --districts REFERENCE --demo``: every district with the parts (split arrivals,
+    unusable places, entitled residents), as the measures of issue 14 need them."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
+    subprocess.run([sys.executable, "-m", "etl", "init", "--districts", str(reference), "--demo"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    return db
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,7 +274,9 @@ def measure_app(reference: Path, files: list[Path], runs: int, work: Path, brows
     """All app-side figures against a database built from ``reference`` and ``files``."""
     db = build_database(work / "app" / "reception.duckdb", reference, files)
     rows = sum(sum(1 for _ in open(f, "rb")) - 1 for f in files)
+    demo = build_demo_database(work / "demo" / "reception.duckdb", reference)
     result = {"rows": rows, "targets": TARGETS, "pages": measure_pages(db, runs),
+              "measures": measure_choices(demo, runs),
               "briefing": measure_briefing(db, runs, work / "app")}
     if browser and Path(CHROMIUM).exists():
         result["browser"] = measure_browser(db, runs, work / "app")
@@ -247,6 +291,10 @@ def print_table(app: dict) -> None:
           f"cold <= {TARGETS['cold_ms']}")
     for page, row in app["pages"].items():
         print(f"{page:<12}{row['warm_ms']:>10}{row['cold_ms']:>10}")
+    if app.get("measures"):
+        print("with a measure of issue 14 chosen (national demo figures):")
+        for name, row in app["measures"].items():
+            print(f"{name:<28}{row['warm_ms']:>10}{row['cold_ms']:>10}")
     if "briefing" in app:
         print(f"briefing (etl briefing): {app['briefing']['median_s']} s median, runs "
               f"{app['briefing']['runs_s']}, target <= {TARGETS['briefing_s']} s")
@@ -268,8 +316,8 @@ def print_table(app: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 4 and argv[0] == "pagetime":
-        print(json.dumps(_pagetime(argv[1], argv[2], int(argv[3]))))
+    if len(argv) in (4, 5) and argv[0] == "pagetime":
+        print(json.dumps(_pagetime(argv[1], argv[2], int(argv[3]), *argv[4:])))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

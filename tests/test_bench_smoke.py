@@ -32,6 +32,12 @@ def test_quick_bench_writes_ingest_and_app_figures(tmp_path: Path) -> None:
     for row in app["pages"].values():
         assert row["cold_ms"] > 0 and row["warm_ms"] > 0
     assert "warm ms" in done.stdout
+    # Karte and Vergleich with each measure of issue 14, against national demo figures
+    assert set(app["measures"]) == {f"{page}:{m}" for page, m in [
+        ("karte", "usable_rate"), ("karte", "entitled_share"), ("karte", "ukraine_share_4w"),
+        ("vergleich", "usable_rate"), ("vergleich", "entitled_share"), ("vergleich", "ukraine_share")]}
+    for row in app["measures"].values():
+        assert row["cold_ms"] > 0 and row["warm_ms"] > 0
     browser = app["browser"]
     if not CHROMIUM.exists():
         assert "skipped" in browser
