@@ -38,24 +38,25 @@ if require_data():
                              key="compare_measure", format_func=lambda m: t(f"measure.{m}", lang))
     mirror("compare_measure")
     ratio = measure in metrics.RATIO_MEASURES
-    restore("compare_scale", "per_1000")
-    scale = right.radio(t_ui("vergleich.scale"), ("absolute", "per_1000"), key="compare_scale",
-                        horizontal=True, format_func=lambda s: t(f"vergleich.{s}", lang),
-                        disabled=ratio)  # a ratio is never per 1,000 (kept for the next measure)
-    mirror("compare_scale")
+    if ratio:  # a ratio is never per 1,000: no scale to choose (the choice is kept for later)
+        scale = "absolute"
+        right.caption(t_ui("vergleich.ratio_note", measure=t(f"measure.{measure}", lang)))
+    else:
+        restore("compare_scale", "per_1000")
+        scale = right.radio(t_ui("vergleich.scale"), ("absolute", "per_1000"), key="compare_scale",
+                            horizontal=True, format_func=lambda s: t(f"vergleich.{s}", lang))
+        mirror("compare_scale")
     if not picked:
         st.info(t_ui("vergleich.pick"))
     else:
         weekly = data.weekly(since=chosen.since, ags=tuple(picked))
         long = derived(metrics.comparison, weekly, measure, scale == "per_1000")
-        if ratio:
-            st.caption(t_ui("vergleich.ratio_note", measure=t(f"measure.{measure}", lang)))
         if measure == "ukraine_share":
             st.caption(t_ui("vergleich.ukraine_note"))
         chart_block(figure(charts.comparison, long, measure, scale == "per_1000", lang, cfg),
                     present.summary_comparison(long, lang, measure, scale == "per_1000"), long, "vergleich")
         st.header(t_ui("vergleich.table"))
         table = derived(metrics.latest_comparison, weekly)
-        st.dataframe(present.comparison_table(table, lang), hide_index=True)
+        st.dataframe(present.comparison_table(table, lang, ratios_first=ratio), hide_index=True)
         st.caption(t_ui("vergleich.table_shares"))
         download_buttons(table, "vergleich_letzte_woche")

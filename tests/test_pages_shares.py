@@ -93,7 +93,9 @@ def test_vergleich_offers_each_new_measure_in_percent(app_db, measure):
     at.multiselect(key="compare").set_value(["16051", "16067"]).run()
     at.selectbox(key="compare_measure").set_value(measure).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.radio(key="compare_scale").disabled  # a ratio is never per 1,000 inhabitants
+    # a ratio is never per 1,000 inhabitants: no scale to choose, a note instead
+    assert "compare_scale" not in [radio.key for radio in at.radio]
+    assert "ist ein Anteil und wird nicht auf die Einwohnerzahl bezogen" in texts(at)
     expected = {"usable_rate": "Erfurt: 106,7 %; Gotha: 104,3 %",
                 "entitled_share": "Erfurt: 25,0 %; Gotha: nicht gemeldet",
                 "ukraine_share": "Erfurt: 30,0 %; Gotha: nicht gemeldet"}[measure]  # KW 47: 6 of 20
@@ -102,11 +104,13 @@ def test_vergleich_offers_each_new_measure_in_percent(app_db, measure):
     erfurt = next(t for t in spec["data"] if t.get("name") == "Erfurt")
     assert " %" in erfurt["hovertemplate"]
     table = _table(at)
-    assert list(table.columns[-3:]) == SHARE_COLUMNS
+    # a ratio chosen: the ratios come first, where the table's visible width shows them
+    assert list(table.columns[1:5]) == ["Auslastung", *SHARE_COLUMNS]
     assert list(table.loc["Erfurt", SHARE_COLUMNS]) == ["106,7 %", "25,0 %", "26,5 %"]
     assert list(table.loc["Gotha", SHARE_COLUMNS]) == ["104,3 %", "–", "–"]
     at.selectbox(key="compare_measure").set_value("capacity").run()
-    assert not at.radio(key="compare_scale").disabled
+    assert at.radio(key="compare_scale").value == "per_1000"
+    assert list(_table(at).columns[-4:]) == ["Auslastung", *SHARE_COLUMNS]  # absolute first
 
 
 def test_a_first_version_database_says_not_reported(monkeypatch, tmp_path):

@@ -563,7 +563,10 @@ def _map_legend(fig: go.Figure, measure: str, low: float, high: float, lang: str
         return
     share = measure in MAP_SHARES
     factor = 100.0 if share else 1.0
-    bar = {"title": {"text": t(f"measure.{measure}", lang)}}
+    # the title runs up the bar's side: written across its top, a long name ("Anteil Ukraine
+    # an Zugängen (4 Wochen)") took the width from the map and shrank it to a third
+    bar = {"title": {"text": t(f"measure.{measure}", lang), "side": "right"}, "thickness": 16,
+           "len": 0.8}
     if share:  # "12 %": German spacing, the layout's separators give the decimal comma
         bar |= {"ticksuffix": " %" if lang == "de" else "%", "tickformat": ",.0f"}
     if pd.isna(low) or pd.isna(high):

@@ -171,7 +171,19 @@ def facilities_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def comparison_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+def comparison_table(frame: pd.DataFrame, lang: str, ratios_first: bool = False) -> pd.DataFrame:
+    """The latest-week table of Vergleich; ``ratios_first``: the four ratio columns right after
+    district and population (a ratio is chosen: its column would otherwise lie beyond the
+    table's visible width, behind eight absolute columns)."""
+    table = _comparison_columns(frame, lang)
+    if not ratios_first:
+        return table
+    ratios = [t("tab.occupancy_rate", lang), *[c for c in _share_columns(frame, lang)]]
+    front = [table.columns[0], table.columns[1], *ratios]
+    return table[front + [c for c in table.columns if c not in front]]
+
+
+def _comparison_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("tab.district", lang): frame.name,
         t("tab.population", lang): [fmt.number(v, lang=lang) for v in frame.population],
