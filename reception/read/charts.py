@@ -151,7 +151,12 @@ def arrivals_vs_capacity(series: pd.DataFrame, lang: str = "de", title: str | No
     fig.update_yaxes(title_text=t("axis.places_persons", lang), secondary_y=True, rangemode="tozero",
                      showgrid=False, tickformat=",.0f", tickmode="auto")
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, title or t("chart.arrivals_vs_capacity", lang), lang)
+    fig = _layout(fig, title or t("chart.arrivals_vs_capacity", lang), lang)
+    if len(fig.data) > 4:  # more entries than fit beside the title: the legend goes below
+        fig.update_layout(height=500, margin={"b": 100},
+                          legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left",
+                                  "x": 0, "traceorder": "normal"})
+    return fig
 
 
 def _threshold_lines(fig: go.Figure, settings: Settings, lang: str) -> None:

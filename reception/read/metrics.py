@@ -4,11 +4,13 @@ Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.to
 
 * occupancy rate = occupied / capacity (undefined where capacity is 0 or unknown);
 * free places = capacity - occupied (negative when overcrowded);
-* status: ``limit`` at rate >= ``limit_rate`` (1.00), ``warn`` at >= ``warn_rate`` (0.90), else
-  ``ok``; ``unknown`` without capacity (thresholds in ``data/settings.toml``);
+* status (the traffic light) of the occupancy of usable places (:func:`status_rate`):
+  ``limit`` at rate >= ``limit_rate`` (1.00), ``warn`` at >= ``warn_rate`` (0.90), else ``ok``;
+  ``unknown`` without capacity (thresholds in ``data/settings.toml``);
 * net intake = mean of (arrivals - departures) over the last ``net_intake_window_weeks`` (4)
-  weeks the district reported; runway = free places / net intake, in weeks, only where the net
-  intake is positive (0 when no place is free; none when the district is not filling up);
+  weeks the district reported; runway = weeks until the free usable places are used up, a week
+  with an announced allocation taking in announced - mean departures, the others the net intake
+  (:func:`runway_announced`; 0 when no place is free; none when the places do not run out);
 * quota fulfilment since 1 January: Ist = the district's arrivals, Soll = all districts' arrivals x
   the district's share under the distribution key, Erfüllungsquote = Ist / Soll x 100 %;
 * forecast of weekly arrivals: the mean of the last ``FORECAST_WINDOW`` (8) reported weeks, held

@@ -77,7 +77,8 @@ def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dic
         {"label": t("headline.free_usable", lang), "value": fmt.number(last.free_usable, lang=lang),
          "caption": t("headline.free_usable_caption", lang,
                       usable=fmt.number(last.capacity_usable, lang=lang),
-                      unusable=fmt.number(unusable, lang=lang))},
+                      unusable=fmt.number(unusable, lang=lang),
+                      rate=fmt.percent(last.usable_rate, 1, lang))},
         {"label": t("headline.occupied_entitled", lang),
          "value": fmt.number(last.occupied_entitled, lang=lang) if entitled_ok else "–",
          "caption": t("headline.entitled_caption", lang,
@@ -266,8 +267,9 @@ def _groups_sentence(frame: pd.DataFrame, lang: str) -> list[str]:
         return []
     sums = {column: frame[column].sum() for column in
             ("arrivals_asylum", "arrivals_ukraine", "arrivals_other", "arrivals_unsplit")}
-    return [t("summary.groups", lang, **{k.removeprefix("arrivals_"): fmt.number(v, lang=lang)
-                                          for k, v in sums.items()})]
+    key = "summary.groups" if sums["arrivals_unsplit"] > 0 else "summary.groups_all"
+    return [t(key, lang, **{k.removeprefix("arrivals_"): fmt.number(v, lang=lang)
+                            for k, v in sums.items()})]
 
 
 def _usable_sentence(last: pd.Series, lang: str) -> list[str]:
