@@ -91,13 +91,13 @@ def test_backtest_text_says_when_the_figures_are_missing():
 
 def test_capacity_cards_name_usable_places_entitled_and_announced() -> None:
     state = pd.DataFrame({"week": [pd.Timestamp("2024-11-11")], "capacity": [1500],
-                          "capacity_usable": [1400], "free_usable": [-20],
+                          "capacity_usable": [1400], "free_usable": [-20], "usable_rate": [1420 / 1400],
                           "occupied_entitled": [300], "entitled_share": [0.2]})
     cards = present.capacity_cards(state, 1234.0, "de")
     assert [c["label"] for c in cards] == ["Freie belegbare Plätze", "Auszugsberechtigte",
                                            "Angekündigt, nächste 4 Wochen"]
     assert [c["value"] for c in cards] == ["-20", "300", "1.234"]
-    assert cards[0]["caption"] == "von 1.400 belegbaren Plätzen; 100 nicht belegbar"
+    assert cards[0]["caption"] == "von 1.400 belegbaren Plätzen (Auslastung 101,4 %); 100 nicht belegbar"
     assert cards[1]["caption"].startswith("20,0 %")
     unsplit = state.assign(occupied_entitled=[float("nan")])
     assert [c["value"] for c in present.capacity_cards(unsplit, float("nan"), "de")][1:] == [

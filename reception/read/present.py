@@ -78,7 +78,7 @@ def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dic
          "caption": t("headline.free_usable_caption", lang,
                       usable=fmt.number(last.capacity_usable, lang=lang),
                       unusable=fmt.number(unusable, lang=lang),
-                      rate=fmt.percent(last.usable_rate, 1, lang))},
+                      rate=fmt.percent(last.get("usable_rate", math.nan), 1, lang))},
         {"label": t("headline.occupied_entitled", lang),
          "value": fmt.number(last.occupied_entitled, lang=lang) if entitled_ok else "–",
          "caption": t("headline.entitled_caption", lang,
