@@ -15,10 +15,10 @@ from tests.conftest import ServedApp, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-MAP_MEASURES = {"usable_rate": "Auslastung belegbarer Plätze",
+MAP_MEASURES = {"usable_rate": "Auslastung der belegbaren Plätze",
                 "entitled_share": "Anteil Auszugsberechtigte",
                 "ukraine_share_4w": "Anteil Ukraine an Zugängen (4 Wochen)"}
-COMPARISON_MEASURES = {"usable_rate": "Auslastung belegbarer Plätze",
+COMPARISON_MEASURES = {"usable_rate": "Auslastung der belegbaren Plätze",
                        "entitled_share": "Anteil Auszugsberechtigte",
                        "ukraine_share": "Anteil Ukraine an Zugängen"}
 

@@ -130,7 +130,7 @@ def test_map_frame_has_the_usable_traffic_light_at_the_occupancy_thresholds() ->
 
 def test_tables_show_the_shares_german_formatted_and_a_dash_where_not_reported() -> None:
     table = present.comparison_table(metrics.latest_comparison(_weekly()), "de").set_index("Kreis")
-    assert table.loc["Aberg", "Auslastung belegbar"] == "90,0 %"
+    assert table.loc["Aberg", "Auslastung (belegbare Plätze)"] == "90,0 %"
     assert table.loc["Aberg", "Anteil Auszugsberechtigte"] == "25,0 %"
     assert table.loc["Aberg", "Anteil Ukraine (4 Wochen)"] == "22,5 %"
     assert table.loc["Bedorf", "Anteil Ukraine (4 Wochen)"] == "–"
@@ -147,7 +147,7 @@ def test_map_summaries_name_the_districts_without_the_figure() -> None:
     text = present.summary_map(frame, "entitled_share", "de")
     assert "Nicht gemeldet: Bedorf." in text and "Niemand untergebracht: Cestadt." in text
     text = present.summary_map(frame, "usable_rate", "de")
-    assert text.startswith("Auslastung belegbarer Plätze: am höchsten Bedorf (100,0 %)")
+    assert text.startswith("Auslastung der belegbaren Plätze: am höchsten Bedorf (100,0 %)")
     assert "1 Kreise an der Belastungsgrenze, 1 angespannt" in text
     none = _map(_first_version())
     assert present.summary_map(none, "entitled_share", "de") == (
@@ -175,7 +175,7 @@ def test_map_colours_the_usable_rate_by_its_traffic_light_and_the_shares_on_a_pe
     filled = [trace for trace in fig.data if trace.fill == "toself"]
     assert [trace.fillcolor for trace in filled] == [charts.STATUS_COLOURS[s]
                                                     for s in ("warn", "limit", "unknown")]
-    assert "Auslastung belegbarer Plätze: 90,0 % (▲ angespannt)" in filled[0].text
+    assert "Auslastung der belegbaren Plätze: 90,0 % (▲ angespannt)" in filled[0].text
     fig = charts.tile_map(frame, "ukraine_share_4w", SETTINGS, "de")
     filled = [trace for trace in fig.data if trace.fill == "toself"]
     assert filled[1].fillcolor == charts.STATUS_COLOURS["unknown"]  # Bedorf: grey
@@ -201,7 +201,7 @@ def test_boundary_map_of_the_usable_rate_names_the_strained_districts() -> None:
     filled = [trace for trace in fig.data if trace.fill == "toself"]
     assert filled[1].fillcolor == charts.STATUS_COLOURS["limit"]
     assert any("Bedorf" in a.text and "100,0 % ■" in a.text for a in fig.layout.annotations)
-    assert fig.layout.title.text == "Testland nach Kreisgrenzen: Auslastung belegbarer Plätze"
+    assert fig.layout.title.text == "Testland nach Kreisgrenzen: Auslastung der belegbaren Plätze"
 
 
 def test_comparison_chart_draws_ratios_in_percent_with_the_thresholds_for_the_usable_rate() -> None:
@@ -209,7 +209,7 @@ def test_comparison_chart_draws_ratios_in_percent_with_the_thresholds_for_the_us
     fig = charts.comparison(long, "usable_rate", True, "de", SETTINGS)
     aberg = [trace for trace in fig.data if trace.name == "Aberg"][0]
     assert list(aberg.y)[-1] == pytest.approx(90.0)
-    assert fig.layout.yaxis.title.text == "Auslastung belegbarer Plätze (%)"
+    assert fig.layout.yaxis.title.text == "Auslastung der belegbaren Plätze (%)"
     assert len(fig.layout.shapes) == 2  # warning and limit lines
     long = metrics.comparison(_weekly(), "entitled_share", False)
     fig = charts.comparison(long, "entitled_share", False, "de", SETTINGS)

@@ -15,7 +15,7 @@ from tests.test_app_pages import charts, open_page, texts
 
 MAP_MEASURES = ("usable_rate", "entitled_share", "ukraine_share_4w")
 COMPARISON_MEASURES = ("usable_rate", "entitled_share", "ukraine_share")
-SHARE_COLUMNS = ["Auslastung belegbar", "Anteil Auszugsberechtigte", "Anteil Ukraine (4 Wochen)"]
+SHARE_COLUMNS = ["Auslastung (belegbare Plätze)", "Anteil Auszugsberechtigte", "Anteil Ukraine (4 Wochen)"]
 
 
 def _rows() -> pd.DataFrame:
@@ -57,7 +57,7 @@ def test_karte_offers_each_new_measure(app_db, measure, view):
     assert not at.exception, [e.value for e in at.exception]
     spec = json.loads(charts(at)[0].proto.spec)
     assert len([t for t in spec["data"] if t.get("fill") == "toself"]) == 22
-    label = {"usable_rate": "Auslastung belegbarer Plätze", "entitled_share": "Anteil Auszugsberechtigte",
+    label = {"usable_rate": "Auslastung der belegbaren Plätze", "entitled_share": "Anteil Auszugsberechtigte",
              "ukraine_share_4w": "Anteil Ukraine an Zugängen (4 Wochen)"}[measure]
     assert spec["layout"]["title"]["text"].endswith(f": {label}")
     table = _table(at)
@@ -72,8 +72,9 @@ def test_karte_offers_each_new_measure(app_db, measure, view):
 def test_karte_summaries_of_the_new_measures(app_db):
     at = open_page("karte")
     at.radio(key="map_measure").set_value("usable_rate").run()
-    summary = ("Auslastung belegbarer Plätze: am höchsten Erfurt (106,7 %), am niedrigsten Jena (50,0 %). "
-               "Gemessen an den belegbaren Plätzen: 2 Kreise an der Belastungsgrenze, 0 angespannt.")
+    summary = ("Auslastung der belegbaren Plätze: am höchsten Erfurt (106,7 %), am niedrigsten "
+               "Jena (50,0 %). Gemessen an den belegbaren Plätzen: 2 Kreise an der Belastungsgrenze, "
+               "0 angespannt.")
     assert summary in texts(at)
     at.radio(key="map_measure").set_value("ukraine_share_4w").run()
     body = texts(at)
@@ -128,6 +129,6 @@ def test_a_first_version_database_says_not_reported(monkeypatch, tmp_path):
 
 def test_methodik_defines_the_new_figures(app_db):
     body = texts(open_page("methodik"))
-    assert "Auslastung belegbarer Plätze** = Belegt / belegbare Plätze" in body
+    assert "Auslastung der belegbaren Plätze** = Belegt / belegbare Plätze" in body
     assert "Anteil Ukraine an Zugängen** = Zugänge Ukraine (§ 24 AufenthG) / Zugänge" in body
     assert "nicht 0 %" in body
