@@ -62,6 +62,13 @@ if require_data():
                                 window=cfg.net_intake_window_weeks))
         if not latest.reported:
             st.warning(t_ui("kreis.not_reported", last=fmt.iso_week(latest.last_reported, lang)))
+        now = derived(metrics.district_now, series)
+        ahead = data.announcements(since=latest.week.date(), ags=ags)
+        columns = st.columns(5)
+        for column, card in zip(columns, present.district_cards(
+                now, derived(metrics.announced_ahead, ahead, latest.week), lang)):
+            column.metric(card["label"], card["value"])
+            column.caption(card["caption"])
 
         st.header(t_ui("kreis.development"))
         chart_block(figure(charts.arrivals_vs_capacity, series, lang),
@@ -69,6 +76,48 @@ if require_data():
         chart_block(figure(charts.occupancy_rate, series, cfg, lang),
                     present.summary_rate(series, lang, cfg.warn_rate, cfg.limit_rate),
                     series[["week", "occupancy_rate"]], f"kreis_{ags}_auslastung")
+
+        st.header(t_ui("kreis.places_by_type"))
+        places = data.places_by_type(ags)
+        by_type = derived(metrics.places_by_type, places, chosen.since)
+        if by_type.empty:
+            st.info(t_ui("kreis.no_places_by_type", name=name))
+        else:
+            chart_block(figure(charts.places_by_type, by_type, lang),
+                        present.summary_places_by_type(by_type, derived(metrics.other_types, places), lang),
+                        present.places_by_type_table(by_type, lang), f"kreis_{ags}_unterkunftsarten")
+
+        st.header(t_ui("kreis.usable"))
+        usable = derived(metrics.usable_places, series)
+        if usable.capacity_unusable.isna().all():
+            st.info(t_ui("kreis.no_unusable", name=name))
+        else:
+            chart_block(figure(charts.usable_places, usable, lang), present.summary_usable(usable, lang),
+                        usable, f"kreis_{ags}_belegbar")
+
+        st.header(t_ui("kreis.entitled"))
+        backlog = derived(metrics.entitled, series)
+        if backlog.occupied_entitled.isna().all():
+            st.info(t_ui("kreis.no_entitled", name=name))
+        else:
+            chart_block(figure(charts.entitled, backlog, lang), present.summary_entitled(backlog, lang),
+                        backlog, f"kreis_{ags}_auszugsstau")
+
+        st.header(t_ui("kreis.announcements"))
+        coming = derived(metrics.announcements_after, ahead, latest.week)
+        if coming.empty:
+            st.info(t_ui("kreis.no_announcements", name=name, week=fmt.iso_week(latest.week, lang)))
+        else:
+            st.markdown(t_ui("kreis.announcements_sum", week=fmt.iso_week(latest.week, lang),
+                             sum=fmt.number(derived(metrics.announced_ahead, ahead, latest.week), lang=lang)))
+            st.markdown(present.markdown_table(present.announcements_table(coming, lang)))
+
+        st.header(t_ui("kreis.reimbursement"))
+        money = present.reimbursement_text(
+            metrics.reimbursement(now["usable"], latest.kind, latest.week, cfg,
+                                  data.reference_meta().get("land_code")), cfg, lang)
+        st.metric(t_ui("kreis.reimbursement_label"), money["value"])
+        st.caption(money["caption"])
 
         facilities = data.facilities(ags)
         st.header(t_ui("kreis.facilities"))
