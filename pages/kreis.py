@@ -64,7 +64,7 @@ if require_data():
             st.warning(t_ui("kreis.not_reported", last=fmt.iso_week(latest.last_reported, lang)))
         now = derived(metrics.district_now, series)
         ahead = data.announcements(since=latest.week.date(), ags=ags)
-        columns = st.columns(5)
+        columns = st.columns(4)
         for column, card in zip(columns, present.district_cards(
                 now, derived(metrics.announced_ahead, ahead, latest.week), lang)):
             column.metric(card["label"], card["value"])

@@ -619,7 +619,8 @@ def entitled(frame: pd.DataFrame, lang: str = "de") -> go.Figure:
                   secondary_y=True)
     fig.update_yaxes(title_text=t("axis.persons", lang), rangemode="tozero", tickformat=",.0f",
                      secondary_y=False)
-    fig.update_yaxes(title_text=t("axis.share_of_occupied", lang), rangemode="tozero",
-                     showgrid=False, secondary_y=True)
+    top = float(np.nanmax((frame.entitled_share * 100).to_numpy(), initial=0.0))
+    fig.update_yaxes(title_text=t("axis.share_of_occupied", lang), range=[0, max(10.0, top * 1.15)],
+                     showgrid=False, tickmode="auto", tickformat=".0f", secondary_y=True)
     fig.update_xaxes(title_text=t("axis.week", lang))
     return _layout(fig, t("chart.entitled", lang), lang, height=380)
