@@ -30,7 +30,9 @@ if require_data():
                        on_click="ignore")
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     state = derived(metrics.state_weekly, weekly, cfg)
-    latest = derived(metrics.latest_by_district, weekly, cfg)
+    announcements = data.announcements(since=chosen.last_week)
+    # the traffic light and the runway read the usable places and count the announcements
+    latest = derived(metrics.latest_by_district, weekly, cfg, announcements)
 
     st.header(t_ui("lage.headlines"))
     # The cards are filled in after the first chart has been sent: the browser starts loading
@@ -40,6 +42,9 @@ if require_data():
     st.header(t_ui("lage.development"))
     chart_block(figure(charts.arrivals_vs_capacity, state, lang), present.summary_state(state, lang), state,
                 "land_wochen")
+    chart_block(figure(charts.occupancy_rate, state, cfg, lang),
+                present.summary_rate(state, lang, cfg.warn_rate, cfg.limit_rate),
+                derived(present.rate_download, state), "land_auslastung")
 
     with headline_area:
         cards = present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate)
@@ -48,8 +53,7 @@ if require_data():
                 column.metric(card["label"], card["value"], card["delta"],
                               delta_color=card["delta_color"], delta_arrow=card["delta_arrow"])
                 column.caption(card["caption"])
-        announced = metrics.announced_ahead(data.announcements(since=chosen.last_week),
-                                            chosen.last_week, ags=weekly.ags.unique())
+        announced = metrics.announced_ahead(announcements, chosen.last_week, ags=weekly.ags.unique())
         extra = present.capacity_cards(state, announced, lang)
         for column, card in zip(st.columns(4), extra):
             column.metric(card["label"], card["value"])

@@ -66,7 +66,7 @@ def test_lage_shows_stand_headlines_warning_list_and_charts(app_db):
     # a first-version dataset: every place usable, no split, nothing announced
     assert metrics["Freie belegbare Plätze"] == "31"  # 230 - 199
     assert metrics["Auszugsberechtigte"] == "–" and metrics["Angekündigt, nächste 4 Wochen"] == "–"
-    assert len(charts(at)) == 3  # development, state forecast, ranking
+    assert len(charts(at)) == 4  # development, occupancy, state forecast, ranking
     warning = next(m.value for m in at.markdown if m.value.startswith("| Kreis |"))
     rows = [line.split(" | ") for line in warning.splitlines()[2:]]
     # Jena (30 of 60 places, +4 a week net at its only report) reaches the limit by the forecast

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from reception.read import charts, metrics
-from tests.test_metrics import SETTINGS, WEEKS, weekly
+from tests.test_metrics import NA, SETTINGS, WEEKS, weekly
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,38 @@ def test_ranking_colours_and_marks_every_status():
     assert bar.text[1] == "105,0 % ■" and bar.text[0] == "95,0 % ▲"  # not by colour alone
     thresholds = sorted(shape.x0 for shape in fig.layout.shapes)
     assert thresholds == [90.0, 100.0]
-    assert fig.layout.xaxis.title.text == "Auslastung (%)"
+    assert fig.layout.xaxis.title.text == "Auslastung der belegbaren Plätze (%)"
+
+
+def split_state() -> pd.DataFrame:
+    """Five weeks: the first two not split, then asylum/Ukraine/other; 10 places unusable from
+    week 4."""
+    frame = state().copy()
+    frame["arrivals_asylum"] = [NA, NA, 3, 20, 30]
+    frame["arrivals_ukraine"] = [NA, NA, 2, 20, 20]
+    frame["arrivals_other"] = [NA, NA, 0, 0, 5]
+    frame["capacity_usable"] = frame.capacity - [0, 0, 0, 10, 10]
+    return frame
+
+
+def test_arrivals_stack_by_group_where_split_and_usable_places_are_a_line():
+    fig = charts.arrivals_vs_capacity(split_state(), "de")
+    bars = {trace.name: list(trace.y) for trace in fig.data if trace.type == "bar"}
+    # the weeks before the split keep one colour ("ohne Aufschlüsselung"); week 4: 45 - 20 - 20
+    assert list(bars) == ["Asylsuchende", "Ukraine (§ 24 AufenthG)", "Sonstige",
+                          "Zugänge ohne Aufschlüsselung"]
+    assert bars["Zugänge ohne Aufschlüsselung"] == [15, 25, 0, 5, 0]
+    assert fig.layout.barmode == "stack"
+    lines = [trace.name for trace in fig.data if trace.type == "scatter"]
+    assert lines == ["Plätze", "Belegbare Plätze", "Belegt"]
+
+
+def test_a_report_without_parts_draws_one_bar_and_no_usable_line():
+    frame = split_state()
+    frame[["arrivals_asylum", "arrivals_ukraine", "arrivals_other"]] = NA
+    frame["capacity_usable"] = frame.capacity
+    kinds = [(trace.type, trace.name) for trace in charts.arrivals_vs_capacity(frame, "de").data]
+    assert kinds == [("bar", "Zugänge"), ("scatter", "Plätze"), ("scatter", "Belegt")]
 
 
 def test_status_colours_are_distinct_and_palette_is_okabe_ito():

@@ -95,6 +95,67 @@ def test_early_warning_leaves_out_long_runways():
     assert list(warn.ags) == ["B"]
 
 
+def with_usable(frame: pd.DataFrame, unusable_a: float, unusable_b: float = 0.0) -> pd.DataFrame:
+    """``frame`` with the second-version columns, ``unusable_*`` places out of use at A and B."""
+    out = frame.copy()
+    out["capacity_unusable"] = np.where(out.ags == "A", unusable_a, unusable_b)
+    out["capacity_usable"] = out.capacity - out.capacity_unusable
+    out["usable_rate"] = out.occupied / out.capacity_usable.where(out.capacity_usable > 0)
+    out["free_usable"] = out.capacity_usable - out.occupied
+    return out
+
+
+def test_traffic_light_reads_usable_places():
+    # A: 95 housed, 100 places of which 10 unusable: 95 / 90 = 105.6 % -> limit (95 % of all places)
+    latest = metrics.latest_by_district(with_usable(weekly(), 10), SETTINGS)
+    a = latest.set_index("ags").loc["A"]
+    assert a.occupancy_rate == pytest.approx(0.95)
+    assert a.usable_rate == pytest.approx(95 / 90)
+    assert a.status == "limit" and a.free_usable == -5 and a.runway_weeks == 0.0
+    # 0 unusable: the same as a first-version report
+    same = metrics.latest_by_district(with_usable(weekly(), 0), SETTINGS).set_index("ags")
+    assert same.loc["A"].status == "warn" and same.loc["A"].runway_weeks == pytest.approx(5 / 20)
+
+
+def test_every_place_unusable_with_people_housed_is_at_the_limit():
+    frame = with_usable(weekly(), 100)  # A: 0 usable places, 95 housed
+    assert metrics.latest_by_district(frame, SETTINGS).set_index("ags").loc["A"].status == "limit"
+
+
+def test_runway_announced_takes_announced_weeks_then_the_trend():
+    # 100 free, trend 20 a week, 10 move out a week. Announced 60 and 70 in weeks 1 and 2:
+    # intake 50 then 60: after week 1 50 taken, 50 left; week 2 takes 60 -> 1 + 50/60 weeks
+    weeks = metrics.runway_announced([100], [20], [10], [[60, 70]])
+    assert weeks[0] == pytest.approx(1 + 50 / 60)
+    # nothing announced in week 1 (trend 20), 130 announced in week 2 (120 net): 1 + 80/120
+    assert metrics.runway_announced([100], [20], [10], [[NA, 130]])[0] == pytest.approx(1 + 80 / 120)
+    # announcements too small to fill: 2 weeks x 10 net = 20, then 80 left at 20 a week = 4 more
+    assert metrics.runway_announced([100], [20], [10], [[20, 20]])[0] == pytest.approx(2 + 80 / 20)
+    # not filling after the announcements: none
+    assert math.isnan(metrics.runway_announced([100], [-5], [10], [[20, 20]])[0])
+    # full now: 0; no announcements at all: free / trend
+    assert metrics.runway_announced([-3], [20], [10], [[60]])[0] == 0.0
+    assert metrics.runway_announced([100, 50], [20, 25], [0, 0], np.empty((2, 0))).tolist() == [5.0, 2.0]
+
+
+def test_latest_by_district_counts_announcements_in_the_runway():
+    # A: 5 free, trend 20, departures of its last 4 reported weeks (0, 10, 20, 10) average 10.
+    # 3 announced for the next week: 3 - 10 < 0 -> week 1 frees 7; then 12 free at 20 a week
+    frame = weekly()
+    after = WEEKS[-1] + pd.Timedelta(weeks=1)
+    announced = pd.DataFrame({"ags": ["A", "A", "B"], "week": [after, after + pd.Timedelta(weeks=6),
+                                                               WEEKS[-1]],
+                              "announced": [3.0, 40.0, 99.0]})
+    latest = metrics.latest_by_district(frame, SETTINGS, announced).set_index("ags")
+    a = latest.loc["A"]
+    assert a.moves_out == pytest.approx(10.0)
+    assert a.runway_weeks == pytest.approx(1 + 12 / 20)
+    assert a.runway_basis == "announced"
+    assert a.announced_ahead == 3.0  # the week-7 announcement lies beyond the 4-week horizon
+    assert np.isnan(latest.loc["B"].announced_ahead)  # its announcement is not ahead
+    assert latest.loc["B"].runway_basis == "trend"
+
+
 def test_state_weekly_sums_reported_arrivals_and_carried_capacity():
     state = metrics.state_weekly(weekly(), SETTINGS)
     last = state.iloc[-1]

@@ -27,9 +27,22 @@ def test_warning_table_is_formatted_german():
     latest = metrics.latest_by_district(weekly(), SETTINGS)
     table = present.warning_table(metrics.early_warning(latest, SETTINGS), "de")
     assert list(table["Kreis"]) == ["Bstadt", "Aland"]
-    assert table["Auslastung"].tolist() == ["105,0 %", "95,0 %"]
-    assert table["Reichweite"].tolist() == ["0 Wochen", "0,3 Wochen"]
+    assert table["Auslastung (belegbare Plätze)"].tolist() == ["105,0 %", "95,0 %"]
+    assert table["Reichweite"].tolist() == ["keine belegbaren Plätze frei",
+                                            "reicht beim bisherigen Zugang noch 0,3 Wochen"]
     assert table["Warnung"].iloc[0].startswith("■")
+
+
+def test_warning_table_says_the_runway_counts_announcements():
+    frame = weekly()
+    after = frame.week.max() + pd.Timedelta(weeks=1)
+    # A: 5 free; 25 announced next week, 10 move out on average: 15 in -> 5/15 of a week
+    announced = pd.DataFrame({"ags": ["A"], "week": [after], "announced": [25.0]})
+    latest = metrics.latest_by_district(frame, SETTINGS, announced)
+    table = present.warning_table(metrics.early_warning(latest, SETTINGS), "de")
+    assert table["Reichweite"].iloc[1] == "reicht bei angekündigten Zuweisungen noch 0,3 Wochen"
+    english = present.warning_table(metrics.early_warning(latest, SETTINGS), "en")
+    assert english["Runway"].iloc[1] == "lasts 0.3 weeks at the announced allocations"
 
 
 def test_state_summary_names_total_peak_and_latest():
@@ -78,13 +91,13 @@ def test_backtest_text_says_when_the_figures_are_missing():
 
 def test_capacity_cards_name_usable_places_entitled_and_announced() -> None:
     state = pd.DataFrame({"week": [pd.Timestamp("2024-11-11")], "capacity": [1500],
-                          "capacity_usable": [1400], "free_usable": [-20],
+                          "capacity_usable": [1400], "free_usable": [-20], "usable_rate": [1420 / 1400],
                           "occupied_entitled": [300], "entitled_share": [0.2]})
     cards = present.capacity_cards(state, 1234.0, "de")
     assert [c["label"] for c in cards] == ["Freie belegbare Plätze", "Auszugsberechtigte",
                                            "Angekündigt, nächste 4 Wochen"]
     assert [c["value"] for c in cards] == ["-20", "300", "1.234"]
-    assert cards[0]["caption"] == "von 1.400 belegbaren Plätzen; 100 nicht belegbar"
+    assert cards[0]["caption"] == "von 1.400 belegbaren Plätzen (Auslastung 101,4 %); 100 nicht belegbar"
     assert cards[1]["caption"].startswith("20,0 %")
     unsplit = state.assign(occupied_entitled=[float("nan")])
     assert [c["value"] for c in present.capacity_cards(unsplit, float("nan"), "de")][1:] == [

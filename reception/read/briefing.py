@@ -168,7 +168,7 @@ def content(week: date | None = None, path: Path | None = None,
     week = resolve_week(week, path)
     weekly = queries.weekly(since=week - timedelta(weeks=HISTORY_WEEKS - 1), until=week, path=path)
     state = metrics.state_weekly(weekly, settings)
-    latest = metrics.latest_by_district(weekly, settings)
+    latest = metrics.latest_by_district(weekly, settings, queries.announcements(since=week, path=path))
     out = _front(week, state, settings, path, lang, now or datetime.now())
     out.update(_districts(weekly, latest, settings, fmt.iso_week(week, lang), lang))
     out.update(_methods(settings, path, lang))

@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 from reception import fmt
 from reception.config import Settings
 from reception.i18n import t
+from reception.read import metrics
 from reception.read.metrics import FACILITY_GROUPS, LIMIT, OK, UNKNOWN, WARN
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
@@ -98,28 +99,64 @@ def _week_labels(weeks: pd.Series, lang: str) -> list[str]:
     return [fmt.iso_week(w, lang) for w in weeks]
 
 
+# Arrivals by group (issue 14): one colour per group; arrivals no group was reported for keep
+# the colour all arrivals had before the split.
+GROUP_COLOURS = {"arrivals_asylum": "#0072B2", "arrivals_ukraine": "#E69F00",
+                 "arrivals_other": "#009E73", "arrivals_unsplit": ARRIVALS_COLOUR}
+USABLE_COLOUR = "#D55E00"
+
+
+def _has_groups(series: pd.DataFrame) -> bool:
+    groups = [c for c in GROUP_COLOURS if c != "arrivals_unsplit"]
+    return set(groups) <= set(series.columns) and bool(series[groups].notna().to_numpy().any())
+
+
+def _has_unusable(series: pd.DataFrame) -> bool:
+    return ("capacity_usable" in series.columns
+            and bool((series.capacity_usable.astype("float64") < series.capacity.astype("float64")).any()))
+
+
 def arrivals_vs_capacity(series: pd.DataFrame, lang: str = "de", title: str | None = None) -> go.Figure:
-    """Weekly arrivals (bars, left axis) against capacity and occupied (lines, right axis).
-    ``series``: week, arrivals, capacity, occupied."""
+    """Weekly arrivals (bars, left axis: stacked by group where reports split them) against
+    places, usable places (where some are unusable) and occupied (lines, right axis).
+    ``series``: week, arrivals, capacity, occupied [, arrivals_asylum, arrivals_ukraine,
+    arrivals_other, arrivals_unsplit, capacity_usable]."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     labels = _week_labels(series.week, lang)
-    fig.add_trace(go.Bar(x=series.week, y=series.arrivals, name=t("chart.arrivals", lang),
-                         marker_color=ARRIVALS_COLOUR, customdata=labels,
-                         hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"), secondary_y=False)
-    fig.add_trace(go.Scatter(x=series.week, y=series.capacity, name=t("chart.capacity", lang),
-                             mode="lines", line={"color": CAPACITY_COLOUR, "width": 3},
-                             customdata=labels, hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"),
-                  secondary_y=True)
-    fig.add_trace(go.Scatter(x=series.week, y=series.occupied, name=t("chart.occupied", lang),
-                             mode="lines", line={"color": OCCUPIED_COLOUR, "width": 3, "dash": "dash"},
-                             customdata=labels, hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"),
-                  secondary_y=True)
+    hover = "%{customdata}: %{y:,.0f}<extra>%{fullData.name}</extra>"
+    if _has_groups(series):
+        if "arrivals_unsplit" not in series.columns:
+            series = metrics.arrival_groups(series)
+        for column, colour in GROUP_COLOURS.items():
+            if series[column].fillna(0).gt(0).any():
+                fig.add_trace(go.Bar(x=series.week, y=series[column], name=t(f"chart.{column}", lang),
+                                     marker_color=colour, customdata=labels, hovertemplate=hover),
+                              secondary_y=False)
+        fig.update_layout(barmode="stack")
+    else:
+        fig.add_trace(go.Bar(x=series.week, y=series.arrivals, name=t("chart.arrivals", lang),
+                             marker_color=ARRIVALS_COLOUR, customdata=labels,
+                             hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"), secondary_y=False)
+    lines = [("capacity", "chart.capacity", CAPACITY_COLOUR, "solid")]
+    if _has_unusable(series):
+        lines.append(("capacity_usable", "chart.capacity_usable", USABLE_COLOUR, "dot"))
+    lines.append(("occupied", "chart.occupied", OCCUPIED_COLOUR, "dash"))
+    for column, key, colour, dash in lines:
+        fig.add_trace(go.Scatter(x=series.week, y=series[column], name=t(key, lang), mode="lines",
+                                 line={"color": colour, "width": 3, "dash": dash}, customdata=labels,
+                                 hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"),
+                      secondary_y=True)
     fig.update_yaxes(title_text=t("axis.arrivals_per_week", lang), secondary_y=False, rangemode="tozero",
                      tickformat=",.0f")
     fig.update_yaxes(title_text=t("axis.places_persons", lang), secondary_y=True, rangemode="tozero",
                      showgrid=False, tickformat=",.0f", tickmode="auto")
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, title or t("chart.arrivals_vs_capacity", lang), lang)
+    fig = _layout(fig, title or t("chart.arrivals_vs_capacity", lang), lang)
+    if len(fig.data) > 4:  # more entries than fit beside the title: the legend goes below
+        fig.update_layout(height=500, margin={"b": 100},
+                          legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left",
+                                  "x": 0, "traceorder": "normal"})
+    return fig
 
 
 def _threshold_lines(fig: go.Figure, settings: Settings, lang: str) -> None:
@@ -131,43 +168,57 @@ def _threshold_lines(fig: go.Figure, settings: Settings, lang: str) -> None:
 
 def occupancy_rate(series: pd.DataFrame, settings: Settings, lang: str = "de",
                    title: str | None = None) -> go.Figure:
-    """Occupancy rate in % over time with the warning and limit thresholds.
-    ``series``: week, occupancy_rate."""
+    """Occupancy rate in % over time with the warning and limit thresholds: of the usable places
+    (what the traffic light reads) where the series has them, and of all places as a thin line
+    beside it where some places are unusable. ``series``: week, occupancy_rate [, usable_rate,
+    capacity, capacity_usable]."""
+    usable = "usable_rate" in series.columns and series.usable_rate.notna().any()
+    main = series.usable_rate if usable else series.occupancy_rate
+    labels = _week_labels(series.week, lang)
     fig = go.Figure(go.Scatter(
-        x=series.week, y=series.occupancy_rate * 100, mode="lines+markers",
-        name=t("chart.occupancy_rate", lang), line={"color": OCCUPIED_COLOUR, "width": 3},
-        customdata=_week_labels(series.week, lang),
+        x=series.week, y=main * 100, mode="lines+markers",
+        name=t("chart.usable_rate" if usable else "chart.occupancy_rate", lang),
+        line={"color": OCCUPIED_COLOUR, "width": 3}, customdata=labels,
         hovertemplate="%{customdata}: %{y:.1f} %<extra></extra>"))
+    if usable and _has_unusable(series):
+        fig.add_trace(go.Scatter(
+            x=series.week, y=series.occupancy_rate * 100, mode="lines",
+            name=t("chart.occupancy_rate_all", lang), line={"color": CAPACITY_COLOUR, "width": 1.5},
+            customdata=labels, hovertemplate="%{customdata}: %{y:.1f} %<extra></extra>"))
     _threshold_lines(fig, settings, lang)
-    top = max(110.0, float((series.occupancy_rate * 100).max(skipna=True) or 0) + 5)
+    top = max(110.0, float((main.replace(np.inf, np.nan) * 100).max(skipna=True) or 0) + 5)
     fig.update_yaxes(title_text=t("axis.occupancy_percent", lang), range=[0, top])
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, title or t("chart.occupancy_rate", lang), lang, height=360)
+    return _layout(fig, title or t("chart.usable_rate" if usable else "chart.occupancy_rate", lang), lang,
+                   height=360)
 
 
 def ranking(latest: pd.DataFrame, settings: Settings, lang: str = "de") -> go.Figure:
-    """All districts ranked by occupancy rate (highest on top), traffic-light colour, and the
-    rate with the status symbol as bar text. ``latest``: name, occupancy_rate, status, occupied,
-    capacity, free_places."""
+    """All districts ranked by the traffic light's rate (occupied / usable places, highest on
+    top), traffic-light colour, and the rate with the status symbol as bar text. ``latest``
+    (metrics.latest_by_district): name, occupancy_rate, status, occupied, capacity, free_places
+    [, usable_rate, capacity_usable, free_usable]."""
     frame = latest.iloc[::-1]
-    labels = [f"{fmt.percent(r, 1, lang)} {STATUS_SYMBOLS[s]}" for r, s in
-              zip(frame.occupancy_rate, frame.status)]
+    rate = metrics.status_rate(frame).replace(np.inf, np.nan)
+    usable = frame.capacity_usable if "capacity_usable" in frame.columns else frame.capacity
+    free = frame.free_usable if "free_usable" in frame.columns else frame.free_places
+    labels = [f"{fmt.percent(r, 1, lang)} {STATUS_SYMBOLS[s]}" for r, s in zip(rate, frame.status)]
     hover = [
         f"{safe(n)}<br>{status_label(s, lang)}<br>{t('chart.occupied', lang)}: {fmt.number(o, lang=lang)}"
-        f" / {t('chart.capacity', lang)}: {fmt.number(c, lang=lang)}<br>"
-        f"{t('chart.free_places', lang)}: {fmt.number(f, lang=lang)}"
-        for n, s, o, c, f in zip(frame.name, frame.status, frame.occupied, frame.capacity,
-                                 frame.free_places)]
+        f" / {t('chart.capacity_usable', lang)}: {fmt.number(u, lang=lang)}"
+        f" ({t('chart.capacity', lang)}: {fmt.number(c, lang=lang)})<br>"
+        f"{t('chart.free_usable', lang)}: {fmt.number(f, lang=lang)}"
+        for n, s, o, u, c, f in zip(frame.name, frame.status, frame.occupied, usable, frame.capacity, free)]
     fig = go.Figure(go.Bar(
-        y=[safe(n) for n in frame.name], x=frame.occupancy_rate * 100, orientation="h",
+        y=[safe(n) for n in frame.name], x=rate * 100, orientation="h",
         marker={"color": [STATUS_COLOURS[s] for s in frame.status],
                 "line": {"color": "#333333", "width": 0.5}},
         text=labels, textposition="outside", cliponaxis=False, hovertext=hover,
-        hoverinfo="text", name=t("chart.occupancy_rate", lang), showlegend=False))
-    for rate, status in ((settings.warn_rate, WARN), (settings.limit_rate, LIMIT)):
-        fig.add_vline(x=rate * 100, line={"color": STATUS_COLOURS[status], "dash": "dot", "width": 2})
-    top = max(120.0, float((frame.occupancy_rate * 100).max(skipna=True) or 0) + 15)
-    fig.update_xaxes(title_text=t("axis.occupancy_percent", lang), range=[0, top])
+        hoverinfo="text", name=t("chart.usable_rate", lang), showlegend=False))
+    for threshold, status in ((settings.warn_rate, WARN), (settings.limit_rate, LIMIT)):
+        fig.add_vline(x=threshold * 100, line={"color": STATUS_COLOURS[status], "dash": "dot", "width": 2})
+    top = max(120.0, float((rate * 100).max(skipna=True) or 0) + 15)
+    fig.update_xaxes(title_text=t("axis.usable_percent", lang), range=[0, top])
     fig.update_yaxes(title_text="", automargin=True)
     title = t("chart.ranking", lang, warn=fmt.percent(settings.warn_rate, 0, lang),
               limit=fmt.percent(settings.limit_rate, 0, lang))
@@ -545,10 +596,10 @@ def reporting_heatmap(matrix: pd.DataFrame, lang: str = "de") -> go.Figure:
 
 # ---------------------------------------------------------------- the Kreis page (issue 14)
 # Emergency places in the warm colour that stands out: they should close first.
-GROUP_COLOURS = {"gu": "#0072B2", "flat": "#009E73", "emergency": "#D55E00", "other": "#CC79A7",
+TYPE_COLOURS = {"gu": "#0072B2", "flat": "#009E73", "emergency": "#D55E00", "other": "#CC79A7",
                  "unknown": "#BBBBBB"}
-USABLE_COLOUR = "#56B4E9"
-UNUSABLE_COLOUR = "#E69F00"
+USABLE_AREA_COLOUR = "#56B4E9"
+UNUSABLE_AREA_COLOUR = "#E69F00"
 
 
 def _stacked(fig: go.Figure, weeks: pd.Series, values: pd.Series, name: str, colour: str,
@@ -574,7 +625,7 @@ def places_by_type(wide: pd.DataFrame, lang: str = "de") -> go.Figure:
     for group in FACILITY_GROUPS:
         if group in wide and (wide[group] > 0).any():
             _stacked(fig, wide.week, wide[group], t(f"facility_group.{group}", lang),
-                     GROUP_COLOURS[group], labels)
+                     TYPE_COLOURS[group], labels)
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=t("axis.places", lang), rangemode="tozero", tickformat=",.0f")
     fig.update_xaxes(title_text=t("axis.week", lang))
@@ -587,9 +638,9 @@ def usable_places(frame: pd.DataFrame, lang: str = "de") -> go.Figure:
     fig = go.Figure()
     labels = _week_labels(frame.week, lang)
     _stacked(fig, frame.week, frame.capacity_usable, t("chart.capacity_usable", lang),
-             USABLE_COLOUR, labels)
+             USABLE_AREA_COLOUR, labels)
     _stacked(fig, frame.week, frame.capacity_unusable.fillna(0), t("chart.capacity_unusable", lang),
-             UNUSABLE_COLOUR, labels)
+             UNUSABLE_AREA_COLOUR, labels)
     fig.add_trace(go.Scatter(x=frame.week, y=frame.occupied, name=t("chart.occupied", lang),
                              mode="lines", line={"color": CAPACITY_COLOUR, "width": 2.5, "dash": "dash"},
                              customdata=labels,

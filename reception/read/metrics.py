@@ -4,11 +4,13 @@ Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.to
 
 * occupancy rate = occupied / capacity (undefined where capacity is 0 or unknown);
 * free places = capacity - occupied (negative when overcrowded);
-* status: ``limit`` at rate >= ``limit_rate`` (1.00), ``warn`` at >= ``warn_rate`` (0.90), else
-  ``ok``; ``unknown`` without capacity (thresholds in ``data/settings.toml``);
+* status (the traffic light) of the occupancy of usable places (:func:`status_rate`):
+  ``limit`` at rate >= ``limit_rate`` (1.00), ``warn`` at >= ``warn_rate`` (0.90), else ``ok``;
+  ``unknown`` without capacity (thresholds in ``data/settings.toml``);
 * net intake = mean of (arrivals - departures) over the last ``net_intake_window_weeks`` (4)
-  weeks the district reported; runway = free places / net intake, in weeks, only where the net
-  intake is positive (0 when no place is free; none when the district is not filling up);
+  weeks the district reported; runway = weeks until the free usable places are used up, a week
+  with an announced allocation taking in announced - mean departures, the others the net intake
+  (:func:`runway_announced`; 0 when no place is free; none when the places do not run out);
 * quota fulfilment since 1 January: Ist = the district's arrivals, Soll = all districts' arrivals x
   the district's share under the distribution key, Erfüllungsquote = Ist / Soll x 100 %;
 * forecast of weekly arrivals: the mean of the last ``FORECAST_WINDOW`` (8) reported weeks, held
@@ -76,14 +78,17 @@ def year_start(last_week: date) -> date:
 
 def state_weekly(weekly: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """State totals per week: arrivals, departures (reported districts), capacity, occupied
-    (carried forward), occupancy rate, free places, reporting districts, districts >= thresholds."""
+    (carried forward), occupancy rate, free places, reporting districts, districts >= thresholds
+    (of the traffic light's rate, :func:`status_rate`); with the second-version columns also the
+    usable places (:func:`_state_usable`) and the arrivals by group (:func:`_state_groups`)."""
     if weekly.empty:
         return pd.DataFrame(columns=["week", "arrivals", "departures", "capacity", "occupied",
                                      "occupancy_rate", "free_places", "reporting", "districts",
                                      "at_warn", "at_limit"])
+    rate = status_rate(weekly)  # the traffic light's rate: usable places where reported
     frame = weekly.assign(
-        _warn=weekly.occupancy_rate >= settings.warn_rate,
-        _limit=weekly.occupancy_rate >= settings.limit_rate,
+        _warn=rate >= settings.warn_rate,
+        _limit=rate >= settings.limit_rate,
         _has=weekly.capacity.notna())
     state = frame.groupby("week", as_index=False).agg(
         arrivals=("arrivals", lambda s: s.sum(min_count=1)),
@@ -99,6 +104,8 @@ def state_weekly(weekly: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     state["free_places"] = free_places(state.capacity, state.occupied)
     if {"capacity_usable", "occupied_entitled"} <= set(weekly.columns):
         state = state.merge(_state_usable(weekly), on="week", how="left")
+    if set(ARRIVAL_GROUPS) <= set(weekly.columns):
+        state = state.merge(_state_groups(weekly), on="week", how="left")
     return state.sort_values("week").reset_index(drop=True)
 
 
@@ -116,6 +123,25 @@ def _state_usable(weekly: pd.DataFrame) -> pd.DataFrame:
     # the share among the districts that report the split, not diluted by those that do not
     state["entitled_share"] = occupancy_rate(state.occupied_entitled, state._occupied_split)
     return state.drop(columns=["_occupied", "_occupied_split"])
+
+
+ARRIVAL_GROUPS = ("arrivals_asylum", "arrivals_ukraine", "arrivals_other")
+
+
+def arrival_groups(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (one row per district-week) with ``arrivals_unsplit``: the arrivals no group was
+    reported for (all of them where the report did not split them; what the parts leave of the
+    total where it split them only in part; never negative)."""
+    parts = frame[list(ARRIVAL_GROUPS)].astype("float64")
+    rest = frame.arrivals.astype("float64") - parts.sum(axis=1, min_count=1).fillna(0.0)
+    return frame.assign(arrivals_unsplit=rest.clip(lower=0.0))
+
+
+def _state_groups(weekly: pd.DataFrame) -> pd.DataFrame:
+    """State arrivals per week and group (NaN where no district split them)."""
+    columns = [*ARRIVAL_GROUPS, "arrivals_unsplit"]
+    frame = arrival_groups(weekly)[["week", *columns]]
+    return frame.groupby("week", as_index=False)[columns].sum(min_count=1)
 
 
 def announced_ahead(announcements: pd.DataFrame, last_week, weeks: int = 4,
@@ -173,6 +199,14 @@ def net_intake(weekly: pd.DataFrame, window: int) -> pd.Series:
     return recent.astype("float64").rename("net_intake")
 
 
+def moves_out(weekly: pd.DataFrame, window: int) -> pd.Series:
+    """Per ags: mean departures over its last ``window`` reported weeks (0 where none reported)."""
+    reported = weekly[weekly.reported & weekly.arrivals.notna()].sort_values(["ags", "week"])
+    recent = reported.groupby("ags").tail(window)
+    return (recent.departures.astype("float64").fillna(0.0).groupby(recent.ags).mean()
+            .rename("moves_out"))
+
+
 def runway(free: float, net: float) -> float:
     """Weeks until no place is free at ``net`` intake per week: 0 when full, NaN when not filling."""
     if free is None or pd.isna(free):
@@ -184,33 +218,125 @@ def runway(free: float, net: float) -> float:
     return float(free) / float(net)
 
 
-def latest_by_district(weekly: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Each district in the last week: figures, status, net intake and runway; highest rate first."""
-    columns = ["ags", "name", "kind", "population", "week", "arrivals", "departures", "capacity",
-               "occupied", "occupancy_rate", "free_places", "reported", "last_reported", "status",
-               "net_intake", "runway_weeks"]
+def runway_announced(free: np.ndarray, net: np.ndarray, moves: np.ndarray,
+                     announced: np.ndarray) -> np.ndarray:
+    """Weeks until no usable place is free, per district (row), counting announced allocations.
+
+    ``announced`` (districts x weeks ahead, NaN where nothing was announced for the week): a week
+    with an announcement takes in announced - ``moves`` (the mean departures), the others the
+    recent ``net`` intake; after the last announced week the net intake goes on. Fractional weeks
+    (linear within the week the places run out); 0 where no place is free now; NaN where the
+    places do not run out (announcements absorbed and the net intake not positive)."""
+    free, net, moves = (np.asarray(a, dtype="float64") for a in (free, net, moves))
+    announced = np.asarray(announced, dtype="float64")
+    if announced.size == 0:  # nothing announced: one week of the trend, then the trend
+        announced = np.full((len(free), 1), np.nan)
+    intake = np.where(np.isnan(announced), np.nan_to_num(net)[:, None], announced - moves[:, None])
+    before = np.hstack([np.zeros((len(free), 1)), np.cumsum(intake, axis=1)])  # taken before week k
+    reached = before[:, 1:] >= free[:, None]
+    has = reached.any(axis=1)
+    week = reached.argmax(axis=1)
+    rows = np.arange(len(free))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        within = week + (free - before[rows, week]) / intake[rows, week]
+        after = intake.shape[1] + (free - before[:, -1]) / net
+    out = np.where(has, within, np.where(net > 0, after, np.nan))
+    return np.where(np.isnan(free), np.nan, np.where(free <= 0, 0.0, out))
+
+
+def status_rate(frame: pd.DataFrame) -> pd.Series:
+    """The rate the traffic light reads: occupied / usable places (``usable_rate``) where the
+    frame has them, else occupied / all places. Where every place is unusable but someone is
+    housed the district is over its limit (infinite rate); with nobody housed the rate is
+    unknown."""
+    if "usable_rate" not in frame.columns:
+        return frame.occupancy_rate.astype("float64")
+    rate = frame.usable_rate.astype("float64")
+    none_usable = (frame.capacity_usable <= 0) & (frame.capacity > 0) & (frame.occupied > 0)
+    return rate.mask(none_usable.fillna(False).astype(bool), np.inf)
+
+
+def _free_usable(frame: pd.DataFrame) -> pd.Series:
+    if "free_usable" not in frame.columns:
+        return frame.free_places.astype("float64")
+    return frame.free_usable.astype("float64").fillna(frame.free_places.astype("float64"))
+
+
+LATEST_COLUMNS = ["ags", "name", "kind", "population", "week", "arrivals", "departures",
+                  "capacity", "occupied", "occupancy_rate", "free_places", "capacity_usable",
+                  "usable_rate", "free_usable", "reported", "last_reported", "status",
+                  "net_intake", "moves_out", "announced_ahead", "runway_weeks", "runway_basis"]
+
+
+def latest_by_district(weekly: pd.DataFrame, settings: Settings,
+                       announcements: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each district in the last week: figures, status, net intake and runway; highest rate first.
+
+    Status and runway read the usable places (:func:`status_rate`, ``free_usable``). The runway
+    counts the ``announcements`` (ags, week, announced) after the last week
+    (:func:`runway_announced`): ``runway_basis`` is ``announced`` where an announcement falls
+    within it, else ``trend``; ``announced_ahead`` sums the announcements of the next
+    ``runway_horizon_weeks`` weeks."""
     if weekly.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=LATEST_COLUMNS)
     last = weekly.week.max()
     latest = weekly[weekly.week == last].copy()
+    for column, source in (("capacity_usable", "capacity"), ("usable_rate", "occupancy_rate")):
+        if column not in latest.columns:
+            latest[column] = latest[source]
     last_reported = weekly[weekly.reported].groupby("ags").week.max().rename("last_reported")
-    latest = latest.join(last_reported, on="ags")
-    latest = latest.join(net_intake(weekly, settings.net_intake_window_weeks), on="ags")
-    latest["status"] = [classify(r, settings) for r in latest.occupancy_rate]
-    latest["runway_weeks"] = [runway(f, n) for f, n in zip(latest.free_places, latest.net_intake)]
-    order = latest.occupancy_rate.fillna(-1.0)
+    window = settings.net_intake_window_weeks
+    latest = latest.join(last_reported, on="ags").join(net_intake(weekly, window), on="ags")
+    latest = latest.join(moves_out(weekly, window), on="ags")
+    latest["status"] = [classify(r, settings) for r in status_rate(latest)]
+    latest["free_usable"] = _free_usable(latest)
+    latest = _with_runway(latest, _ahead_matrix(announcements, latest.ags, last),
+                          settings.runway_horizon_weeks)
+    order = status_rate(latest).fillna(-1.0)
     latest = latest.assign(_order=order).sort_values(["_order", "name"], ascending=[False, True])
-    return latest[columns].reset_index(drop=True)
+    return latest[LATEST_COLUMNS].reset_index(drop=True)
+
+
+def _ahead_matrix(announcements: pd.DataFrame | None, ags: pd.Series, last) -> np.ndarray:
+    """Districts (in the order of ``ags``) x weeks after ``last``: announced allocations, NaN
+    where none (no columns without announcements)."""
+    if announcements is None or announcements.empty:
+        return np.empty((len(ags), 0))
+    last = pd.Timestamp(last)
+    ahead = announcements[(announcements.week > last) & announcements.ags.isin(list(ags))]
+    if ahead.empty:
+        return np.empty((len(ags), 0))
+    step = ((ahead.week - last).dt.days // 7).astype(int)
+    matrix = np.full((len(ags), int(step.max())), np.nan)
+    row = pd.Series(range(len(ags)), index=list(ags))
+    matrix[row.loc[ahead.ags].to_numpy(), step.to_numpy() - 1] = ahead.announced.astype("float64")
+    return matrix
+
+
+def _with_runway(latest: pd.DataFrame, ahead: np.ndarray, horizon: int) -> pd.DataFrame:
+    net = latest.net_intake.astype("float64").to_numpy()
+    moves = latest.moves_out.astype("float64").fillna(0.0).to_numpy()
+    runway_weeks = runway_announced(latest.free_usable.to_numpy(), net, moves, ahead)
+    # an announcement "counts" when it falls in a week before the places run out
+    weeks_in = np.ceil(np.nan_to_num(runway_weeks, nan=np.inf))
+    counted = (~np.isnan(ahead)) & (np.arange(1, ahead.shape[1] + 1)[None, :] <= weeks_in[:, None])
+    latest["runway_weeks"] = runway_weeks
+    latest["runway_basis"] = np.where(counted.any(axis=1), "announced", "trend")
+    window = ahead[:, :horizon]
+    latest["announced_ahead"] = np.where(np.isnan(window).all(axis=1), np.nan,
+                                         np.nansum(window, axis=1)) if window.size else np.nan
+    return latest
 
 
 def early_warning(latest: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Districts at the limit now (``reason`` = ``limit``) and those whose runway is at most
-    ``runway_horizon_weeks`` (``reason`` = ``runway``), limit first, then shortest runway."""
+    ``runway_horizon_weeks`` (``reason`` = ``runway``), limit first (highest rate), then
+    shortest runway."""
     at_limit = latest.status == LIMIT
     soon = ~at_limit & (latest.runway_weeks <= settings.runway_horizon_weeks)
     warn = latest[at_limit | soon].copy()
     warn["reason"] = np.where(warn.status == LIMIT, LIMIT, "runway")
-    warn["_o"] = np.where(warn.reason == LIMIT, -warn.occupancy_rate.fillna(0), warn.runway_weeks)
+    warn["_o"] = np.where(warn.reason == LIMIT, -status_rate(warn).fillna(0), warn.runway_weeks)
     return warn.sort_values(["reason", "_o"]).drop(columns="_o").reset_index(drop=True)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from reception import fmt
 from reception.i18n import t
 from reception.read.charts import STATUS_SYMBOLS, status_label
-from reception.read.metrics import LIMIT, WARN, Headline
+from reception.read.metrics import LIMIT, WARN, Headline, status_rate
 
 # At most this many districts in a bar chart of all districts (the table beside it has all).
 CHART_DISTRICTS = 40
@@ -77,7 +77,8 @@ def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dic
         {"label": t("headline.free_usable", lang), "value": fmt.number(last.free_usable, lang=lang),
          "caption": t("headline.free_usable_caption", lang,
                       usable=fmt.number(last.capacity_usable, lang=lang),
-                      unusable=fmt.number(unusable, lang=lang))},
+                      unusable=fmt.number(unusable, lang=lang),
+                      rate=fmt.percent(last.get("usable_rate", math.nan), 1, lang))},
         {"label": t("headline.occupied_entitled", lang),
          "value": fmt.number(last.occupied_entitled, lang=lang) if entitled_ok else "–",
          "caption": t("headline.entitled_caption", lang,
@@ -92,31 +93,52 @@ def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dic
 
 # ---------------------------------------------------------------- tables
 def ranking_table(latest: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """All districts by the traffic light's rate: of the usable places, with all places beside."""
+    usable = latest.capacity_usable if "capacity_usable" in latest.columns else latest.capacity
+    free = latest.free_usable if "free_usable" in latest.columns else latest.free_places
     return pd.DataFrame({
         t("tab.rank", lang): range(1, len(latest) + 1),
         t("tab.district", lang): latest.name,
         t("tab.status", lang): [status_label(s, lang) for s in latest.status],
-        t("tab.occupancy_rate", lang): [fmt.percent(v, 1, lang) for v in latest.occupancy_rate],
+        t("tab.usable_rate", lang): [fmt.percent(v, 1, lang) for v in
+                                     status_rate(latest).replace(math.inf, math.nan)],
         t("tab.occupied", lang): [fmt.number(v, lang=lang) for v in latest.occupied],
+        t("tab.capacity_usable", lang): [fmt.number(v, lang=lang) for v in usable],
         t("tab.capacity", lang): [fmt.number(v, lang=lang) for v in latest.capacity],
-        t("tab.free_places", lang): [fmt.number(v, lang=lang) for v in latest.free_places],
+        t("tab.free_usable", lang): [fmt.number(v, lang=lang) for v in free],
         t("tab.reported", lang): [t("reporting.yes" if r else "reporting.no", lang) for r in latest.reported],
     })
 
 
 def warning_table(warn: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The early-warning list; with the forecast's outlook (``limit_week`` ...) where present."""
+    """The early-warning list (rate and free places of the usable places, the runway as a
+    sentence naming what it counts); with the forecast's outlook (``limit_week`` ...) where present."""
+    rate = status_rate(warn).replace(math.inf, math.nan)
+    free = warn.free_usable if "free_usable" in warn.columns else warn.free_places
     table = pd.DataFrame({
         t("tab.district", lang): warn.name,
         t("tab.reason", lang): [t(f"warning.{r}", lang) for r in warn.reason],
-        t("tab.occupancy_rate", lang): [fmt.percent(v, 1, lang) for v in warn.occupancy_rate],
-        t("tab.free_places", lang): [fmt.number(v, lang=lang) for v in warn.free_places],
+        t("tab.usable_rate", lang): [fmt.percent(v, 1, lang) for v in rate],
+        t("tab.free_usable", lang): [fmt.number(v, lang=lang) for v in free],
         t("tab.net_intake", lang): [fmt.number(v, 1, lang) for v in warn.net_intake],
-        t("tab.runway", lang): [fmt.weeks(v, lang) for v in warn.runway_weeks],
+        t("tab.runway", lang): [runway_text(row, lang) for row in warn.itertuples(index=False)],
     })
     if "limit_week" in warn:
         table[t("tab.outlook", lang)] = [outlook_text(row, lang) for row in warn.itertuples(index=False)]
     return table
+
+
+def runway_text(row, lang: str) -> str:
+    """"reicht bei angekündigten Zuweisungen noch 2 Wochen" / "reicht beim Zugang der letzten
+    Wochen noch 3,5 Wochen" / "keine Plätze frei" / "–" (not filling up)."""
+    weeks = getattr(row, "runway_weeks", math.nan)
+    if not _ok(weeks) or pd.isna(weeks):
+        return fmt.MISSING
+    if weeks <= 0:
+        return t("runway.full", lang)
+    basis = getattr(row, "runway_basis", "trend")
+    return t(f"runway.{'announced' if basis == 'announced' else 'trend'}", lang,
+             weeks=fmt.weeks(weeks, lang))
 
 
 def outlook_text(row, lang: str) -> str:
@@ -218,27 +240,52 @@ def map_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def rate_download(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns behind the occupancy chart: week, occupancy_rate [, usable_rate]."""
+    return frame[[c for c in ("week", "occupancy_rate", "usable_rate") if c in frame.columns]]
+
+
 # ---------------------------------------------------------------- summaries
 def summary_state(state: pd.DataFrame, lang: str) -> str:
-    """The state's arrivals, places and occupancy over the chosen range, in two sentences."""
+    """The state's arrivals, places and occupancy over the chosen range, in two sentences; a
+    third on the groups and a fourth on the usable places where the reports have them."""
     if state.empty:
         return t("summary.none", lang)
     first, last = state.iloc[0], state.iloc[-1]
     peak = state.loc[state.arrivals.fillna(-1).idxmax()]
-    return t("summary.state", lang, first=fmt.iso_week(first.week, lang), last=fmt.iso_week(last.week, lang),
+    text = t("summary.state", lang, first=fmt.iso_week(first.week, lang), last=fmt.iso_week(last.week, lang),
              arrivals=fmt.number(state.arrivals.sum(), lang=lang),
              peak=fmt.number(peak.arrivals, lang=lang), peak_week=fmt.iso_week(peak.week, lang),
              capacity=fmt.number(last.capacity, lang=lang), occupied=fmt.number(last.occupied, lang=lang),
              rate=fmt.percent(last.occupancy_rate, 1, lang),
              capacity_first=fmt.number(first.capacity, lang=lang))
+    return " ".join([text, *_groups_sentence(state, lang), *_usable_sentence(last, lang)])
+
+
+def _groups_sentence(frame: pd.DataFrame, lang: str) -> list[str]:
+    if "arrivals_unsplit" not in frame.columns or frame.arrivals_asylum.isna().all():
+        return []
+    sums = {column: frame[column].sum() for column in
+            ("arrivals_asylum", "arrivals_ukraine", "arrivals_other", "arrivals_unsplit")}
+    key = "summary.groups" if sums["arrivals_unsplit"] > 0 else "summary.groups_all"
+    return [t(key, lang, **{k.removeprefix("arrivals_"): fmt.number(v, lang=lang)
+                            for k, v in sums.items()})]
+
+
+def _usable_sentence(last: pd.Series, lang: str) -> list[str]:
+    if not _ok(last.get("capacity_usable")) or last.capacity_usable >= last.capacity:
+        return []
+    return [t("summary.usable", lang, usable=fmt.number(last.capacity_usable, lang=lang),
+              unusable=fmt.number(last.capacity - last.capacity_usable, lang=lang),
+              rate=fmt.percent(last.usable_rate, 1, lang))]
 
 
 def summary_ranking(latest: pd.DataFrame, lang: str) -> str:
     if latest.empty:
         return t("summary.none", lang)
-    known = latest.dropna(subset=["occupancy_rate"])
+    known = latest.assign(_rate=status_rate(latest)).dropna(subset=["_rate"])
     top = ", ".join(f"{n} ({fmt.percent(r, 1, lang)})" for n, r in
-                    zip(known.name.head(3), known.occupancy_rate.head(3)))
+                    zip(known.name.head(3), known._rate.head(3)))
     return t("summary.ranking", lang, limit=int((latest.status == LIMIT).sum()),
              warn=int((latest.status == WARN).sum()), total=len(latest), top=top or "–",
              symbol_limit=STATUS_SYMBOLS[LIMIT], symbol_warn=STATUS_SYMBOLS[WARN])
@@ -256,14 +303,16 @@ def summary_district(series: pd.DataFrame, name: str, lang: str) -> str:
 
 
 def summary_rate(series: pd.DataFrame, lang: str, warn: float, limit: float) -> str:
-    known = series.dropna(subset=["occupancy_rate"])
+    """The rate the traffic light reads (of the usable places where reported) over time."""
+    known = series.assign(_rate=status_rate(series).replace(math.inf, math.nan)).dropna(subset=["_rate"])
     if known.empty:
         return t("summary.none", lang)
-    high = known.loc[known.occupancy_rate.idxmax()]
-    return t("summary.rate", lang, max=fmt.percent(high.occupancy_rate, 1, lang),
-             max_week=fmt.iso_week(high.week, lang), now=fmt.percent(known.occupancy_rate.iloc[-1], 1, lang),
-             over_warn=int((known.occupancy_rate >= warn).sum()),
-             over_limit=int((known.occupancy_rate >= limit).sum()), weeks=len(known),
+    high = known.loc[known._rate.idxmax()]
+    key = "summary.rate_usable" if "usable_rate" in series.columns else "summary.rate"
+    return t(key, lang, max=fmt.percent(high._rate, 1, lang),
+             max_week=fmt.iso_week(high.week, lang), now=fmt.percent(known._rate.iloc[-1], 1, lang),
+             over_warn=int((known._rate >= warn).sum()),
+             over_limit=int((known._rate >= limit).sum()), weeks=len(known),
              warn=fmt.percent(warn, 0, lang), limit=fmt.percent(limit, 0, lang))
 
 
@@ -580,7 +629,7 @@ def summary_usable(frame: pd.DataFrame, lang: str) -> str:
     if known.empty:
         return t("summary.none", lang)
     last, peak = frame.iloc[-1], known.loc[known.capacity_unusable.idxmax()]
-    return t("summary.usable", lang, week=fmt.iso_week(last.week, lang),
+    return t("summary.kreis_usable", lang, week=fmt.iso_week(last.week, lang),
              capacity=fmt.number(last.capacity, lang=lang),
              unusable=fmt.number(last.capacity_unusable, lang=lang),
              share=fmt.percent(last.unusable_share, 1, lang),
