@@ -62,11 +62,11 @@ if require_data():
                                 window=cfg.net_intake_window_weeks))
         if not latest.reported:
             st.warning(t_ui("kreis.not_reported", last=fmt.iso_week(latest.last_reported, lang)))
-        now = derived(metrics.district_now, series)
+        now, usable, backlog = derived(metrics.district_parts, series)
         ahead = data.announcements(since=latest.week.date(), ags=ags)
+        ahead_sum = metrics.announced_ahead(ahead, latest.week)
         columns = st.columns(4)
-        for column, card in zip(columns, present.district_cards(
-                now, derived(metrics.announced_ahead, ahead, latest.week), lang)):
+        for column, card in zip(columns, present.district_cards(now, ahead_sum, lang)):
             column.metric(card["label"], card["value"])
             column.caption(card["caption"])
 
@@ -78,17 +78,15 @@ if require_data():
                     series[["week", "occupancy_rate"]], f"kreis_{ags}_auslastung")
 
         st.header(t_ui("kreis.places_by_type"))
-        places = data.places_by_type(ags)
-        by_type = derived(metrics.places_by_type, places, chosen.since)
+        by_type, other = derived(metrics.places_overview, data.places_by_type(ags), chosen.since)
         if by_type.empty:
             st.info(t_ui("kreis.no_places_by_type", name=name))
         else:
             chart_block(figure(charts.places_by_type, by_type, lang),
-                        present.summary_places_by_type(by_type, derived(metrics.other_types, places), lang),
+                        present.summary_places_by_type(by_type, other, lang),
                         present.places_by_type_table(by_type, lang), f"kreis_{ags}_unterkunftsarten")
 
         st.header(t_ui("kreis.usable"))
-        usable = derived(metrics.usable_places, series)
         if usable.capacity_unusable.isna().all():
             st.info(t_ui("kreis.no_unusable", name=name))
         else:
@@ -96,7 +94,6 @@ if require_data():
                         usable, f"kreis_{ags}_belegbar")
 
         st.header(t_ui("kreis.entitled"))
-        backlog = derived(metrics.entitled, series)
         if backlog.occupied_entitled.isna().all():
             st.info(t_ui("kreis.no_entitled", name=name))
         else:
@@ -104,12 +101,12 @@ if require_data():
                         backlog, f"kreis_{ags}_auszugsstau")
 
         st.header(t_ui("kreis.announcements"))
-        coming = derived(metrics.announcements_after, ahead, latest.week)
+        coming = metrics.announcements_after(ahead, latest.week)
         if coming.empty:
             st.info(t_ui("kreis.no_announcements", name=name, week=fmt.iso_week(latest.week, lang)))
         else:
             st.markdown(t_ui("kreis.announcements_sum", week=fmt.iso_week(latest.week, lang),
-                             sum=fmt.number(derived(metrics.announced_ahead, ahead, latest.week), lang=lang)))
+                             sum=fmt.number(ahead_sum, lang=lang)))
             st.markdown(present.markdown_table(present.announcements_table(coming, lang)))
 
         st.header(t_ui("kreis.reimbursement"))

@@ -15,7 +15,12 @@ Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.to
   the district's share under the distribution key, Erfüllungsquote = Ist / Soll x 100 %;
 * forecast of weekly arrivals: the mean of the last ``FORECAST_WINDOW`` (8) reported weeks, held
   flat for the horizon; the band is the 80 % prediction interval of that mean,
-  mean ± 1.2816 · s · sqrt(1 + 1/n) (s: standard deviation of those weeks), cut at 0.
+  mean ± 1.2816 · s · sqrt(1 + 1/n) (s: standard deviation of those weeks), cut at 0;
+* Kreis page (issue 14): places by kind of accommodation (free-text types grouped by
+  :func:`facility_group`), unusable share = unusable / capacity, the Auszugsstau = residents
+  entitled to move out (and their share of occupied), announcements after the last week, and the
+  reimbursement per month = usable places x the configured rate of the district's kind, where the
+  week's Monday lies within the rates' validity (:func:`reimbursement`).
 """
 
 from __future__ import annotations
@@ -606,3 +611,14 @@ def reimbursement(places: float, kind: str, week, settings: Settings,
     amount = float(places) * rate if status == "ok" else float("nan")
     return Reimbursement(float("nan") if places is None or pd.isna(places) else float(places),
                          rate, amount, kind, monday, status)
+
+
+def district_parts(series: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame]:
+    """:func:`district_now`, :func:`usable_places` and :func:`entitled` of one district's series
+    at once: the page caches them under one hash of the series instead of three."""
+    return district_now(series), usable_places(series), entitled(series)
+
+
+def places_overview(places: pd.DataFrame, since=None) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`places_by_type` from ``since`` on and the texts counted as other (:func:`other_types`)."""
+    return places_by_type(places, since), other_types(places)
