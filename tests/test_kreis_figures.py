@@ -238,3 +238,12 @@ def test_euro_is_formatted_the_german_way():
     assert fmt.euro(1234.5, 2) == "1.234,50\u00a0€"
     assert fmt.euro(1234567, lang="en") == "€1,234,567"
     assert fmt.euro(None) == fmt.euro(float("nan")) == "–"
+
+
+def test_the_page_gets_each_districts_parts_and_the_places_overview_in_one_call():
+    now, usable, backlog = metrics.district_parts(_series())
+    assert now == metrics.district_now(_series())
+    pd.testing.assert_frame_equal(usable, metrics.usable_places(_series()))
+    pd.testing.assert_frame_equal(backlog, metrics.entitled(_series()))
+    wide, other = metrics.places_overview(_places(), W2)
+    assert wide.week.tolist() == [W2] and other == ["Containeranlage"]

@@ -617,6 +617,15 @@ def _stacked(fig: go.Figure, weeks: pd.Series, values: pd.Series, name: str, col
     fig.add_trace(trace)
 
 
+def _legend_below(fig: go.Figure, height: int) -> go.Figure:
+    """The legend under the plot, left-aligned, in the traces' order: beside the title it covers
+    the title on a phone (and a stack reads bottom layer first)."""
+    fig.update_layout(height=height, margin={"b": 130},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.34, "xanchor": "left",
+                              "x": 0, "traceorder": "normal"})
+    return fig
+
+
 def places_by_type(wide: pd.DataFrame, lang: str = "de") -> go.Figure:
     """Places per kind of accommodation and week, stacked (GU, flats, emergency, other, no type).
     ``wide``: :func:`reception.read.metrics.places_by_type`; groups without a place are left out."""
@@ -629,7 +638,7 @@ def places_by_type(wide: pd.DataFrame, lang: str = "de") -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=t("axis.places", lang), rangemode="tozero", tickformat=",.0f")
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, t("chart.places_by_type", lang), lang, height=400)
+    return _legend_below(_layout(fig, t("chart.places_by_type", lang), lang), 460)
 
 
 def usable_places(frame: pd.DataFrame, lang: str = "de") -> go.Figure:
@@ -649,7 +658,7 @@ def usable_places(frame: pd.DataFrame, lang: str = "de") -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=t("axis.places_persons", lang), rangemode="tozero", tickformat=",.0f")
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, t("chart.usable_places", lang), lang, height=400)
+    return _legend_below(_layout(fig, t("chart.usable_places", lang), lang), 460)
 
 
 def entitled(frame: pd.DataFrame, lang: str = "de") -> go.Figure:
@@ -674,4 +683,4 @@ def entitled(frame: pd.DataFrame, lang: str = "de") -> go.Figure:
     fig.update_yaxes(title_text=t("axis.share_of_occupied", lang), range=[0, max(10.0, top * 1.15)],
                      showgrid=False, tickmode="auto", tickformat=".0f", secondary_y=True)
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, t("chart.entitled", lang), lang, height=380)
+    return _legend_below(_layout(fig, t("chart.entitled", lang), lang), 440)
