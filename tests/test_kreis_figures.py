@@ -247,3 +247,11 @@ def test_the_page_gets_each_districts_parts_and_the_places_overview_in_one_call(
     pd.testing.assert_frame_equal(backlog, metrics.entitled(_series()))
     wide, other = metrics.places_overview(_places(), W2)
     assert wide.week.tolist() == [W2] and other == ["Containeranlage"]
+
+
+def test_a_hostile_facility_type_is_named_literally_in_the_summary():
+    places = _places()
+    places.loc[7, "facility_type"] = "[klick](http://x) *fett* $x$ <b>"
+    wide = metrics.places_by_type(places)
+    text = present.summary_places_by_type(wide, metrics.other_types(places), "de")
+    assert r"„\[klick\](http\://x) \*fett\* \$x\$ \<b\>“" in text

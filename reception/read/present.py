@@ -619,7 +619,9 @@ def summary_places_by_type(wide: pd.DataFrame, other: list[str], lang: str) -> s
         text += " " + t("summary.places_emergency_peak", lang, places=fmt.number(peak.emergency, lang=lang),
                         week=fmt.iso_week(peak.week, lang), now=fmt.number(last.emergency, lang=lang))
     if other:
-        text += " " + t("summary.places_other", lang, types=", ".join(f"„{o}“" for o in other[:8]))
+        # report text: shown literally (st.markdown would act on links, emphasis and $...$)
+        names = (" ".join(str(o).split()).translate(_MARKDOWN_ACTIVE) for o in other[:8])
+        text += " " + t("summary.places_other", lang, types=", ".join(f"„{n}“" for n in names))
     return text
 
 
