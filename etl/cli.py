@@ -69,8 +69,8 @@ HELP = {
         "Schema anlegen oder migrieren, Kreisreferenz und Verteilschlüssel laden",
         """
         $ python -m etl init --demo
-        Demodaten geladen: 257 Wochen, 9836 Zeilen (Load 1)
-        Datenbank data/reception.duckdb bereit: 22 Kreise, Schema-Version 4
+        Demodaten geladen: 257 Wochen, 9992 Zeilen (Load 1)
+        Datenbank data/reception.duckdb bereit: 22 Kreise, Schema-Version 6
         $ python -m etl init --land 09 --demo      # Bayern aus der mitgelieferten Referenz
         $ python -m etl init --districts kreise_sachsen.csv --key schluessel_sachsen.csv
         """,

@@ -117,7 +117,7 @@ def test_briefing_of_demo_data_says_so(demo_db: Path, tmp_path: Path) -> None:
     run_etl("briefing", "--out", str(out), env={"RECEPTION_DB": str(demo_db)})
     text = pdf_text(out)
     assert "Demodaten" in text
-    assert 2 <= int(pdf_info(out)["Pages"]) <= 4
+    assert 2 <= int(pdf_info(out)["Pages"]) <= 3  # A4, 2-3 pages (issue 16); a broken table runs longer
 
 
 @needs_poppler

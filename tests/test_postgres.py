@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -170,6 +171,33 @@ def test_a_failed_write_leaves_the_store_unchanged_and_the_mirror_is_rebuilt(mon
     assert mirror == store("SELECT load_id, file_name FROM load_log ORDER BY 1")
     assert query(config.db_path(), "SELECT count(*) FROM report_row WHERE week = '2024-11-11' "
                                    "AND ags = '16051'") == [(0,)]
+
+
+def test_a_snapshot_published_before_a_failed_push_does_not_pass_for_the_next_version(
+        tmp_path, monkeypatch):
+    # A load publishes its snapshot inside the write block, stamped with the version the store
+    # will have; the push then fails. The snapshot must show what the store holds, so that
+    # another host's next load (which gives the store that very version) still reaches it.
+    assert main(["init"]) == 0
+    assert ingest(report(["16051", "Erfurt", "KW 45/2024", "25", "10", "800", "640"]),
+                  publish=True).status == "loaded"
+
+    def broken(*args, **kwargs):
+        raise OSError("network gone")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(postgres, "_copy_to_store", broken)
+        with pytest.raises(OSError):
+            ingest(report(["16051", "Erfurt", "KW 46/2024", "99", "10", "800", "650"]), publish=True)
+    folder = config.snapshot_path().parent
+    assert snapshot_rows(folder, "SELECT max(week) FROM weekly") == [(date(2024, 11, 4),)]
+    path = tmp_path / "kw45.csv"
+    path.write_bytes(report(["16051", "Erfurt", "KW 45/2024", "30", "10", "800", "640"]))
+    subprocess.run([sys.executable, "-m", "etl", "ingest", str(path)], cwd=ROOT, check=True,
+                   env=on_host(tmp_path, "other"), capture_output=True)
+    postgres.refresh(max_age=0)
+    assert snapshot_rows(folder, "SELECT week, arrivals FROM weekly WHERE ags = '16051' "
+                                 "ORDER BY week") == [(date(2024, 11, 4), 30)]
 
 
 def test_a_writer_waits_for_the_store_lock_and_then_says_busy():

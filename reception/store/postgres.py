@@ -145,7 +145,8 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
             # held: the next version is this one's successor), so that a snapshot published in
             # the block says which store version it shows; where nothing changed,
             # _push makes the mark true if a snapshot carries it and takes it back otherwise.
-            _remember(con, _next(state, _local_schema(con)))
+            mark = _next(state, _local_schema(con))
+            _remember(con, mark)
             pushed = False
             try:
                 yield con
@@ -155,6 +156,23 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
                 if not pushed:  # the store rolls back; the mirror may hold what it never got
                     with suppress(Exception):
                         con.execute("DELETE FROM mirror_meta").fetchall()
+                    with suppress(Exception):
+                        _withdraw(con, mark)
+
+
+def _withdraw(con: duckdb.DuckDBPyConnection, mark: StoreState) -> None:
+    """After a failed push: where the block published a snapshot (stamped ``mark``, the
+    version the store did not reach), rebuild the mirror from the store and publish again, so
+    that no snapshot passes for a version with data the store never got (another host's next
+    load gives the store that very version)."""
+    snapshot = config.snapshot_path()
+    if _shown(snapshot) != mark:
+        return
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")  # a transaction the failure may have left open
+    with connect() as fresh:
+        _sync(fresh, con, store_state(fresh))
+    db.publish_snapshot(con, snapshot)
 
 
 def _next(state: StoreState, schema: int) -> StoreState:
