@@ -86,7 +86,7 @@ def test_second_version_district_shows_usable_places_backlog_announcements_and_m
     assert table.splitlines()[2:] == ["| KW 48/2024 | 12 |", "| KW 49/2024 | 15 |"]
     assert "Angekündigt für die 4 Wochen nach KW 47/2024: **27** Personen" in shown
     # Erfurt reports totals only: no kinds of accommodation, said instead of an empty chart
-    assert "Erfurt meldet nicht je Unterkunft" in shown
+    assert "Erfurt meldet im gewählten Zeitraum nicht je Unterkunft" in shown
     assert len(at.get("plotly_chart")) == 6  # development, rate, usable places, Auszugsstau, quota, forecast
 
 
