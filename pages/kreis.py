@@ -49,21 +49,21 @@ if require_data():
     if not series.reported.any():
         st.info(t_ui("kreis.no_data", name=name))
     else:
-        latest = derived(metrics.latest_by_district, series, cfg).iloc[0]
+        ahead = data.announcements(since=series.week.max().date(), ags=ags)
+        # as on Lage: the traffic light reads usable places, the runway counts the announcements
+        latest = derived(metrics.latest_by_district, series, cfg, ahead).iloc[0]
         st.header(t_ui("kreis.now", name=name, week=fmt.iso_week(latest.week, lang)))
         columns = st.columns(5)
-        columns[0].metric(t_ui("headline.occupancy_rate"), fmt.percent(latest.occupancy_rate, 1, lang))
-        columns[0].caption(charts.status_label(latest.status, lang))
+        columns[0].metric(t_ui("tab.usable_rate"), present.traffic_rate(latest, lang))
+        columns[0].caption(present.traffic_caption(latest, lang))
         columns[1].metric(t_ui("headline.free_places"), fmt.number(latest.free_places, lang=lang))
         columns[2].metric(t_ui("headline.capacity"), fmt.number(latest.capacity, lang=lang))
         columns[3].metric(t_ui("headline.occupied"), fmt.number(latest.occupied, lang=lang))
         columns[4].metric(t_ui("kreis.runway"), fmt.weeks(latest.runway_weeks, lang))
-        columns[4].caption(t_ui("kreis.runway_note", net=fmt.number(latest.net_intake, 1, lang),
-                                window=cfg.net_intake_window_weeks))
+        columns[4].caption(present.runway_caption(latest, cfg.net_intake_window_weeks, lang))
         if not latest.reported:
             st.warning(t_ui("kreis.not_reported", last=fmt.iso_week(latest.last_reported, lang)))
         now, usable, backlog = derived(metrics.district_parts, series)
-        ahead = data.announcements(since=latest.week.date(), ags=ags)
         ahead_sum = metrics.announced_ahead(ahead, latest.week)
         columns = st.columns(4)
         for column, card in zip(columns, present.district_cards(now, ahead_sum, lang)):

@@ -141,6 +141,25 @@ def runway_text(row, lang: str) -> str:
              weeks=fmt.weeks(weeks, lang))
 
 
+def traffic_rate(row, lang: str) -> str:
+    """The rate the traffic light reads (usable places) of one district row, as text."""
+    rate = status_rate(pd.DataFrame([row])).iloc[0]
+    return t("runway.none_usable", lang) if rate == math.inf else fmt.percent(rate, 1, lang)
+
+
+def traffic_caption(row, lang: str) -> str:
+    """"▲ angespannt · aller Plätze: 81,7 %"."""
+    return t("kreis.traffic_caption", lang, status=status_label(row.status, lang),
+             rate=fmt.percent(row.occupancy_rate, 1, lang))
+
+
+def runway_caption(row, window: int, lang: str) -> str:
+    """What the runway of one district counts: the announcements, or the recent net intake."""
+    key = "kreis.runway_note_announced" if getattr(row, "runway_basis", "") == "announced" \
+        else "kreis.runway_note"
+    return t(key, lang, net=fmt.number(row.net_intake, 1, lang), window=window)
+
+
 def outlook_text(row, lang: str) -> str:
     """"voraussichtlich in KW 7/2025 an der Grenze (Band: KW 5/2025–KW 10/2025)"."""
     if getattr(row, "limit_now", False) is True:
