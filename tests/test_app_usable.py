@@ -107,3 +107,15 @@ def test_kreis_reads_usable_places_and_counts_announcements_as_lage_does(usable_
     assert cards["Reichweite"] == "1,6 Wochen"  # as in Lage's early warning
     assert any(c.value.startswith("bei angekündigten Zuweisungen, danach Netto-Zugang 5,0")
                for c in at.caption)
+
+
+def test_kreis_summary_names_the_groups_and_usable_places(usable_db):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
+    at.query_params["kreis"] = "16051"
+    at.run()
+    at.switch_page("pages/kreis.py").run()
+    text = "\n".join(m.value for m in at.markdown)
+    # Erfurt, 3 weeks of 4 asylum, 5 Ukraine, 1 other; 120 of 130 places usable, 80 housed
+    assert "Nach Gruppen: 12 Asylsuchende, 15 aus der Ukraine (§ 24 AufenthG), 3 Sonstige." in text
+    assert "Davon belegbar: 120 Plätze (10 nicht belegbar); Auslastung der belegbaren Plätze 66,7 %." \
+        in text

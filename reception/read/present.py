@@ -11,7 +11,7 @@ import pandas as pd
 from reception import fmt
 from reception.i18n import t
 from reception.read.charts import STATUS_SYMBOLS, status_label
-from reception.read.metrics import LIMIT, WARN, Headline, status_rate
+from reception.read.metrics import LIMIT, WARN, Headline, arrival_groups, status_rate
 
 # At most this many districts in a bar chart of all districts (the table beside it has all).
 CHART_DISTRICTS = 40
@@ -282,8 +282,10 @@ def summary_state(state: pd.DataFrame, lang: str) -> str:
 
 
 def _groups_sentence(frame: pd.DataFrame, lang: str) -> list[str]:
-    if "arrivals_unsplit" not in frame.columns or frame.arrivals_asylum.isna().all():
+    if "arrivals_asylum" not in frame.columns or frame.arrivals_asylum.isna().all():
         return []
+    if "arrivals_unsplit" not in frame.columns:  # a district's weeks (the state has them)
+        frame = arrival_groups(frame[frame.reported.astype(bool)])
     sums = {column: frame[column].sum() for column in
             ("arrivals_asylum", "arrivals_ukraine", "arrivals_other", "arrivals_unsplit")}
     key = "summary.groups" if sums["arrivals_unsplit"] > 0 else "summary.groups_all"
@@ -315,10 +317,11 @@ def summary_district(series: pd.DataFrame, name: str, lang: str) -> str:
     if reported.empty:
         return t("summary.none", lang)
     last = series.iloc[-1]
-    return t("summary.district", lang, name=name, weeks=len(reported),
+    text = t("summary.district", lang, name=name, weeks=len(reported),
              arrivals=fmt.number(reported.arrivals.sum(), lang=lang),
              capacity=fmt.number(last.capacity, lang=lang), occupied=fmt.number(last.occupied, lang=lang),
              rate=fmt.percent(last.occupancy_rate, 1, lang), week=fmt.iso_week(last.week, lang))
+    return " ".join([text, *_groups_sentence(series, lang), *_usable_sentence(last, lang)])
 
 
 def summary_rate(series: pd.DataFrame, lang: str, warn: float, limit: float) -> str:
