@@ -49,19 +49,26 @@ if require_data():
     if not series.reported.any():
         st.info(t_ui("kreis.no_data", name=name))
     else:
-        latest = derived(metrics.latest_by_district, series, cfg).iloc[0]
+        ahead = data.announcements(since=series.week.max().date(), ags=ags)
+        # as on Lage: the traffic light reads usable places, the runway counts the announcements
+        latest = derived(metrics.latest_by_district, series, cfg, ahead).iloc[0]
         st.header(t_ui("kreis.now", name=name, week=fmt.iso_week(latest.week, lang)))
         columns = st.columns(5)
-        columns[0].metric(t_ui("headline.occupancy_rate"), fmt.percent(latest.occupancy_rate, 1, lang))
-        columns[0].caption(charts.status_label(latest.status, lang))
+        columns[0].metric(t_ui("tab.usable_rate"), present.traffic_rate(latest, lang))
+        columns[0].caption(present.traffic_caption(latest, lang))
         columns[1].metric(t_ui("headline.free_places"), fmt.number(latest.free_places, lang=lang))
         columns[2].metric(t_ui("headline.capacity"), fmt.number(latest.capacity, lang=lang))
         columns[3].metric(t_ui("headline.occupied"), fmt.number(latest.occupied, lang=lang))
         columns[4].metric(t_ui("kreis.runway"), fmt.weeks(latest.runway_weeks, lang))
-        columns[4].caption(t_ui("kreis.runway_note", net=fmt.number(latest.net_intake, 1, lang),
-                                window=cfg.net_intake_window_weeks))
+        columns[4].caption(present.runway_caption(latest, cfg.net_intake_window_weeks, lang))
         if not latest.reported:
             st.warning(t_ui("kreis.not_reported", last=fmt.iso_week(latest.last_reported, lang)))
+        now, usable, backlog = derived(metrics.district_parts, series)
+        ahead_sum = metrics.announced_ahead(ahead, latest.week)
+        columns = st.columns(4)
+        for column, card in zip(columns, present.district_cards(now, ahead_sum, lang)):
+            column.metric(card["label"], card["value"])
+            column.caption(card["caption"])
 
         st.header(t_ui("kreis.development"))
         chart_block(figure(charts.arrivals_vs_capacity, series, lang),
@@ -69,6 +76,45 @@ if require_data():
         chart_block(figure(charts.occupancy_rate, series, cfg, lang),
                     present.summary_rate(series, lang, cfg.warn_rate, cfg.limit_rate),
                     series[["week", "occupancy_rate"]], f"kreis_{ags}_auslastung")
+
+        st.header(t_ui("kreis.places_by_type"))
+        by_type, other = derived(metrics.places_overview, data.places_by_type(ags), chosen.since)
+        if by_type.empty:
+            st.info(t_ui("kreis.no_places_by_type", name=name))
+        else:
+            chart_block(figure(charts.places_by_type, by_type, lang),
+                        present.summary_places_by_type(by_type, other, lang),
+                        present.places_by_type_table(by_type, lang), f"kreis_{ags}_unterkunftsarten")
+
+        st.header(t_ui("kreis.usable"))
+        if usable.capacity_unusable.isna().all():
+            st.info(t_ui("kreis.no_unusable", name=name))
+        else:
+            chart_block(figure(charts.usable_places, usable, lang), present.summary_usable(usable, lang),
+                        usable, f"kreis_{ags}_belegbar")
+
+        st.header(t_ui("kreis.entitled"))
+        if backlog.occupied_entitled.isna().all():
+            st.info(t_ui("kreis.no_entitled", name=name))
+        else:
+            chart_block(figure(charts.entitled, backlog, lang), present.summary_entitled(backlog, lang),
+                        backlog, f"kreis_{ags}_auszugsstau")
+
+        st.header(t_ui("kreis.announcements"))
+        coming = metrics.announcements_after(ahead, latest.week)
+        if coming.empty:
+            st.info(t_ui("kreis.no_announcements", name=name, week=fmt.iso_week(latest.week, lang)))
+        else:
+            st.markdown(t_ui("kreis.announcements_sum", week=fmt.iso_week(latest.week, lang),
+                             sum=fmt.number(ahead_sum, lang=lang)))
+            st.markdown(present.markdown_table(present.announcements_table(coming, lang)))
+
+        st.header(t_ui("kreis.reimbursement"))
+        money = present.reimbursement_text(
+            metrics.reimbursement(now["usable"], latest.kind, latest.week, cfg,
+                                  data.reference_meta().get("land_code")), cfg, lang)
+        st.metric(t_ui("kreis.reimbursement_label"), money["value"])
+        st.caption(money["caption"])
 
         facilities = data.facilities(ags)
         st.header(t_ui("kreis.facilities"))

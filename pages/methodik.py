@@ -18,6 +18,9 @@ st.markdown(t_ui("methodik.formulas", warn=fmt.percent(cfg.warn_rate, 0, lang),
                  limit=fmt.percent(cfg.limit_rate, 0, lang), window=cfg.net_intake_window_weeks,
                  horizon=cfg.runway_horizon_weeks, minimum=fmt.number(cfg.state_minimum_places, lang=lang)))
 
+st.subheader(t_ui("methodik.kreis_figures"))
+st.markdown(t_ui("methodik.kreis_figures_text", **present.reimbursement_params(cfg, lang)))
+
 st.subheader(t_ui("methodik.shares"))  # issue 14: usable rate and shares (Vergleich, Karte)
 st.markdown(t_ui("methodik.shares_text", warn=fmt.percent(cfg.warn_rate, 0, lang),
                  limit=fmt.percent(cfg.limit_rate, 0, lang)))

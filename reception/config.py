@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, fields
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -205,6 +206,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("accessibility_contact", "accessibility.contact", "Text",
             "Kontakt für Rückmeldungen zur Barrierefreiheit (Erklärung zur Barrierefreiheit auf "
             "der Seite Methodik); trägt der Betrieb ein"),
+    # The Land's reimbursement per usable place (Seite Kreis): Thuringia's monthly flat rates,
+    # guaranteed by the Landesverwaltungsamt until the end of 2026.
+    Setting("reimbursement_landkreis", "reimbursement.landkreis", "€ je Platz und Monat",
+            "Erstattung des Landes je tatsächlich belegbarem Platz in einem Landkreis (Seite Kreis)"),
+    Setting("reimbursement_kreisfreie_stadt", "reimbursement.kreisfreie_stadt",
+            "€ je Platz und Monat",
+            "Erstattung je tatsächlich belegbarem Platz in einer kreisfreien Stadt"),
+    Setting("reimbursement_valid_from", "reimbursement.valid_from", "Datum",
+            "erster Tag, ab dem die Sätze gelten (eine Woche zählt nach ihrem Montag)"),
+    Setting("reimbursement_valid_to", "reimbursement.valid_to", "Datum",
+            "letzter Tag, bis zu dem die Sätze gelten; danach zeigt die Seite keinen Betrag"),
+    Setting("reimbursement_legal_basis", "reimbursement.legal_basis", "Text",
+            "Rechtsgrundlage der Sätze, wie die Seite Kreis sie nennt"),
+    Setting("reimbursement_land", "reimbursement.land", "Kennung",
+            "Land (zweistelliger Schlüssel), für das die Sätze gelten; für ein anderes Land zeigt "
+            "die Seite keinen Betrag"),
 )
 
 
@@ -228,6 +245,12 @@ class Settings:
     publisher: str = ""
     session_hours: float = 8.0  # hours
     accessibility_contact: str = ""  # free text; empty: the page says that it is missing
+    reimbursement_landkreis: float = 294.0  # € per usable place and month
+    reimbursement_kreisfreie_stadt: float = 332.0  # € per usable place and month
+    reimbursement_valid_from: date = date(2024, 1, 1)  # first day in force
+    reimbursement_valid_to: date = date(2026, 12, 31)  # last day in force
+    reimbursement_legal_basis: str = ""
+    reimbursement_land: str = "16"  # the Land the rates are for
 
 
 def settings_path() -> Path:
@@ -240,10 +263,15 @@ def _read_settings(path: Path) -> Settings:
     values = {}
     for setting in SETTINGS:
         section, key = setting.key.split(".")
-        cast = {"float": float, "bool": bool, "str": lambda v: str(v).strip()}.get(
-            kinds[setting.field], int)
+        cast = {"float": float, "bool": bool, "str": lambda v: str(v).strip(),
+                "date": _day}.get(kinds[setting.field], int)
         values[setting.field] = cast(raw[section][key])
     return Settings(**values)
+
+
+def _day(value: object) -> date:
+    """A TOML date (``2024-01-01``, parsed by tomllib) or the same as a string."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value).strip())
 
 
 @lru_cache(maxsize=1)
@@ -252,10 +280,12 @@ def settings() -> Settings:
     return _read_settings(settings_path())
 
 
-def _german(value: float | bool | str) -> str:
+def _german(value: float | bool | str | date) -> str:
     """A shipped value as the German README shows it: counts and whole seconds with a thousands
-    point (13.500, 30), shares with two decimals (0,90, 1,00), switches as ja/nein. Not ``fmt``:
-    everything imports config, so config imports nothing of the project."""
+    point (13.500, 30), shares with two decimals (0,90, 1,00), switches as ja/nein, days as
+    01.01.2024. Not ``fmt``: everything imports config, so config imports nothing of the project."""
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
     if isinstance(value, bool):
         return "ja" if value else "nein"
     if isinstance(value, str):

@@ -4,6 +4,8 @@
     ('1.234', '1,234')
     >>> percent(0.125), percent(0.125, lang="en")
     ('12,5 %', '12.5%')
+    >>> euro(1234567), euro(1234567, lang="en")
+    ('1.234.567\xa0€', '€1,234,567')
     >>> iso_week(date(2024, 11, 18)), iso_week(date(2024, 11, 18), lang="en")
     ('KW 47/2024', 'CW 47/2024')
 
@@ -71,6 +73,18 @@ def percent_number(value: object, decimals: int = 1, lang: str = "de") -> str:
         return MISSING
     text = number(value, decimals, lang)
     return f"{text} %" if lang == "de" else f"{text}%"
+
+
+def euro(value: object, decimals: int = 0, lang: str = "de") -> str:
+    """An amount in euros: ``1.234.567 €`` (de, the sign after a space) / ``€1,234,567`` (en)."""
+    if _missing(value):
+        return MISSING
+    text = number(value, decimals, lang)
+    if text == MISSING:
+        return MISSING
+    if lang == "de":
+        return f"{text}\u00a0€"  # no break between the amount and its sign
+    return f"-€{text[1:]}" if text.startswith("-") else f"€{text}"
 
 
 def points(value: object, decimals: int = 1, lang: str = "de") -> str:

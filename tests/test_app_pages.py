@@ -109,7 +109,7 @@ def test_kreis_follows_the_query_parameter(app_db):
     at = open_page("kreis", {"kreis": "16067"})
     assert at.selectbox(key="kreis_select").value == "16067"
     assert "Gotha in KW 47/2024" in [h.value for h in at.header]  # h2 under the page title
-    assert len(charts(at)) == 5  # development, rate, facilities, quota, forecast
+    assert len(charts(at)) == 6  # development, rate, kinds of accommodation, facilities, quota, forecast
     facilities = at.dataframe[0].value
     assert dashboard_data.HOSTILE_FACILITY in list(facilities["Unterkunft"])  # shown as plain text
     assert not at.warning or all("Link" not in w.value for w in at.warning)

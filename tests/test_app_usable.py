@@ -90,3 +90,32 @@ def test_english_runway_sentence(usable_db):
     assert not at.exception
     table = next(m.value for m in at.markdown if m.value.startswith("| District |"))
     assert "lasts 1.6 weeks at the announced allocations" in table
+
+
+def test_kreis_reads_usable_places_and_counts_announcements_as_lage_does(usable_db):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
+    at.query_params["kreis"] = "16067"
+    at.run()
+    at.switch_page("pages/kreis.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Auslastung (belegbare Plätze)"] == "106,3 %"  # Gotha: 85 of 80 usable
+    captions = [c.value for c in at.caption]
+    assert "■ Grenze erreicht · aller Plätze: 85,0 %" in captions
+    at.selectbox(key="kreis_select").set_value("16051").run()
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Reichweite"] == "1,6 Wochen"  # as in Lage's early warning
+    assert any(c.value.startswith("bei angekündigten Zuweisungen, danach Netto-Zugang 5,0")
+               for c in at.caption)
+
+
+def test_kreis_summary_names_the_groups_and_usable_places(usable_db):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
+    at.query_params["kreis"] = "16051"
+    at.run()
+    at.switch_page("pages/kreis.py").run()
+    text = "\n".join(m.value for m in at.markdown)
+    # Erfurt, 3 weeks of 4 asylum, 5 Ukraine, 1 other; 120 of 130 places usable, 80 housed
+    assert "Nach Gruppen: 12 Asylsuchende, 15 aus der Ukraine (§ 24 AufenthG), 3 Sonstige." in text
+    assert "Davon belegbar: 120 Plätze (10 nicht belegbar); Auslastung der belegbaren Plätze 66,7 %." \
+        in text

@@ -9,7 +9,7 @@ from tests.conftest import screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PAGES = {"": 2, "kreis?kreis=16051": 5, "karte": 1, "vergleich": 1, "meldungen": 1, "methodik": 0}
+PAGES = {"": 2, "kreis?kreis=16051": 8, "karte": 1, "vergleich": 1, "meldungen": 1, "methodik": 0}
 
 
 def test_every_page_renders_charts_without_exception(demo_db, serve_app, page):

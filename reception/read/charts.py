@@ -23,7 +23,7 @@ from reception import fmt
 from reception.config import Settings
 from reception.i18n import t
 from reception.read import metrics
-from reception.read.metrics import LIMIT, OK, RATIO_MEASURES, UNKNOWN, WARN
+from reception.read.metrics import FACILITY_GROUPS, LIMIT, OK, RATIO_MEASURES, UNKNOWN, WARN
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -675,3 +675,95 @@ def reporting_heatmap(matrix: pd.DataFrame, lang: str = "de") -> go.Figure:
     fig.update_xaxes(title_text=t("axis.week", lang), tickangle=-45)
     fig.update_yaxes(automargin=True)
     return _layout(fig, t("chart.reporting", lang), lang, height=max(320, 120 + 24 * len(matrix)))
+
+
+# ---------------------------------------------------------------- the Kreis page (issue 14)
+# Emergency places in the warm colour that stands out: they should close first.
+TYPE_COLOURS = {"gu": "#0072B2", "flat": "#009E73", "emergency": "#D55E00", "other": "#CC79A7",
+                 "unknown": "#BBBBBB"}
+USABLE_AREA_COLOUR = "#56B4E9"
+UNUSABLE_AREA_COLOUR = "#E69F00"
+
+
+def _stacked(fig: go.Figure, weeks: pd.Series, values: pd.Series, name: str, colour: str,
+             labels: list[str]) -> None:
+    """One layer of a stacked area (bars where there are fewer than three weeks: an area of one
+    week is invisible)."""
+    hover = f"{name} %{{customdata}}: %{{y:,.0f}}<extra></extra>"
+    if len(weeks) < 3:
+        trace = go.Bar(x=weeks, y=values, name=name, marker_color=colour, customdata=labels,
+                       hovertemplate=hover)
+    else:
+        trace = go.Scatter(x=weeks, y=values, name=name, mode="lines", stackgroup="places",
+                           line={"width": 0.5, "color": colour}, fillcolor=colour,
+                           customdata=labels, hovertemplate=hover)
+    fig.add_trace(trace)
+
+
+def _legend_below(fig: go.Figure, height: int) -> go.Figure:
+    """The legend under the plot, left-aligned, in the traces' order: beside the title it covers
+    the title on a phone (and a stack reads bottom layer first)."""
+    fig.update_layout(height=height, margin={"b": 130},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.34, "xanchor": "left",
+                              "x": 0, "traceorder": "normal"})
+    return fig
+
+
+def places_by_type(wide: pd.DataFrame, lang: str = "de") -> go.Figure:
+    """Places per kind of accommodation and week, stacked (GU, flats, emergency, other, no type).
+    ``wide``: :func:`reception.read.metrics.places_by_type`; groups without a place are left out."""
+    fig = go.Figure()
+    labels = _week_labels(wide.week, lang)
+    for group in FACILITY_GROUPS:
+        if group in wide and (wide[group] > 0).any():
+            _stacked(fig, wide.week, wide[group], t(f"facility_group.{group}", lang),
+                     TYPE_COLOURS[group], labels)
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text=t("axis.places", lang), rangemode="tozero", tickformat=",.0f")
+    fig.update_xaxes(title_text=t("axis.week", lang))
+    return _legend_below(_layout(fig, t("chart.places_by_type", lang), lang), 460)
+
+
+def usable_places(frame: pd.DataFrame, lang: str = "de") -> go.Figure:
+    """Usable and unusable places stacked (together: all places) and occupied as a line.
+    ``frame``: :func:`reception.read.metrics.usable_places`."""
+    fig = go.Figure()
+    labels = _week_labels(frame.week, lang)
+    _stacked(fig, frame.week, frame.capacity_usable, t("chart.capacity_usable", lang),
+             USABLE_AREA_COLOUR, labels)
+    _stacked(fig, frame.week, frame.capacity_unusable.fillna(0), t("chart.capacity_unusable", lang),
+             UNUSABLE_AREA_COLOUR, labels)
+    fig.add_trace(go.Scatter(x=frame.week, y=frame.occupied, name=t("chart.occupied", lang),
+                             mode="lines", line={"color": CAPACITY_COLOUR, "width": 2.5, "dash": "dash"},
+                             customdata=labels,
+                             hovertemplate=t("chart.occupied", lang) + " %{customdata}: %{y:,.0f}"
+                                           "<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text=t("axis.places_persons", lang), rangemode="tozero", tickformat=",.0f")
+    fig.update_xaxes(title_text=t("axis.week", lang))
+    return _legend_below(_layout(fig, t("chart.usable_places", lang), lang), 460)
+
+
+def entitled(frame: pd.DataFrame, lang: str = "de") -> go.Figure:
+    """Residents entitled to move out (area, left axis) and their share of the occupied places
+    (dotted line, right axis). ``frame``: :func:`reception.read.metrics.entitled`."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    labels = _week_labels(frame.week, lang)
+    persons = t("chart.occupied_entitled", lang)
+    fig.add_trace(go.Scatter(x=frame.week, y=frame.occupied_entitled, name=persons, mode="lines",
+                             fill="tozeroy", line={"color": PALETTE[0], "width": 2.5},
+                             fillcolor="rgba(0,114,178,0.25)", customdata=labels,
+                             hovertemplate=persons + " %{customdata}: %{y:,.0f}<extra></extra>"),
+                  secondary_y=False)
+    share = t("chart.entitled_share", lang)
+    fig.add_trace(go.Scatter(x=frame.week, y=frame.entitled_share * 100, name=share, mode="lines",
+                             line={"color": PALETTE[5], "width": 2.5, "dash": "dot"}, customdata=labels,
+                             hovertemplate=share + " %{customdata}: %{y:.1f} %<extra></extra>"),
+                  secondary_y=True)
+    fig.update_yaxes(title_text=t("axis.persons", lang), rangemode="tozero", tickformat=",.0f",
+                     secondary_y=False)
+    top = float(np.nanmax((frame.entitled_share * 100).to_numpy(), initial=0.0))
+    fig.update_yaxes(title_text=t("axis.share_of_occupied", lang), range=[0, max(10.0, top * 1.15)],
+                     showgrid=False, tickmode="auto", tickformat=".0f", secondary_y=True)
+    fig.update_xaxes(title_text=t("axis.week", lang))
+    return _legend_below(_layout(fig, t("chart.entitled", lang), lang), 440)

@@ -21,11 +21,17 @@ Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.to
   the district's share under the distribution key, Erfüllungsquote = Ist / Soll x 100 %;
 * forecast of weekly arrivals: the mean of the last ``FORECAST_WINDOW`` (8) reported weeks, held
   flat for the horizon; the band is the 80 % prediction interval of that mean,
-  mean ± 1.2816 · s · sqrt(1 + 1/n) (s: standard deviation of those weeks), cut at 0.
+  mean ± 1.2816 · s · sqrt(1 + 1/n) (s: standard deviation of those weeks), cut at 0;
+* Kreis page (issue 14): places by kind of accommodation (free-text types grouped by
+  :func:`facility_group`), unusable share = unusable / capacity, the Auszugsstau = residents
+  entitled to move out (and their share of occupied), announcements after the last week, and the
+  reimbursement per month = usable places x the configured rate of the district's kind, where the
+  week's Monday lies within the rates' validity (:func:`reimbursement`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -540,3 +546,158 @@ def missing_latest(weekly: pd.DataFrame) -> pd.DataFrame:
     missing = weekly[(weekly.week == last) & ~weekly.reported.astype(bool)]
     return (missing[["ags", "name"]].join(last_reported, on="ags")
             .sort_values("name").reset_index(drop=True))
+
+
+# ---------------------------------------------------------------- the Kreis page (issue 14)
+# Kinds of accommodation, in the order the charts stack them. Reports name the type in free text
+# (``facility_type``); :func:`facility_group` maps it case-insensitively:
+# * ``gu``: "GU", "GU Nord", "Gemeinschaftsunterkunft", "Sammelunterkunft";
+# * ``flat``: anything with "Wohnung" ("Wohnung", "Wohnungen", "Wohnungsverbund"), "Whg",
+#   "dezentral";
+# * ``emergency``: anything beginning with "Not" ("Notunterkunft", "Notquartier",
+#   "Notunterbringung") and the usual emergency places: "Halle" (Turnhalle, Messehalle,
+#   Leichtbauhalle), "Zelt", "Hotel", "Pension", "Hostel", "Jugendherberge";
+# * ``unknown``: no type given (the view's "ohne Angabe", or an empty cell);
+# * ``other``: every other text (e.g. "Containeranlage"); the summary names those texts.
+# A type that matches two groups goes to the first of GU, flat, emergency: the report's own word
+# for the kind of housing ("GU Turnhalle") outweighs the building.
+FACILITY_GROUPS = ("gu", "flat", "emergency", "other", "unknown")
+_GU = re.compile(r"^gu\b|gemeinschaftsunterk|sammelunterk")
+_FLAT = re.compile(r"wohnung|\bwhg\b|dezentral")
+_EMERGENCY = re.compile(r"^not|halle|zelt|hotel|pension|hostel|jugendherberge")
+
+
+def facility_group(facility_type: object) -> str:
+    """The group of one free-text ``facility_type`` (see :data:`FACILITY_GROUPS`)."""
+    if facility_type is None or (isinstance(facility_type, float) and np.isnan(facility_type)):
+        return "unknown"
+    text = " ".join(str(facility_type).lower().split())
+    if not text or text == "ohne angabe":
+        return "unknown"
+    for group, pattern in (("gu", _GU), ("flat", _FLAT), ("emergency", _EMERGENCY)):
+        if pattern.search(text):
+            return group
+    return "other"
+
+
+def places_by_type(places: pd.DataFrame, since=None) -> pd.DataFrame:
+    """Places per kind of accommodation and week from :func:`queries.places_by_type` (week,
+    facility_type, capacity, ...): one row per reported week from ``since`` on, one column per
+    group of :data:`FACILITY_GROUPS` (0 where a group had no place that week). Empty (columns
+    week and the groups) where the district sent no facility rows."""
+    if since is not None:
+        places = places[places.week >= pd.Timestamp(since)]
+    if places.empty:
+        return pd.DataFrame(columns=["week", *FACILITY_GROUPS])
+    # the free text varies little: map each distinct value once, not each row
+    kinds = {value: facility_group(value) for value in places.facility_type.unique()}
+    frame = places.assign(group=places.facility_type.map(kinds),
+                          capacity=places.capacity.astype("float64"))
+    wide = frame.pivot_table(index="week", columns="group", values="capacity", aggfunc="sum",
+                             fill_value=0.0)
+    wide = wide.reindex(columns=list(FACILITY_GROUPS), fill_value=0.0)
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def other_types(places: pd.DataFrame) -> list[str]:
+    """The free-text types that :func:`facility_group` counts as ``other``, sorted."""
+    values = places.facility_type.dropna().unique() if len(places) else []
+    return sorted(str(v) for v in values if facility_group(v) == "other")
+
+
+def usable_places(series: pd.DataFrame) -> pd.DataFrame:
+    """One district's weeks: capacity, usable and unusable places (NaN where not reported),
+    occupied, the unusable share of the places and occupied / usable places."""
+    frame = series[["week", "capacity", "capacity_usable", "capacity_unusable", "occupied"]].astype(
+        {"capacity": "float64", "capacity_usable": "float64", "capacity_unusable": "float64",
+         "occupied": "float64"})
+    frame["unusable_share"] = occupancy_rate(frame.capacity_unusable, frame.capacity)
+    frame["usable_rate"] = occupancy_rate(frame.occupied, frame.capacity_usable)
+    return frame.reset_index(drop=True)
+
+
+def entitled(series: pd.DataFrame) -> pd.DataFrame:
+    """One district's weeks: residents entitled to move out (the places their moving out would
+    free: the "Auszugsstau") and their share of the occupied places; NaN where not reported."""
+    frame = series[["week", "occupied", "occupied_entitled"]].astype(
+        {"occupied": "float64", "occupied_entitled": "float64"})
+    frame["entitled_share"] = occupancy_rate(frame.occupied_entitled, frame.occupied)
+    return frame.reset_index(drop=True)
+
+
+def district_now(series: pd.DataFrame) -> dict[str, float]:
+    """The last week of one district's series: capacity, usable, unusable (NaN: not reported),
+    unusable_share, free_usable, occupied, entitled (NaN: not reported), entitled_share."""
+    if series.empty:
+        return {key: float("nan") for key in ("capacity", "usable", "unusable", "unusable_share",
+                                              "free_usable", "occupied", "entitled",
+                                              "entitled_share")}
+    last = series.iloc[-1]
+
+    def value(column: str) -> float:
+        v = last.get(column)
+        return float("nan") if v is None or pd.isna(v) else float(v)
+
+    capacity, unusable, occupied = value("capacity"), value("capacity_unusable"), value("occupied")
+    entitled_now = value("occupied_entitled")
+    return {"capacity": capacity, "usable": value("capacity_usable"), "unusable": unusable,
+            "unusable_share": occupancy_rate(unusable, capacity), "free_usable": value("free_usable"),
+            "occupied": occupied, "entitled": entitled_now,
+            "entitled_share": occupancy_rate(entitled_now, occupied)}
+
+
+def announcements_after(announcements: pd.DataFrame, last_week) -> pd.DataFrame:
+    """The announced allocations (week, announced) of the weeks after ``last_week``, oldest first."""
+    ahead = announcements[announcements.week > pd.Timestamp(last_week)]
+    return ahead[["week", "announced"]].sort_values("week").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Reimbursement:
+    """The Land's reimbursement per month for one district's usable places at the configured
+    flat rate. ``status``: ``ok`` (``amount`` = ``places`` x ``rate``), ``outside`` (the week
+    lies outside the rates' validity), ``land`` (the rates are another Land's), ``kind`` (no rate
+    for this kind of district) or ``no_places`` (usable places unknown); ``amount`` is NaN unless
+    ``ok``."""
+
+    places: float
+    rate: float
+    amount: float
+    kind: str
+    week: date
+    status: str
+
+
+def reimbursement(places: float, kind: str, week, settings: Settings,
+                  land_code: str | None = None) -> Reimbursement:
+    """Usable places x the monthly rate for ``kind`` (``Landkreis`` / ``kreisfreie Stadt``) in
+    force in ``week`` (its Monday between ``reimbursement_valid_from`` and ``_valid_to``), for a
+    database of the Land ``land_code`` (None: not checked)."""
+    monday = pd.Timestamp(week).date()
+    rates = {"Landkreis": settings.reimbursement_landkreis,
+             "kreisfreie Stadt": settings.reimbursement_kreisfreie_stadt}
+    rate = float(rates.get(kind, float("nan")))
+    if land_code is not None and str(land_code) != str(settings.reimbursement_land):
+        status = "land"
+    elif not settings.reimbursement_valid_from <= monday <= settings.reimbursement_valid_to:
+        status = "outside"
+    elif np.isnan(rate):
+        status = "kind"
+    elif places is None or pd.isna(places):
+        status = "no_places"
+    else:
+        status = "ok"
+    amount = float(places) * rate if status == "ok" else float("nan")
+    return Reimbursement(float("nan") if places is None or pd.isna(places) else float(places),
+                         rate, amount, kind, monday, status)
+
+
+def district_parts(series: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame]:
+    """:func:`district_now`, :func:`usable_places` and :func:`entitled` of one district's series
+    at once: the page caches them under one hash of the series instead of three."""
+    return district_now(series), usable_places(series), entitled(series)
+
+
+def places_overview(places: pd.DataFrame, since=None) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`places_by_type` from ``since`` on and the texts counted as other (:func:`other_types`)."""
+    return places_by_type(places, since), other_types(places)

@@ -11,7 +11,7 @@ import pandas as pd
 from reception import fmt
 from reception.i18n import t
 from reception.read.charts import STATUS_SYMBOLS, status_label
-from reception.read.metrics import LIMIT, WARN, Headline, status_rate
+from reception.read.metrics import LIMIT, WARN, Headline, arrival_groups, status_rate
 
 # At most this many districts in a bar chart of all districts (the table beside it has all).
 CHART_DISTRICTS = 40
@@ -139,6 +139,25 @@ def runway_text(row, lang: str) -> str:
     basis = getattr(row, "runway_basis", "trend")
     return t(f"runway.{'announced' if basis == 'announced' else 'trend'}", lang,
              weeks=fmt.weeks(weeks, lang))
+
+
+def traffic_rate(row, lang: str) -> str:
+    """The rate the traffic light reads (usable places) of one district row, as text."""
+    rate = status_rate(pd.DataFrame([row])).iloc[0]
+    return t("runway.none_usable", lang) if rate == math.inf else fmt.percent(rate, 1, lang)
+
+
+def traffic_caption(row, lang: str) -> str:
+    """"▲ angespannt · aller Plätze: 81,7 %"."""
+    return t("kreis.traffic_caption", lang, status=status_label(row.status, lang),
+             rate=fmt.percent(row.occupancy_rate, 1, lang))
+
+
+def runway_caption(row, window: int, lang: str) -> str:
+    """What the runway of one district counts: the announcements, or the recent net intake."""
+    key = "kreis.runway_note_announced" if getattr(row, "runway_basis", "") == "announced" \
+        else "kreis.runway_note"
+    return t(key, lang, net=fmt.number(row.net_intake, 1, lang), window=window)
 
 
 def outlook_text(row, lang: str) -> str:
@@ -284,8 +303,10 @@ def summary_state(state: pd.DataFrame, lang: str) -> str:
 
 
 def _groups_sentence(frame: pd.DataFrame, lang: str) -> list[str]:
-    if "arrivals_unsplit" not in frame.columns or frame.arrivals_asylum.isna().all():
+    if "arrivals_asylum" not in frame.columns or frame.arrivals_asylum.isna().all():
         return []
+    if "arrivals_unsplit" not in frame.columns:  # a district's weeks (the state has them)
+        frame = arrival_groups(frame[frame.reported.astype(bool)])
     sums = {column: frame[column].sum() for column in
             ("arrivals_asylum", "arrivals_ukraine", "arrivals_other", "arrivals_unsplit")}
     key = "summary.groups" if sums["arrivals_unsplit"] > 0 else "summary.groups_all"
@@ -317,10 +338,11 @@ def summary_district(series: pd.DataFrame, name: str, lang: str) -> str:
     if reported.empty:
         return t("summary.none", lang)
     last = series.iloc[-1]
-    return t("summary.district", lang, name=name, weeks=len(reported),
+    text = t("summary.district", lang, name=name, weeks=len(reported),
              arrivals=fmt.number(reported.arrivals.sum(), lang=lang),
              capacity=fmt.number(last.capacity, lang=lang), occupied=fmt.number(last.occupied, lang=lang),
              rate=fmt.percent(last.occupancy_rate, 1, lang), week=fmt.iso_week(last.week, lang))
+    return " ".join([text, *_groups_sentence(series, lang), *_usable_sentence(last, lang)])
 
 
 def summary_rate(series: pd.DataFrame, lang: str, warn: float, limit: float) -> str:
@@ -655,3 +677,141 @@ def backtest_text(figures: dict, lang: str) -> str:
                             mae=fmt.number(part["mae_rel_naive"], 2, lang),
                             mae_old=fmt.number(part["mae_old_rel_naive"], 2, lang))
     return text
+
+
+# ---------------------------------------------------------------- the Kreis page (issue 14)
+def group_label(group: str, lang: str) -> str:
+    """"Gemeinschaftsunterkünfte (GU)", "Wohnungen", "Notunterkünfte", ... (metrics.FACILITY_GROUPS)."""
+    return t(f"facility_group.{group}", lang)
+
+
+def places_by_type_table(wide: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The download beside the places-by-type chart: the week's Monday, then the places of each
+    group that had any, headed in the page's language."""
+    from reception.read.metrics import FACILITY_GROUPS
+
+    table = pd.DataFrame({t("tab.week", lang): [fmt.iso_week(w, lang) for w in wide.week]})
+    for group in FACILITY_GROUPS:
+        if group in wide and (wide[group] > 0).any():
+            table[group_label(group, lang)] = wide[group].round().astype("int64").to_numpy()
+    return table
+
+
+def summary_places_by_type(wide: pd.DataFrame, other: list[str], lang: str) -> str:
+    """The places of the last week by kind, the emergency places' peak, and the texts counted as
+    "other"."""
+    from reception.read.metrics import FACILITY_GROUPS
+
+    if wide.empty:
+        return t("summary.none", lang)
+    last = wide.iloc[-1]
+    total = float(sum(last[g] for g in FACILITY_GROUPS))
+    parts = "; ".join(t("summary.places_part", lang, label=group_label(g, lang),
+                        places=fmt.number(last[g], lang=lang),
+                        share=fmt.percent(last[g] / total if total else None, 0, lang))
+                      for g in FACILITY_GROUPS if last[g] > 0)
+    text = t("summary.places_by_type", lang, week=fmt.iso_week(last.week, lang),
+             total=fmt.number(total, lang=lang), parts=parts or "–")
+    if (wide.emergency > 0).any():
+        peak = wide.loc[wide.emergency.idxmax()]
+        text += " " + t("summary.places_emergency_peak", lang, places=fmt.number(peak.emergency, lang=lang),
+                        week=fmt.iso_week(peak.week, lang), now=fmt.number(last.emergency, lang=lang))
+    if other:
+        # report text: shown literally (st.markdown would act on links, emphasis and $...$)
+        names = (" ".join(str(o).split()).translate(_MARKDOWN_ACTIVE) for o in other[:8])
+        text += " " + t("summary.places_other", lang, types=", ".join(f"„{n}“" for n in names))
+    return text
+
+
+def summary_usable(frame: pd.DataFrame, lang: str) -> str:
+    """Usable and unusable places of the last week and the highest unusable count of the range."""
+    known = frame.dropna(subset=["capacity_unusable"])
+    if known.empty:
+        return t("summary.none", lang)
+    last, peak = frame.iloc[-1], known.loc[known.capacity_unusable.idxmax()]
+    return t("summary.kreis_usable", lang, week=fmt.iso_week(last.week, lang),
+             capacity=fmt.number(last.capacity, lang=lang),
+             unusable=fmt.number(last.capacity_unusable, lang=lang),
+             share=fmt.percent(last.unusable_share, 1, lang),
+             usable=fmt.number(last.capacity_usable, lang=lang),
+             occupied=fmt.number(last.occupied, lang=lang),
+             rate=fmt.percent(last.usable_rate, 1, lang),
+             peak=fmt.number(peak.capacity_unusable, lang=lang), peak_week=fmt.iso_week(peak.week, lang))
+
+
+def summary_entitled(frame: pd.DataFrame, lang: str) -> str:
+    """Residents entitled to move out now and at the first reported week of the range."""
+    known = frame.dropna(subset=["occupied_entitled"])
+    if known.empty:
+        return t("summary.none", lang)
+    first, last = known.iloc[0], known.iloc[-1]
+    return t("summary.entitled", lang, week=fmt.iso_week(last.week, lang),
+             entitled=fmt.number(last.occupied_entitled, lang=lang),
+             share=fmt.percent(last.entitled_share, 1, lang),
+             first_week=fmt.iso_week(first.week, lang),
+             first=fmt.number(first.occupied_entitled, lang=lang),
+             first_share=fmt.percent(first.entitled_share, 1, lang))
+
+
+def district_cards(now: dict, announced: float, lang: str) -> list[dict]:
+    """The Kreis page's second row of cards (label, value, caption): unusable places and their
+    share, usable free places, the Auszugsstau (places that would free up) and the allocations
+    announced for the next four weeks; "nicht gemeldet" where the district did not report them."""
+    missing = t("headline.not_reported", lang)
+    unusable_ok, entitled_ok = _ok(now["unusable"]), _ok(now["entitled"])
+    return [
+        {"label": t("kreis.card_unusable", lang),
+         "value": fmt.number(now["unusable"], lang=lang) if unusable_ok else "–",
+         "caption": t("kreis.card_unusable_caption", lang,
+                      share=fmt.percent(now["unusable_share"], 1, lang)) if unusable_ok else missing},
+        {"label": t("headline.free_usable", lang), "value": fmt.number(now["free_usable"], lang=lang),
+         "caption": t("kreis.card_usable_caption", lang, usable=fmt.number(now["usable"], lang=lang))},
+        {"label": t("kreis.card_entitled", lang),
+         "value": t("kreis.card_entitled_value", lang, places=fmt.number(now["entitled"], lang=lang))
+         if entitled_ok else "–",
+         "caption": t("kreis.card_entitled_caption", lang,
+                      share=fmt.percent(now["entitled_share"], 1, lang)) if entitled_ok else missing},
+        {"label": t("headline.announced", lang),
+         "value": fmt.number(announced, lang=lang) if _ok(announced) else "–",
+         "caption": t("headline.announced_caption", lang) if _ok(announced)
+         else t("kreis.no_announcement", lang)},
+    ]
+
+
+def announcements_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Announced allocations ahead: KW, angekündigt."""
+    return pd.DataFrame({t("tab.week", lang): [fmt.iso_week(w, lang) for w in frame.week],
+                         t("tab.announced", lang): [fmt.number(v, lang=lang) for v in frame.announced]})
+
+
+def validity(valid_from, valid_to, lang: str) -> str:
+    """"2024–2026" for whole calendar years, else "01.04.2024–30.06.2026"."""
+    if (valid_from.month, valid_from.day, valid_to.month, valid_to.day) == (1, 1, 12, 31):
+        years = (valid_from.year, valid_to.year)
+        return str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
+    return f"{fmt.day(valid_from, lang)}–{fmt.day(valid_to, lang)}"
+
+
+def reimbursement_text(money, settings, lang: str) -> dict:
+    """The reimbursement card (:class:`reception.read.metrics.Reimbursement`): value and the
+    caption that says how it is made up, its legal basis and validity, or why there is none."""
+    period = validity(settings.reimbursement_valid_from, settings.reimbursement_valid_to, lang)
+    basis = settings.reimbursement_legal_basis or t("kreis.reimbursement_no_basis", lang)
+    kind = t(f"kind.{money.kind}", lang) if money.kind in ("Landkreis", "kreisfreie Stadt") else money.kind
+    if money.status == "ok":
+        return {"value": fmt.euro(money.amount, lang=lang),
+                "caption": t("kreis.reimbursement_caption", lang,
+                             places=fmt.number(money.places, lang=lang),
+                             rate=fmt.euro(money.rate, lang=lang), kind=kind, basis=basis, period=period)}
+    params = {"week": fmt.iso_week(money.week, lang), "period": period, "basis": basis, "kind": kind,
+              "land": t(f"land.{settings.reimbursement_land}", lang)}
+    return {"value": "–", "caption": t(f"kreis.reimbursement_{money.status}", lang, **params)}
+
+
+def reimbursement_params(settings, lang: str) -> dict:
+    """The configured rates, legal basis, validity and Land for the Methodik text."""
+    return {"landkreis": fmt.euro(settings.reimbursement_landkreis, lang=lang),
+            "stadt": fmt.euro(settings.reimbursement_kreisfreie_stadt, lang=lang),
+            "basis": settings.reimbursement_legal_basis or t("kreis.reimbursement_no_basis", lang),
+            "period": validity(settings.reimbursement_valid_from, settings.reimbursement_valid_to, lang),
+            "land": t(f"land.{settings.reimbursement_land}", lang)}

@@ -1,0 +1,39 @@
+"""The Kreis page's figures of issue 14 in headless Chromium on the demo data: places by kind of
+accommodation, usable and unusable places, the Auszugsstau, announcements ahead and the
+reimbursement. Tall screenshot: tests/screenshots/usable-kreis.png (look at it after changes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import screenshot, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LEGEND = ".js-plotly-plot .legend .legendtext"
+
+
+@pytest.fixture
+def tall(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 3000}, locale="de-DE")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def test_kreis_shows_kinds_usable_places_backlog_announcements_and_reimbursement(demo_db, serve_app, tall):
+    app = serve_app(demo_db)
+    tall.goto(f"{app.url}/kreis?kreis=16051")  # Erfurt reports per facility in the demo
+    wait_for_app(tall)
+    tall.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8",
+                           timeout=60000)
+    assert not tall.query_selector_all('[data-testid="stException"]')
+    legend = {node.text_content() for node in tall.query_selector_all(LEGEND)}
+    assert {"Gemeinschaftsunterkünfte (GU)", "Wohnungen", "Notunterkünfte", "Belegbare Plätze",
+            "Nicht belegbare Plätze", "Auszugsberechtigte", "Anteil an der Belegung"} <= legend
+    body = tall.inner_text("body")
+    for text in ("Auszugsstau: würden frei", "Angekündigt, nächste 4 Wochen", "Angekündigte Zuweisungen",
+                 "Erstattung je Monat (laut Einstellung)", "× 332\u00a0€, kreisfreie Stadt", "ThürFlüKEVO"):
+        assert text in body, text
+    screenshot(tall, "usable-kreis")
+    assert "Traceback" not in app.output()
