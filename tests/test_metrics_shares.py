@@ -176,6 +176,7 @@ def test_map_colours_the_usable_rate_by_its_traffic_light_and_the_shares_on_a_pe
     assert [trace.fillcolor for trace in filled] == [charts.STATUS_COLOURS[s]
                                                     for s in ("warn", "limit", "unknown")]
     assert "Auslastung der belegbaren Plätze: 90,0 % (▲ angespannt)" in filled[0].text
+    assert filled[0].text.count("angespannt") == 1  # one traffic light, with the rate it reads
     fig = charts.tile_map(frame, "ukraine_share_4w", SETTINGS, "de")
     filled = [trace for trace in fig.data if trace.fill == "toself"]
     assert filled[1].fillcolor == charts.STATUS_COLOURS["unknown"]  # Bedorf: grey

@@ -453,16 +453,17 @@ def _hover(row, lang: str) -> str:
     """Hover text of one district (a row of :func:`reception.read.metrics.map_frame`, Series or
     tuple); the usable rate and the shares where the frame has them."""
     name = row["name"] if isinstance(row, pd.Series) else row.name
+    usable = getattr(row, "usable_rate", None)
+    # the traffic light reads the usable places (issue 14): its word goes with that line where
+    # the frame has it, else with the occupancy rate (a frame of the first version)
+    light = f" ({status_label(row.status, lang)})"
     lines = [
         f"<b>{safe(name)}</b> ({t('kind.' + row.kind, lang)})",
-        f"{t('chart.occupancy_rate', lang)}: {fmt.percent(row.occupancy_rate, 1, lang)} "
-        f"({status_label(row.status, lang)})",
+        f"{t('chart.occupancy_rate', lang)}: {fmt.percent(row.occupancy_rate, 1, lang)}"
+        + ("" if usable is not None else light),
     ]
-    usable = getattr(row, "usable_rate", None)
     if usable is not None:
-        status = getattr(row, "usable_status", None)
-        lines.append(f"{t('measure.usable_rate', lang)}: {fmt.percent(usable, 1, lang)}"
-                     + (f" ({status_label(status, lang)})" if isinstance(status, str) else ""))
+        lines.append(f"{t('measure.usable_rate', lang)}: {fmt.percent(usable, 1, lang)}{light}")
     lines += [
         f"{t('chart.capacity', lang)}: {fmt.number(row.capacity, lang=lang)}",
         f"{t('chart.occupied', lang)}: {fmt.number(row.occupied, lang=lang)}",
