@@ -25,7 +25,7 @@ st.title(t_ui("karte.title"))
 if require_data():
     cfg, chosen = settings(), filters()
     stand_line()
-    restore("map_measure", "occupancy_rate", charts.MAP_FORMATS)
+    restore("map_measure", next(iter(charts.MAP_FORMATS)), charts.MAP_FORMATS)
     measure = st.radio(t_ui("karte.measure"), tuple(charts.MAP_FORMATS), key="map_measure", horizontal=True,
                        format_func=lambda m: t(f"measure.{m}", lang))
     mirror("map_measure")

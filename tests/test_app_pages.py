@@ -280,13 +280,13 @@ def test_karte_draws_the_shipped_boundaries_by_default_and_tiles_on_request(app_
     spec = json.loads(charts(at)[0].proto.spec)
     filled = [trace for trace in spec["data"] if trace.get("fill") == "toself"]
     assert len(filled) == 22 and all(isinstance(trace["x"], dict) for trace in filled)  # binary
-    assert spec["layout"]["title"]["text"] == "Thüringen nach Kreisgrenzen: Auslastung"
+    assert spec["layout"]["title"]["text"] == "Thüringen nach Kreisgrenzen: Auslastung der belegbaren Plätze"
     assert "an der Belastungsgrenze" in texts(at)  # the text summary beside the map
     at.radio(key="map_view").set_value("tiles").run()
     assert not at.exception
     assert any("Jede Kachel ist ein Kreis" in c.value for c in at.caption)
     spec = json.loads(charts(at)[0].proto.spec)
-    assert spec["layout"]["title"]["text"] == "Thüringen als Kachelkarte: Auslastung"
+    assert spec["layout"]["title"]["text"] == "Thüringen als Kachelkarte: Auslastung der belegbaren Plätze"
     assert len([t for t in spec["data"] if t.get("fill") == "toself"]) == 22
     at.switch_page("pages/lage.py").run()
     at.switch_page("pages/karte.py").run()
@@ -335,7 +335,8 @@ def test_nrw_with_demo_data_draws_its_53_districts(tmp_path, monkeypatch):
     at = open_page("karte")
     spec = json.loads(charts(at)[0].proto.spec)
     assert len([t for t in spec["data"] if t.get("fill") == "toself"]) == 53
-    assert spec["layout"]["title"]["text"] == "Nordrhein-Westfalen nach Kreisgrenzen: Auslastung"
+    assert spec["layout"]["title"]["text"] == ("Nordrhein-Westfalen nach Kreisgrenzen: "
+                                               "Auslastung der belegbaren Plätze")
     at.radio(key="map_view").set_value("tiles").run()
     assert not at.exception
 

@@ -153,7 +153,7 @@ def test_national_choropleth_has_every_district_coloured_by_the_traffic_light(sh
     fig = charts.boundary_map(few, outlines, "occupancy_rate", "de")
     named = [a.text for a in fig.layout.annotations]
     assert len(named) == 3 and all("■" in text for text in named)  # the few at the limit are named
-    assert fig.layout.title.text == "Die Kreise nach Kreisgrenzen: Auslastung"  # no Land given
+    assert fig.layout.title.text == "Die Kreise nach Kreisgrenzen: Auslastung aller Plätze"  # no Land given
 
 
 def test_a_land_map_names_every_district_and_labels_do_not_cover_each_other(shipped_shapes):

@@ -122,6 +122,10 @@ def test_map_frame_has_the_usable_traffic_light_at_the_occupancy_thresholds() ->
     assert frame.usable_status["10001"] == "warn"  # 90 % usable, 72 % of all places
     assert frame.usable_status["10002"] == "limit"  # 100 %
     assert frame.usable_status["10003"] == "unknown"  # no usable place
+    # the occupancy of all places keeps a light of its own value: 72 % is not "warn"
+    assert frame.occupancy_status["10001"] == "ok" and frame.occupancy_status["10002"] == "limit"
+    statuses = charts.map_statuses(_map(), "occupancy_rate")
+    assert list(statuses) == list(_map().occupancy_status)
     assert frame.ukraine_share_4w["10001"] == pytest.approx(9 / 40)
     assert frame.entitled_share["10001"] == pytest.approx(0.25)
     assert "usable_status" not in metrics.map_frame(

@@ -340,9 +340,9 @@ def wrap_name(name: str, width: int = 12) -> str:
     return "<br>".join(safe(text) for text in lines)
 
 
-MAP_FORMATS = {
-    "occupancy_rate": lambda v, lang: fmt.percent(v, 1, lang),
+MAP_FORMATS = {  # in the order the Karte offers them; the first (the traffic light) by default
     "usable_rate": lambda v, lang: fmt.percent(v, 1, lang),
+    "occupancy_rate": lambda v, lang: fmt.percent(v, 1, lang),
     "free_places": lambda v, lang: fmt.number(v, lang=lang),
     "capacity": lambda v, lang: fmt.number(v, lang=lang),
     "arrivals_4w_per_1000": lambda v, lang: fmt.number(v, 2, lang),
@@ -352,7 +352,7 @@ MAP_FORMATS = {
 }
 # Map measures coloured by the traffic light (the column holding each one's status); the
 # others get the sequential scale. Shares: a sequential scale in percent, grey = not reported.
-MAP_STATUS = {"occupancy_rate": "status", "usable_rate": "usable_status"}
+MAP_STATUS = {"occupancy_rate": "occupancy_status", "usable_rate": "usable_status"}
 MAP_SHARES = ("entitled_share", "ukraine_share_4w")
 
 
@@ -363,6 +363,8 @@ def map_statuses(frame: pd.DataFrame, measure: str) -> pd.Series:
     column = MAP_STATUS.get(measure)
     if column is None:
         return pd.Series([""] * len(frame), index=frame.index)
+    if column not in frame and measure == "occupancy_rate" and "status" in frame:
+        column = "status"  # a frame made without settings (the light of the latest figures)
     if column not in frame:
         return pd.Series([UNKNOWN] * len(frame), index=frame.index)
     return frame[column].fillna(UNKNOWN)

@@ -525,6 +525,9 @@ def map_frame(latest: pd.DataFrame, districts: pd.DataFrame, weekly: pd.DataFram
     if settings is not None:  # the traffic light's own rule (status_rate): all places
         # unusable with people housed is over the limit
         frame["usable_status"] = [classify(r, settings) for r in status_rate(frame)]
+        # the occupancy of all places is coloured by its own value at the same thresholds, so
+        # that its colour never contradicts the figure written on it (97,6 % is not "■")
+        frame["occupancy_status"] = [classify(r, settings) for r in frame.occupancy_rate]
     return frame
 
 
