@@ -61,6 +61,15 @@ def _layout(fig: go.Figure, title: str, lang: str, height: int = 420) -> go.Figu
     return fig
 
 
+def _legend_below(fig: go.Figure, height: int) -> go.Figure:
+    """The legend under the plot, left-aligned, in the traces' order: beside the title it covers
+    the title on a phone (and a stack reads bottom layer first)."""
+    fig.update_layout(height=height, margin={"b": 130},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.34, "xanchor": "left",
+                              "x": 0, "traceorder": "normal"})
+    return fig
+
+
 MONTHS = {"de": "Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez".split(),
           "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()}
 
@@ -151,12 +160,7 @@ def arrivals_vs_capacity(series: pd.DataFrame, lang: str = "de", title: str | No
     fig.update_yaxes(title_text=t("axis.places_persons", lang), secondary_y=True, rangemode="tozero",
                      showgrid=False, tickformat=",.0f", tickmode="auto")
     fig.update_xaxes(title_text=t("axis.week", lang))
-    fig = _layout(fig, title or t("chart.arrivals_vs_capacity", lang), lang)
-    if len(fig.data) > 4:  # more entries than fit beside the title: the legend goes below
-        fig.update_layout(height=500, margin={"b": 100},
-                          legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left",
-                                  "x": 0, "traceorder": "normal"})
-    return fig
+    return _legend_below(_layout(fig, title or t("chart.arrivals_vs_capacity", lang), lang), 500)
 
 
 def _threshold_lines(fig: go.Figure, settings: Settings, lang: str) -> None:
@@ -189,8 +193,8 @@ def occupancy_rate(series: pd.DataFrame, settings: Settings, lang: str = "de",
     top = max(110.0, float((main.replace(np.inf, np.nan) * 100).max(skipna=True) or 0) + 5)
     fig.update_yaxes(title_text=t("axis.occupancy_percent", lang), range=[0, top])
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, title or t("chart.usable_rate" if usable else "chart.occupancy_rate", lang), lang,
-                   height=360)
+    return _legend_below(_layout(fig, title or t("chart.usable_rate" if usable else "chart.occupancy_rate",
+                                                  lang), lang), 440)
 
 
 def ranking(latest: pd.DataFrame, settings: Settings, lang: str = "de") -> go.Figure:
@@ -265,7 +269,7 @@ def forecast(history: pd.DataFrame, prediction: pd.DataFrame, lang: str = "de") 
                           "<extra></extra>"))
     fig.update_yaxes(title_text=t("axis.arrivals_per_week", lang), rangemode="tozero")
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, t("chart.forecast_title", lang), lang, height=380)
+    return _legend_below(_layout(fig, t("chart.forecast_title", lang), lang), 460)
 
 
 def _band(fig: go.Figure, x, low, high, colour: str, name: str, **extra) -> go.Figure:
@@ -658,7 +662,8 @@ def comparison(long: pd.DataFrame, measure: str, per_capita: bool, lang: str = "
     unit = "per_1000" if per_capita and not ratio else "absolute"
     fig.update_yaxes(title_text=t(f"axis.{measure}.{unit}", lang), rangemode="tozero")
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _layout(fig, t("chart.comparison", lang, measure=t(f"measure.{measure}", lang)), lang)
+    return _legend_below(_layout(fig, t("chart.comparison", lang, measure=t(f"measure.{measure}", lang)),
+                                 lang), 500)
 
 
 def reporting_heatmap(matrix: pd.DataFrame, lang: str = "de") -> go.Figure:
@@ -701,15 +706,6 @@ def _stacked(fig: go.Figure, weeks: pd.Series, values: pd.Series, name: str, col
                            line={"width": 0.5, "color": colour}, fillcolor=colour,
                            customdata=labels, hovertemplate=hover)
     fig.add_trace(trace)
-
-
-def _legend_below(fig: go.Figure, height: int) -> go.Figure:
-    """The legend under the plot, left-aligned, in the traces' order: beside the title it covers
-    the title on a phone (and a stack reads bottom layer first)."""
-    fig.update_layout(height=height, margin={"b": 130},
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.34, "xanchor": "left",
-                              "x": 0, "traceorder": "normal"})
-    return fig
 
 
 def places_by_type(wide: pd.DataFrame, lang: str = "de") -> go.Figure:
