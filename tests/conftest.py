@@ -125,6 +125,16 @@ def wait_for_app(tab, timeout_ms: int = 60000) -> None:
     tab.wait_for_function(SCRIPT_DONE, timeout=timeout_ms)
 
 
+@pytest.fixture
+def tall(browser) -> Iterator:
+    """A fresh page 1400 px wide and 4200 px tall, German locale: Streamlit scrolls inside its own
+    container, so a whole-page screenshot shows only what the viewport holds."""
+    context = browser.new_context(viewport={"width": 1400, "height": 4200}, locale="de-DE")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
 def screenshot(tab, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

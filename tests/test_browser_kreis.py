@@ -13,13 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LEGEND = ".js-plotly-plot .legend .legendtext"
 
 
-@pytest.fixture
-def tall(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 3000}, locale="de-DE")
-    tab = context.new_page()
-    yield tab
-    context.close()
-
 
 def test_kreis_shows_kinds_usable_places_backlog_announcements_and_reimbursement(demo_db, serve_app, tall):
     app = serve_app(demo_db)

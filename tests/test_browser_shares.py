@@ -36,13 +36,6 @@ def served(demo_db_template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         app.stop()
 
 
-@pytest.fixture
-def tall(browser) -> Iterator:
-    context = browser.new_context(viewport={"width": 1400, "height": 3000}, locale="de-DE")
-    tab = context.new_page()
-    yield tab
-    context.close()
-
 
 def _chart_title(tab) -> str:
     return tab.locator('[data-testid="stPlotlyChart"] .gtitle').first.text_content()

@@ -14,13 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LEGEND = ".js-plotly-plot .legend .legendtext"
 
 
-@pytest.fixture
-def tall(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 4200}, locale="de-DE")
-    tab = context.new_page()
-    yield tab
-    context.close()
-
 
 def _open(tab, url: str, charts: int) -> str:
     tab.goto(url)
