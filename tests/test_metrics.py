@@ -63,12 +63,17 @@ def test_net_intake_averages_the_last_four_reported_weeks_only():
     assert metrics.net_intake(weekly(), 2)["A"] == pytest.approx(30.0)
 
 
+def runway(free: float, net: float) -> float:
+    """The runway of one district with nothing announced."""
+    return float(metrics.runway_announced([free], [net], [0.0], np.empty((1, 0)))[0])
+
+
 def test_runway_is_free_places_over_net_intake():
-    assert metrics.runway(5, 20) == pytest.approx(0.25)
-    assert metrics.runway(120, 30) == pytest.approx(4.0)
-    assert metrics.runway(-10, 3) == 0.0  # already full
-    assert math.isnan(metrics.runway(50, 0))  # not filling up: no run-out
-    assert math.isnan(metrics.runway(50, -4))
+    assert runway(5, 20) == pytest.approx(0.25)
+    assert runway(120, 30) == pytest.approx(4.0)
+    assert runway(-10, 3) == 0.0  # already full
+    assert math.isnan(runway(50, 0))  # not filling up: no run-out
+    assert math.isnan(runway(50, -4))
 
 
 def test_latest_by_district_ranks_by_rate_and_estimates_runway():
@@ -151,8 +156,9 @@ def test_latest_by_district_counts_announcements_in_the_runway():
     assert a.moves_out == pytest.approx(10.0)
     assert a.runway_weeks == pytest.approx(1 + 12 / 20)
     assert a.runway_basis == "announced"
-    assert a.announced_ahead == 3.0  # the week-7 announcement lies beyond the 4-week horizon
-    assert np.isnan(latest.loc["B"].announced_ahead)  # its announcement is not ahead
+    # the week-7 announcement lies beyond the 4-week horizon
+    assert metrics.announced_ahead(announced, WEEKS[-1], ags=["A"]) == 3.0
+    assert np.isnan(metrics.announced_ahead(announced, WEEKS[-1], ags=["B"]))  # not ahead
     assert latest.loc["B"].runway_basis == "trend"
 
 

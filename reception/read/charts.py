@@ -116,7 +116,7 @@ USABLE_COLOUR = "#D55E00"
 
 
 def _has_groups(series: pd.DataFrame) -> bool:
-    groups = [c for c in GROUP_COLOURS if c != "arrivals_unsplit"]
+    groups = list(metrics.ARRIVAL_GROUPS)
     return set(groups) <= set(series.columns) and bool(series[groups].notna().to_numpy().any())
 
 
@@ -200,19 +200,18 @@ def occupancy_rate(series: pd.DataFrame, settings: Settings, lang: str = "de",
 def ranking(latest: pd.DataFrame, settings: Settings, lang: str = "de") -> go.Figure:
     """All districts ranked by the traffic light's rate (occupied / usable places, highest on
     top), traffic-light colour, and the rate with the status symbol as bar text. ``latest``
-    (metrics.latest_by_district): name, occupancy_rate, status, occupied, capacity, free_places
-    [, usable_rate, capacity_usable, free_usable]."""
+    (metrics.latest_by_district): name, status, occupied, capacity, capacity_usable, usable_rate,
+    free_usable."""
     frame = latest.iloc[::-1]
     rate = metrics.status_rate(frame).replace(np.inf, np.nan)
-    usable = frame.capacity_usable if "capacity_usable" in frame.columns else frame.capacity
-    free = frame.free_usable if "free_usable" in frame.columns else frame.free_places
     labels = [f"{fmt.percent(r, 1, lang)} {STATUS_SYMBOLS[s]}" for r, s in zip(rate, frame.status)]
     hover = [
         f"{safe(n)}<br>{status_label(s, lang)}<br>{t('chart.occupied', lang)}: {fmt.number(o, lang=lang)}"
         f" / {t('chart.capacity_usable', lang)}: {fmt.number(u, lang=lang)}"
         f" ({t('chart.capacity', lang)}: {fmt.number(c, lang=lang)})<br>"
         f"{t('chart.free_usable', lang)}: {fmt.number(f, lang=lang)}"
-        for n, s, o, u, c, f in zip(frame.name, frame.status, frame.occupied, usable, frame.capacity, free)]
+        for n, s, o, u, c, f in zip(frame.name, frame.status, frame.occupied, frame.capacity_usable,
+                                    frame.capacity, frame.free_usable)]
     fig = go.Figure(go.Bar(
         y=[safe(n) for n in frame.name], x=rate * 100, orientation="h",
         marker={"color": [STATUS_COLOURS[s] for s in frame.status],

@@ -244,22 +244,12 @@ def net_intake(weekly: pd.DataFrame, window: int) -> pd.Series:
 
 
 def moves_out(weekly: pd.DataFrame, window: int) -> pd.Series:
-    """Per ags: mean departures over its last ``window`` reported weeks (0 where none reported)."""
-    reported = weekly[weekly.reported & weekly.arrivals.notna()].sort_values(["ags", "week"])
+    """Per ags: mean departures over its last ``window`` reported weeks with departures (the
+    runway's and the Planung page's moves out; a district without any is missing: callers
+    take 0)."""
+    reported = weekly[weekly.reported.astype(bool) & weekly.departures.notna()].sort_values(["ags", "week"])
     recent = reported.groupby("ags").tail(window)
-    return (recent.departures.astype("float64").fillna(0.0).groupby(recent.ags).mean()
-            .rename("moves_out"))
-
-
-def runway(free: float, net: float) -> float:
-    """Weeks until no place is free at ``net`` intake per week: 0 when full, NaN when not filling."""
-    if free is None or pd.isna(free):
-        return float("nan")
-    if free <= 0:
-        return 0.0
-    if net is None or pd.isna(net) or net <= 0:
-        return float("nan")
-    return float(free) / float(net)
+    return recent.departures.astype("float64").groupby(recent.ags).mean().rename("moves_out")
 
 
 def runway_announced(free: np.ndarray, net: np.ndarray, moves: np.ndarray,
@@ -300,16 +290,10 @@ def status_rate(frame: pd.DataFrame) -> pd.Series:
     return rate.mask(none_usable.fillna(False).astype(bool), np.inf)
 
 
-def _free_usable(frame: pd.DataFrame) -> pd.Series:
-    if "free_usable" not in frame.columns:
-        return frame.free_places.astype("float64")
-    return frame.free_usable.astype("float64").fillna(frame.free_places.astype("float64"))
-
-
 LATEST_COLUMNS = ["ags", "name", "kind", "population", "week", "arrivals", "departures",
                   "capacity", "occupied", "occupancy_rate", "free_places", "capacity_usable",
                   "usable_rate", "free_usable", "reported", "last_reported", "status",
-                  "net_intake", "moves_out", "announced_ahead", "runway_weeks", "runway_basis"]
+                  "net_intake", "moves_out", "runway_weeks", "runway_basis"]
 
 
 def latest_by_district(weekly: pd.DataFrame, settings: Settings,
@@ -319,13 +303,13 @@ def latest_by_district(weekly: pd.DataFrame, settings: Settings,
     Status and runway read the usable places (:func:`status_rate`, ``free_usable``). The runway
     counts the ``announcements`` (ags, week, announced) after the last week
     (:func:`runway_announced`): ``runway_basis`` is ``announced`` where an announcement falls
-    within it, else ``trend``; ``announced_ahead`` sums the announcements of the next
-    ``runway_horizon_weeks`` weeks."""
+    within it, else ``trend``."""
     if weekly.empty:
         return pd.DataFrame(columns=LATEST_COLUMNS)
     last = weekly.week.max()
     latest = weekly[weekly.week == last].copy()
-    for column, source in (("capacity_usable", "capacity"), ("usable_rate", "occupancy_rate")):
+    for column, source in (("capacity_usable", "capacity"), ("usable_rate", "occupancy_rate"),
+                           ("free_usable", "free_places")):  # a first-version frame: all usable
         if column not in latest.columns:
             latest[column] = latest[source]
     last_reported = weekly[weekly.reported].groupby("ags").week.max().rename("last_reported")
@@ -333,9 +317,7 @@ def latest_by_district(weekly: pd.DataFrame, settings: Settings,
     latest = latest.join(last_reported, on="ags").join(net_intake(weekly, window), on="ags")
     latest = latest.join(moves_out(weekly, window), on="ags")
     latest["status"] = [classify(r, settings) for r in status_rate(latest)]
-    latest["free_usable"] = _free_usable(latest)
-    latest = _with_runway(latest, _ahead_matrix(announcements, latest.ags, last),
-                          settings.runway_horizon_weeks)
+    latest = _with_runway(latest, _ahead_matrix(announcements, latest.ags, last))
     order = status_rate(latest).fillna(-1.0)
     latest = latest.assign(_order=order).sort_values(["_order", "name"], ascending=[False, True])
     return latest[LATEST_COLUMNS].reset_index(drop=True)
@@ -357,18 +339,15 @@ def _ahead_matrix(announcements: pd.DataFrame | None, ags: pd.Series, last) -> n
     return matrix
 
 
-def _with_runway(latest: pd.DataFrame, ahead: np.ndarray, horizon: int) -> pd.DataFrame:
+def _with_runway(latest: pd.DataFrame, ahead: np.ndarray) -> pd.DataFrame:
     net = latest.net_intake.astype("float64").to_numpy()
     moves = latest.moves_out.astype("float64").fillna(0.0).to_numpy()
-    runway_weeks = runway_announced(latest.free_usable.to_numpy(), net, moves, ahead)
+    runway_weeks = runway_announced(latest.free_usable.astype("float64").to_numpy(), net, moves, ahead)
     # an announcement "counts" when it falls in a week before the places run out
     weeks_in = np.ceil(np.nan_to_num(runway_weeks, nan=np.inf))
     counted = (~np.isnan(ahead)) & (np.arange(1, ahead.shape[1] + 1)[None, :] <= weeks_in[:, None])
     latest["runway_weeks"] = runway_weeks
     latest["runway_basis"] = np.where(counted.any(axis=1), "announced", "trend")
-    window = ahead[:, :horizon]
-    latest["announced_ahead"] = np.where(np.isnan(window).all(axis=1), np.nan,
-                                         np.nansum(window, axis=1)) if window.size else np.nan
     return latest
 
 

@@ -32,6 +32,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from reception.read import metrics
+
 MODES = ("forecast", "percent", "fixed")
 DEFAULT_RESERVE = 0.10
 STATE = "land"  # the unit key of the state in the URL
@@ -183,11 +185,8 @@ def starts(weekly: pd.DataFrame, window: int) -> pd.DataFrame:
     last = weekly[weekly.week == weekly.week.max()].copy()
     usable = "capacity_usable" in last and last.capacity_usable.notna().any()
     places = "capacity_usable" if usable else "capacity"
-    reported = weekly[weekly.reported.astype(bool) & weekly.departures.notna()].sort_values(["ags", "week"])
-    recent = reported.groupby("ags").tail(window)
-    moves = recent.departures.astype("float64").groupby(recent.ags).mean()
     frame = last.assign(capacity=last[places].astype("float64"), occupied=last.occupied.astype("float64"))
-    frame = frame.join(moves.rename("moves_out"), on="ags")
+    frame = frame.join(metrics.moves_out(weekly, window), on="ags")
     frame["moves_out"] = frame.moves_out.fillna(0.0)
     return frame[["ags", "name", "week", "occupied", "capacity", "moves_out"]].reset_index(drop=True)
 

@@ -11,7 +11,7 @@ import pandas as pd
 from reception import fmt
 from reception.i18n import t
 from reception.read.charts import STATUS_SYMBOLS, status_label
-from reception.read.metrics import LIMIT, WARN, Headline, arrival_groups, status_rate
+from reception.read.metrics import ARRIVAL_GROUPS, LIMIT, WARN, Headline, arrival_groups, status_rate
 
 # At most this many districts in a bar chart of all districts (the table beside it has all).
 CHART_DISTRICTS = 40
@@ -94,8 +94,6 @@ def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dic
 # ---------------------------------------------------------------- tables
 def ranking_table(latest: pd.DataFrame, lang: str) -> pd.DataFrame:
     """All districts by the traffic light's rate: of the usable places, with all places beside."""
-    usable = latest.capacity_usable if "capacity_usable" in latest.columns else latest.capacity
-    free = latest.free_usable if "free_usable" in latest.columns else latest.free_places
     return pd.DataFrame({
         t("tab.rank", lang): range(1, len(latest) + 1),
         t("tab.district", lang): latest.name,
@@ -103,9 +101,9 @@ def ranking_table(latest: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tab.usable_rate", lang): [fmt.percent(v, 1, lang) for v in
                                      status_rate(latest).replace(math.inf, math.nan)],
         t("tab.occupied", lang): [fmt.number(v, lang=lang) for v in latest.occupied],
-        t("tab.capacity_usable", lang): [fmt.number(v, lang=lang) for v in usable],
+        t("tab.capacity_usable", lang): [fmt.number(v, lang=lang) for v in latest.capacity_usable],
         t("tab.capacity", lang): [fmt.number(v, lang=lang) for v in latest.capacity],
-        t("tab.free_usable", lang): [fmt.number(v, lang=lang) for v in free],
+        t("tab.free_usable", lang): [fmt.number(v, lang=lang) for v in latest.free_usable],
         t("tab.reported", lang): [t("reporting.yes" if r else "reporting.no", lang) for r in latest.reported],
     })
 
@@ -114,12 +112,11 @@ def warning_table(warn: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The early-warning list (rate and free places of the usable places, the runway as a
     sentence naming what it counts); with the forecast's outlook (``limit_week`` ...) where present."""
     rate = status_rate(warn).replace(math.inf, math.nan)
-    free = warn.free_usable if "free_usable" in warn.columns else warn.free_places
     table = pd.DataFrame({
         t("tab.district", lang): warn.name,
         t("tab.reason", lang): [t(f"warning.{r}", lang) for r in warn.reason],
         t("tab.usable_rate", lang): [fmt.percent(v, 1, lang) for v in rate],
-        t("tab.free_usable", lang): [fmt.number(v, lang=lang) for v in free],
+        t("tab.free_usable", lang): [fmt.number(v, lang=lang) for v in warn.free_usable],
         t("tab.net_intake", lang): [fmt.number(v, 1, lang) for v in warn.net_intake],
         t("tab.runway", lang): [runway_text(row, lang) for row in warn.itertuples(index=False)],
     })
@@ -307,8 +304,7 @@ def _groups_sentence(frame: pd.DataFrame, lang: str) -> list[str]:
         return []
     if "arrivals_unsplit" not in frame.columns:  # a district's weeks (the state has them)
         frame = arrival_groups(frame[frame.reported.astype(bool)])
-    sums = {column: frame[column].sum() for column in
-            ("arrivals_asylum", "arrivals_ukraine", "arrivals_other", "arrivals_unsplit")}
+    sums = {column: frame[column].sum() for column in (*ARRIVAL_GROUPS, "arrivals_unsplit")}
     key = "summary.groups" if sums["arrivals_unsplit"] > 0 else "summary.groups_all"
     return [t(key, lang, **{k.removeprefix("arrivals_"): fmt.number(v, lang=lang)
                             for k, v in sums.items()})]
