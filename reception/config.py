@@ -181,8 +181,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("limit_rate", "thresholds.limit_rate", "Anteil",
             "Auslastung, ab der ein Kreis rot erscheint („Belastungsgrenze erreicht“)"),
     Setting("runway_horizon_weeks", "early_warning.runway_horizon_weeks", "Wochen",
-            "Frühwarnliste: Kreise, deren freie Plätze in höchstens so vielen Wochen aufgebraucht "
-            "sind"),
+            "Frühwarnliste: Kreise, deren freie belegbare Plätze in höchstens so vielen Wochen "
+            "aufgebraucht sind"),
     Setting("net_intake_window_weeks", "early_warning.net_intake_window_weeks", "Wochen",
             "Nettozugang (Zugänge − Abgänge) gemittelt über so viele zuletzt gemeldete Wochen"),
     Setting("forecast_weeks", "forecast.weeks", "Wochen", "Horizont der Zugangsprognose"),
@@ -206,8 +206,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("accessibility_contact", "accessibility.contact", "Text",
             "Kontakt für Rückmeldungen zur Barrierefreiheit (Erklärung zur Barrierefreiheit auf "
             "der Seite Methodik); trägt der Betrieb ein"),
-    # The Land's reimbursement per usable place (Seite Kreis): Thuringia's monthly flat rates,
-    # guaranteed by the Landesverwaltungsamt until the end of 2026.
+    # The Land's reimbursement per usable place (Seite Kreis): Thuringia's monthly flat rates;
+    # sources and the chosen validity are noted in data/settings.toml.
     Setting("reimbursement_landkreis", "reimbursement.landkreis", "€ je Platz und Monat",
             "Erstattung des Landes je tatsächlich belegbarem Platz in einem Landkreis (Seite Kreis)"),
     Setting("reimbursement_kreisfreie_stadt", "reimbursement.kreisfreie_stadt",
