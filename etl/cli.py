@@ -361,7 +361,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
 
 
 CONTRACT_LOAD_COLUMNS = ["load_id", "file_name", "sha256", "source", "loaded_by", "loaded_at",
-                         "rows", "status"]
+                         "rows", "status", "rolled_back_at", "confirmed_by"]
 
 
 def _weekly_briefing(lang: str) -> None:
@@ -398,7 +398,8 @@ def cmd_loads(args: argparse.Namespace) -> int:
         print("—")
         return EXIT_OK
     history = history[CONTRACT_LOAD_COLUMNS]
-    history["loaded_at"] = history.loaded_at.dt.strftime("%Y-%m-%d %H:%M:%S")
+    for column in ("loaded_at", "rolled_back_at"):
+        history[column] = history[column].dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
     print(history.to_string(index=False))
     return EXIT_OK
 

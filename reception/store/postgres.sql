@@ -8,4 +8,6 @@ CREATE INDEX IF NOT EXISTS load_log_sha ON load_log (sha256);
 -- The two contract views that are plain selections, for scripts that read the store directly.
 CREATE OR REPLACE VIEW districts AS SELECT ags, name, kind, population FROM district_ref;
 CREATE OR REPLACE VIEW loads AS
-SELECT load_id, file_name, sha256, source, loaded_by, loaded_at, rows, status FROM load_log;
+SELECT load_id, file_name, sha256, source, loaded_by, loaded_at, rows, status, rolled_back_at,
+    confirmed_by
+FROM load_log;

@@ -58,7 +58,9 @@ CREATE TABLE load_log (
     errors INTEGER DEFAULT(0),
     warnings INTEGER DEFAULT(0),
     rolled_back_at TIMESTAMP,
-    rolled_back_by VARCHAR
+    rolled_back_by VARCHAR,
+    confirmed_by VARCHAR,
+    confirm_comment VARCHAR
 );
 
 -- Every figure ever loaded, with its load. facility = '' for district-level rows.
@@ -163,10 +165,6 @@ CREATE VIEW districts AS
     SELECT ags, "name", kind, population
     FROM district_ref;
 
-CREATE VIEW loads AS
-    SELECT load_id, file_name, sha256, "source", loaded_by, loaded_at, "rows", status
-    FROM load_log;
-
 -- The rows of the loads in force (not rolled back, not rejected), with the new columns.
 CREATE VIEW active_rows AS
     SELECT r.*
@@ -193,6 +191,10 @@ CREATE VIEW weekly AS
     SELECT *
     FROM weekly_from('current_rows', 'announcements');
 
+CREATE VIEW loads AS
+    SELECT load_id, file_name, sha256, "source", loaded_by, loaded_at, "rows", status, rolled_back_at, confirmed_by
+    FROM load_log;
+
 -- The published snapshot (what the app reads; reception.store.db.publish_snapshot):
 -- a byte copy of the tables above whose views and macros are replaced by these:
 -- table announcements(ags VARCHAR, week DATE, announced BIGINT, load_id INTEGER)
@@ -200,7 +202,7 @@ CREATE VIEW weekly AS
 -- table contested_weeks(ags VARCHAR, week DATE)
 -- table districts(ags VARCHAR, name VARCHAR, kind VARCHAR, population INTEGER)
 -- view facility_weekly(ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, load_id INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
--- table loads(load_id INTEGER, file_name VARCHAR, sha256 VARCHAR, source VARCHAR, loaded_by VARCHAR, loaded_at TIMESTAMP, rows INTEGER, status VARCHAR)
+-- table loads(load_id INTEGER, file_name VARCHAR, sha256 VARCHAR, source VARCHAR, loaded_by VARCHAR, loaded_at TIMESTAMP, rows INTEGER, status VARCHAR, rolled_back_at TIMESTAMP, confirmed_by VARCHAR)
 -- table places_by_type(ags VARCHAR, week DATE, facility_type VARCHAR, capacity BIGINT, capacity_unusable BIGINT, occupied BIGINT)
 -- table snapshot_meta(published_at TIMESTAMP, last_load_id INTEGER, has_demo BOOLEAN, has_real BOOLEAN)
 -- view weekly(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN, arrivals_asylum BIGINT, arrivals_ukraine BIGINT, arrivals_other BIGINT, capacity_unusable BIGINT, capacity_usable BIGINT, occupied_entitled BIGINT, announced BIGINT, usable_rate DOUBLE, free_usable BIGINT)
