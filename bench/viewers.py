@@ -16,7 +16,7 @@ without ``script_finished``, takes longer than ``run_timeout_s``, or shows an ex
 
     python -m bench.viewers                      # 10/25/100 viewers, writes bench/viewers.json
     python -m bench.viewers --quick              # 2 viewers, a few seconds (smoke test)
-    python -m bench.viewers --url http://HOST:PORT --viewers 5   # against a running server
+    python -m bench.viewers --url http://HOST:PORT --pid PID --viewers 5 --output F.json
 """
 
 from __future__ import annotations
@@ -334,15 +334,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--viewers", type=int, nargs="*", help=f"levels (default {LEVELS})")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
     parser.add_argument("--setups", nargs="*", default=["floor", "app", "app_nginx"])
-    parser.add_argument("--url", help="a running server instead (no CPU or memory figures)")
+    parser.add_argument("--url", help="a running server instead of starting one")
+    parser.add_argument("--pid", type=int, nargs="*", default=[],
+                        help="with --url: the server's processes, for CPU and memory")
+    parser.add_argument("--think", type=float, default=10.0, help="mean think time, seconds")
+    parser.add_argument("--arrival", type=float, default=5.0, help="viewers arrive within, seconds")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     levels = tuple(args.viewers or ((2,) if args.quick else LEVELS))
     duration = 4.0 if args.quick else args.duration
     if args.url:
-        result = {"url": args.url, "levels": {str(n): {"url": run_level(args.url, [], n, duration)}
-                                             for n in levels}}
-        print(json.dumps(result, indent=2))
+        result = {"url": args.url, "levels": {
+            str(n): {"url": run_level(args.url, args.pid, n, duration, args.arrival, args.think)}
+            for n in levels}}
+        args.output.write_text(json.dumps(result, indent=2), encoding="utf-8")
         return 0
     setups = tuple(["floor", "app"] if args.quick else args.setups)
     with tempfile.TemporaryDirectory(prefix="bench-viewers-") as tmp:
