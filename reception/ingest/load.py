@@ -1,7 +1,7 @@
 """Loading validated reports, rolling loads back, and the load history.
 
 One road for every report, whoever sends it (CLI, inbox, upload page):
-``inspect_file`` (read -> normalise -> validate, no database lock held) and then ``apply`` (one
+``inspect_bytes`` (read -> normalise -> validate, no database lock held) and then ``apply`` (one
 transaction under the writer lock). A file is loaded whole or not at all; the same bytes twice
 change nothing; a later figure for the same district, week and facility wins; ``rollback``
 marks a load inactive so that the figures it replaced are in force again.

@@ -129,7 +129,7 @@ def local_writer(path: Path | None = None, timeout: float | None = None,
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every numbered file in ``reception/migrations``, in order."""
+    """(version, name, sql) of every numbered file in ``reception/store/migrations``, in order."""
     folder = resources.files("reception.store") / "migrations"
     found = []
     for entry in folder.iterdir():
