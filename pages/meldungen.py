@@ -1,4 +1,5 @@
-"""Meldungen: who reported for which week, who is missing, and the load history."""
+"""Meldungen: who reported for which week, who is missing, the load history, the figures as they
+stood at a moment (picker) and what changed since one."""
 
 import streamlit as st
 
@@ -11,7 +12,9 @@ from reception.web.ui import (
     download_buttons,
     filters,
     require_data,
+    stand_changes,
     stand_line,
+    stand_picker,
     t_ui,
 )
 
@@ -46,3 +49,11 @@ if available():
     else:
         st.dataframe(present.loads_table(history, lang), hide_index=True)
         download_buttons(history, "ladehistorie")
+
+
+if available():
+    st.header(t_ui("asof.picker"))
+    st.caption(t_ui("asof.picker_note"))
+    stand_picker()
+    st.header(t_ui("asof.changes"))
+    stand_changes()

@@ -203,7 +203,7 @@ def _build(source: Path, moment: datetime, target: Path, began: datetime | None)
             "table_name", [catalog]).fetchall()]
         for table in tables:  # load_log first: the other tables' loads are read from it
             _copy_then(con, catalog, table, moment)
-        db.publish_snapshot(con, target, published_at=began)
+        db.publish_snapshot(con, target, published_at=began, historical=True)
     finally:
         con.close()
         for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):

@@ -14,6 +14,10 @@ malformed key, date or week answers 400 with a plain sentence; a path under ``/a
 not listed answers 404; no snapshot yet answers 503. An unexpected error is logged with a
 reference and answers 500 with that reference only, never a traceback.
 
+Every path accepts ``as_of=T`` (CONTRACT.md "As of"): the answer is read from the snapshot of
+the figures as they stood at T (:func:`reception.store.asof.viewing`); a T that is no ISO 8601
+date-time answers 400.
+
 Decisions: ``from``/``to`` bound the week's Monday (``week >= from``, ``week <= to``, ISO dates);
 an ``ags`` with the right form that no district has is a 400, so a typo is not mistaken for
 "no figures". Messages are German unless the request prefers English (``Accept-Language: en``).
@@ -35,7 +39,7 @@ from starlette.routing import BaseRoute, Route
 from reception import config
 from reception.i18n import t
 from reception.read import briefing, opendata, queries
-from reception.store import db
+from reception.store import asof, db
 
 log = logging.getLogger(__name__)
 AGS = re.compile(r"^\d{5}$")
@@ -50,9 +54,13 @@ def _lang(request: Request) -> str:
     return "en" if request.headers.get("accept-language", "").lower().startswith("en") else "de"
 
 
+COMMON = ("as_of",)  # accepted by every path (read in ``_guarded``)
+
+
 def _params(request: Request, allowed: tuple[str, ...], lang: str) -> dict[str, str]:
-    """The query parameters, each at most once and each one of ``allowed``."""
+    """The query parameters, each at most once and each one of ``allowed`` (or :data:`COMMON`)."""
     found: dict[str, str] = {}
+    allowed = (*allowed, *COMMON)
     for name, value in request.query_params.multi_items():
         if name not in allowed:
             raise BadRequest(t("api.unknown_parameter", lang, name=name[:40],
@@ -91,7 +99,7 @@ def _filters(request: Request, lang: str) -> dict:
 def _headers(kind: str, name: str) -> dict[str, str]:
     headers = {"Content-Disposition": f'{kind}; filename="{name}"', "Cache-Control": "no-cache",
                "Access-Control-Allow-Origin": "*"}
-    version = db.snapshot_version(config.snapshot_path())
+    version = db.snapshot_version(db.current_snapshot())
     if version:
         headers["ETag"] = f'"{version}"'
     return headers
@@ -141,6 +149,17 @@ def _briefing(request: Request, lang: str) -> Response:
                     headers=_headers("inline", briefing.file_name(monday)))
 
 
+def _as_of(handler: Callable[[Request, str], Response]) -> Callable[[Request, str], Response]:
+    """``handler`` reading the figures as they stood at ``?as_of=T`` where given."""
+    def viewed(request: Request, lang: str) -> Response:
+        moments = request.query_params.getlist("as_of")
+        if len(moments) > 1:
+            raise BadRequest(t("api.repeated_parameter", lang, name="as_of"))
+        with asof.viewing(moments[0] if moments else None):
+            return handler(request, lang)
+    return viewed
+
+
 def _guarded(handler: Callable[[Request, str], Response]) -> Callable[[Request], Awaitable[Response]]:
     """The handler in a worker thread; its failures as plain answers, never a traceback."""
     async def endpoint(request: Request) -> Response:
@@ -148,7 +167,9 @@ def _guarded(handler: Callable[[Request, str], Response]) -> Callable[[Request],
         try:
             if not config.snapshot_path().exists():
                 return PlainTextResponse(t("api.no_snapshot", lang), status_code=503)
-            return await run_in_threadpool(handler, request, lang)
+            return await run_in_threadpool(_as_of(handler), request, lang)
+        except asof.BadMoment as error:
+            return PlainTextResponse(f"as_of: {error.message(lang)}", status_code=400)
         except BadRequest as error:
             return PlainTextResponse(str(error), status_code=400)
         except Exception:
