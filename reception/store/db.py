@@ -38,14 +38,18 @@ from reception.store.local import (  # noqa: F401 (the facade's names for the Du
     LOCK_MARKERS,
     SNAPSHOT_TABLES,
     SNAPSHOT_VIEWS,
+    UTC_NOW,
     DatabaseBusy,
     _current_rows_query,
+    _identifier,
     connect_with_retry,
+    current_snapshot,
     is_lock_error,
     load_history,
     local_writer,
     migrate,
     migrations,
+    reading_from,
     snapshot_version,
 )
 
@@ -99,13 +103,14 @@ def writer(path: Path | None = None, timeout: float | None = None,
     return local.local_writer(path, timeout, into)
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None) -> Path:
-    """Publish the read snapshot from ``con``. Inside a PostgreSQL write block: once the
-    store has committed the block (never before)."""
+def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
+                     published_at: datetime | None = None) -> Path:
+    """Publish the read snapshot from ``con`` (:func:`reception.store.local.publish_snapshot`).
+    Inside a PostgreSQL write block: once the store has committed the block (never before)."""
     if config.store_url() and target is None and _postgres().in_write(con):
         _postgres().defer_publish()
         return config.snapshot_path()
-    return local.publish_snapshot(con, target)
+    return local.publish_snapshot(con, target, published_at)
 
 
 def after_commit(callback: Callable[[], object]) -> None:
@@ -158,10 +163,17 @@ def is_new() -> bool:
 
 
 @contextmanager
-def reader(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def reader(path: Path | None = None, as_of: datetime | str | None = None
+           ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-only connection to the snapshot (never the main file); with
-    PostgreSQL the snapshot follows the store's data version first (cheap when unchanged)."""
-    path = Path(path or config.snapshot_path())
+    PostgreSQL the snapshot follows the store's data version first (cheap when unchanged).
+    ``as_of`` (an ISO 8601 text or a UTC datetime): to the figures as they stood then
+    (:func:`reception.store.asof.snapshot`)."""
+    if as_of is not None:
+        from reception.store import asof
+
+        path = asof.snapshot(asof.parse(as_of) if isinstance(as_of, str) else as_of, path)
+    path = Path(path or current_snapshot())
     if config.store_url() and path == config.snapshot_path():
         refresh()
     with local.reader(path) as con:
