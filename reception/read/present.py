@@ -164,6 +164,16 @@ def _part_key(row) -> str:
     return f"estimate.part_{row.source}"
 
 
+def estimate_notes(estimate, lang: str) -> tuple[str | None, str | None]:
+    """What Lage shows under its heading where districts are missing: the banner
+    (:func:`estimate_banner`) and a caption saying what "Auslastung Land" counts and that the
+    data stay as reported; (None, None) when every district reported."""
+    banner = estimate_banner(estimate, lang)
+    if banner is None:
+        return None, None
+    return banner, " ".join(filter(None, [estimate_occupancy(estimate, lang), t("estimate.note", lang)]))
+
+
 def estimate_occupancy(estimate, lang: str) -> str | None:
     """What "Auslastung Land" counts when some districts' figures are carried forward; None when
     every district with places reported the week."""
