@@ -40,10 +40,7 @@ def _cached(name: str, version: str, path: str, args: tuple, kwargs: tuple) -> A
 def version() -> str | None:
     """The version of the snapshot the session reads: the app's, or in a view of the past
     (``reception.store.asof.viewing``) that of the past, whose version is its own."""
-    if config.store_url():  # a shared PostgreSQL store: a new load there -> a new snapshot here
-        from reception.store import postgres
-
-        postgres.refresh()
+    db.refresh()  # a shared PostgreSQL store: a new load there -> a new snapshot here
     return db.snapshot_version(db.current_snapshot())
 
 
