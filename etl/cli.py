@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reception import config, fmt
+from reception import config, fmt, notify
 from reception.i18n import language_from_env, t
 from reception.ingest import inbox
 from reception.ingest.load import LoadResult, ingest_files, rollback
 from reception.reference import districts
-from reception.store import db
+from reception.store import db, ledger
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.lang = language_from_env(args.lang)
     _configure_log(args.log_json)
+    notify.install()  # alerts after every load (silent without a mail server)
     try:
         return COMMANDS[args.command](args)
     except db.DatabaseBusy as error:
@@ -254,7 +255,7 @@ def _command_word(argv: list[str]) -> str | None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("etl.users", "etl.backup", "etl.opendata"):
+    for module in ("etl.users", "etl.backup", "etl.opendata", "etl.remind"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
@@ -297,6 +298,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
             info = demo.install_demo(con)
             print(t("cli.demo_done", args.lang, **info))
+        ledger.set_deadline(con, config.settings().deadline)
         db.publish_snapshot(con)
     print(t("cli.init_done", args.lang, db=config.store_label(), districts=len(reference.table),
             version=version))

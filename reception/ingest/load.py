@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
@@ -45,6 +45,10 @@ log = logging.getLogger("reception.ingest.load")
 # one JSON line per file (name, hash, rows, status, duration): for machines, not for people;
 # ``python -m etl --log-json FILE`` writes them to FILE (``-``: stderr), else they are dropped
 events = logging.getLogger("reception.events")
+# Called with (load_id, source) once the store has committed a load, whoever sent it: the alerts
+# (reception.notify.install, which etl and the app call). A hook that fails is logged; the
+# committed load stands.
+AFTER_COMMIT: list[Callable[[int, str], None]] = []
 
 
 @dataclass
@@ -326,7 +330,18 @@ def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
                 db.publish_snapshot(con)
     finally:
         inspection.close()
+    if result.status == "loaded":
+        _after_commit(result.load_id, source)
     return result
+
+
+def _after_commit(load_id: int, source: str) -> None:
+    """Run the :data:`AFTER_COMMIT` hooks; none of them can fail the load."""
+    for hook in AFTER_COMMIT:
+        try:
+            hook(load_id, source)
+        except Exception:
+            log.exception("after-commit hook %s failed for load %s", hook.__name__, load_id)
 
 
 def ingest_file(path: Path, source: str, loaded_by: str | None = None,
