@@ -197,8 +197,8 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("warn_rate", "thresholds.warn_rate", "Anteil (0,90 = 90 %)",
-            "Auslastung (Belegung / Kapazität), ab der ein Kreis gelb erscheint "
-            "(„nahe Belastungsgrenze“)"),
+            "Auslastung der belegbaren Plätze (Belegung / belegbare Plätze), ab der ein Kreis gelb "
+            "erscheint („nahe Belastungsgrenze“)"),
     Setting("limit_rate", "thresholds.limit_rate", "Anteil",
             "Auslastung, ab der ein Kreis rot erscheint („Belastungsgrenze erreicht“)"),
     Setting("runway_horizon_weeks", "early_warning.runway_horizon_weeks", "Wochen",
@@ -212,6 +212,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lock_timeout_seconds", "database.lock_timeout_seconds", "Sekunden",
             "so lange wartet ein Schreiber auf die Sperre eines anderen, dann bricht er mit "
             "Meldung ab"),
+    Setting("store_retry_seconds", "database.store_retry_seconds", "Sekunden",
+            "nur mit PostgreSQL: so lange versucht ein Schreiber, den gemeinsamen Datenbestand "
+            "wieder zu erreichen (Neustart, Ausfall), dann bricht er mit Meldung ab"),
     Setting("briefing_after_weekly", "briefing.after_weekly", "ja/nein",
             "nach einem Wochenlauf, der mindestens eine Datei geladen hat, den Lagebericht der "
             "letzten Woche nach `briefings/` neben der Datenbank schreiben"),
@@ -265,14 +268,15 @@ class Settings:
     """The tunables of ``data/settings.toml``; meaning and unit of each field in
     :data:`SETTINGS`, the shipped values in the file (and the README's table)."""
 
-    warn_rate: float  # share of capacity
-    limit_rate: float  # share of capacity
+    warn_rate: float  # share of the usable places
+    limit_rate: float  # share of the usable places
     runway_horizon_weeks: int  # weeks
     net_intake_window_weeks: int  # weeks
     forecast_weeks: int  # weeks
     state_minimum_places: int  # places
     lock_timeout_seconds: float  # seconds
     # Defaults here only for Settings built in code (tests); the file always sets them.
+    store_retry_seconds: float = 30.0  # seconds
     briefing_after_weekly: bool = True  # on / off
     license_name: str = "dl-de-by-2.0"  # open data licence (datapackage.json)
     license_title: str = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
