@@ -46,8 +46,11 @@ def on_time_rates(status: pd.DataFrame, weeks: int = RATE_WEEKS) -> pd.Series:
     return rate.rename("on_time_rate")
 
 
-def matrix(status: pd.DataFrame) -> pd.DataFrame:
-    """District name x week: 2 on time, 1 late, 0 missing, NaN open (not yet due)."""
+def matrix(status: pd.DataFrame, since=None) -> pd.DataFrame:
+    """District name x week (from week ``since`` on): 2 on time, 1 late, 0 missing, NaN open
+    (not yet due)."""
+    if since is not None:
+        status = status[pd.to_datetime(status.week) >= pd.Timestamp(since)]
     if status.empty:
         return pd.DataFrame()
     coded = status.assign(code=status.status.map(CODES).astype("float64"),
