@@ -203,12 +203,6 @@ def briefing_download(week: date | None) -> Callable[[], bytes]:
     return make
 
 
-def past_of(moment: datetime) -> asof.Past:
-    """:func:`reception.store.asof.past` of ``moment``: the snapshot of the figures as they
-    stood then, made once per state and kept (the app's door to it)."""
-    return asof.past(moment)
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def _changes(before: str, after: str, version: str | None, since: datetime,
              until: datetime | None) -> Any:

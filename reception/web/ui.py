@@ -48,7 +48,7 @@ from reception import config, export, fmt
 from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, t
 from reception.reference.districts import KINDS
 from reception.store import asof
-from reception.web.cache import available, data, past_of, version
+from reception.web.cache import available, data, version
 
 log = logging.getLogger("reception.app")
 
@@ -332,11 +332,8 @@ def stand_view() -> Iterator[asof.Past | None]:
     if moment is None or not available():
         yield None
         return
-    past = past_of(moment)
-    st.session_state[PAST_KEY] = past
-    from reception.store import db
-
-    with db.reading_from(past.path):
+    with asof.viewing(moment) as past:
+        st.session_state[PAST_KEY] = past
         yield past
 
 
