@@ -254,7 +254,7 @@ def _command_word(argv: list[str]) -> str | None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("etl.users", "etl.backup", "etl.opendata"):
+    for module in ("etl.users", "etl.backup", "etl.opendata", "etl.allocate"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:

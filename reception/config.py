@@ -222,6 +222,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reimbursement_land", "reimbursement.land", "Kennung",
             "Land (zweistelliger Schlüssel), für das die Sätze gelten; für ein anderes Land zeigt "
             "die Seite keinen Betrag"),
+    Setting("allocation_reserve_percent", "allocation.reserve_percent", "Prozent",
+            "Verteilungsvorschlag: so viel Prozent der belegbaren Plätze jedes Kreises bleiben "
+            "frei (Obergrenze = freie belegbare Plätze − Reserve)"),
 )
 
 
@@ -251,6 +254,7 @@ class Settings:
     reimbursement_valid_to: date = date(2026, 12, 31)  # last day in force
     reimbursement_legal_basis: str = ""
     reimbursement_land: str = "16"  # the Land the rates are for
+    allocation_reserve_percent: float = 0.0  # percent of usable places kept free
 
 
 def settings_path() -> Path:
