@@ -194,7 +194,7 @@ def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Pat
                       last=fmt.day(week + timedelta(days=6), lang)).lstrip(" ·"),
         "week": label,
         "stand": t("briefing.stand", lang, week=label,
-                   published=fmt.timestamp(meta.get("published_at"), lang),
+                   published=fmt.timestamp(meta.get("published_at"), lang, utc=True),
                    created=fmt.timestamp(now, lang)),
         "created": fmt.day(now, lang),
         "demo": demo,

@@ -255,7 +255,7 @@ def missing_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def loads_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("tab.load_id", lang): frame.load_id,
-        t("tab.loaded_at", lang): [fmt.timestamp(v, lang) for v in frame.loaded_at],
+        t("tab.loaded_at", lang): [fmt.timestamp(v, lang, utc=True) for v in frame.loaded_at],
         t("tab.file_name", lang): frame.file_name.astype(str),
         t("tab.source", lang): [t(f"source.{s}", lang) for s in frame.source],
         t("tab.loaded_by", lang): frame.loaded_by.fillna("").astype(str),

@@ -204,9 +204,10 @@ def preview_file(data: bytes, file_name: str, user: accounts.User | None = None,
 
 # ---------------------------------------------------------------- load, history, rollback
 
-def load_preview(preview: Preview, user: accounts.User | None) -> LoadResult:
-    """Write a previewed file as one load (source ``upload``, ``loaded_by`` = the user) and
-    publish the snapshot. Raises :class:`NotAllowed`, ``ValueError`` for a file with errors,
+def load_preview(preview: Preview, user: accounts.User | None, source: str = SOURCE) -> LoadResult:
+    """Write a previewed file as one load (``source``: ``upload``, or ``form`` for the page
+    "Meldung erfassen"; ``loaded_by`` = the user) and publish the snapshot. Raises
+    :class:`NotAllowed`, ``ValueError`` for a file with errors,
     ``reception.store.db.DatabaseBusy`` when another writer holds the database too long."""
     if not accounts.can_upload(user):
         raise NotAllowed("upload")
@@ -216,10 +217,10 @@ def load_preview(preview: Preview, user: accounts.User | None) -> LoadResult:
                for a in pc.unique(preview.inspection.rows["ags"]).to_pylist()):
         raise NotAllowed("district")
     with db.writer() as con:
-        result = loading.apply(con, preview.inspection, SOURCE, user.name)
+        result = loading.apply(con, preview.inspection, source, user.name)
         if result.status == "loaded":
             db.publish_snapshot(con)
-    log.info("upload %s by %s: %s (load %s)", preview.file_name, user.name, result.status,
+    log.info("%s %s by %s: %s (load %s)", source, preview.file_name, user.name, result.status,
              result.load_id)
     return result
 
