@@ -4,19 +4,19 @@
 Reads the published snapshot only, as the app does. Exit status: 0 printed; 1 no distribution
 key in force in W (or no snapshot yet, or no reported week to take the default week from);
 2 usage (N not a whole number from 0 to 1,000,000, W not a week, T not an ISO 8601 date-time).
-``--as-of`` is checked and accepted; it selects the figures as they stood at T once the store's
-time travel (branch ``asof``) is available, until then the proposal is today's.
+``--as-of T``: the proposal from the figures as they stood at T (:func:`reception.store.asof.viewing`),
+the default week then being the week after the latest week reported by T.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 
 from etl import cli
 from reception import config, fmt
 from reception.i18n import t
+from reception.store import asof
 
 HELP = cli.Help(
     "Verteilungsvorschlag: N Personen einer Woche nach Verteilschlüssel, Rückstand und freien "
@@ -40,8 +40,8 @@ def _add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--persons", required=True, metavar="N", help="zu verteilende Personen")
     p.add_argument("--week", metavar="W", help="ISO-Woche, z. B. 2024-W48 oder 'KW 48/2024' "
                    "(Vorgabe: die Woche nach der letzten gemeldeten)")
-    p.add_argument("--as-of", dest="as_of", metavar="T", help="Stand T (ISO 8601, z. B. "
-                   "2024-11-26T10:00); wirkt, sobald die Zeitreise des Datenbestands verfügbar ist")
+    p.add_argument("--as-of", dest="as_of", metavar="T", help="mit den Zahlen, wie sie zum "
+                   "Zeitpunkt T standen (ISO 8601, z. B. 2024-11-26T10:00; ohne Offset Ortszeit)")
 
 
 @cli.command("allocate")
@@ -57,17 +57,17 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     except ValueError:
         print(t("briefing.bad_week", args.lang, value=args.week), file=sys.stderr)
         return cli.EXIT_USAGE
-    if args.as_of:
-        try:
-            datetime.fromisoformat(args.as_of.replace("Z", "+00:00"))
-        except ValueError:
-            print(t("api.bad_moment", args.lang, name="--as-of", value=args.as_of), file=sys.stderr)
-            return cli.EXIT_USAGE
+    try:
+        moment = asof.parse(args.as_of) if args.as_of else None
+    except asof.BadMoment as error:
+        print(error.message(args.lang), file=sys.stderr)
+        return cli.EXIT_USAGE
     if not config.snapshot_path().exists():
         print(t("cli.no_snapshot", args.lang, detail=str(config.snapshot_path())), file=sys.stderr)
         return cli.EXIT_REJECTED
     try:
-        result = allocation.from_store(int(args.persons), week, lang=args.lang)
+        with asof.viewing(moment):
+            result = allocation.from_store(int(args.persons), week, lang=args.lang)
     except allocation.NoWeek:
         print(t("cli.allocate_no_week", args.lang), file=sys.stderr)
         return cli.EXIT_REJECTED

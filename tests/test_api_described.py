@@ -18,6 +18,7 @@ import pytest
 
 # the hand-made database and a TestClient of the app's routes, as the other API tests use them
 from tests import test_opendata
+from tests.etl_support import HEADER_DE, assert_loaded, csv_bytes, ingest
 
 sample_db, client, rows_of = test_opendata.sample_db, test_opendata.client, test_opendata.rows_of
 
@@ -56,6 +57,7 @@ def test_allocation_csv_ends_with_the_persons_nobody_can_take(client) -> None:
     ("persons=1000001", "ganze Zahl"),
     ("persons=10&week=2024-W99", "2024-W99"),
     ("persons=10&as_of=gestern", "ISO 8601"),
+    ("as_of=2024-11-26T10:00", "„persons“ fehlt"),
     ("persons=10&persons=11", "mehrfach"),
     ("persons=10&ags=16051", "Unbekannter Parameter"),
 ])
@@ -68,7 +70,25 @@ def test_allocation_bad_parameters_answer_400_in_plain_words(client, query: str,
 def test_allocation_without_a_key_in_force_is_404(client) -> None:
     answer = client.get("/api/v1/allocation.csv?persons=10&week=2010-W01")  # key from 2014-12-02
     assert answer.status_code == 404 and "Verteilschlüssel" in answer.text
-    assert client.get("/api/v1/allocation.csv?persons=10&as_of=2024-11-26T10:00:00Z").status_code == 200
+
+
+def test_allocation_as_of_a_moment_uses_the_figures_as_they_stood_then(client, sample_db: Path) -> None:
+    from reception.store import db
+
+    with db.reader() as con:
+        first_loaded = con.execute("SELECT max(loaded_at) FROM loads").fetchone()[0]
+    # Jena corrects KW 47: 390 places instead of 400, so 10 free instead of 20
+    assert_loaded(ingest(csv_bytes([HEADER_DE, ["16053", "Jena", "2024-W47", 9, 4, 390, 380]]),
+                         "korrektur.csv", db_path=sample_db, publish=True))
+    now = {r["ags"]: r["proposed"] for r in rows_of(client.get("/api/v1/allocation.csv?persons=30"))}
+    assert (now["16053"], now["16051"]) == ("10", "20")
+    moment = first_loaded.isoformat() + "Z"  # loaded_at is UTC
+    then = client.get(f"/api/v1/allocation.csv?persons=30&as_of={moment}")
+    assert then.status_code == 200
+    assert {r["ags"]: r["proposed"] for r in rows_of(then) if r["proposed"] != "0"} == {
+        "16051": "10", "16053": "20"}
+    before = client.get("/api/v1/allocation.csv?persons=30&as_of=2000-01-01T00:00Z")
+    assert before.status_code == 404  # nothing reported yet then: no week to propose for
 
 
 def test_the_openapi_document_is_valid_and_lists_every_route(client) -> None:

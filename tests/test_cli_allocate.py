@@ -21,8 +21,13 @@ def test_allocate_prints_the_contract_csv_of_the_week_after_the_latest(sample_db
     assert result.stdout.splitlines()[0] == "ags,name,share_percent,soll,ist,deficit,free_usable,cap,proposed"
     assert {r["ags"]: r["proposed"] for r in rows if r["proposed"] != "0"} == {"16051": "10", "16053": "20"}
     explicit = run_etl("allocate", "--persons", "30", "--week", "KW 48/2024",
-                       "--as-of", "2024-11-26T10:00", env={"RECEPTION_DB": str(sample_db)})
+                       env={"RECEPTION_DB": str(sample_db)})
     assert explicit.stdout == result.stdout
+    # on 26 November 2024 nothing had been loaded yet (the sample is loaded now): no district
+    # had known free places, so all 30 are unplaced
+    past = run_etl("allocate", "--persons", "30", "--week", "2024-W48", "--as-of",
+                   "2024-11-26T10:00", env={"RECEPTION_DB": str(sample_db)})
+    assert past.stdout.splitlines()[-1] == ",nicht unterzubringen,,,,,,,30"
 
 
 @pytest.mark.parametrize("args, status, says", [

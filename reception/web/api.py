@@ -24,12 +24,13 @@ unknown or repeated one, a missing required one, a malformed key, date, week or 
 yet answers 503. An unexpected error is logged with a reference and answers 500 with that
 reference only, never a traceback.
 
+Every data path takes ``as_of=T`` (:data:`COMMON_PARAMS`): the answer is read inside
+:func:`reception.store.asof.viewing`, so every query sees the figures as they stood at T.
+
 Decisions: ``from``/``to`` bound the week's Monday (``week >= from``, ``week <= to``, ISO dates);
 an ``ags`` with the right form that no district has is a 400, so a typo is not mistaken for
-"no figures". Messages are German unless the request prefers English (``Accept-Language: en``).
-The allocation's ``as_of`` is accepted and checked (ISO 8601 date-time); it selects the figures
-as they stood at T once the store's time travel (branch ``asof``) is available, until then the
-answer is today's proposal.
+"no figures" (checked against today's districts). Messages are German unless the request
+prefers English (``Accept-Language: en``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -50,7 +52,7 @@ from starlette.routing import BaseRoute, Route
 from reception import config, fmt
 from reception.i18n import t
 from reception.read import allocation, briefing, opendata, queries
-from reception.store import db
+from reception.store import asof, db
 
 log = logging.getLogger(__name__)
 AGS = re.compile(r"^\d{5}$")
@@ -105,15 +107,17 @@ def _persons(value: str, name: str, lang: str) -> int:
 
 def _moment(value: str, name: str, lang: str) -> datetime:
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(t("api.bad_moment", lang, name=name, value=value[:40])) from None
+        return asof.parse(value)
+    except asof.BadMoment as error:
+        raise BadRequest(error.message(lang)) from None
 
 
 @dataclass(frozen=True)
 class Param:
     """One query parameter: its JSON schema and description (the OpenAPI document) and
-    ``read(value, name, lang)``, which returns the value to use or raises :class:`BadRequest`."""
+    ``read(value, name, lang)``, which returns the value to use or raises :class:`BadRequest`.
+    ``around(value)``, where given, is a context manager the answer runs in (``as_of``: every
+    read sees the figures as they stood at T); such a parameter is not passed to the answer."""
 
     name: str
     schema: dict
@@ -121,6 +125,7 @@ class Param:
     read: Callable[[str, str, str], object]
     required: bool = False
     example: str | None = None
+    around: Callable[[object], AbstractContextManager] | None = None
 
 
 AGS_PARAM = Param("ags", {"type": "string", "pattern": r"^\d{5}$"},
@@ -133,14 +138,19 @@ TO_PARAM = Param("to", {"type": "string", "format": "date"},
 WEEK_PARAM = Param("week", {"type": "string", "pattern": r"^\d{4}-W\d{2}$"},
                    "ISO-Woche, z. B. 2024-W47 (auch KW 47/2024)", _week, example="2024-W47")
 # Parameters every path takes (CONTRACT: "Every /api/v1/ path accepts as_of=T"): one entry here.
-COMMON_PARAMS: tuple[Param, ...] = ()
+COMMON_PARAMS: tuple[Param, ...] = (
+    Param("as_of", {"type": "string", "format": "date-time"},
+          "die Zahlen, wie sie zum Zeitpunkt T im Datenbestand standen (ISO 8601; mit Offset oder Z, "
+          "sonst Ortszeit Europe/Berlin)", _moment, example="2024-11-26T10:00:00+01:00",
+          around=asof.viewing),
+)
 
 
 # ---------------------------------------------------------------- answers (run in a thread)
 def _headers(kind: str, name: str) -> dict[str, str]:
     headers = {"Content-Disposition": f'{kind}; filename="{name}"', "Cache-Control": "no-cache",
                "Access-Control-Allow-Origin": "*"}
-    version = db.snapshot_version(config.snapshot_path())
+    version = db.snapshot_version()  # of the snapshot read: a past one under as_of
     if version:
         headers["ETag"] = f'"{version}"'
     return headers
@@ -260,10 +270,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "deficit,free_usable,cap,proposed", _allocation, CSV, _STRING,
              (Param("persons", {"type": "integer", "minimum": 0, "maximum": allocation.MAX_PERSONS},
                     "zu verteilende Personen", _persons, required=True, example="120"),
-              WEEK_PARAM,
-              Param("as_of", {"type": "string", "format": "date-time"},
-                    "Stand T (ISO 8601); wirkt, sobald die Zeitreise des Datenbestands "
-                    "verfügbar ist", _moment, example="2024-11-26T10:00:00+01:00")),
+              WEEK_PARAM),
              not_found="Kein Verteilschlüssel für die Woche oder noch keine Meldungen."),
     Endpoint("/api/v1/openapi.json", "Dieses Dokument (OpenAPI 3.1)", _openapi, JSON, _OBJECT,
              needs_data=False, common=False),
@@ -291,7 +298,12 @@ def _read_params(request: Request, endpoint: Endpoint, lang: str) -> dict:
 def _endpoint(entry: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     """The entry's answer in a worker thread; its failures as plain answers, never a traceback."""
     def respond(request: Request, lang: str) -> Response:
-        return entry.answer(_read_params(request, entry, lang), lang)
+        params = _read_params(request, entry, lang)
+        with ExitStack() as scope:
+            for param in entry.all_params():
+                if param.around is not None and param.name in params:
+                    scope.enter_context(param.around(params.pop(param.name)))
+            return entry.answer(params, lang)
 
     async def endpoint(request: Request) -> Response:
         lang = _lang(request)
