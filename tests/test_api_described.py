@@ -131,7 +131,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_breaking_the_document(
         [sys.executable, "-m", "schemathesis.cli", "run", f"{app.url}/api/v1/openapi.json",
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
          "response_schema_conformance", "--max-examples", "25", "--seed", "25",
-         "--phases", "examples,coverage,fuzzing", "--no-color"],
+         "--phases", "examples,coverage,fuzzing", "--request-timeout", "180", "--no-color"],
         cwd=tmp_path, capture_output=True, text=True, timeout=900)  # its cache: .schemathesis/
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout

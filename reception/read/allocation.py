@@ -145,7 +145,7 @@ def next_week(path: Path | None = None) -> pd.Timestamp:
     last = queries.week_bounds(path)[1]
     if last is None:
         raise NoWeek()
-    return pd.Timestamp(last) + pd.Timedelta(weeks=1)
+    return week_after(last)
 
 
 def from_store(persons: int, week: date | None = None, reserve_percent: float | None = None,
@@ -163,7 +163,7 @@ def from_store(persons: int, week: date | None = None, reserve_percent: float | 
 def explain(row, lang: str = "de") -> str:
     """One sentence: why district ``row`` (a row of :attr:`Proposal.table`) gets what it gets."""
     figures = {"soll": fmt.number(row.soll, 1, lang), "ist": fmt.number(row.ist, lang=lang),
-               "deficit": fmt.number(abs(row.deficit), 1, lang), "cap": fmt.number(row.cap, lang=lang),
+               "deficit": fmt.number(row.deficit, 1, lang), "cap": fmt.number(row.cap, lang=lang),
                "proposed": fmt.number(row.proposed, lang=lang),
                "rest": fmt.number(row.deficit - row.proposed, 1, lang)}
     if row.excluded:
@@ -196,3 +196,77 @@ def csv_rows(result: Proposal) -> pd.DataFrame:
 def to_csv(result: Proposal) -> str:
     """The contract's CSV: UTF-8, ``,``, ``.`` as decimal point, empty cells where unknown."""
     return csv_rows(result).to_csv(index=False, lineterminator="\n")
+
+
+# ---------------------------------------------------------------- for the page and Methodik
+def display(result: Proposal, lang: str = "de") -> pd.DataFrame:
+    """Per district the figures formatted (German numbers) and the sentence explaining them."""
+    table = result.table
+    number = lambda values, decimals=0: [fmt.number(v, decimals, lang) for v in values]  # noqa: E731
+    shown = pd.DataFrame({
+        t("alloc_tab.district", lang): table.name,
+        t("alloc_tab.share", lang): [fmt.percent_number(v, 1, lang) for v in table.share_percent],
+        t("alloc_tab.soll", lang): number(table.soll, 1),
+        t("alloc_tab.ist", lang): number(table.ist),
+        t("alloc_tab.deficit", lang): number(table.deficit, 1),
+        t("alloc_tab.free_usable", lang): number(table.free_usable),
+        t("alloc_tab.cap", lang): number(table.cap),
+        t("alloc_tab.proposed", lang): number(table.proposed),
+        t("alloc_tab.explanation", lang): table.explanation,
+    })
+    if result.unplaced:  # the last row, as in the CSV: the proposals and it sum to N
+        last = dict.fromkeys(shown.columns, fmt.MISSING)
+        last.update({shown.columns[0]: t("allocation.unplaced_name", lang),
+                     t("alloc_tab.proposed", lang): fmt.number(result.unplaced, lang=lang),
+                     t("alloc_tab.explanation", lang): t("allocation.unplaced_row", lang)})
+        shown = pd.concat([shown, pd.DataFrame([last])], ignore_index=True)
+    return shown
+
+
+def export_frame(result: Proposal, lang: str = "de") -> pd.DataFrame:
+    """The download (CSV/Excel): the contract's columns as numbers, the stated reason of each
+    exclusion and the explanation, and the unplaced persons as the last row."""
+    frame = csv_rows(result)
+    frame["excluded"] = [*result.table.excluded, *([""] if result.unplaced else [])]
+    frame["explanation"] = [*result.table.explanation,
+                            *([t("allocation.unplaced_row", lang)] if result.unplaced else [])]
+    names = {c: t(f"alloc_tab.{c}", lang) for c in frame.columns}
+    return frame.rename(columns=names)
+
+
+def summary(result: Proposal, lang: str = "de") -> str:
+    """What the proposal says in short: persons, the districts that take them, the unplaced."""
+    taking = result.table[result.table.proposed > 0].sort_values("proposed", ascending=False)
+    named = ", ".join(f"{name} {fmt.number(p, lang=lang)}" for name, p in
+                      zip(taking.name.head(5), taking.proposed.head(5)))
+    return t("allocation.summary", lang, persons=fmt.number(result.persons, lang=lang),
+             week=fmt.iso_week(result.week, lang), districts=len(taking), named=named or "–",
+             placed=fmt.number(result.persons - result.unplaced, lang=lang),
+             excluded=int((result.table.excluded != "").sum()))
+
+
+def week_after(last: object) -> pd.Timestamp:
+    """The week after ``last`` (a Monday): the coming week the page proposes for."""
+    return pd.Timestamp(last) + pd.Timedelta(weeks=1)
+
+
+def worked_example() -> Proposal:
+    """Methodik's worked example: three districts, 20 persons, one capped, a tie."""
+    inputs = pd.DataFrame({"ags": ["16051", "16052", "16053"], "name": ["A", "B", "C"],
+                           "share_percent": [50.0, 30.0, 20.0], "ist": [40, 30, 10],
+                           "last_reported": pd.Timestamp("2024-11-18"),
+                           "capacity_usable": [100, 100, 100], "free_usable": [4, 50, 50]})
+    return proposal(inputs, 20, pd.Timestamp("2024-11-25"))
+
+
+def example_text(result: Proposal, lang: str = "de") -> str:
+    """Methodik's worked example in words, every figure read from ``result``."""
+    table = result.table
+    listed = lambda values, decimals=0: ", ".join(  # noqa: E731
+        f"{n} {fmt.number(v, decimals, lang)}" for n, v in zip(table.name, values))
+    return t("allocation.example", lang, persons=fmt.number(result.persons, lang=lang),
+             shares=", ".join(f"{n} {fmt.percent_number(v, 0, lang)}"
+                              for n, v in zip(table.name, table.share_percent)),
+             ist=listed(table.ist), total=fmt.number(table.ist.sum() + result.persons, lang=lang),
+             soll=listed(table.soll, 1), deficit=listed(table.deficit, 1), cap=listed(table.cap),
+             proposed=listed(table.proposed))
