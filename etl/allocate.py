@@ -16,7 +16,7 @@ import sys
 from etl import cli
 from reception import config, fmt
 from reception.i18n import t
-from reception.store import asof
+from reception.store import asof, db
 
 HELP = cli.Help(
     "Verteilungsvorschlag: N Personen einer Woche nach Verteilschlüssel, Rückstand und freien "
@@ -62,7 +62,7 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     except asof.BadMoment as error:
         print(error.message(args.lang), file=sys.stderr)
         return cli.EXIT_USAGE
-    if not config.snapshot_path().exists():
+    if not db.snapshot_ready():  # a new host builds its snapshot of a shared store first
         print(t("cli.no_snapshot", args.lang, detail=str(config.snapshot_path())), file=sys.stderr)
         return cli.EXIT_REJECTED
     try:

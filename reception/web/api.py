@@ -21,8 +21,9 @@ Everything is read from the published snapshot (:mod:`reception.read.opendata`,
 event loop that serves the pages never waits on a query. Every query parameter is checked: an
 unknown or repeated one, a missing required one, a malformed key, date, week or number answers
 400 with a plain sentence; a path under ``/api/`` that is not listed answers 404; no snapshot
-yet answers 503. An unexpected error is logged with a reference and answers 500 with that
-reference only, never a traceback.
+yet answers 503 (with PostgreSQL, a new instance builds its snapshot at the first request
+instead: 503 only where the store has never been initialised). An unexpected error is logged
+with a reference and answers 500 with that reference only, never a traceback.
 
 Every data path takes ``as_of=T`` (:data:`COMMON_PARAMS`): the answer is read inside
 :func:`reception.store.asof.viewing`, so every query sees the figures as they stood at T.
@@ -308,7 +309,8 @@ def _endpoint(entry: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         lang = _lang(request)
         try:
-            if entry.needs_data and not config.snapshot_path().exists():
+            # built here where this instance has none yet (no visitor needed for it)
+            if entry.needs_data and not await run_in_threadpool(db.snapshot_ready):
                 return PlainTextResponse(t("api.no_snapshot", lang), status_code=503)
             return await run_in_threadpool(respond, request, lang)
         except BadRequest as error:
