@@ -804,7 +804,21 @@ def estimate_backtest_text(figures: dict, lang: str) -> str:
              demo_two=share("demo", "hide_two"), bamf_two=share("bamf", "hide_two"),
              eurostat_two=share("eurostat", "hide_two"),
              share=fmt.percent(figures.get("thuringia_share"), 2, lang),
-             seeds=len(figures.get("seeds", [])))
+             seeds=len(figures.get("seeds", [])), verdict=_estimate_verdict(data, lang))
+
+
+ESTIMATE_AIM = (0.78, 0.82)
+
+
+def _estimate_verdict(data: dict, lang: str) -> str:
+    """"Demo: Band zu breit; BAMF: Band zu schmal; ..." against the aim of 78-82 %."""
+    parts = []
+    for name, label in (("demo", "Demo"), ("bamf", "BAMF"), ("eurostat", "Eurostat")):
+        coverage = data[name]["hide_one"]["coverage80"]
+        kind = ("narrow" if coverage < ESTIMATE_AIM[0] else "wide" if coverage > ESTIMATE_AIM[1]
+                else "inside")
+        parts.append(t(f"methodik.estimate_{kind}", lang, name=label))
+    return t("methodik.estimate_verdict", lang, parts="; ".join(parts))
 
 
 # ---------------------------------------------------------------- the Kreis page (issue 14)
