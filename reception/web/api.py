@@ -13,6 +13,7 @@ twice. A parameter every path takes goes into :data:`COMMON_PARAMS` once.
 | ``/api/v1/weekly.csv``, ``.json`` | the ``weekly`` view; ``?ags=16067&from=2024-01-01&to=2024-12-31`` |
 | ``/api/v1/datapackage.json`` | the Frictionless data package describing both CSVs |
 | ``/api/v1/briefing.pdf`` | the Lagebericht of the latest week; ``?week=2024-W47`` |
+| ``/api/v1/reporting.csv`` | the ``reporting_status`` view now; ``?ags=&from=&to=`` (week) |
 | ``/api/v1/allocation.csv`` | the allocation proposal; ``?persons=N&week=2024-W47`` |
 | ``/api/v1/openapi.json`` | this table as an OpenAPI 3.1 document |
 
@@ -203,6 +204,12 @@ def _briefing(params: dict, lang: str) -> Response:
     return Response(pdf, media_type=PDF, headers=_headers("inline", briefing.file_name(monday)))
 
 
+def _reporting_csv(params: dict, lang: str) -> Response:
+    frame = opendata.reporting(**_filters(params, lang))
+    return Response(opendata.to_csv(frame), media_type=CSV,
+                    headers=_headers("inline", "reporting.csv"))
+
+
 def _allocation(params: dict, lang: str) -> Response:
     week = params.get("week")
     try:
@@ -266,6 +273,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("/api/v1/briefing.pdf", "Lagebericht (PDF) der letzten gemeldeten Woche oder von week",
              _briefing, PDF, {"type": "string", "contentMediaType": "application/pdf"},
              (WEEK_PARAM,), not_found="Für die Woche liegen keine Meldungen vor."),
+    Endpoint("/api/v1/reporting.csv", "Die Sicht reporting_status: Meldestand je Kreis und Woche "
+             "(pünktlich, verspätet, fehlt, offen)", _reporting_csv, CSV, _STRING,
+             (AGS_PARAM, FROM_PARAM, TO_PARAM)),
     Endpoint("/api/v1/allocation.csv", "Verteilungsvorschlag für persons Personen in week (Vorgabe: "
              "die Woche nach der letzten gemeldeten), Spalten ags,name,share_percent,soll,ist,"
              "deficit,free_usable,cap,proposed", _allocation, CSV, _STRING,
