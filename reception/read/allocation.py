@@ -90,12 +90,14 @@ def distribute(deficits: list[Fraction], caps: list[int], order: list[tuple],
     if persons <= 0:
         return [0] * len(caps), 0
 
+    floors = [math.floor(d) for d in deficits]  # floor(d - level) = floor(d) - level: whole numbers
+
     def slots(level: int) -> list[int]:  # per district: its persons with priority >= level
-        return [min(c, max(0, math.floor(d - level) + 1)) for d, c in zip(deficits, caps)]
+        return [min(c, max(0, f - level + 1)) for f, c in zip(floors, caps)]
 
     # the highest whole level with at least ``persons`` slots at or above it
-    low = min(math.floor(d) - c for d, c in zip(deficits, caps))  # every slot is above it
-    high = max(math.ceil(d) for d in deficits) + 1  # no slot reaches it
+    low = min(f - c for f, c in zip(floors, caps))  # every slot is above it
+    high = max(floors) + 2  # no slot reaches it
     while high - low > 1:
         middle = (low + high) // 2
         low, high = (middle, high) if sum(slots(middle)) >= persons else (low, middle)
