@@ -246,6 +246,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reimbursement_land", "reimbursement.land", "Kennung",
             "Land (zweistelliger Schlüssel), für das die Sätze gelten; für ein anderes Land zeigt "
             "die Seite keinen Betrag"),
+    Setting("allocation_reserve_percent", "allocation.reserve_percent", "Prozent",
+            "Verteilungsvorschlag: so viel Prozent der belegbaren Plätze jedes Kreises bleiben "
+            "frei (Obergrenze = freie belegbare Plätze − Reserve)"),
     Setting("reporting_deadline", "reporting.deadline", "Wochentag Uhrzeit",
             "Meldefrist: die Meldung der Woche W ist an diesem Wochentag (MON … SUN) und zu dieser "
             "Uhrzeit (Europe/Berlin) der Woche W+1 fällig"),
@@ -290,6 +293,7 @@ class Settings:
     reimbursement_valid_to: date = date(2026, 12, 31)  # last day in force
     reimbursement_legal_basis: str = ""
     reimbursement_land: str = "16"  # the Land the rates are for
+    allocation_reserve_percent: float = 0.0  # percent of usable places kept free
     reporting_deadline: str = "TUE 12:00"  # weekday and time (Europe/Berlin) of week W+1
     escalate_after_hours: float = 24.0  # hours after the deadline
     land_contacts: tuple[str, ...] = ()  # e-mail addresses
