@@ -52,6 +52,14 @@ if require_data():
     download_buttons(rates, "puenktlichkeit")
 
 
+if available():  # a moment of the past to view, and what changed since one
+    st.header(t_ui("asof.picker"))
+    st.caption(t_ui("asof.picker_note"))
+    stand_picker()
+    st.header(t_ui("asof.changes"))
+    stand_changes()
+
+
 if available():
     st.header(t_ui("meldungen.loads"))
     history = data.loads()
@@ -60,11 +68,3 @@ if available():
     else:
         st.dataframe(present.loads_table(history, lang), hide_index=True)
         download_buttons(history, "ladehistorie")
-
-
-if available():
-    st.header(t_ui("asof.picker"))
-    st.caption(t_ui("asof.picker_note"))
-    stand_picker()
-    st.header(t_ui("asof.changes"))
-    stand_changes()
