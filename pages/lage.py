@@ -20,6 +20,15 @@ from reception.web.ui import (
     t_ui,
 )
 
+
+@st.fragment
+def ranking_table(table) -> None:
+    """On request only (the data grid's code is not loaded with the landing page); a fragment:
+    the toggle reruns this section, not the page."""
+    if st.toggle(t_ui("lage.ranking_table"), key="lage_ranking_table"):
+        st.dataframe(table, hide_index=True)
+
+
 lang = current_language()
 st.title(t_ui("lage.title"))
 
@@ -80,6 +89,4 @@ if require_data():
     if view.ranking_shown < view.ranking_total:
         st.caption(t_ui("lage.ranking_top", shown=view.ranking_shown, total=view.ranking_total))
     chart_block(view.ranking.figure, view.ranking.summary, view.ranking.frame, view.ranking.name)
-    # on request only: the data grid's code is not loaded with the landing page
-    if st.toggle(t_ui("lage.ranking_table"), key="lage_ranking_table"):
-        st.dataframe(view.ranking_table, hide_index=True)
+    ranking_table(view.ranking_table)
