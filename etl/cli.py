@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reception import config, fmt
+from reception import config, fmt, notify
 from reception.i18n import language_from_env, t
 from reception.ingest import inbox
 from reception.ingest.load import LoadResult, ingest_files, rollback
 from reception.reference import districts
-from reception.store import db
+from reception.store import db, ledger
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -201,8 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.lang = language_from_env(args.lang)
     _configure_log(args.log_json)
+    notify.install()  # alerts after every load (silent without a mail server)
     try:
         return COMMANDS[args.command](args)
+    except db.StoreUnavailable as error:  # one sentence naming the store (and the file)
+        print(error.sentence(args.lang), file=sys.stderr)
+        return EXIT_REJECTED
     except db.DatabaseBusy as error:
         print(t("cli.busy", args.lang, detail=str(error)), file=sys.stderr)
         return EXIT_REJECTED
@@ -254,7 +258,7 @@ def _command_word(argv: list[str]) -> str | None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("etl.users", "etl.backup", "etl.opendata"):
+    for module in ("etl.users", "etl.backup", "etl.opendata", "etl.remind", "etl.allocate"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
@@ -288,16 +292,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     except districts.BadReference as error:
         print(t("cli.bad_reference", args.lang, detail=str(error)), file=sys.stderr)
         return EXIT_REJECTED
-    with db.writer() as con:
-        version = db.migrate(con)
-        districts.install_reference(con, reference)
-        districts.install_distribution_key(con, key)
-        if args.demo:
-            from reception.ingest import demo
+    def attempt() -> tuple[int, dict | None]:
+        with db.writer() as con:
+            version = db.migrate(con)
+            districts.install_reference(con, reference)
+            districts.install_distribution_key(con, key)
+            info = None
+            if args.demo:
+                from reception.ingest import demo
 
-            info = demo.install_demo(con)
-            print(t("cli.demo_done", args.lang, **info))
-        db.publish_snapshot(con)
+                info = demo.install_demo(con)
+            ledger.set_deadline(con, config.settings().deadline)
+            db.publish_snapshot(con)
+        return version, info
+
+    version, info = db.retried(attempt)
+    if info is not None:  # said once the store has committed it
+        print(t("cli.demo_done", args.lang, **info))
     print(t("cli.init_done", args.lang, db=config.store_label(), districts=len(reference.table),
             version=version))
     return EXIT_OK
@@ -382,7 +393,7 @@ def _weekly_briefing(lang: str) -> None:
 def cmd_loads(args: argparse.Namespace) -> int:
     """The history: as a table, the columns of the contract view ``loads``; with ``--csv`` or
     ``--json`` every column of ``db.load_history`` (errors, warnings, districts, rollbacks)."""
-    with db.writer() as con:
+    with db.main_reader() as con:  # a read: never the write lock
         history = db.load_history(con)
     if args.format:  # timestamps as ISO text to the second, missing ones empty / null
         for column in history.select_dtypes("datetime").columns:
@@ -406,10 +417,14 @@ def cmd_loads(args: argparse.Namespace) -> int:
 
 @command("rollback")
 def cmd_rollback(args: argparse.Namespace) -> int:
-    with db.writer() as con:
-        outcome = rollback(con, args.load_id, _default_user(args.user))
-        if outcome["status"] == "rolled_back":
-            db.publish_snapshot(con)
+    def attempt() -> dict:
+        with db.writer() as con:
+            outcome = rollback(con, args.load_id, _default_user(args.user))
+            if outcome["status"] == "rolled_back":
+                db.publish_snapshot(con)
+        return outcome
+
+    outcome = db.retried(attempt)
     if outcome["status"] == "unknown":
         print(t("cli.unknown_load", args.lang, load_id=args.load_id), file=sys.stderr)
         return EXIT_REJECTED

@@ -54,6 +54,10 @@ if require_data():
         chart_block(chart.figure, chart.summary, chart.frame, chart.name)
 
     with headline_area:
+        # districts that have not reported the latest week: the totals with their estimate
+        if view.estimate_banner:
+            st.warning(view.estimate_banner)
+            st.caption(view.estimate_note)
         for row in (view.cards[:4], view.cards[4:]):
             for column, card in zip(st.columns(4), row):
                 column.metric(card["label"], card["value"], card["delta"],

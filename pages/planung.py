@@ -124,6 +124,9 @@ if require_data():
                     occupied=fmt.number(start.occupied, lang=lang),
                     places=fmt.number(start.capacity, lang=lang),
                     moves=fmt.number(start.moves_out, 1, lang), window=cfg.net_intake_window_weeks))
+    banner = present.estimate_banner(ahead.estimate, lang) if unit == planning.STATE else None
+    if banner:  # districts that have not reported the start week: say so
+        st.warning(banner + " " + (present.estimate_planung(ahead.estimate, lang) or ""))
     flag = present.forecast_flag(prediction, lang)
     if flag:
         st.warning(flag)

@@ -103,6 +103,10 @@ def render(view: views.LageView, meta: dict, images: dict[str, bytes]) -> str:
         parts.append(f"<p class=\"notice\">{text(t(key, lang))}</p>")
     parts.append("</header><main>")
     parts.append(f"<h2>{text(t('lage.headlines', lang))}</h2>")
+    if view.estimate_banner:
+        parts.append(f"<p class=\"notice\">{text(view.estimate_banner)}</p>")
+        if view.estimate_note:
+            parts.append(f"<p class=\"small\">{text(view.estimate_note)}</p>")
     parts.append(_cards(view))
     if view.single_week:
         parts.append(f"<p>{text(t('msg.single_week', lang))}</p>")

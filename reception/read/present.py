@@ -36,10 +36,13 @@ HEADLINE_STYLE = {  # figure -> (kind, delta colour: a rise is bad -> "inverse")
 
 
 def headline_cards(heads: dict[str, Headline], lang: str, warn: float = 0.9,
-                   limit: float = 1.0) -> list[dict]:
+                   limit: float = 1.0, estimate=None) -> list[dict]:
     """For st.metric: label, value, delta (vs previous week), delta_color, delta_arrow, caption
     (4-week mean);
-    ``warn`` and ``limit`` name the thresholds in the district-count labels."""
+    ``warn`` and ``limit`` name the thresholds in the district-count labels. With an
+    ``estimate`` (:class:`reception.read.estimate.StateEstimate`) where districts are missing,
+    the arrivals card shows the estimated total, marked, with its band, and the occupancy card
+    says how many districts it carries forward (:func:`estimated_cards`)."""
     thresholds = {"warn": fmt.percent(warn, 0, lang), "limit": fmt.percent(limit, 0, lang)}
     cards = []
     for key, (kind, colour) in HEADLINE_STYLE.items():
@@ -61,7 +64,7 @@ def headline_cards(heads: dict[str, Headline], lang: str, warn: float = 0.9,
             "caption": t("headline.mean4", lang, mean=mean, diff=diff) if _ok(head.mean4) else
             t("headline.no_mean4", lang),
         })
-    return cards
+    return estimated_cards(cards, heads, estimate, lang) if estimate is not None else cards
 
 
 def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dict]:
@@ -89,6 +92,115 @@ def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dic
          "caption": t("headline.announced_caption", lang) if _ok(announced)
          else t("headline.not_reported", lang)},
     ]
+
+
+# ---------------------------------------------------------------- totals despite gaps (issue 25)
+def estimate_label(estimate, lang: str) -> str:
+    """"geschätzt: 2 Kreise fehlen"."""
+    count = len(estimate.missing)
+    return t("estimate.label_one", lang) if count == 1 else t("estimate.label", lang, count=count)
+
+
+def _escaped(name: object) -> str:
+    return " ".join(str(name).split()).translate(_MARKDOWN_ACTIVE)
+
+
+def estimated_cards(cards: list[dict], heads: dict[str, Headline], estimate, lang: str) -> list[dict]:
+    """``cards`` of :func:`headline_cards` with the arrivals card showing the estimated total
+    ("≈ 259", marked and with its band) and the occupancy card naming the carried-forward
+    districts, where the estimate's week misses reports; unchanged otherwise."""
+    if not estimate.needed:
+        return cards
+    out = [dict(card) for card in cards]
+    arrivals = out[list(HEADLINE_STYLE).index("arrivals")]
+    previous = heads["arrivals"].previous
+    banded = _ok(estimate.lower) and _ok(estimate.upper)
+    arrivals.update({
+        "value": t("estimate.value", lang, total=fmt.number(estimate.arrivals, lang=lang)),
+        "caption": t("estimate.card_caption" if banded else "estimate.card_caption_noband", lang,
+                     label=estimate_label(estimate, lang),
+                     reported=fmt.number(estimate.arrivals_reported, lang=lang),
+                     lower=fmt.number(estimate.lower, lang=lang),
+                     upper=fmt.number(estimate.upper, lang=lang))})
+    if _ok(previous):
+        arrivals["delta"] = t("headline.vs_previous", lang, delta=fmt.number(
+            estimate.arrivals - previous, lang=lang, signed=True))
+    occupancy = estimate.occupancy
+    if occupancy is not None and occupancy.carried:
+        card = out[list(HEADLINE_STYLE).index("occupancy_rate")]
+        card["caption"] = t("estimate.occupancy_caption", lang, carried=occupancy.carried,
+                            fresh_rate=fmt.percent(occupancy.fresh_rate, 1, lang))
+    return out
+
+
+def estimate_banner(estimate, lang: str) -> str | None:
+    """The estimate in sentences (Markdown): reported + estimated = total with its band, what
+    each missing district was estimated at and from what, who has no estimate; None when every
+    district reported the week."""
+    if estimate is None or not estimate.needed:
+        return None
+    missing = estimate.missing
+    banded = _ok(estimate.lower) and _ok(estimate.upper)
+    text = t("estimate.banner" if banded else "estimate.banner_noband", lang,
+             label=estimate_label(estimate, lang),
+             week=fmt.iso_week(estimate.week, lang),
+             reported=fmt.number(estimate.arrivals_reported, lang=lang), reporting=estimate.reported,
+             districts=estimate.districts, estimated=fmt.number(estimate.estimated, lang=lang),
+             total=fmt.number(estimate.arrivals, lang=lang), lower=fmt.number(estimate.lower, lang=lang),
+             upper=fmt.number(estimate.upper, lang=lang))
+    parts = [t(_part_key(row), lang, name=_escaped(row.name),
+               estimate=fmt.number(row.estimate, lang=lang), lower=fmt.number(row.lower, lang=lang),
+               upper=fmt.number(row.upper, lang=lang), last=fmt.iso_week(row.last_reported, lang))
+             for row in missing.itertuples(index=False) if row.source != "none"]
+    if parts:
+        text += " " + t("estimate.parts", lang, parts="; ".join(parts))
+    never = pd.Series([_escaped(n) for n in estimate.never], dtype="object")
+    return text + _listed("estimate.unestimated", never, lang)
+
+
+def _part_key(row) -> str:
+    if row.source == "forecast" and not (_ok(row.lower) and _ok(row.upper)):
+        return "estimate.part_forecast_noband"
+    return f"estimate.part_{row.source}"
+
+
+def estimate_point(estimate) -> tuple | None:
+    """(week, total, lower, upper) of the estimated state total for the forecast chart
+    (:func:`reception.read.charts.forecast`); None when every district reported."""
+    if estimate is None or not estimate.needed:
+        return None
+    return (estimate.week, float(estimate.arrivals), float(estimate.lower), float(estimate.upper))
+
+
+def estimate_notes(estimate, lang: str) -> tuple[str | None, str | None]:
+    """What Lage shows under its heading where districts are missing: the banner
+    (:func:`estimate_banner`) and a caption saying what "Auslastung Land" counts and that the
+    data stay as reported; (None, None) when every district reported."""
+    banner = estimate_banner(estimate, lang)
+    if banner is None:
+        return None, None
+    return banner, " ".join(filter(None, [estimate_occupancy(estimate, lang), t("estimate.note", lang)]))
+
+
+def estimate_occupancy(estimate, lang: str) -> str | None:
+    """What "Auslastung Land" counts when some districts' figures are carried forward; None when
+    every district with places reported the week."""
+    occupancy = estimate.occupancy if estimate is not None else None
+    if occupancy is None or not occupancy.carried:
+        return None
+    return t("estimate.occupancy", lang, rate=fmt.percent(occupancy.rate, 1, lang), fresh=occupancy.fresh,
+             week=fmt.iso_week(estimate.week, lang), carried=occupancy.carried,
+             carried_from=fmt.iso_week(occupancy.carried_from, lang),
+             fresh_rate=fmt.percent(occupancy.fresh_rate, 1, lang))
+
+
+def estimate_planung(estimate, lang: str) -> str | None:
+    """The state's start week on Planung: whose figures are carried forward (None: nobody's)."""
+    occupancy = estimate.occupancy if estimate is not None else None
+    if occupancy is None or not occupancy.carried:
+        return None
+    return t("estimate.planung", lang, week=fmt.iso_week(estimate.week, lang), carried=occupancy.carried,
+             carried_from=fmt.iso_week(occupancy.carried_from, lang))
 
 
 # ---------------------------------------------------------------- tables
@@ -255,7 +367,7 @@ def missing_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def loads_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("tab.load_id", lang): frame.load_id,
-        t("tab.loaded_at", lang): [fmt.timestamp(v, lang) for v in frame.loaded_at],
+        t("tab.loaded_at", lang): [fmt.timestamp(v, lang, utc=True) for v in frame.loaded_at],
         t("tab.file_name", lang): frame.file_name.astype(str),
         t("tab.source", lang): [t(f"source.{s}", lang) for s in frame.source],
         t("tab.loaded_by", lang): frame.loaded_by.fillna("").astype(str),
@@ -675,6 +787,48 @@ def backtest_text(figures: dict, lang: str) -> str:
     return text
 
 
+def estimate_method_text(scale: float, lang: str) -> str:
+    """The Methodik section on totals despite gaps, with the band's calibration factor."""
+    return t("methodik.estimate_text", lang, scale=fmt.number(scale, 2, lang))
+
+
+def estimate_backtest_text(figures: dict, lang: str) -> str:
+    """How often the estimate's 80 % band held the true state total (from
+    ``data/estimate_backtest.json``, ``make backtest-estimate``); a note when it is missing."""
+    data = figures.get("data", {})
+    if not {"demo", "demo_announced", "bamf", "eurostat"} <= set(data):
+        return t("methodik.estimate_backtest_missing", lang)
+
+    def share(name: str, part: str = "hide_one") -> str:
+        return fmt.percent(data[name][part]["coverage80"], 1, lang)
+
+    return t("methodik.estimate_backtest", lang, generated=fmt.day(figures.get("generated"), lang),
+             demo=share("demo"), demo_n=fmt.number(data["demo"]["hide_one"]["n"], lang=lang),
+             demo_announced=share("demo_announced"), bamf=share("bamf"), eurostat=share("eurostat"),
+             mean=fmt.percent(figures.get("coverage80"), 1, lang),
+             demo_raw=share("demo", "hide_one_unscaled"), bamf_raw=share("bamf", "hide_one_unscaled"),
+             eurostat_raw=share("eurostat", "hide_one_unscaled"),
+             scale=fmt.number(figures.get("band_scale"), 2, lang),
+             demo_two=share("demo", "hide_two"), bamf_two=share("bamf", "hide_two"),
+             eurostat_two=share("eurostat", "hide_two"),
+             share=fmt.percent(figures.get("thuringia_share"), 2, lang),
+             seeds=len(figures.get("seeds", [])), verdict=_estimate_verdict(data, lang))
+
+
+ESTIMATE_AIM = (0.78, 0.82)
+
+
+def _estimate_verdict(data: dict, lang: str) -> str:
+    """"Demo: Band zu breit; BAMF: Band zu schmal; ..." against the aim of 78-82 %."""
+    parts = []
+    for name, label in (("demo", "Demo"), ("bamf", "BAMF"), ("eurostat", "Eurostat")):
+        coverage = data[name]["hide_one"]["coverage80"]
+        kind = ("narrow" if coverage < ESTIMATE_AIM[0] else "wide" if coverage > ESTIMATE_AIM[1]
+                else "inside")
+        parts.append(t(f"methodik.estimate_{kind}", lang, name=label))
+    return t("methodik.estimate_verdict", lang, parts="; ".join(parts))
+
+
 # ---------------------------------------------------------------- the Kreis page (issue 14)
 def group_label(group: str, lang: str) -> str:
     """"Gemeinschaftsunterkünfte (GU)", "Wohnungen", "Notunterkünfte", ... (metrics.FACILITY_GROUPS)."""
@@ -811,3 +965,56 @@ def reimbursement_params(settings, lang: str) -> dict:
             "basis": settings.reimbursement_legal_basis or t("kreis.reimbursement_no_basis", lang),
             "period": validity(settings.reimbursement_valid_from, settings.reimbursement_valid_to, lang),
             "land": t(f"land.{settings.reimbursement_land}", lang)}
+
+
+# ---------------------------------------------------------------- timeliness (issue 24)
+def due_line(status: pd.DataFrame, lang: str) -> str:
+    """"Meldung KW 46/2024: fällig am Di 19.11.2024 12:00 Uhr, noch offen: 3 Kreise (…)" for the
+    latest week of ``status`` (``reporting_status`` with names)."""
+    from reception.read import timeliness
+
+    latest = timeliness.latest_week(status)
+    if latest.empty:
+        return t("summary.none", lang)
+    missing = timeliness.still_missing(status)
+    due = latest.due_at.iloc[0]
+    passed = bool(latest.status.isin(("missing", "late")).any())
+    key = "timeliness.due_passed" if passed else "timeliness.due_ahead"
+    names = ", ".join(missing.name) if len(missing) <= 8 else \
+        ", ".join(missing.name.iloc[:8]) + " …"
+    line = t(key, lang, week=fmt.iso_week(latest.week.iloc[0], lang), due=_due(due, lang),
+             count=len(missing), districts=t("timeliness.districts", lang)
+             if len(missing) != 1 else t("timeliness.district", lang))
+    return line + (f" ({names})" if len(missing) else "")
+
+
+def _due(due_at: object, lang: str) -> str:
+    """``Di 19.11.2024 12:00`` in Berlin time from a UTC moment."""
+    local = pd.Timestamp(due_at).tz_localize("UTC").tz_convert("Europe/Berlin")
+    day = t(f"timeliness.weekday.{local.weekday()}", lang)
+    return f"{day} {fmt.timestamp(due_at, lang, utc=True)}"
+
+
+def rates_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``timeliness.rate_table`` for the page: district, on-time rate and the counts."""
+    return pd.DataFrame({
+        t("tab.district", lang): frame.name,
+        t("timeliness.rate", lang): [fmt.percent(v, 0, lang) for v in frame.on_time_rate],
+        t("timeliness.on_time", lang): frame.on_time,
+        t("timeliness.late", lang): frame.late,
+        t("timeliness.missing", lang): frame.missing,
+    })
+
+
+def summary_timeliness(status: pd.DataFrame, rates: pd.DataFrame, lang: str) -> str:
+    """Counts of the statuses shown and the lowest on-time rates."""
+    due = status[status.status.isin(("on_time", "late", "missing"))]
+    if due.empty:
+        return t("summary.none", lang)
+    counts = due.status.value_counts()
+    lowest = rates.dropna(subset=["on_time_rate"]).head(3)
+    low = ", ".join(f"{n} ({fmt.percent(r, 0, lang)})" for n, r in zip(lowest.name,
+                                                                       lowest.on_time_rate))
+    return t("timeliness.summary", lang, districts=status.ags.nunique(),
+             weeks=due.week.nunique(), on_time=fmt.percent(counts.get("on_time", 0) / len(due), 0, lang),
+             late=int(counts.get("late", 0)), missing=int(counts.get("missing", 0)), lowest=low)

@@ -37,6 +37,8 @@ class LageView:
 
     last_week: date
     cards: list[dict]  # present.headline_cards: label, value, delta, delta_color, ...
+    estimate_banner: str | None  # districts missing the last week: the totals' estimate
+    estimate_note: str | None
     capacity_cards: list[dict]  # present.capacity_cards: label, value, caption
     single_week: bool  # only one week in the range: no development to show
     development: tuple[Chart, Chart]  # arrivals against capacity, occupancy rate
@@ -72,15 +74,20 @@ def lage(weekly: pd.DataFrame, announcements: pd.DataFrame, ahead: planning.Fore
               present.summary_rate(state, lang, cfg.warn_rate, cfg.limit_rate),
               present.rate_download(state)))
     forecast = Chart("land_prognose",
-                     charts.forecast(state[["week", "arrivals"]].tail(26), ahead.state, lang),
+                     charts.forecast(state[["week", "arrivals"]].tail(26), ahead.state, lang,
+                                     present.estimate_point(ahead.estimate)),
                      present.summary_forecast_bands(ahead.state, lang), ahead.state)
     warning = planning.warning_with_outlook(metrics.early_warning(latest, cfg), latest, ahead.outlook)
+    banner, note = present.estimate_notes(ahead.estimate, lang)
     table = None if warning.empty else present.warning_table(warning, lang)
     places = metrics.state_places(state, cfg.state_minimum_places)
     shown = latest.head(present.CHART_DISTRICTS)  # a chart of 400 bars is neither readable nor fast
     return LageView(
         last_week=last_week,
-        cards=present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate),
+        cards=present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate,
+                                     ahead.estimate),
+        estimate_banner=banner or None,
+        estimate_note=note or None,
         capacity_cards=present.capacity_cards(state, announced, lang),
         single_week=len(state) < 2,
         development=development,

@@ -220,7 +220,7 @@ def stand_line() -> None:
     last = filters().last_week
     lang = current_language()
     st.markdown(t_ui("msg.stand", week=fmt.iso_week(last, lang),
-                     published=fmt.timestamp(meta.get("published_at"), lang)))
+                     published=fmt.timestamp(meta.get("published_at"), lang, utc=True)))
     if meta.get("has_demo") and not meta.get("has_real"):
         st.warning(t_ui("msg.demo_only"))
     elif meta.get("has_demo"):
