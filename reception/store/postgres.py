@@ -215,6 +215,13 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
         pg.close()
 
 
+def _connection_lost(error: BaseException) -> bool:
+    """True for the store going away (refused, ended by a restart, starting up), as opposed to
+    an error of the statement itself."""
+    state = getattr(error, "sqlstate", None)
+    return state is None or state.startswith(("08", "57P"))
+
+
 def commit_outcome_unknown() -> bool:
     """True where this thread's last write failed after its COMMIT was sent (the store may or
     may not hold it; look the file up by its hash)."""
@@ -234,7 +241,13 @@ def retried(action, seconds: float | None = None):
     while True:
         try:
             return action()
+        except psycopg.errors.LockNotAvailable as error:  # another writer, not an outage
+            raise local.DatabaseBusy(
+                "Der gemeinsame Datenbestand ist zu lange durch einen anderen Schreibvorgang "
+                "belegt; bitte später erneut versuchen.") from error
         except psycopg.OperationalError as error:
+            if not _connection_lost(error):
+                raise
             if time.monotonic() + delay > deadline:
                 raise StoreUnavailable(seconds) from error
             log.warning("store not reachable, trying again: %s", str(error).splitlines()[0])
