@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RECEPTION_DB ?= data/reception.duckdb
 export RECEPTION_DB
 
-.PHONY: run test lint bench backtest clean
+.PHONY: run test lint bench backtest backtest-estimate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ bench: $(VENV)/.dev
 backtest: $(VENV)/.runtime
 	@tmp=$$(mktemp -d) && RECEPTION_DB=$$tmp/reception.duckdb $(BIN)/python -m etl init --demo >/dev/null \
 	  && $(BIN)/python -m reception.read.backtest --demo-db $$tmp/reception.duckdb; \
+	  status=$$?; rm -rf $$tmp; exit $$status
+
+# hides each district's report in turn (demo and the real series); writes data/estimate_backtest.json
+backtest-estimate: $(VENV)/.runtime
+	@tmp=$$(mktemp -d) && RECEPTION_DB=$$tmp/reception.duckdb $(BIN)/python -m etl init --demo >/dev/null \
+	  && $(BIN)/python -m reception.read.estimate_backtest --demo-db $$tmp/reception.duckdb; \
 	  status=$$?; rm -rf $$tmp; exit $$status
 
 clean:

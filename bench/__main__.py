@@ -4,6 +4,7 @@ timings), medians of fresh processes, written to ``bench/results.json``.
     python -m bench                 # Thuringia (1M facility rows) and national (~10M rows)
     python -m bench --quick         # small sizes, for the smoke test
     python -m bench --skip-app      # ingest figures only (page, browser, memory: bench/app.py)
+    python -m bench --skip-viewers  # without the viewers benchmark (bench/viewers.py, ~10 min)
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="no PostgreSQL store figures (bench/postgres.py)")
     parser.add_argument("--skip-app", action="store_true", help="no page, browser and memory figures")
     parser.add_argument("--skip-browser", action="store_true", help="page script times only")
+    parser.add_argument("--skip-viewers", action="store_true",
+                        help="no viewers figures (10/25/100 sessions, bench/viewers.py)")
+    parser.add_argument("--viewers-duration", type=float, default=60.0,
+                        help="seconds per viewers level and set-up")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
@@ -108,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
             results["app"] = measure_app(reference, files, args.runs, work,
                                          browser=not args.skip_browser)
+        if not args.skip_viewers:
+            results["viewers"] = _viewers(args, work)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"{'case':<16}{'rows':>12}{'ingest s':>10}{'floor s':>10}{'ratio':>8}")
@@ -122,7 +129,23 @@ def main(argv: list[str] | None = None) -> int:
         from bench.app import print_table
 
         print_table(results["app"])
+    if "viewers" in results:
+        from bench.viewers import print_table as print_viewers
+
+        print_viewers(results["viewers"])
     return 0
+
+
+def _viewers(args: argparse.Namespace, work: Path) -> dict:
+    """The viewers benchmark (issue 22) on Thuringia's demo data; quick: 2 viewers for 4 s."""
+    from bench import viewers
+
+    folder = work / "viewers"
+    folder.mkdir()
+    db = viewers.demo_database(folder)
+    if args.quick:
+        return viewers.measure(db, folder, (2,), 4.0, ("floor", "app"))
+    return viewers.measure(db, folder, viewers.LEVELS, args.viewers_duration)
 
 
 def _postgres(args: argparse.Namespace, reference: Path | None, files: list[Path], merged: Path,

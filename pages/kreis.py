@@ -3,8 +3,8 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import charts, forecast, metrics, planning, present
-from reception.web.cache import data, derived, figure
+from reception.read import charts, metrics, planning, present
+from reception.web.cache import data, derived, figure, from_weekly
 from reception.web.ui import (
     chart_block,
     current_language,
@@ -146,14 +146,15 @@ if require_data():
 
         st.header(t_ui("kreis.forecast"))
         history = data.weekly(ags=(ags,))
-        prediction = derived(forecast.forecast_weekly, history[["week", "arrivals"]], cfg.forecast_weeks)
+        # the one forecast entry Lage's early warning reads too (announced allocations counted)
+        prediction, ahead = planning.foresight_of(
+            from_weekly(planning.foresight, cfg.forecast_weeks, cfg.net_intake_window_weeks, cfg.limit_rate,
+                        announced=True), ags)
         flag = present.forecast_flag(prediction, lang)
         if flag:
             st.warning(flag)
         chart_block(figure(charts.forecast, history[["week", "arrivals"]].tail(26), prediction, lang),
                     present.summary_forecast_bands(prediction, lang), prediction, f"kreis_{ags}_prognose")
-        ahead = derived(planning.outlook, derived(planning.starts, history, cfg.net_intake_window_weeks),
-                        prediction.assign(ags=ags), cfg.limit_rate)
         if len(ahead):
             st.markdown(t_ui("kreis.outlook", name=name,
                              text=present.outlook_text(next(ahead.itertuples(index=False)), lang)))

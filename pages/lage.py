@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import briefing, charts, metrics, planning, present
+from reception.read import briefing, charts, estimate, metrics, planning, present
 from reception.web.cache import briefing_pdf, data, derived, figure, from_weekly
 from reception.web.ui import (
     chart_block,
@@ -47,7 +47,15 @@ if require_data():
                 derived(present.rate_download, state), "land_auslastung")
 
     with headline_area:
-        cards = present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate)
+        # districts that have not reported the latest week: the totals with their estimate
+        gaps = from_weekly(estimate.state_estimate, kinds=chosen.kinds, announced=True)
+        cards = present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate,
+                                       gaps)
+        banner = present.estimate_banner(gaps, lang)
+        if banner:
+            st.warning(banner)
+            st.caption(" ".join(filter(None, [present.estimate_occupancy(gaps, lang),
+                                              t_ui("estimate.note")])))
         for row in (cards[:4], cards[4:]):
             for column, card in zip(st.columns(4), row):
                 column.metric(card["label"], card["value"], card["delta"],

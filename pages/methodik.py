@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import backtest, present
+from reception.read import backtest, estimate, estimate_backtest, present
 from reception.web.cache import available, data
 from reception.web.signin import md as md_escape
 from reception.web.ui import base_url, current_language, settings, t_ui
@@ -28,6 +28,10 @@ st.markdown(t_ui("methodik.shares_text", warn=fmt.percent(cfg.warn_rate, 0, lang
 st.header(t_ui("methodik.forecast"))
 st.markdown(t_ui("methodik.forecast_text", weeks=cfg.forecast_weeks))
 st.markdown(present.backtest_text(backtest.stored_figures(), lang))
+
+st.subheader(t_ui("methodik.estimate"))  # issue 25, 3: totals despite missing reports
+st.markdown(present.estimate_method_text(estimate.BAND_SCALE, lang))
+st.markdown(present.estimate_backtest_text(estimate_backtest.stored_figures(), lang))
 
 st.header(t_ui("methodik.sources"))
 meta = data.reference_meta() if available() else {}

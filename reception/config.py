@@ -176,8 +176,8 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("warn_rate", "thresholds.warn_rate", "Anteil (0,90 = 90 %)",
-            "Auslastung (Belegung / Kapazität), ab der ein Kreis gelb erscheint "
-            "(„nahe Belastungsgrenze“)"),
+            "Auslastung der belegbaren Plätze (Belegung / belegbare Plätze), ab der ein Kreis gelb "
+            "erscheint („nahe Belastungsgrenze“)"),
     Setting("limit_rate", "thresholds.limit_rate", "Anteil",
             "Auslastung, ab der ein Kreis rot erscheint („Belastungsgrenze erreicht“)"),
     Setting("runway_horizon_weeks", "early_warning.runway_horizon_weeks", "Wochen",
@@ -244,8 +244,8 @@ class Settings:
     """The tunables of ``data/settings.toml``; meaning and unit of each field in
     :data:`SETTINGS`, the shipped values in the file (and the README's table)."""
 
-    warn_rate: float  # share of capacity
-    limit_rate: float  # share of capacity
+    warn_rate: float  # share of the usable places
+    limit_rate: float  # share of the usable places
     runway_horizon_weeks: int  # weeks
     net_intake_window_weeks: int  # weeks
     forecast_weeks: int  # weeks

@@ -121,13 +121,17 @@ def day(value: object, lang: str = "de") -> str:
     return d.strftime("%d.%m.%Y") if lang == "de" else d.isoformat()
 
 
-def timestamp(value: object, lang: str = "de") -> str:
-    """``04.11.2024 13:05`` (de) / ``2024-11-04 13:05`` (en)."""
+def timestamp(value: object, lang: str = "de", utc: bool = False) -> str:
+    """``04.11.2024 13:05`` (de) / ``2024-11-04 13:05`` (en). ``utc``: ``value`` is a naive UTC
+    moment (as the store keeps them), shown in Europe/Berlin local time."""
     if _missing(value):
         return MISSING
     import pandas as pd
 
     ts = pd.Timestamp(value)
+    if utc:
+        ts = ts.tz_localize("UTC").tz_convert("Europe/Berlin") if ts.tzinfo is None \
+            else ts.tz_convert("Europe/Berlin")
     return ts.strftime("%d.%m.%Y %H:%M") if lang == "de" else ts.strftime("%Y-%m-%d %H:%M")
 
 

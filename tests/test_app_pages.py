@@ -62,7 +62,9 @@ def test_lage_shows_stand_headlines_warning_list_and_charts(app_db):
     assert metrics["Belegt"] == "199"  # 96 + 73 + 30
     assert metrics["Auslastung"] == "86,5 %"
     assert metrics["Kreise ≥ 90 %"] == "2" and metrics["Kreise ≥ 100 %"] == "1"
-    assert metrics["Zugänge (Woche)"] == "28"  # Erfurt 20 + Gotha 5 + 3
+    # Erfurt 20 + Gotha 5 + 3 reported; Jena has not reported since KW 42 (7 arrivals, its only
+    # report): estimated at 7 (issue 25)
+    assert metrics["Zugänge (Woche)"] == "≈ 35"
     # a first-version dataset: every place usable, no split, nothing announced
     assert metrics["Freie belegbare Plätze"] == "31"  # 230 - 199
     assert metrics["Auszugsberechtigte"] == "–" and metrics["Angekündigt, nächste 4 Wochen"] == "–"

@@ -38,6 +38,13 @@ def test_quick_bench_writes_ingest_and_app_figures(tmp_path: Path) -> None:
         ("vergleich", "usable_rate"), ("vergleich", "entitled_share"), ("vergleich", "ukraine_share")]}
     for row in app["measures"].values():
         assert row["cold_ms"] > 0 and row["warm_ms"] > 0
+    # the viewers benchmark (issue 22), quick: 2 viewers against the floor app and the app
+    level = results["viewers"]["levels"]["2"]
+    assert set(level) == {"floor", "app"}
+    for figures in level.values():
+        assert figures["failed"] == 0 and figures["runs"] >= 2 and figures["cpu_per_run_ms"] > 0
+    assert level["app"]["cpu_per_run_ratio"] > 0
+    assert "viewers (4 s per level" in done.stdout
     browser = app["browser"]
     if not CHROMIUM.exists():
         assert "skipped" in browser

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reception.read import charts, metrics
+from reception.read import charts, forecast, metrics
 from tests.test_metrics import NA, SETTINGS, WEEKS, weekly
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,12 +104,13 @@ def test_facility_names_are_escaped():
 
 def test_forecast_chart_has_band_and_line():
     history = pd.DataFrame({"week": WEEKS, "arrivals": [10, 20, 30, 40, 50]})
-    prediction = metrics.forecast(history, 8)
+    prediction = forecast.forecast_weekly(history, 8)
     fig = charts.forecast(history, prediction, "de")
-    assert [trace.type for trace in fig.data] == ["bar", "scatter", "scatter", "scatter"]
-    assert fig.data[2].fill == "tonexty"
-    assert len(fig.data[3].x) == 8
-    empty = charts.forecast(history, metrics.forecast(history.head(2), 8), "de")
+    # bars, the 80 % and the 50 % band (two traces each), the forecast line
+    assert [trace.type for trace in fig.data] == ["bar"] + ["scatter"] * 5
+    assert fig.data[2].fill == "tonexty" and fig.data[4].fill == "tonexty"
+    assert len(fig.data[5].x) == 8
+    empty = charts.forecast(history, forecast.forecast_weekly(history.head(0), 8), "de")
     assert len(empty.data) == 1
 
 

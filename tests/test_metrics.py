@@ -215,32 +215,6 @@ def test_quota_without_key_share_has_no_target():
     assert math.isnan(quota.set_index("ags").loc["C", "fulfilment_percent"])
 
 
-def test_forecast_is_the_recent_mean_with_an_80_percent_band():
-    history = pd.DataFrame({"week": WEEKS, "arrivals": [10, 20, 30, 40, 50]})
-    prediction = metrics.forecast(history, 8)
-    assert len(prediction) == 8
-    assert prediction.week.iloc[0] == pd.Timestamp("2024-11-25")
-    assert prediction.week.iloc[-1] == pd.Timestamp("2025-01-13")
-    spread = 1.2816 * math.sqrt(250) * math.sqrt(1 + 1 / 5)  # s = sqrt(250) for 10..50
-    assert prediction.forecast.iloc[0] == pytest.approx(30)
-    assert prediction.upper.iloc[0] == pytest.approx(30 + spread)
-    assert prediction.lower.iloc[0] == pytest.approx(30 - spread)
-    assert (prediction.lower <= prediction.forecast).all() and (prediction.forecast <= prediction.upper).all()
-
-
-def test_forecast_uses_only_the_last_eight_reported_weeks_and_cuts_the_band_at_zero():
-    weeks = pd.date_range("2024-01-01", periods=12, freq="7D")
-    history = pd.DataFrame({"week": weeks, "arrivals": [1000, 1000, 1000, 1000, 0, 10, 0, 10, 0, 10, 0, 10]})
-    prediction = metrics.forecast(history, 3)
-    assert prediction.forecast.iloc[0] == pytest.approx(5)
-    assert prediction.lower.iloc[0] == 0.0
-
-
-def test_forecast_needs_three_reported_weeks():
-    history = pd.DataFrame({"week": WEEKS[:3], "arrivals": [10, NA, 30]})
-    assert metrics.forecast(history, 8).empty
-
-
 def test_missing_latest_and_reporting_matrix():
     frame = weekly()
     frame.loc[(frame.ags == "B") & (frame.week == WEEKS[-1]), "reported"] = False

@@ -1,7 +1,7 @@
 """Loading validated reports, rolling loads back, and the load history.
 
 One road for every report, whoever sends it (CLI, inbox, upload page):
-``inspect_file`` (read -> normalise -> validate, no database lock held) and then ``apply`` (one
+``inspect_bytes`` (read -> normalise -> validate, no database lock held) and then ``apply`` (one
 transaction under the writer lock). A file is loaded whole or not at all; the same bytes twice
 change nothing; a later figure for the same district, week and facility wins; ``rollback``
 marks a load inactive so that the figures it replaced are in force again.
@@ -322,7 +322,7 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, fi
         con.execute(
             "INSERT INTO load_log (load_id, file_name, sha256, source, loaded_by, loaded_at, rows, "
             "status, duration_ms, errors, warnings, confirmed_by, confirm_comment) VALUES "
-            "(?, ?, ?, ?, ?, current_localtimestamp(), ?, 'loaded', ?, 0, ?, ?, ?)",
+            f"(?, ?, ?, ?, ?, {db.UTC_NOW}, ?, 'loaded', ?, 0, ?, ?, ?)",  # noqa: S608
             [load_id, file_name, sha256, source, loaded_by, count,
              int((time.monotonic() - started) * 1000), warnings, confirmed_by, comment])
         con.execute("COMMIT")
@@ -340,7 +340,7 @@ def _record_rejection(con: duckdb.DuckDBPyConnection, inspection: Inspection, so
     load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
     con.execute(
         "INSERT INTO load_log (load_id, file_name, sha256, source, loaded_by, loaded_at, rows, "
-        "status, duration_ms, errors, warnings) VALUES (?, ?, ?, ?, ?, current_localtimestamp(), "
+        f"status, duration_ms, errors, warnings) VALUES (?, ?, ?, ?, ?, {db.UTC_NOW}, "  # noqa: S608
         "0, 'rejected', ?, ?, ?)",
         [load_id, inspection.file_name, inspection.sha256, source, loaded_by,
          int((time.monotonic() - started) * 1000),
@@ -460,8 +460,8 @@ def rollback(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None
         return {"status": "not_active", "load_id": load_id, "file": file_name,
                 "previous_status": status}
     restored = rollback_preview(con, load_id)
-    con.execute("UPDATE load_log SET status = 'rolled_back', rolled_back_at = "
-                "current_localtimestamp(), rolled_back_by = ? WHERE load_id = ?", [by, load_id])
+    con.execute(f"UPDATE load_log SET status = 'rolled_back', rolled_back_at = {db.UTC_NOW}, "  # noqa: S608
+                "rolled_back_by = ? WHERE load_id = ?", [by, load_id])
     return {"status": "rolled_back", "load_id": load_id, "file": file_name,
             "restored": len(restored)}
 

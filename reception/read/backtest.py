@@ -213,13 +213,19 @@ def report(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reception.read.backtest", description=__doc__,
+def demo_db_parser(module: str, description: str | None, target: Path) -> argparse.ArgumentParser:
+    """The command line of a backtest module: ``--demo-db DB`` (a demo database: backtest it too
+    and write ``target``; without it: the real series, printed only)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description,
                                      formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--demo-db", type=Path, metavar="DB",
                         help="a demo database (python -m etl init --demo): backtest it too and "
-                        "write data/forecast_backtest.json; without it: the real series, printed only")
-    args = parser.parse_args(argv)
+                        f"write {target.relative_to(ROOT)}; without it: the real series, printed only")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = demo_db_parser("reception.read.backtest", __doc__, FIGURES).parse_args(argv)
     results = real_series()
     if args.demo_db:
         results |= demo(args.demo_db)

@@ -44,7 +44,7 @@ import pandas as pd
 
 from reception import config, fmt
 from reception.i18n import t
-from reception.read import charts, metrics, present, queries
+from reception.read import charts, estimate, metrics, present, queries
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,18 @@ def content(week: date | None = None, path: Path | None = None,
     out.update(_districts(weekly, latest, settings, fmt.iso_week(week, lang), lang))
     out.update(_methods(settings, path, lang))
     out.update(_forecast_of(forecaster, week, path, settings, lang))
+    out.update(_estimate_of(week, path, lang))
     return out
+
+
+def _estimate_of(week: date, path: Path | None, lang: str) -> dict:
+    """The state's arrivals with the estimate of the districts that did not report ``week``, and
+    what the state's occupancy counts (both None when every district reported), as on Lage."""
+    gaps = estimate.state_estimate(queries.weekly(until=week, path=path),
+                                   queries.announcements(since=week, path=path), week)
+    banner = present.estimate_banner(gaps, lang)
+    return {"estimate": _plain(banner) if banner else None,
+            "estimate_occupancy": present.estimate_occupancy(gaps, lang) if banner else None}
 
 
 def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Path | None,
@@ -194,7 +205,7 @@ def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Pat
                       last=fmt.day(week + timedelta(days=6), lang)).lstrip(" ·"),
         "week": label,
         "stand": t("briefing.stand", lang, week=label,
-                   published=fmt.timestamp(meta.get("published_at"), lang),
+                   published=fmt.timestamp(meta.get("published_at"), lang, utc=True),
                    created=fmt.timestamp(now, lang)),
         "created": fmt.day(now, lang),
         "demo": demo,

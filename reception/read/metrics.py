@@ -19,9 +19,9 @@ Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.to
   (:func:`runway_announced`; 0 when no place is free; none when the places do not run out);
 * quota fulfilment since 1 January: Ist = the district's arrivals, Soll = all districts' arrivals x
   the district's share under the distribution key, Erfüllungsquote = Ist / Soll x 100 %;
-* forecast of weekly arrivals: the mean of the last ``FORECAST_WINDOW`` (8) reported weeks, held
-  flat for the horizon; the band is the 80 % prediction interval of that mean,
-  mean ± 1.2816 · s · sqrt(1 + 1/n) (s: standard deviation of those weeks), cut at 0;
+* the forecast of weekly arrivals is not here: :mod:`reception.read.forecast` (the model) and
+  :func:`reception.read.planning.foresight` (the one entry every page reads, announced
+  allocations counted);
 * Kreis page (issue 14): places by kind of accommodation (free-text types grouped by
   :func:`facility_group`), unusable share = unusable / capacity, the Auszugsstau = residents
   entitled to move out (and their share of occupied), announcements after the last week, and the
@@ -42,8 +42,6 @@ from reception.config import Settings
 
 OK, WARN, LIMIT, UNKNOWN = "ok", "warn", "limit", "unknown"
 STATUSES = (LIMIT, WARN, OK, UNKNOWN)
-FORECAST_WINDOW = 8
-FORECAST_Z = 1.2816  # two-sided 80 % interval of the normal distribution
 ABSOLUTE_MEASURES = ("arrivals", "departures", "capacity", "occupied", "free_places")
 # Ratios (never per 1,000 inhabitants), each part / whole of the same district-week (issue 14):
 # where the whole is not positive or the part was not reported, the ratio is NaN ("nicht
@@ -393,25 +391,6 @@ def quota(arrivals: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
     frame["population_share_percent"] = population / population.sum() * 100.0
     return frame[["ags", "name", "share_percent", "population_share_percent", "soll", "ist",
                   "fulfilment_percent", "difference"]].reset_index(drop=True)
-
-
-def forecast(history: pd.DataFrame, horizon: int, window: int = FORECAST_WINDOW,
-             z: float = FORECAST_Z) -> pd.DataFrame:
-    """Weekly arrivals for ``horizon`` weeks after the last week of ``history`` (week, arrivals;
-    unreported weeks NaN): the mean of the last ``window`` reported weeks with an 80 % band.
-    Empty when fewer than 3 weeks were reported."""
-    columns = ["week", "forecast", "lower", "upper"]
-    known = history.dropna(subset=["arrivals"]).sort_values("week")
-    if len(known) < 3 or horizon <= 0:
-        return pd.DataFrame(columns=columns)
-    recent = known.arrivals.astype("float64").iloc[-window:]
-    n = len(recent)
-    level = recent.mean()
-    spread = z * recent.std(ddof=1) * np.sqrt(1 + 1 / n)
-    last = pd.Timestamp(history.week.max())
-    weeks = [last + pd.Timedelta(weeks=k) for k in range(1, horizon + 1)]
-    return pd.DataFrame({"week": weeks, "forecast": level, "lower": max(level - spread, 0.0),
-                         "upper": level + spread})[columns]
 
 
 def district_series(weekly: pd.DataFrame, ags: str) -> pd.DataFrame:

@@ -386,3 +386,11 @@ def foresight(weekly: pd.DataFrame, horizon: int, window: int, limit: float,
     table = starts(weekly, window)
     return Foresight(districts, forecast.forecast_total(arrivals, horizon, announced=announced),
                      table, outlook(table, districts, limit))
+
+
+def foresight_of(ahead: Foresight, ags: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One district's forecast (week, step, forecast, bands, flag, alpha, source) and outlook
+    row(s) from ``ahead``: the Kreis page reads the same entry as Lage's early warning, so one
+    district shows one limit week on both."""
+    prediction = ahead.districts[ahead.districts.ags == ags].drop(columns="ags").reset_index(drop=True)
+    return prediction, ahead.outlook[ahead.outlook.ags == ags].reset_index(drop=True)

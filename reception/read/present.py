@@ -36,10 +36,13 @@ HEADLINE_STYLE = {  # figure -> (kind, delta colour: a rise is bad -> "inverse")
 
 
 def headline_cards(heads: dict[str, Headline], lang: str, warn: float = 0.9,
-                   limit: float = 1.0) -> list[dict]:
+                   limit: float = 1.0, estimate=None) -> list[dict]:
     """For st.metric: label, value, delta (vs previous week), delta_color, delta_arrow, caption
     (4-week mean);
-    ``warn`` and ``limit`` name the thresholds in the district-count labels."""
+    ``warn`` and ``limit`` name the thresholds in the district-count labels. With an
+    ``estimate`` (:class:`reception.read.estimate.StateEstimate`) where districts are missing,
+    the arrivals card shows the estimated total, marked, with its band, and the occupancy card
+    says how many districts it carries forward (:func:`estimated_cards`)."""
     thresholds = {"warn": fmt.percent(warn, 0, lang), "limit": fmt.percent(limit, 0, lang)}
     cards = []
     for key, (kind, colour) in HEADLINE_STYLE.items():
@@ -61,7 +64,7 @@ def headline_cards(heads: dict[str, Headline], lang: str, warn: float = 0.9,
             "caption": t("headline.mean4", lang, mean=mean, diff=diff) if _ok(head.mean4) else
             t("headline.no_mean4", lang),
         })
-    return cards
+    return estimated_cards(cards, heads, estimate, lang) if estimate is not None else cards
 
 
 def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dict]:
@@ -89,6 +92,97 @@ def capacity_cards(state: pd.DataFrame, announced: float, lang: str) -> list[dic
          "caption": t("headline.announced_caption", lang) if _ok(announced)
          else t("headline.not_reported", lang)},
     ]
+
+
+# ---------------------------------------------------------------- totals despite gaps (issue 25)
+def estimate_label(estimate, lang: str) -> str:
+    """"geschätzt: 2 Kreise fehlen"."""
+    count = len(estimate.missing)
+    return t("estimate.label_one", lang) if count == 1 else t("estimate.label", lang, count=count)
+
+
+def _escaped(name: object) -> str:
+    return " ".join(str(name).split()).translate(_MARKDOWN_ACTIVE)
+
+
+def estimated_cards(cards: list[dict], heads: dict[str, Headline], estimate, lang: str) -> list[dict]:
+    """``cards`` of :func:`headline_cards` with the arrivals card showing the estimated total
+    ("≈ 259", marked and with its band) and the occupancy card naming the carried-forward
+    districts, where the estimate's week misses reports; unchanged otherwise."""
+    if not estimate.needed:
+        return cards
+    out = [dict(card) for card in cards]
+    arrivals = out[list(HEADLINE_STYLE).index("arrivals")]
+    previous = heads["arrivals"].previous
+    banded = _ok(estimate.lower) and _ok(estimate.upper)
+    arrivals.update({
+        "value": t("estimate.value", lang, total=fmt.number(estimate.arrivals, lang=lang)),
+        "caption": t("estimate.card_caption" if banded else "estimate.card_caption_noband", lang,
+                     label=estimate_label(estimate, lang),
+                     reported=fmt.number(estimate.arrivals_reported, lang=lang),
+                     lower=fmt.number(estimate.lower, lang=lang),
+                     upper=fmt.number(estimate.upper, lang=lang))})
+    if _ok(previous):
+        arrivals["delta"] = t("headline.vs_previous", lang, delta=fmt.number(
+            estimate.arrivals - previous, lang=lang, signed=True))
+    occupancy = estimate.occupancy
+    if occupancy is not None and occupancy.carried:
+        card = out[list(HEADLINE_STYLE).index("occupancy_rate")]
+        card["caption"] = t("estimate.occupancy_caption", lang, carried=occupancy.carried,
+                            fresh_rate=fmt.percent(occupancy.fresh_rate, 1, lang))
+    return out
+
+
+def estimate_banner(estimate, lang: str) -> str | None:
+    """The estimate in sentences (Markdown): reported + estimated = total with its band, what
+    each missing district was estimated at and from what, who has no estimate; None when every
+    district reported the week."""
+    if estimate is None or not estimate.needed:
+        return None
+    missing = estimate.missing
+    banded = _ok(estimate.lower) and _ok(estimate.upper)
+    text = t("estimate.banner" if banded else "estimate.banner_noband", lang,
+             label=estimate_label(estimate, lang),
+             week=fmt.iso_week(estimate.week, lang),
+             reported=fmt.number(estimate.arrivals_reported, lang=lang), reporting=estimate.reported,
+             districts=estimate.districts, estimated=fmt.number(estimate.estimated, lang=lang),
+             total=fmt.number(estimate.arrivals, lang=lang), lower=fmt.number(estimate.lower, lang=lang),
+             upper=fmt.number(estimate.upper, lang=lang))
+    parts = [t(_part_key(row), lang, name=_escaped(row.name),
+               estimate=fmt.number(row.estimate, lang=lang), lower=fmt.number(row.lower, lang=lang),
+               upper=fmt.number(row.upper, lang=lang), last=fmt.iso_week(row.last_reported, lang))
+             for row in missing.itertuples(index=False) if row.source != "none"]
+    if parts:
+        text += " " + t("estimate.parts", lang, parts="; ".join(parts))
+    never = pd.Series([_escaped(n) for n in estimate.never], dtype="object")
+    return text + _listed("estimate.unestimated", never, lang)
+
+
+def _part_key(row) -> str:
+    if row.source == "forecast" and not (_ok(row.lower) and _ok(row.upper)):
+        return "estimate.part_forecast_noband"
+    return f"estimate.part_{row.source}"
+
+
+def estimate_occupancy(estimate, lang: str) -> str | None:
+    """What "Auslastung Land" counts when some districts' figures are carried forward; None when
+    every district with places reported the week."""
+    occupancy = estimate.occupancy if estimate is not None else None
+    if occupancy is None or not occupancy.carried:
+        return None
+    return t("estimate.occupancy", lang, rate=fmt.percent(occupancy.rate, 1, lang), fresh=occupancy.fresh,
+             week=fmt.iso_week(estimate.week, lang), carried=occupancy.carried,
+             carried_from=fmt.iso_week(occupancy.carried_from, lang),
+             fresh_rate=fmt.percent(occupancy.fresh_rate, 1, lang))
+
+
+def estimate_planung(estimate, lang: str) -> str | None:
+    """The state's start week on Planung: whose figures are carried forward (None: nobody's)."""
+    occupancy = estimate.occupancy if estimate is not None else None
+    if occupancy is None or not occupancy.carried:
+        return None
+    return t("estimate.planung", lang, week=fmt.iso_week(estimate.week, lang), carried=occupancy.carried,
+             carried_from=fmt.iso_week(occupancy.carried_from, lang))
 
 
 # ---------------------------------------------------------------- tables
@@ -255,7 +349,7 @@ def missing_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def loads_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("tab.load_id", lang): frame.load_id,
-        t("tab.loaded_at", lang): [fmt.timestamp(v, lang) for v in frame.loaded_at],
+        t("tab.loaded_at", lang): [fmt.timestamp(v, lang, utc=True) for v in frame.loaded_at],
         t("tab.file_name", lang): frame.file_name.astype(str),
         t("tab.source", lang): [t(f"source.{s}", lang) for s in frame.source],
         t("tab.loaded_by", lang): frame.loaded_by.fillna("").astype(str),
@@ -673,6 +767,34 @@ def backtest_text(figures: dict, lang: str) -> str:
                             mae=fmt.number(part["mae_rel_naive"], 2, lang),
                             mae_old=fmt.number(part["mae_old_rel_naive"], 2, lang))
     return text
+
+
+def estimate_method_text(scale: float, lang: str) -> str:
+    """The Methodik section on totals despite gaps, with the band's calibration factor."""
+    return t("methodik.estimate_text", lang, scale=fmt.number(scale, 2, lang))
+
+
+def estimate_backtest_text(figures: dict, lang: str) -> str:
+    """How often the estimate's 80 % band held the true state total (from
+    ``data/estimate_backtest.json``, ``make backtest-estimate``); a note when it is missing."""
+    data = figures.get("data", {})
+    if not {"demo", "demo_announced", "bamf", "eurostat"} <= set(data):
+        return t("methodik.estimate_backtest_missing", lang)
+
+    def share(name: str, part: str = "hide_one") -> str:
+        return fmt.percent(data[name][part]["coverage80"], 1, lang)
+
+    return t("methodik.estimate_backtest", lang, generated=fmt.day(figures.get("generated"), lang),
+             demo=share("demo"), demo_n=fmt.number(data["demo"]["hide_one"]["n"], lang=lang),
+             demo_announced=share("demo_announced"), bamf=share("bamf"), eurostat=share("eurostat"),
+             mean=fmt.percent(figures.get("coverage80"), 1, lang),
+             demo_raw=share("demo", "hide_one_unscaled"), bamf_raw=share("bamf", "hide_one_unscaled"),
+             eurostat_raw=share("eurostat", "hide_one_unscaled"),
+             scale=fmt.number(figures.get("band_scale"), 2, lang),
+             demo_two=share("demo", "hide_two"), bamf_two=share("bamf", "hide_two"),
+             eurostat_two=share("eurostat", "hide_two"),
+             share=fmt.percent(figures.get("thuringia_share"), 2, lang),
+             seeds=len(figures.get("seeds", [])))
 
 
 # ---------------------------------------------------------------- the Kreis page (issue 14)

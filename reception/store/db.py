@@ -22,6 +22,8 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# Every timestamp the store writes is UTC whatever the server's zone (CONTRACT.md, "As of");
+# ``now()`` is the transaction's start, so one load's stamps agree.
+UTC_NOW = "CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP)"
 LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
 
 
@@ -124,7 +129,7 @@ def local_writer(path: Path | None = None, timeout: float | None = None,
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every numbered file in ``reception/migrations``, in order."""
+    """(version, name, sql) of every numbered file in ``reception/store/migrations``, in order."""
     folder = resources.files("reception.store") / "migrations"
     found = []
     for entry in folder.iterdir():
@@ -150,7 +155,7 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
         try:
             con.execute(sql)
             con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, current_localtimestamp())",
+                f"INSERT INTO schema_migrations VALUES (?, ?, {UTC_NOW})",  # noqa: S608 (constant)
                 [version_no, name],
             )
             con.execute("COMMIT")
@@ -260,13 +265,15 @@ def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None) -> Path:
+def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
+                     published_at: datetime | None = None) -> Path:
     """Materialise the read model into a new file and move it over the app's snapshot atomically.
 
     The new file begins as a copy of the main file, checkpointed first so that the file holds
     every committed row and no write-ahead log is needed; the caller holds the writer lock, so
     nothing changes it while it is copied. ``target``: default the snapshot beside the
-    connection's own database file (``config.snapshot_path``)."""
+    connection's own database file (``config.snapshot_path``). ``published_at`` (UTC): default
+    now; a view of the past (:mod:`reception.store.asof`) gives the moment its state began."""
     target = Path(target or config.snapshot_path(_database_file(con)))
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -290,12 +297,12 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None)
             con.execute(f"CREATE VIEW snap.{view} AS {query}")  # noqa: S608 (fixed names)
         con.execute(f"CREATE VIEW snap.facility_weekly AS {_FACILITY_VIEW}")  # noqa: S608
         con.execute(
-            "CREATE TABLE snap.snapshot_meta AS SELECT current_localtimestamp() AS published_at, "
+            f"CREATE TABLE snap.snapshot_meta AS SELECT coalesce(?, {UTC_NOW}) AS published_at, "  # noqa: S608
             "(SELECT max(load_id) FROM load_log) AS last_load_id, "
             "(SELECT count(*) FROM load_log WHERE status = 'loaded' AND source = 'demo') > 0 "
             "AS has_demo, "
             "(SELECT count(*) FROM load_log WHERE status = 'loaded' AND source <> 'demo') > 0 "
-            "AS has_real"
+            "AS has_real", [published_at]
         )
     finally:
         con.execute("DETACH snap")
@@ -318,10 +325,37 @@ def load_history(con: duckdb.DuckDBPyConnection, newest_first: bool = False) -> 
     return frame.iloc[::-1].reset_index(drop=True) if newest_first else frame
 
 
+# The snapshot that reads without an explicit path go to: the app's snapshot, or inside
+# ``reception.store.asof.viewing(T)`` the snapshot of the figures as they stood at T.
+_READ_FROM: ContextVar[Path | None] = ContextVar("read_from", default=None)
+
+
+def current_snapshot() -> Path:
+    """The snapshot a read without an explicit path opens (see :data:`_READ_FROM`)."""
+    return _READ_FROM.get() or config.snapshot_path()
+
+
 @contextmanager
-def reader(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection to the snapshot (never the main file)."""
-    path = Path(path or config.snapshot_path())
+def reading_from(path: Path) -> Iterator[Path]:
+    """Within the block (this thread or task), reads without a path open ``path``."""
+    token = _READ_FROM.set(Path(path))
+    try:
+        yield Path(path)
+    finally:
+        _READ_FROM.reset(token)
+
+
+@contextmanager
+def reader(path: Path | None = None, as_of: datetime | str | None = None
+           ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only connection to the snapshot (never the main file); ``as_of``
+    (an ISO 8601 text or a UTC datetime): to the figures as they stood then
+    (:func:`reception.store.asof.snapshot`)."""
+    if as_of is not None:
+        from reception.store import asof
+
+        path = asof.snapshot(asof.parse(as_of) if isinstance(as_of, str) else as_of, path)
+    path = Path(path or current_snapshot())
     # --- store dispatch (issue 17): with a PostgreSQL store, this machine's snapshot follows
     # the store's data version (cheap when nothing changed; pages also do it in web.cache)
     if config.store_url() and path == config.snapshot_path():
@@ -338,7 +372,7 @@ def reader(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def snapshot_version(path: Path | None = None) -> str | None:
     """Identity of the published snapshot: changes with every publish. None if none exists."""
-    path = Path(path or config.snapshot_path())
+    path = Path(path or current_snapshot())
     try:
         stat = path.stat()
     except FileNotFoundError:

@@ -15,7 +15,7 @@ summary and downloads. Every page (also the upload and sign-in pages) may use th
 * ``chart_block(fig, summary, frame, name)``: chart, text summary beside it, CSV/Excel download;
 * ``download_buttons(frame, name)``: the two download buttons alone;
 * ``settings()``: thresholds and tunables (``data/settings.toml``);
-* ``optional_pages(folder)``: the sign-in and upload pages that exist in ``folder``;
+* ``optional_pages(folder)``: the sign-in, upload and form pages that exist in ``folder``;
 * ``run_page(page)``: runs the chosen page; an unexpected error is logged with its context
   (page, query parameters, snapshot version, language, a short reference) and shown to the user
   as a short message with that reference, never as a traceback. ``RECEPTION_RAISE_ERRORS=1``
@@ -50,7 +50,7 @@ LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 RANGE_OPTIONS = (12, 26, 52, 0)  # weeks; 0 = all
 
 
-OPTIONAL_PAGES = ("anmelden", "hochladen")
+OPTIONAL_PAGES = ("anmelden", "hochladen", "erfassen")
 
 
 def optional_pages(folder: Path, lang: str = DEFAULT_LANGUAGE) -> list[tuple[Path, str, str]]:
@@ -220,7 +220,7 @@ def stand_line() -> None:
     last = filters().last_week
     lang = current_language()
     st.markdown(t_ui("msg.stand", week=fmt.iso_week(last, lang),
-                     published=fmt.timestamp(meta.get("published_at"), lang)))
+                     published=fmt.timestamp(meta.get("published_at"), lang, utc=True)))
     if meta.get("has_demo") and not meta.get("has_real"):
         st.warning(t_ui("msg.demo_only"))
     elif meta.get("has_demo"):

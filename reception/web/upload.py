@@ -244,9 +244,10 @@ def preview_file(data: bytes, file_name: str, user: accounts.User | None = None,
 
 def load_preview(preview: Preview, user: accounts.User | None, confirmed: bool = False,
                  comment: str | None = None, source: str = SOURCE) -> LoadResult:
-    """Write a previewed file as one load (``source`` ``upload`` or ``form``, ``loaded_by`` =
-    the user) and publish the snapshot. ``confirmed``: the user confirmed the plausibility
-    findings (recorded as ``confirmed_by`` with ``comment``). Raises :class:`NotAllowed`,
+    """Write a previewed file as one load (``source``: ``upload``, or ``form`` for the page
+    "Meldung erfassen"; ``loaded_by`` = the user) and publish the snapshot. ``confirmed``: the
+    user confirmed the plausibility findings (recorded as ``confirmed_by`` with ``comment``).
+    Raises :class:`NotAllowed`,
     :class:`NeedsConfirmation` for unconfirmed findings, ``ValueError`` for a file with errors,
     ``reception.store.db.DatabaseBusy`` when another writer holds the database too long."""
     if not accounts.can_upload(user):
@@ -269,7 +270,7 @@ def load_preview(preview: Preview, user: accounts.User | None, confirmed: bool =
     if result.needs_confirmation:  # the store moved since the preview: new findings
         preview.findings = result.findings
         raise NeedsConfirmation(result.findings)
-    log.info("upload %s by %s: %s (load %s)", preview.file_name, user.name, result.status,
+    log.info("%s %s by %s: %s (load %s)", source, preview.file_name, user.name, result.status,
              result.load_id)
     return result
 
