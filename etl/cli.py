@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     _configure_log(args.log_json)
     try:
         return COMMANDS[args.command](args)
+    except db.StoreUnavailable as error:  # one sentence naming the store (and the file)
+        print(error.sentence(args.lang), file=sys.stderr)
+        return EXIT_REJECTED
     except db.DatabaseBusy as error:
         print(t("cli.busy", args.lang, detail=str(error)), file=sys.stderr)
         return EXIT_REJECTED
@@ -296,16 +299,22 @@ def cmd_init(args: argparse.Namespace) -> int:
     except districts.BadReference as error:
         print(t("cli.bad_reference", args.lang, detail=str(error)), file=sys.stderr)
         return EXIT_REJECTED
-    with db.writer() as con:
-        version = db.migrate(con)
-        districts.install_reference(con, reference)
-        districts.install_distribution_key(con, key)
-        if args.demo:
-            from reception.ingest import demo
+    def attempt() -> tuple[int, dict | None]:
+        with db.writer() as con:
+            version = db.migrate(con)
+            districts.install_reference(con, reference)
+            districts.install_distribution_key(con, key)
+            info = None
+            if args.demo:
+                from reception.ingest import demo
 
-            info = demo.install_demo(con)
-            print(t("cli.demo_done", args.lang, **info))
-        db.publish_snapshot(con)
+                info = demo.install_demo(con)
+            db.publish_snapshot(con)
+        return version, info
+
+    version, info = db.retried(attempt)
+    if info is not None:  # said once the store has committed it
+        print(t("cli.demo_done", args.lang, **info))
     print(t("cli.init_done", args.lang, db=config.store_label(), districts=len(reference.table),
             version=version))
     return EXIT_OK
@@ -409,7 +418,7 @@ def _weekly_briefing(lang: str) -> None:
 def cmd_loads(args: argparse.Namespace) -> int:
     """The history: as a table, the columns of the contract view ``loads``; with ``--csv`` or
     ``--json`` every column of ``db.load_history`` (errors, warnings, districts, rollbacks)."""
-    with db.writer() as con:
+    with db.main_reader() as con:  # a read: never the write lock
         history = db.load_history(con)
     if args.format:  # timestamps as ISO text to the second, missing ones empty / null
         for column in history.select_dtypes("datetime").columns:
@@ -433,10 +442,14 @@ def cmd_loads(args: argparse.Namespace) -> int:
 
 @command("rollback")
 def cmd_rollback(args: argparse.Namespace) -> int:
-    with db.writer() as con:
-        outcome = rollback(con, args.load_id, _default_user(args.user))
-        if outcome["status"] == "rolled_back":
-            db.publish_snapshot(con)
+    def attempt() -> dict:
+        with db.writer() as con:
+            outcome = rollback(con, args.load_id, _default_user(args.user))
+            if outcome["status"] == "rolled_back":
+                db.publish_snapshot(con)
+        return outcome
+
+    outcome = db.retried(attempt)
     if outcome["status"] == "unknown":
         print(t("cli.unknown_load", args.lang, load_id=args.load_id), file=sys.stderr)
         return EXIT_REJECTED

@@ -14,6 +14,7 @@ from pathlib import Path
 from etl import cli
 from reception import config, fmt
 from reception.i18n import t
+from reception.store import db
 
 HELP = {
     "briefing": cli.Help(
@@ -90,7 +91,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from reception.read import opendata
 
-    if not config.snapshot_path().exists():
+    if not db.snapshot_ready():  # a new host builds its snapshot of a shared store first
         print(t("cli.no_snapshot", args.lang, detail=str(config.snapshot_path())), file=sys.stderr)
         return cli.EXIT_REJECTED
     rows = opendata.export(args.folder)

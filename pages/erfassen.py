@@ -87,12 +87,27 @@ problems = form.by_field([*checked.problems, *form.findings(checked)] if checked
 
 # ---------------------------------------------------------------- the form
 
+FIELD_WIDTH = 200  # px: four fields in a row beside the sidebar, one per row on a phone
+# Streamlit's "Press Enter to submit form" (English, over the typed number in a narrow field) and
+# the character counter; the caption says what Enter does
+st.html('<style>[data-testid="stForm"] [data-testid="InputInstructions"] {display: none;}</style>')
+
 def field(name: str) -> None:
     """One figure: a text field (German numbers), its problems right below it."""
     st.text_input(form.field_label(name, lang), key=keys[name], max_chars=form.MAX_CHARS)
     for problem in problems.of(name):
         shown = st.error if problem.severity == "error" else st.warning
         shown(form.field_message(problem, name, lang))
+
+
+def fields_in_rows(*rows: tuple[str, ...]) -> None:
+    """Each row side by side where there is room; on a phone one field below the other (columns
+    would leave a gap for every empty one)."""
+    for row in rows:
+        with st.container(horizontal=True, gap="small"):
+            for name in row:
+                with st.container(width=FIELD_WIDTH):
+                    field(name)
 
 
 def results(preview: upload.Preview) -> bool:
@@ -115,28 +130,23 @@ def results(preview: upload.Preview) -> bool:
         return True
     st.success(t("form.ok", lang, new=fmt.number(preview.new_figures, lang=lang),
                  replaced=fmt.number(preview.replaced, lang=lang)))
-    st.dataframe(form.summary_frame(preview, before, lang), hide_index=True)
+    st.table(form.summary_frame(preview, before, lang), hide_index=True)
     return False
 
 
 with st.form("form_report", enter_to_submit=True):
-    st.markdown(f"## {t('form.section.arrivals', lang)}")
+    st.header(t("form.section.arrivals", lang), anchor=False)
     st.caption(t("form.how", lang))
-    for row in (("arrivals", "arrivals_asylum", "arrivals_ukraine", "arrivals_other"),
-                ("departures", "announced")):
-        for column, name in zip(st.columns(4), row):
-            with column:
-                field(name)
-    st.markdown(f"## {t('form.section.places', lang)}")
-    for row in (("capacity", "capacity_unusable"), ("occupied", "occupied_entitled")):
-        for column, name in zip(st.columns(4), row):
-            with column:
-                field(name)
+    fields_in_rows(("arrivals", "arrivals_asylum", "arrivals_ukraine", "arrivals_other"),
+                   ("departures", "announced"))
+    st.header(t("form.section.places", lang), anchor=False)
+    fields_in_rows(("capacity", "capacity_unusable"), ("occupied", "occupied_entitled"))
     waiting = results(checked) if checked is not None else False
-    # "Prüfen" first: Enter in a field checks, it never sends
-    check = st.form_submit_button(t("form.check", lang))
-    send = st.form_submit_button(t("form.send_anyway" if waiting else "form.send", lang),
-                                 type="primary")
+    with st.container(horizontal=True):
+        # "Prüfen" first: Enter in a field checks, it never sends
+        check = st.form_submit_button(t("form.check", lang))
+        send = st.form_submit_button(t("form.send_anyway" if waiting else "form.send", lang),
+                                     type="primary")
 
 
 # ---------------------------------------------------------------- check and send

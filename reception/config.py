@@ -191,6 +191,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lock_timeout_seconds", "database.lock_timeout_seconds", "Sekunden",
             "so lange wartet ein Schreiber auf die Sperre eines anderen, dann bricht er mit "
             "Meldung ab"),
+    Setting("store_retry_seconds", "database.store_retry_seconds", "Sekunden",
+            "nur mit PostgreSQL: so lange versucht ein Schreiber, den gemeinsamen Datenbestand "
+            "wieder zu erreichen (Neustart, Ausfall), dann bricht er mit Meldung ab"),
     Setting("briefing_after_weekly", "briefing.after_weekly", "ja/nein",
             "nach einem Wochenlauf, der mindestens eine Datei geladen hat, den Lagebericht der "
             "letzten Woche nach `briefings/` neben der Datenbank schreiben"),
@@ -252,6 +255,7 @@ class Settings:
     state_minimum_places: int  # places
     lock_timeout_seconds: float  # seconds
     # Defaults here only for Settings built in code (tests); the file always sets them.
+    store_retry_seconds: float = 30.0  # seconds
     briefing_after_weekly: bool = True  # on / off
     license_name: str = "dl-de-by-2.0"  # open data licence (datapackage.json)
     license_title: str = "Datenlizenz Deutschland – Namensnennung – Version 2.0"

@@ -86,7 +86,7 @@ def test_checking_shows_what_is_sent_with_german_numbers(fresh_db: Path, store: 
     app.text_input(key="form_capacity").input("1.300")
     button(app, "Prüfen").click().run()
     assert any(s.value.startswith("Geprüft: keine Fehler") for s in app.success)
-    frame = app.dataframe[0].value.set_index("Feld")
+    frame = app.table[0].value.set_index("Feld")
     assert frame.loc["Plätze", "Wird gemeldet"] == "1.300"
     assert upload.history().source.tolist() == ["upload"]
 

@@ -138,7 +138,7 @@ def matcher_for(db_path: Path | None = None) -> Matcher:
                 return Matcher.from_db(con)
         except duckdb.Error:
             pass  # an older snapshot without the retired table: fall back to the main file
-    with db.writer(db_path) as con:
+    with db.main_reader(db_path) as con:  # a read: never the write lock
         return Matcher.from_db(con)
 
 
@@ -350,10 +350,17 @@ def _record_rejection(con: duckdb.DuckDBPyConnection, inspection: Inspection, so
 
 
 def _logged(result: LoadResult, started: float) -> LoadResult:
-    """One structured line per file for the event log (name, hash, rows, status, duration)."""
+    """One structured line per file for the event log (name, hash, rows, status, duration),
+    written once the store has committed the load (never for a load it did not commit), from
+    the result as it then stands."""
     result.duration_ms = int((time.monotonic() - started) * 1000)
+    db.after_commit(lambda: events.info(json.dumps(_event(result), ensure_ascii=False)))
+    return result
+
+
+def _event(result: LoadResult) -> dict:
     inspection = result.inspection
-    record = {
+    return {
         "event": "ingest", "file": result.file_name,
         "sha256": inspection.sha256 if inspection else None, "status": result.status,
         "load_id": result.load_id, "rows": result.rows,
@@ -361,8 +368,6 @@ def _logged(result: LoadResult, started: float) -> LoadResult:
         "warnings": inspection.validation.warning_count if inspection else 0,
         "duration_ms": result.duration_ms,
     }
-    events.info(json.dumps(record, ensure_ascii=False))
-    return result
 
 
 def ingest_bytes(data: bytes, file_name: str, source: str, loaded_by: str | None = None,
@@ -382,15 +387,38 @@ def ingest_bytes(data: bytes, file_name: str, source: str, loaded_by: str | None
 def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
                      db_path: Path | None, publish: bool, started: float,
                      confirmed_by: str | None = None, comment: str | None = None) -> LoadResult:
-    """Apply an inspection that kept its connection, and close it."""
-    try:  # the rows go from the validating database into the main file: one DuckDB throughout
+    """Apply an inspection that kept its connection, and close it. Where the store goes away
+    the write is tried again (``db.retried``); where an attempt's commit went unanswered and
+    the next attempt finds the file by its hash, that attempt's load is this one."""
+    attempts: list[LoadResult] = []
+
+    def attempt() -> LoadResult:
+        # the rows go from the validating database into the main file: one DuckDB throughout
         with db.writer(db_path, into=inspection.connection) as con:
             result = apply(con, inspection, source, loaded_by, started, confirmed_by, comment)
+            if result.status == "duplicate" and attempts and attempts[-1].status == "loaded":
+                _adopt(result, attempts[-1])
+            attempts.append(result)
             if publish and result.status == "loaded":
                 db.publish_snapshot(con)
+        return result
+
+    try:
+        return db.retried(attempt)
+    except db.StoreUnavailable as error:
+        unknown = bool(attempts) and attempts[-1].status == "loaded" and \
+            db.commit_outcome_unknown()
+        raise error.about(inspection.file_name, unknown) from error
     finally:
         inspection.close()
-    return result
+
+
+def _adopt(found: LoadResult, sent: LoadResult) -> None:
+    """``found`` (the file, found by its hash after a commit that went unanswered) is the load
+    ``sent`` made: report it as loaded, with what that attempt counted."""
+    found.status, found.rows, found.districts = "loaded", sent.rows, sent.districts
+    found.weeks, found.replaced = sent.weeks, sent.replaced
+    found.findings, found.confirmed_by = sent.findings, sent.confirmed_by
 
 
 def ingest_file(path: Path, source: str, loaded_by: str | None = None,
@@ -445,6 +473,8 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
 
 def publish(db_path: Path | None = None) -> None:
     """Publish the snapshot for the app (after a batch of loads)."""
+    if db.refresh():  # a shared store: the snapshot follows it without a write
+        return
     with db.writer(db_path) as con:
         db.publish_snapshot(con)
 
@@ -467,17 +497,19 @@ def rollback(con: duckdb.DuckDBPyConnection, load_id: int, by: str | None = None
 
 
 def rollback_preview(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
-    """The figures that come back if ``load_id`` is rolled back (one row per key)."""
-    return con.execute("""
-        WITH mine AS (SELECT ags, week, facility FROM current_rows WHERE load_id = ?),
-        earlier AS (
-            SELECT r.* FROM report_row r JOIN load_log l USING (load_id)
-            WHERE l.status = 'loaded' AND r.load_id <> ?
-        )
-        SELECT e.ags, e.week, e.facility, e.arrivals, e.departures, e.capacity, e.occupied,
-            e.load_id
-        FROM mine m JOIN earlier e USING (ags, week, facility)
-        QUALIFY row_number() OVER (PARTITION BY e.ags, e.week, e.facility
-                                   ORDER BY e.load_id DESC) = 1
-        ORDER BY e.ags, e.week, e.facility
-    """, [load_id, load_id]).df()
+    """The figures that come back if ``load_id`` is rolled back (one row per key): the rule
+    for the figure in force (the macro ``current_rows_from``, migration 006) run over the
+    active rows less that load, where the load's figures are in force now."""
+    con.execute("CREATE OR REPLACE TEMP VIEW rollback_remaining AS SELECT * FROM active_rows "
+                f"WHERE load_id <> {int(load_id)}")  # noqa: S608 (an int; views take no parameters)
+    try:
+        return con.execute("""
+            SELECT e.ags, e.week, e.facility, e.arrivals, e.departures, e.capacity, e.occupied,
+                e.load_id
+            FROM current_rows_from('rollback_remaining') e
+            SEMI JOIN (SELECT ags, week FROM current_rows WHERE load_id = ?) m USING (ags, week)
+            ANTI JOIN current_rows c USING (ags, week, facility, load_id)
+            ORDER BY e.ags, e.week, e.facility
+        """, [load_id]).df()
+    finally:
+        con.execute("DROP VIEW IF EXISTS rollback_remaining")

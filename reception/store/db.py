@@ -1,380 +1,203 @@
-"""Connections, lock handling, migrations and the read snapshot.
+"""The store's one facade: every caller (ETL, pages, API, read path) goes through here, and this
+is the one module that picks the back end.
 
-DuckDB admits one process with the file open for writing, and refuses a writer while any other
-process has the file open at all, even read-only. The design (README, "Architektur"):
+* ``RECEPTION_DB`` a DuckDB file: :mod:`reception.store.local` (the file, its lock, the
+  snapshot beside it).
+* ``RECEPTION_DB`` a ``postgresql://`` URL: :mod:`reception.store.postgres` (the store of
+  record there, this machine's mirror and snapshot of it).
 
-* every write (ETL, upload page, init) goes through :func:`writer`, which waits for another
-  writer's lock with bounded exponential backoff and then fails with :class:`DatabaseBusy`;
-* the app never opens the main file. After each write the writer publishes a snapshot
-  (:func:`publish_snapshot`): a byte copy of the checkpointed main file whose views are replaced
-  by the read model, written beside the main file and moved into place with an atomic
-  ``os.replace``. Readers open the snapshot
-  read-only for the length of one query; a reader that still has the old snapshot open keeps
-  reading the old inode, so readers and the writer never wait on each other.
+What the names promise, whatever the back end:
+
+* :func:`writer` -- a migrated read-write DuckDB connection whose changes are committed when
+  the block ends (with PostgreSQL: by the store; the store's commit is the only commit point).
+  :func:`publish_snapshot` and :func:`after_commit` inside the block take effect only once that
+  commit has happened; a block that fails leaves neither a snapshot nor a confirmation.
+* :func:`retried` -- an action (one write) tried again for ``store_retry_seconds`` while the
+  store cannot be reached; then :class:`StoreUnavailable` (a :class:`DatabaseBusy`) with one
+  German sentence.
+* :func:`reader` -- a short read-only connection to the snapshot, brought up to the store first.
+* :func:`main_reader` -- read-only access to the data of record (for ``etl loads``, the district
+  matcher): never the write lock.
+* :func:`refresh`, :func:`snapshot_ready`, :func:`stale_since` -- the snapshot follows the store;
+  a reader never waits for a visitor to build it, and never fails because the store is away.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import random
-import shutil
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import duckdb
 
 from reception import config
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-log = logging.getLogger(__name__)
+from reception.store import local
+from reception.store.local import (  # noqa: F401 (the facade's names for the DuckDB engine)
+    LOCK_MARKERS,
+    SNAPSHOT_TABLES,
+    SNAPSHOT_VIEWS,
+    UTC_NOW,
+    DatabaseBusy,
+    _current_rows_query,
+    _identifier,
+    connect_with_retry,
+    current_snapshot,
+    is_lock_error,
+    load_history,
+    local_writer,
+    migrate,
+    migrations,
+    reading_from,
+    snapshot_version,
+)
 
 T = TypeVar("T")
-# Every timestamp the store writes is UTC whatever the server's zone (CONTRACT.md, "As of");
-# ``now()`` is the transaction's start, so one load's stamps agree.
-UTC_NOW = "CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP)"
-LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
 
 
-class DatabaseBusy(RuntimeError):
-    """Another process held the database longer than the configured wait."""
+class StoreUnavailable(DatabaseBusy):
+    """The shared store could not be reached for ``store_retry_seconds``. ``file``: the
+    report being loaded; ``unknown``: its commit was sent but never answered, so whether it
+    is in the store could not be looked up."""
+
+    def __init__(self, seconds: float, file: str | None = None, unknown: bool = False) -> None:
+        self.seconds, self.file, self.unknown = seconds, file, unknown
+        super().__init__(self.sentence("de"))
+
+    def sentence(self, lang: str = "de") -> str:
+        from reception.i18n import t
+
+        key = ("store.unavailable" if self.file is None else
+               "store.unavailable_unknown" if self.unknown else "store.unavailable_not_loaded")
+        return t(key, lang, store=config.store_label(), seconds=f"{self.seconds:.0f}",
+                 file=self.file or "")
+
+    def about(self, file: str, unknown: bool) -> StoreUnavailable:
+        """The same outage, said of the report ``file``."""
+        return StoreUnavailable(self.seconds, file, unknown)
 
 
-def is_lock_error(error: BaseException) -> bool:
-    text = str(error).lower()
-    return any(marker in text for marker in LOCK_MARKERS)
+def _shared(path: Path | None = None) -> bool:
+    """True where ``path`` (default: the configured one) is this machine's mirror of a
+    PostgreSQL store."""
+    return bool(config.store_url()) and (path is None or Path(path) == config.db_path())
 
 
-def connect_with_retry(
-    path: Path, read_only: bool = False, timeout: float | None = None
-) -> duckdb.DuckDBPyConnection:
-    """Open ``path``; on a lock held by another process retry with backoff up to ``timeout`` s."""
-    return _retrying(lambda: duckdb.connect(str(path), read_only=read_only), path, timeout)
+def _postgres():
+    from reception.store import postgres
 
-
-def _retrying(open_database: Callable[[], T], path: Path, timeout: float | None) -> T:
-    """``open_database()``, retried with bounded exponential backoff while another process
-    holds the file's lock; :class:`DatabaseBusy` after ``timeout`` seconds."""
-    if timeout is None:
-        timeout = config.settings().lock_timeout_seconds
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        try:
-            return open_database()
-        except duckdb.Error as error:
-            if not is_lock_error(error):
-                raise
-            if time.monotonic() + delay > deadline:
-                raise DatabaseBusy(
-                    f"Datenbank {path} ist seit {timeout:.0f} s durch einen anderen Prozess "
-                    "gesperrt; bitte später erneut versuchen."
-                ) from error
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 1.0)
+    return postgres
 
 
 def writer(path: Path | None = None, timeout: float | None = None,
            into: duckdb.DuckDBPyConnection | None = None
            ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-    """A migrated read-write connection to the main database, closed on exit.
+    """A migrated read-write connection to the main database, closed on exit (module doc).
 
-    Where ``RECEPTION_DB`` is a PostgreSQL URL, the main database is the store there: the
-    connection is to this machine's mirror of it, synced under the store's write lock, and what
-    the block changes goes to the store in one transaction (:mod:`reception.store.postgres`)."""
-    # --- store dispatch (issue 17): the PostgreSQL store, where one is configured
-    if config.store_url() and (path is None or Path(path) == config.db_path()):
-        from reception.store import postgres
-
-        return postgres.writer(timeout=timeout, into=into)
-    # --- end of store dispatch
-    return local_writer(path, timeout, into)
-
-
-@contextmanager
-def local_writer(path: Path | None = None, timeout: float | None = None,
-                 into: duckdb.DuckDBPyConnection | None = None
-                 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A migrated read-write connection to the DuckDB file ``path``, closed on exit.
-
-    ``into``: instead of a new connection, attach the main database to this (in-memory)
-    connection as its default catalog for the length of the block, so that what the connection
-    has already computed (a validated report's rows) is written without leaving DuckDB."""
-    path = Path(path or config.db_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if into is None:
-        con = connect_with_retry(path, read_only=False, timeout=timeout)
-    else:
-        con = into
-        previous = con.execute("SELECT current_database()").fetchall()[0][0]
-        _retrying(lambda: con.execute("ATTACH ? AS store", [str(path)]), path, timeout)
-        con.execute("USE store")
-    try:
-        migrate(con)
-        yield con
-    finally:
-        if into is None:
-            con.close()
-        else:
-            con.execute(f"USE {_identifier(previous)}")  # noqa: S608 (a catalog's own name)
-            con.execute("DETACH store")
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every numbered file in ``reception/store/migrations``, in order."""
-    folder = resources.files("reception.store") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            version = int(entry.name.split("_", 1)[0])
-            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
-
-def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
-    """Apply the migrations not yet recorded in ``schema_migrations`` (those up to ``upto``
-    where given); returns the version."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    version = max(done, default=0)
-    for version_no, name, sql in migrations():
-        if version_no in done or (upto is not None and version_no > upto):
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(sql)
-            con.execute(
-                f"INSERT INTO schema_migrations VALUES (?, ?, {UTC_NOW})",  # noqa: S608 (constant)
-                [version_no, name],
-            )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        version = version_no
-        log.info("migration %s applied", name)
-    return version
-
-
-# The read model. The snapshot starts as a byte copy of the checkpointed main file (its rows are
-# not written a second time, and its tables ``district_ref``, ``load_log``, ``load_week`` are
-# there as they are); its views and macros are dropped, and these tables (or, for the facility
-# rows, a view over the copied rows) take their place. ``snapshot_rows``: the figures in force,
-# computed once. One name means one thing: ``districts``, ``weekly`` and ``loads`` have exactly the
-# columns of the contract views of the same names (tests/test_schema.py); what the app reads
-# beside them has a name of its own (``weekly_named``: ``weekly`` with each district's name, kind
-# and population, so that the pages need no join).
-SNAPSHOT_TABLES = {
-    "districts": "SELECT * FROM districts ORDER BY ags",
-    "announcements": "SELECT * FROM snapshot_announcements ORDER BY ags, week",
-    "places_by_type": "SELECT * FROM places_by_type_from('snapshot_rows') "
-    "ORDER BY ags, week, facility_type",
-    "weekly_named": "SELECT w.*, d.name, d.kind, d.population FROM "
-    "weekly_from('snapshot_rows', 'snapshot_announcements') w "
-    "JOIN district_ref d USING (ags) ORDER BY ags, week",
-    "loads": "SELECT * FROM loads ORDER BY load_id",
-}
-SNAPSHOT_VIEWS = {
-    "weekly": "SELECT * EXCLUDE (name, kind, population) FROM snap.weekly_named",
-}
-_PARTS = ("arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, "
-          "occupied_entitled, announced")
-_FACILITY_COLUMNS = ("ags, week, facility, facility_type, arrivals, departures, capacity, "
-                     f"occupied, load_id, {_PARTS}")
-_COLUMNS = ("load_id, ags, week, facility, facility_type, arrivals, departures, capacity, "
-            f"occupied, line, {_PARTS}")
-# a row that only announces allocations is not a figure in force (migration 006)
-_FIGURES = ("NOT (announced IS NOT NULL AND coalesce(arrivals, departures, capacity, occupied, "
-            "arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, "
-            "occupied_entitled) IS NULL)")
-_PLAIN = f"SELECT {_COLUMNS} FROM active_rows WHERE {_FIGURES}"  # noqa: S608 (constants)
-# In the snapshot: the facility rows of the active loads, where no other load competes for their
-# district and week, and the rows chosen in the contested district-weeks (tables of the snapshot).
-_FACILITY_VIEW = (
-    f"SELECT {_FACILITY_COLUMNS} FROM report_row r "  # noqa: S608 (module constants)
-    "SEMI JOIN (SELECT load_id FROM load_log WHERE status = 'loaded') l USING (load_id) "
-    "ANTI JOIN contested_weeks c USING (ags, week) "
-    f"WHERE r.facility <> '' AND {_FIGURES} "
-    f"UNION ALL SELECT {_FACILITY_COLUMNS} FROM contested_rows WHERE facility <> ''")
-
-_CONTESTED = "SELECT * FROM current_rows_from('contested_active')"
-
-
-def _mark_contested(con: duckdb.DuckDBPyConnection) -> bool:
-    """Temp table ``contested`` (ags, week) and view ``contested_active``: where two active
-    loads cover the same district and week (or one load holds a key twice), the only places
-    where the figure in force must be chosen with window functions. False where ``load_week``
-    does not account for every row (it always should): then everything counts as contested."""
-    covered = con.execute(
-        "SELECT (SELECT count(*) FROM report_row) = (SELECT coalesce(sum(rows), 0) FROM load_week)"
-    ).fetchall()[0][0]
-    having = "HAVING count(*) > 1 OR max(w.rows - w.keys) > 0" if covered else ""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE contested AS SELECT w.ags, w.week FROM load_week w "  # noqa: S608
-        f"JOIN load_log l USING (load_id) WHERE l.status = 'loaded' GROUP BY w.ags, w.week {having}")
-    if not covered:  # every active row, by ags and week
-        con.execute("INSERT INTO contested SELECT DISTINCT ags, week FROM active_rows "
-                    "EXCEPT SELECT ags, week FROM contested")
-    con.execute("CREATE OR REPLACE TEMP VIEW contested_active AS "
-                "SELECT a.* FROM active_rows a SEMI JOIN contested c USING (ags, week)")
-    return covered
-
-
-def _current_rows_query(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL giving the rows of the view ``current_rows``, cheaply: the rows of every district and
-    week that no two loads contest are taken as they are, and the windows of the view's macro
-    run over the contested ones alone (``_mark_contested``)."""
-    _mark_contested(con)
-    if not con.execute("SELECT count(*) FROM contested").fetchall()[0][0]:
-        return _PLAIN
-    return (f"SELECT {_COLUMNS} FROM active_rows "  # noqa: S608 (module constants)
-            f"ANTI JOIN contested c USING (ags, week) WHERE {_FIGURES} UNION ALL {_CONTESTED}")
-
-
-def _database_file(con: duckdb.DuckDBPyConnection) -> Path:
-    return Path(con.execute("SELECT path FROM duckdb_databases() "
-                            "WHERE database_name = current_database()").fetchall()[0][0])
-
-
-def _drop_views_and_macros(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
-    """Drop the views and macros of the attached copy ``catalog`` (names from its catalog)."""
-    views = con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = ? "
-                        "AND NOT internal", [catalog]).fetchall()
-    for (name,) in views:
-        con.execute(f"DROP VIEW {catalog}.main.{_identifier(name)}")  # noqa: S608
-    macros = con.execute("SELECT DISTINCT function_name, function_type FROM duckdb_functions() "
-                         "WHERE database_name = ? AND function_type IN ('macro', 'table_macro')",
-                         [catalog]).fetchall()
-    for name, kind in macros:
-        table = " TABLE" if kind == "table_macro" else ""
-        con.execute(f"DROP MACRO{table} {catalog}.main.{_identifier(name)}")  # noqa: S608
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    ``into``: write from this (in-memory) connection, which gets the main database attached
+    as its default catalog for the block (a validated report's rows go in without leaving
+    DuckDB)."""
+    if _shared(path):
+        return _postgres().writer(timeout=timeout, into=into)
+    return local.local_writer(path, timeout, into)
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
                      published_at: datetime | None = None) -> Path:
-    """Materialise the read model into a new file and move it over the app's snapshot atomically.
+    """Publish the read snapshot from ``con`` (:func:`reception.store.local.publish_snapshot`).
+    Inside a PostgreSQL write block: once the store has committed the block (never before)."""
+    if config.store_url() and target is None and _postgres().in_write(con):
+        _postgres().defer_publish()
+        return config.snapshot_path()
+    return local.publish_snapshot(con, target, published_at)
 
-    The new file begins as a copy of the main file, checkpointed first so that the file holds
-    every committed row and no write-ahead log is needed; the caller holds the writer lock, so
-    nothing changes it while it is copied. ``target``: default the snapshot beside the
-    connection's own database file (``config.snapshot_path``). ``published_at`` (UTC): default
-    now; a view of the past (:mod:`reception.store.asof`) gives the moment its state began."""
-    target = Path(target or config.snapshot_path(_database_file(con)))
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    rows_query = _current_rows_query(con)
-    # Where no window functions are needed, the rows in force are read more cheaply than they
-    # are materialised.
-    kind = "VIEW" if rows_query == _PLAIN else "TABLE"
-    con.execute(f"CREATE OR REPLACE TEMP {kind} snapshot_rows AS {rows_query}")  # noqa: S608
-    con.execute("CREATE OR REPLACE TEMP TABLE snapshot_announcements AS "
-                "SELECT * FROM announcements")
-    con.execute("CHECKPOINT")
-    shutil.copyfile(_database_file(con), tmp)
-    con.execute("ATTACH ? AS snap", [str(tmp)])
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback()`` once what the current write block wrote is committed (at once where
+    it already is: DuckDB commits each transaction as it ends); never where it is not."""
+    if not (config.store_url() and _postgres().after_commit(callback)):
+        callback()
+
+
+def retried(action: Callable[[], T]) -> T:
+    """``action()`` (a whole write block), tried again while the store cannot be reached."""
+    if not config.store_url():
+        return action()
+    postgres = _postgres()
     try:
-        _drop_views_and_macros(con, "snap")
-        con.execute("CREATE TABLE snap.contested_weeks AS SELECT * FROM contested")
-        con.execute(f"CREATE TABLE snap.contested_rows AS {_CONTESTED}")  # noqa: S608
-        for table, query in SNAPSHOT_TABLES.items():  # from the main file's views: before the
-            con.execute(f"CREATE TABLE snap.{table} AS {query}")  # noqa: S608 (fixed names)
-        for view, query in SNAPSHOT_VIEWS.items():
-            con.execute(f"CREATE VIEW snap.{view} AS {query}")  # noqa: S608 (fixed names)
-        con.execute(f"CREATE VIEW snap.facility_weekly AS {_FACILITY_VIEW}")  # noqa: S608
-        con.execute(
-            f"CREATE TABLE snap.snapshot_meta AS SELECT coalesce(?, {UTC_NOW}) AS published_at, "  # noqa: S608
-            "(SELECT max(load_id) FROM load_log) AS last_load_id, "
-            "(SELECT count(*) FROM load_log WHERE status = 'loaded' AND source = 'demo') > 0 "
-            "AS has_demo, "
-            "(SELECT count(*) FROM load_log WHERE status = 'loaded' AND source <> 'demo') > 0 "
-            "AS has_real", [published_at]
-        )
-    finally:
-        con.execute("DETACH snap")
-        con.execute(f"DROP {kind} IF EXISTS snapshot_rows")  # noqa: S608 (VIEW or TABLE)
-        con.execute("DROP TABLE IF EXISTS snapshot_announcements")
-        con.execute("DROP VIEW IF EXISTS contested_active")
-        con.execute("DROP TABLE IF EXISTS contested")
-    os.replace(tmp, target)
-    return target
+        return postgres.retried(action)
+    except postgres.StoreUnavailable as error:
+        raise StoreUnavailable(error.seconds) from error.__cause__
 
 
-def load_history(con: duckdb.DuckDBPyConnection, newest_first: bool = False) -> pd.DataFrame:
-    """The load history: every column of ``load_log`` and ``districts``, how many districts a
-    load covers. The one reading of it, for the main file (CLI) and the snapshot (pages) alike:
-    both hold ``load_log`` and ``load_week``."""
-    frame = con.execute(
-        "SELECT l.*, coalesce(c.districts, 0) AS districts FROM load_log l LEFT JOIN "
-        "(SELECT load_id, count(DISTINCT ags) AS districts FROM load_week GROUP BY load_id) c "
-        "USING (load_id) ORDER BY load_id").df()
-    return frame.iloc[::-1].reset_index(drop=True) if newest_first else frame
+def commit_outcome_unknown() -> bool:
+    """True where the last write in this thread failed after its commit was sent: it may be in
+    the store or not (look it up by what it wrote, e.g. the file's hash)."""
+    return bool(config.store_url()) and _postgres().commit_outcome_unknown()
 
 
-# The snapshot that reads without an explicit path go to: the app's snapshot, or inside
-# ``reception.store.asof.viewing(T)`` the snapshot of the figures as they stood at T.
-_READ_FROM: ContextVar[Path | None] = ContextVar("read_from", default=None)
+def refresh() -> bool:
+    """Bring this machine's snapshot up to the store (PostgreSQL; nothing to do with DuckDB,
+    where every write publishes). True where a new snapshot was published."""
+    return bool(config.store_url()) and _postgres().refresh()
 
 
-def current_snapshot() -> Path:
-    """The snapshot a read without an explicit path opens (see :data:`_READ_FROM`)."""
-    return _READ_FROM.get() or config.snapshot_path()
+def snapshot_ready() -> bool:
+    """True where a snapshot can be read now; with PostgreSQL one is built first where this
+    machine has none (a new instance answers at once, without waiting for a visitor)."""
+    refresh()
+    return config.snapshot_path().exists()
 
 
-@contextmanager
-def reading_from(path: Path) -> Iterator[Path]:
-    """Within the block (this thread or task), reads without a path open ``path``."""
-    token = _READ_FROM.set(Path(path))
-    try:
-        yield Path(path)
-    finally:
-        _READ_FROM.reset(token)
+def stale_since() -> datetime | None:
+    """Since when (UTC) the snapshot could not be brought up to the store; None while it can."""
+    return _postgres().stale_since() if config.store_url() else None
+
+
+def is_new() -> bool:
+    """True where the configured store was never initialised."""
+    if config.store_url():
+        return _postgres().is_new()
+    return not config.db_path().exists()
 
 
 @contextmanager
 def reader(path: Path | None = None, as_of: datetime | str | None = None
            ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection to the snapshot (never the main file); ``as_of``
-    (an ISO 8601 text or a UTC datetime): to the figures as they stood then
+    """A short-lived read-only connection to the snapshot (never the main file); with
+    PostgreSQL the snapshot follows the store's data version first (cheap when unchanged).
+    ``as_of`` (an ISO 8601 text or a UTC datetime): to the figures as they stood then
     (:func:`reception.store.asof.snapshot`)."""
     if as_of is not None:
         from reception.store import asof
 
         path = asof.snapshot(asof.parse(as_of) if isinstance(as_of, str) else as_of, path)
     path = Path(path or current_snapshot())
-    # --- store dispatch (issue 17): with a PostgreSQL store, this machine's snapshot follows
-    # the store's data version (cheap when nothing changed; pages also do it in web.cache)
     if config.store_url() and path == config.snapshot_path():
-        from reception.store import postgres
+        refresh()
+    with local.reader(path) as con:
+        yield con
 
-        postgres.refresh()
-    # --- end of store dispatch
-    con = connect_with_retry(path, read_only=True, timeout=5)
+
+@contextmanager
+def main_reader(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-only access to the data of record, for commands that only read (``etl loads``):
+    the DuckDB file opened read-only, or with PostgreSQL the snapshot brought up to the store
+    (:class:`StoreUnavailable` where it cannot be). A DuckDB file that does not exist yet is
+    created (and migrated) first."""
+    if _shared(path):
+        postgres = _postgres()
+        retried(lambda: postgres.refresh(max_age=0, strict=True))
+        with local.reader(config.snapshot_path()) as con:
+            yield con
+        return
+    path = Path(path or config.db_path())
+    if not path.exists():
+        with local.local_writer(path):
+            pass
+    con = local.connect_with_retry(path, read_only=True)
     try:
         yield con
     finally:
         con.close()
-
-
-def snapshot_version(path: Path | None = None) -> str | None:
-    """Identity of the published snapshot: changes with every publish. None if none exists."""
-    path = Path(path or current_snapshot())
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"

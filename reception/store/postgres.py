@@ -25,6 +25,7 @@ The design (README, "Mehrere Server: PostgreSQL"):
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import tempfile
@@ -33,13 +34,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
 from reception import config
-from reception.store import db
+from reception.store import local
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +72,14 @@ def connect(url: str | None = None, **options):
     import psycopg
 
     con = psycopg.connect(url or config.store_url(), **options)
-    con.execute("SET DateStyle = ISO")
-    con.execute("SET TimeZone = 'UTC'")
-    if not options.get("autocommit"):
-        con.commit()
+    try:
+        con.execute("SET DateStyle = ISO")
+        con.execute("SET TimeZone = 'UTC'")
+        if not options.get("autocommit"):
+            con.commit()
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -114,6 +120,27 @@ def is_new() -> bool:
 
 # ---------------------------------------------------------------------------------------- writing
 
+class StoreUnavailable(local.DatabaseBusy):
+    """The store could not be reached for ``seconds`` (the setting ``store_retry_seconds``)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"Der gemeinsame Datenbestand {config.store_label()} ist seit "
+                         f"{seconds:.0f} s nicht erreichbar; bitte später erneut versuchen.")
+
+
+class _OpenWrite(threading.local):
+    """This thread's open write block: what is to happen once the store has committed it."""
+
+    con: duckdb.DuckDBPyConnection | None = None
+    publish: bool = False
+    callbacks: list | None = None
+    commit_sent: bool = False  # the COMMIT was sent and its answer never came: outcome unknown
+
+
+_open = _OpenWrite()
+
+
 def writer(timeout: float | None = None,
            into: duckdb.DuckDBPyConnection | None = None):
     """The store's write transaction around a DuckDB connection to the synced mirror (what
@@ -121,63 +148,98 @@ def writer(timeout: float | None = None,
     return _writer(timeout, into)
 
 
+def in_write(con: duckdb.DuckDBPyConnection | None = None) -> bool:
+    """True inside this thread's write block (on the mirror connection ``con``, where given)."""
+    return _open.con is not None and (con is None or con is _open.con)
+
+
+def defer_publish() -> None:
+    """Publish the snapshot once the open write block has committed (not before: a snapshot
+    must never show what the store does not hold)."""
+    _open.publish = True
+
+
+def after_commit(callback) -> bool:
+    """Run ``callback()`` once the open write block has committed; dropped if it does not.
+    False where no write block is open in this thread (the caller runs it itself)."""
+    if _open.con is None:
+        return False
+    _open.callbacks.append(callback)
+    return True
+
+
 @contextmanager
 def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
             ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one commit point: the mirror is marked unsettled before the block changes it, the
+    block's changes go to the store, the store commits, and only then is the mirror marked as
+    showing the new version, the snapshot published and the block's confirmations (event
+    log lines) given. A writer stopped anywhere before leaves a mirror that its next sync
+    checks against the store's load history and corrects (:func:`_sync`)."""
     import psycopg
 
     if timeout is None:
         timeout = config.settings().lock_timeout_seconds
-    with connect() as pg, pg.transaction():
+    pg = connect()
+    try:
         pg.execute(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'")  # an int
         try:
             pg.execute("SELECT pg_advisory_xact_lock(%s, %s)", WRITE_LOCK)
         except psycopg.errors.LockNotAvailable as error:
-            raise db.DatabaseBusy(
+            raise local.DatabaseBusy(
                 f"Der gemeinsame Datenbestand ist seit {timeout:.0f} s durch einen anderen "
                 "Schreibvorgang belegt; bitte später erneut versuchen.") from error
         _base_schema(pg)
-        with _mirror_lock, db.local_writer(config.db_path(), timeout, into) as con:
+        with _mirror_lock, local.local_writer(config.db_path(), timeout, into) as con:
             state = store_state(pg)
             _sync(pg, con, state)
+            _unsettle(con)
             before = _fingerprints(con)
-            # What the mirror will be once the block's changes are in the store (the lock is
-            # held: the next version is this one's successor), so that a snapshot published in
-            # the block says which store version it shows; where nothing changed,
-            # _push makes the mark true if a snapshot carries it and takes it back otherwise.
-            mark = _next(state, _local_schema(con))
-            _remember(con, mark)
-            pushed = False
+            _open.con, _open.publish, _open.callbacks = con, False, []
+            _open.commit_sent = False
             try:
                 yield con
-                _push(pg, con, before, state)
-                pushed = True
+                committed = _push(pg, con, before, state)
+                _open.commit_sent = True
+                pg.commit()
+                _open.commit_sent = False
+                publish, callbacks = _open.publish, _open.callbacks
             finally:
-                if not pushed:  # the store rolls back; the mirror may hold what it never got
-                    with suppress(Exception):
-                        con.execute("DELETE FROM mirror_meta").fetchall()
-                    with suppress(Exception):
-                        _withdraw(con, mark)
+                _open.con, _open.callbacks = None, None
+            _remember(con, committed)
+            if publish:
+                local.publish_snapshot(con, config.snapshot_path())
+            for callback in callbacks:
+                callback()
+    finally:
+        pg.close()
 
 
-def _withdraw(con: duckdb.DuckDBPyConnection, mark: StoreState) -> None:
-    """After a failed push: where the block published a snapshot (stamped ``mark``, the
-    version the store did not reach), rebuild the mirror from the store and publish again, so
-    that no snapshot passes for a version with data the store never got (another host's next
-    load gives the store that very version)."""
-    snapshot = config.snapshot_path()
-    if _shown(snapshot) != mark:
-        return
-    with suppress(duckdb.Error):
-        con.execute("ROLLBACK")  # a transaction the failure may have left open
-    with connect() as fresh:
-        _sync(fresh, con, store_state(fresh))
-    db.publish_snapshot(con, snapshot)
+def commit_outcome_unknown() -> bool:
+    """True where this thread's last write failed after its COMMIT was sent (the store may or
+    may not hold it; look the file up by its hash)."""
+    return _open.commit_sent
 
 
-def _next(state: StoreState, schema: int) -> StoreState:
-    """The state a write block's changes will give the store (its lock is held)."""
-    return StoreState(state.store_id, state.version + 1, schema)
+def retried(action, seconds: float | None = None):
+    """``action()``, tried again while the store cannot be reached (a restart, an outage), for
+    at most ``seconds`` (default: the setting ``store_retry_seconds``); then
+    :class:`StoreUnavailable` with one German sentence naming the store."""
+    import psycopg
+
+    if seconds is None:
+        seconds = config.settings().store_retry_seconds
+    deadline = time.monotonic() + seconds
+    delay = 0.25
+    while True:
+        try:
+            return action()
+        except psycopg.OperationalError as error:
+            if time.monotonic() + delay > deadline:
+                raise StoreUnavailable(seconds) from error
+            log.warning("store not reachable, trying again: %s", str(error).splitlines()[0])
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def _base_schema(pg) -> None:
@@ -212,8 +274,9 @@ def _fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, Fingerprint]:
 
 
 def _push(pg, con: duckdb.DuckDBPyConnection, before: dict[str, Fingerprint],
-          state: StoreState | None) -> None:
-    """Send what the block changed in the mirror to the store, in the open transaction."""
+          state: StoreState | None) -> StoreState:
+    """Send what the block changed in the mirror to the store, in the open transaction;
+    returns the state the store will have once it commits."""
     local_schema = _local_schema(con)
     migrated = state is None or local_schema != state.schema
     if migrated:
@@ -231,16 +294,12 @@ def _push(pg, con: duckdb.DuckDBPyConnection, before: dict[str, Fingerprint],
             pg.execute(_sql("DELETE FROM {}", table))
             _copy_to_store(pg, con, table, None)
         changed = True
-    if not changed and _shown(config.snapshot_path()) != _next(state, local_schema):
-        _remember(con, state)
-        return
-    # Where nothing changed but the block published a snapshot, that snapshot says it shows the
-    # next version (the mark _writer set): bump the version, so that it does. Otherwise the
-    # next other writer's version would match the mark and readers here would keep the older
-    # snapshot as current.
+    if not changed:
+        return state
     version = pg.execute("UPDATE store_meta SET version = version + 1 RETURNING version"
                          ).fetchone()[0]
-    _remember(con, StoreState(state.store_id, version, local_schema))
+    found = store_state(pg)
+    return StoreState(found.store_id, version, local_schema)
 
 
 def _only_appended(con: duckdb.DuckDBPyConnection, table: str, then: Fingerprint) -> bool:
@@ -302,8 +361,9 @@ def _copy_to_store(pg, con: duckdb.DuckDBPyConnection, table: str, after_load: i
 
 def _sync(pg, con: duckdb.DuckDBPyConnection, state: StoreState | None) -> bool:
     """Bring the mirror (``con``'s current database) to the store's ``state``. True where it
-    changed. The append-only tables get the rows of the new loads, the others are copied whole;
-    a mirror of another store, of a newer version or of another schema is rebuilt."""
+    changed. A mirror of another store, of a newer version or of another schema is rebuilt;
+    otherwise the small tables are copied whole and the append-only ones checked against the
+    store's load history (:func:`_settle`)."""
     con.execute("CREATE TABLE IF NOT EXISTS mirror_meta "
                 "(store_id VARCHAR, version BIGINT, store_schema INTEGER)")
     meta = next(iter(con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
@@ -321,18 +381,11 @@ def _sync(pg, con: duckdb.DuckDBPyConnection, state: StoreState | None) -> bool:
         _rebuild(con, state.schema)
         for table in _tables(con):
             _copy_from_store(pg, con, table, None)
-        db.migrate(con)  # the code may be newer than the store: readers see the data migrated
+        local.migrate(con)  # the code may be newer than the store: readers see the data migrated
     else:
         con.execute("BEGIN TRANSACTION")
         try:
-            for table in _tables(con):
-                if table in APPEND_TABLES:
-                    last = con.execute(f"SELECT coalesce(max(load_id), 0) FROM {_quoted(table)}"  # noqa: S608
-                                       ).fetchall()[0][0]
-                    _copy_from_store(pg, con, table, last)
-                else:
-                    con.execute(f"DELETE FROM {_quoted(table)}").fetchall()  # noqa: S608
-                    _copy_from_store(pg, con, table, None)
+            _settle(pg, con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -340,6 +393,39 @@ def _sync(pg, con: duckdb.DuckDBPyConnection, state: StoreState | None) -> bool:
     _follow_sequences(con)
     _remember(con, state)
     return True
+
+
+_LOAD_IDENTITY = "SELECT load_id, sha256, file_name, CAST(loaded_at AS VARCHAR) FROM load_log"
+
+
+def _settle(pg, con: duckdb.DuckDBPyConnection) -> None:
+    """Make the mirror's tables those of the store: the small tables copied whole; in the
+    append-only ones, the rows of every load the store does not hold as the mirror does (a
+    load a killed writer left behind, whose id the store may since have given to another
+    file) are dropped, and the rows of every store load the mirror lacks are fetched."""
+    tables = _tables(con)
+    before = set(con.execute(_LOAD_IDENTITY).fetchall()) if "load_log" in tables else set()
+    for table in tables:
+        if table not in APPEND_TABLES:
+            con.execute(f"DELETE FROM {_quoted(table)}").fetchall()  # noqa: S608
+            _copy_from_store(pg, con, table, None)
+    after = set(con.execute(_LOAD_IDENTITY).fetchall()) if "load_log" in tables else set()
+    stale = sorted({identity[0] for identity in before - after})
+    kept = {identity[0] for identity in before & after}
+    wanted = sorted({identity[0] for identity in after} - kept)
+    for table in tables:
+        if table in APPEND_TABLES:
+            if stale:
+                con.execute(f"DELETE FROM {_quoted(table)} WHERE list_contains(?, load_id)",  # noqa: S608
+                            [stale]).fetchall()
+            if wanted:
+                _copy_from_store(pg, con, table, wanted)
+
+
+def _unsettle(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the mirror as possibly ahead of the store (a write is about to change it): its
+    next sync checks it against the store instead of trusting its version."""
+    con.execute("UPDATE mirror_meta SET version = -1").fetchall()
 
 
 def _remember(con: duckdb.DuckDBPyConnection, state: StoreState) -> None:
@@ -365,7 +451,7 @@ def _rebuild(con: duckdb.DuckDBPyConnection, schema: int) -> None:
     for (name,) in con.execute("SELECT sequence_name FROM duckdb_sequences() WHERE "
                                "database_name = ? AND NOT temporary", [catalog]).fetchall():
         con.execute(f"DROP SEQUENCE IF EXISTS {_quoted(name)}")  # noqa: S608
-    db.migrate(con, upto=schema)
+    local.migrate(con, upto=schema)
 
 
 def _follow_sequences(con: duckdb.DuckDBPyConnection) -> None:
@@ -380,16 +466,20 @@ def _follow_sequences(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SEQUENCE {_quoted(sequence)} START {int(top) + 1}")  # noqa: S608
 
 
-def _copy_from_store(pg, con: duckdb.DuckDBPyConnection, table: str, after_load: int | None) -> None:
-    """COPY the store's rows of ``table`` (loads after ``after_load``, or all) into the mirror."""
+def _copy_from_store(pg, con: duckdb.DuckDBPyConnection, table: str,
+                     loads: list[int] | None) -> None:
+    """COPY the store's rows of ``table`` (those of the load ids ``loads``, or all) into the
+    mirror."""
+    from psycopg import sql
+
     stored = _store_columns(pg).get(table)
     if stored is None:
         return
     columns = [(name, kind) for name, kind in _columns(con, table) if name in stored]
     names = [name for name, _ in columns]
-    where = "" if after_load is None else " WHERE load_id > {}"
+    where = "" if loads is None else " WHERE load_id = ANY({})"
     query = _sql("COPY (SELECT {} FROM {}" + where + ") TO STDOUT (FORMAT csv, NULL '\\N')",  # noqa: S608
-                 names, table, *([after_load] if after_load is not None else []))
+                 names, table, *([sql.Literal(list(loads))] if loads is not None else []))
     with _scratch(".csv") as path:
         size = 0
         with open(path, "wb") as target, pg.cursor() as cur, cur.copy(query) as copy:
@@ -410,7 +500,7 @@ def read_copy(target: Path) -> Path:
     views (for checking the store from outside, e.g. in the tests)."""
     target.unlink(missing_ok=True)
     target.with_name(target.name + ".wal").unlink(missing_ok=True)  # never replay an old log
-    with connect() as pg, db.local_writer(target) as con:
+    with connect() as pg, local.local_writer(target) as con:
         _sync(pg, con, store_state(pg))
     return target
 
@@ -418,7 +508,8 @@ def read_copy(target: Path) -> Path:
 # ---------------------------------------------------------------------------------------- reading
 
 class _Reader:
-    """Per process: one connection for the version check, and what the mirror was last seen at."""
+    """Per process: one connection for the version check, what each snapshot was last seen
+    at, and since when the store could not be reached (None while it can)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -426,48 +517,77 @@ class _Reader:
         self.checked = 0.0
         self.seen: dict[Path, StoreState | None] = {}  # by snapshot: the state it shows
         self.url: str | None = None
+        self.failing_since: datetime | None = None
+
+    def drop_connection(self) -> None:
+        if self.con is not None:
+            with suppress(Exception):
+                self.con.close()
+        self.con = None
 
 
 _reader = _Reader()
+atexit.register(_reader.drop_connection)  # closed, not dropped, when the process ends
 # One thread of a process at a time changes the mirror (a page's sync, an upload's write): DuckDB
 # would refuse the second of two transactions that change the same rows.
 _mirror_lock = threading.RLock()
 
 
-def refresh(max_age: float = CHECK_SECONDS) -> bool:
+def refresh(max_age: float = CHECK_SECONDS, strict: bool = False) -> bool:
     """Where the store's data version moved since the mirror's, sync the mirror and publish a
-    new snapshot. Cheap when nothing changed (one one-row query, at most every ``max_age`` s).
-    Where the store cannot be reached, the pages keep the snapshot they have. True where a new
-    snapshot was published."""
+    new snapshot (and where this machine has none yet, build it). Cheap when nothing changed
+    (one one-row query, at most every ``max_age`` s). Where the store cannot be reached, or
+    goes away in the middle, the pages keep the snapshot they have (:func:`stale_since` says
+    since when); ``strict``: the error is raised instead. True where a new snapshot was
+    published."""
     import psycopg
 
     if time.monotonic() - _reader.checked < max_age and _reader.url == config.store_url():
         return False
     with _reader.lock:
         try:
-            state = _check()
-        except psycopg.Error as error:
-            log.warning("store not reachable, the pages keep their snapshot: %s", error)
-            _reader.con = None
+            changed = _refresh()
+        except (psycopg.Error, local.DatabaseBusy) as error:
+            log.warning("store not reachable, the pages keep their snapshot: %s",
+                        str(error).splitlines()[0] if str(error) else type(error).__name__)
+            _reader.drop_connection()
+            if _reader.failing_since is None:
+                _reader.failing_since = datetime.now(UTC)
+            if strict:
+                raise
             return False
-        snapshot = config.snapshot_path()
-        if snapshot in _reader.seen and state == _reader.seen[snapshot] and snapshot.exists():
-            return False
-        if state is not None and _shown(snapshot) == state:  # e.g. another process published
-            _reader.seen[snapshot] = state
-            return False
-        with connect() as pg:
-            pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            pg.read_only = True
-            with _mirror_lock, pg.transaction(), db.local_writer(config.db_path()) as con:
-                state = store_state(pg)  # in the transaction the copies are read in
-                # the mirror may be newer than the snapshot (a writer synced it to read)
-                changed = (_sync(pg, con, state) or not snapshot.exists()
-                           or _shown(snapshot) != state)
-                if changed:
-                    db.publish_snapshot(con, snapshot)
-        _reader.seen[snapshot] = state
+        _reader.failing_since = None
         return changed
+
+
+def stale_since() -> datetime | None:
+    """Since when (UTC) this process could not bring its snapshot up to the store; None while
+    it can."""
+    return _reader.failing_since
+
+
+def _refresh() -> bool:
+    import psycopg
+
+    state = _check()
+    snapshot = config.snapshot_path()
+    if snapshot in _reader.seen and state == _reader.seen[snapshot] and snapshot.exists():
+        return False
+    if state is not None and _shown(snapshot) == state:  # e.g. another process published
+        _reader.seen[snapshot] = state
+        return False
+    with connect() as pg:
+        pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        pg.read_only = True
+        with _mirror_lock, pg.transaction(), local.local_writer(config.db_path()) as con:
+            state = store_state(pg)  # in the transaction the copies are read in
+            # the mirror may be newer than the snapshot (a writer synced it to read)
+            changed = (_sync(pg, con, state) or not snapshot.exists()
+                       or _shown(snapshot) != state)
+            if changed:
+                local.publish_snapshot(con, snapshot)
+    _reader.seen[snapshot] = state
+    return changed
 
 
 def _shown(snapshot: Path) -> StoreState | None:
@@ -475,7 +595,7 @@ def _shown(snapshot: Path) -> StoreState | None:
     if not snapshot.exists():
         return None
     try:  # (not db.reader: that refreshes, and this is part of refreshing)
-        con = db.connect_with_retry(snapshot, read_only=True, timeout=5)
+        con = local.connect_with_retry(snapshot, read_only=True, timeout=5)
         try:
             found = con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
                                 ).fetchall()
@@ -489,6 +609,7 @@ def _shown(snapshot: Path) -> StoreState | None:
 def _check() -> StoreState | None:
     url = config.store_url()
     if _reader.con is None or _reader.url != url or _reader.con.closed:
+        _reader.drop_connection()
         _reader.con = connect(url, autocommit=True)
         _reader.url = url
     _reader.checked = time.monotonic()
@@ -552,7 +673,9 @@ def _sql(template: str, *parts):
 
     filled = []
     for part in parts:
-        if isinstance(part, list):
+        if isinstance(part, sql.Composable):
+            filled.append(part)
+        elif isinstance(part, list):
             filled.append(sql.SQL(", ").join(sql.Identifier(p) for p in part))
         elif isinstance(part, int):
             filled.append(sql.Literal(part))

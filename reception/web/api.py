@@ -11,8 +11,10 @@ Everything is read from the published snapshot (:mod:`reception.read.opendata`,
 :mod:`reception.read.briefing`), in a worker thread so the event loop that serves the pages
 never waits on a query. Every query parameter is checked: an unknown or repeated one, a
 malformed key, date or week answers 400 with a plain sentence; a path under ``/api/`` that is
-not listed answers 404; no snapshot yet answers 503. An unexpected error is logged with a
-reference and answers 500 with that reference only, never a traceback.
+not listed answers 404; no snapshot yet answers 503 (with PostgreSQL, a new instance builds its
+snapshot at the first request instead: 503 only where the store has never been initialised).
+An unexpected error is logged with a reference and answers 500 with that reference only, never
+a traceback.
 
 Decisions: ``from``/``to`` bound the week's Monday (``week >= from``, ``week <= to``, ISO dates);
 an ``ags`` with the right form that no district has is a 400, so a typo is not mistaken for
@@ -146,7 +148,8 @@ def _guarded(handler: Callable[[Request, str], Response]) -> Callable[[Request],
     async def endpoint(request: Request) -> Response:
         lang = _lang(request)
         try:
-            if not config.snapshot_path().exists():
+            # built here where this instance has none yet (no visitor needed for it)
+            if not await run_in_threadpool(db.snapshot_ready):
                 return PlainTextResponse(t("api.no_snapshot", lang), status_code=503)
             return await run_in_threadpool(handler, request, lang)
         except BadRequest as error:

@@ -36,10 +36,7 @@ def _cached(name: str, version: str, path: str, args: tuple, kwargs: tuple) -> A
 
 
 def version() -> str | None:
-    if config.store_url():  # a shared PostgreSQL store: a new load there -> a new snapshot here
-        from reception.store import postgres
-
-        postgres.refresh()
+    db.refresh()  # a shared PostgreSQL store: a new load there -> a new snapshot here
     return db.snapshot_version(config.snapshot_path())
 
 
