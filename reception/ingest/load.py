@@ -109,18 +109,18 @@ class LoadResult:
         """Rejected only for its plausibility findings: loads once confirmed."""
         return self.status == "rejected" and bool(self.findings)
 
-    def confirmation_problem(self) -> Problem | None:
-        """The line that says how to confirm (CLI, the inbox's error report)."""
+    def confirmation_problem(self, path: str | None = None) -> Problem | None:
+        """The line that says how to confirm (CLI, the inbox's error report); ``path``: where
+        the file is now (default: its name)."""
         if not self.needs_confirmation:
             return None
         return Problem("unconfirmed_findings", params={"count": self.findings.count,
-                                                       "file": self.file_name})
+                                                       "file": path or self.file_name})
 
-    @property
-    def problems(self) -> list[Problem]:
+    def all_problems(self, path: str | None = None) -> list[Problem]:
         """The file's problems, then its findings and, if refused for them, how to confirm."""
         found = list(self.inspection.problems) if self.inspection else []
-        confirm = self.confirmation_problem()
+        confirm = self.confirmation_problem(path)
         return found + list(self.findings) + ([confirm] if confirm else [])
 
 

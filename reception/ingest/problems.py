@@ -149,7 +149,13 @@ def problems_frame(problems: list[Problem], lang: str = "de") -> pd.DataFrame:
     ]
     columns = [t(k, lang) for k in ("col.line", "col.column", "col.value", "col.severity",
                                     "col.message")] + ["code"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame[columns[0]] = frame[columns[0]].astype("Int64")  # a file's problem has no line
+    if any(p.earlier_week for p in problems):  # plausibility findings: the earlier figure
+        frame.insert(3, t("plausi.col.earlier", lang), [p.earlier or "" for p in problems])
+        frame.insert(4, t("plausi.col.earlier_week", lang),
+                     [p.earlier_week or "" for p in problems])
+    return frame
 
 
 def catalogue_markdown(lang: str = "de") -> str:
