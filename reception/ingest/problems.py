@@ -68,7 +68,8 @@ CATALOGUE: dict[str, Kind] = {kind.code: kind for kind in (
     Kind("file_binary", scope=FILE), Kind("file_too_complex", scope=FILE),
     Kind("formula_without_value", scope=FILE), Kind("sheet_used", WARNING, FILE),
     # rows the reader cannot take as they are (reception.ingest.reports)
-    Kind("cells_beyond_header"), Kind("unclosed_quote"),
+    Kind("cells_beyond_header"), Kind("unclosed_quote"), Kind("extra_fields"),
+    Kind("nul_byte"),
     # the rows (reception.ingest.rules, and the key checks of validate)
     Kind("not_a_number"), Kind("not_whole"), Kind("negative"), Kind("too_large"),
     Kind("bad_week"), Kind("bad_date"), Kind("missing_week"), Kind("missing_district"),
