@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reception import config, fmt
+from reception import config, fmt, notify
 from reception.i18n import language_from_env, t
 from reception.ingest import inbox
 from reception.ingest.load import LoadResult, ingest_files, rollback
 from reception.reference import districts
-from reception.store import db
+from reception.store import db, ledger
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.lang = language_from_env(args.lang)
     _configure_log(args.log_json)
+    notify.install()  # alerts after every load (silent without a mail server)
     try:
         return COMMANDS[args.command](args)
     except db.StoreUnavailable as error:  # one sentence naming the store (and the file)
@@ -265,7 +266,7 @@ def _command_word(argv: list[str]) -> str | None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("etl.users", "etl.backup", "etl.opendata"):
+    for module in ("etl.users", "etl.backup", "etl.opendata", "etl.remind"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
@@ -309,6 +310,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                 from reception.ingest import demo
 
                 info = demo.install_demo(con)
+            ledger.set_deadline(con, config.settings().deadline)
             db.publish_snapshot(con)
         return version, info
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import briefing, charts, estimate, metrics, planning, present
+from reception.read import briefing, charts, metrics, planning, present
 from reception.web.cache import briefing_pdf, data, derived, figure, from_weekly
 from reception.web.ui import (
     chart_block,
@@ -46,16 +46,17 @@ if require_data():
                 present.summary_rate(state, lang, cfg.warn_rate, cfg.limit_rate),
                 derived(present.rate_download, state), "land_auslastung")
 
+    # the forecast sees the whole history (of the chosen kinds), not only the chosen range
+    ahead = from_weekly(planning.foresight, cfg.forecast_weeks, cfg.net_intake_window_weeks, cfg.limit_rate,
+                        kinds=chosen.kinds, announced=True)
     with headline_area:
         # districts that have not reported the latest week: the totals with their estimate
-        gaps = from_weekly(estimate.state_estimate, kinds=chosen.kinds, announced=True)
         cards = present.headline_cards(metrics.headlines(state), lang, cfg.warn_rate, cfg.limit_rate,
-                                       gaps)
-        banner = present.estimate_banner(gaps, lang)
+                                       ahead.estimate)
+        banner, note = present.estimate_notes(ahead.estimate, lang)
         if banner:
             st.warning(banner)
-            st.caption(" ".join(filter(None, [present.estimate_occupancy(gaps, lang),
-                                              t_ui("estimate.note")])))
+            st.caption(note)
         for row in (cards[:4], cards[4:]):
             for column, card in zip(st.columns(4), row):
                 column.metric(card["label"], card["value"], card["delta"],
@@ -69,9 +70,6 @@ if require_data():
         if len(state) < 2:
             st.info(t_ui("msg.single_week"))
 
-    # the forecast sees the whole history (of the chosen kinds), not only the chosen range
-    ahead = from_weekly(planning.foresight, cfg.forecast_weeks, cfg.net_intake_window_weeks, cfg.limit_rate,
-                        kinds=chosen.kinds, announced=True)
     state_forecast = ahead.state
     st.header(t_ui("lage.forecast"))
     flag = present.forecast_flag(state_forecast, lang)

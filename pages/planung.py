@@ -5,7 +5,7 @@ so a link reproduces the scenarios. The calculation is :mod:`reception.read.plan
 import streamlit as st
 
 from reception import fmt
-from reception.read import charts, estimate, planning, present
+from reception.read import charts, planning, present
 from reception.web.cache import data, derived, figure, from_weekly
 from reception.web.ui import (
     chart_block,
@@ -124,11 +124,9 @@ if require_data():
                     occupied=fmt.number(start.occupied, lang=lang),
                     places=fmt.number(start.capacity, lang=lang),
                     moves=fmt.number(start.moves_out, 1, lang), window=cfg.net_intake_window_weeks))
-    if unit == planning.STATE:  # districts that have not reported the start week: say so
-        gaps = from_weekly(estimate.state_estimate, announced=True)
-        banner = present.estimate_banner(gaps, lang)
-        if banner:
-            st.warning(banner + " " + (present.estimate_planung(gaps, lang) or ""))
+    banner = present.estimate_banner(ahead.estimate, lang) if unit == planning.STATE else None
+    if banner:  # districts that have not reported the start week: say so
+        st.warning(banner + " " + (present.estimate_planung(ahead.estimate, lang) or ""))
     flag = present.forecast_flag(prediction, lang)
     if flag:
         st.warning(flag)

@@ -1,6 +1,6 @@
 """Meldung erfassen in headless Chromium: an officer fills and sends the form with the keyboard
-alone (1400 px), the same at 390 px with an error shown at its field; axe-core finds no WCAG 2.1
-A/AA violation in any state (prefilled, with errors, checked); tall screenshots of each."""
+alone (1400 px); at 390 px an error is shown at its field, in German and English; axe-core finds
+no WCAG 2.1 A/AA violation in any state (prefilled, with errors, checked); tall screenshots."""
 
 from __future__ import annotations
 
@@ -129,5 +129,15 @@ def test_a_phone_sees_the_error_at_its_field(served_form, browser) -> None:
         no_violations(tab, "errors (390 px)", source)
         screenshot(tab, "form_4_error_390")
         assert upload.history().source.tolist() == ["upload", "upload"]  # nothing sent
+
+        tab.goto(f"{served_form.url}/erfassen?lang=en")  # the switch's URL form
+        settle(tab)
+        tab.get_by_text("Prefilled with the figures of CW").wait_for()
+        tab_to(tab, "Occupied")
+        type_into_focused(tab, "viele")
+        tab.keyboard.press("Enter")
+        tab.get_by_role("paragraph").filter(has_text='Occupied: "viele" is not a number').wait_for()
+        no_violations(tab, "errors, English (390 px)", source)
+        screenshot(tab, "form_5_error_390_en")
     finally:
         context.close()

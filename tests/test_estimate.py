@@ -235,3 +235,31 @@ def test_the_briefing_names_the_estimate(gaps_db, tmp_path):
     assert "geschätzt: 2 Kreise fehlen. Zugänge Land KW 43/2024: 12 gemeldet (2 von 22 Kreisen) + 30 " \
            "geschätzt = ≈ 42 (80-%-Band 42–42)" in text
     assert "Auslastung Land 52,5 % zählt die Kreise mit Meldung für KW 43/2024 (2)" in text
+
+
+def test_methodik_states_how_often_the_band_held(app_db_methodik):
+    from tests.test_app_pages import open_page, texts
+
+    at = open_page("methodik")
+    page = texts(at)
+    figures = estimate_backtest.stored_figures()
+    assert "Summen trotz fehlender Meldungen" in [h.value for h in at.subheader]
+    assert f"im Mittel {present.fmt.percent(figures['coverage80'], 1, 'de')} (Ziel 78–82 %)" in page
+    assert "mit dem Faktor 1,10 kalibriert" in page
+
+
+@pytest.fixture
+def app_db_methodik(gaps_db, monkeypatch):
+    monkeypatch.setenv("RECEPTION_DB", str(gaps_db))
+    return gaps_db
+
+
+def test_methodik_says_which_series_miss_the_aim():
+    def part(coverage):
+        one = {"n": 10, "coverage80": coverage}
+        return {"hide_one": one, "hide_one_unscaled": one, "hide_two": one}
+
+    figures = {"data": {"demo": part(0.80), "demo_announced": part(0.80), "bamf": part(0.70),
+                        "eurostat": part(0.90)}, "coverage80": 0.8, "band_scale": 1.0}
+    text = present.estimate_backtest_text(figures, "de")
+    assert "Demo: im Ziel; BAMF: Band zu schmal; Eurostat: Band zu breit" in text

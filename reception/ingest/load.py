@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -49,6 +49,10 @@ SOURCES = ("cli", "inbox", "upload", "form", "demo")
 # one JSON line per file (name, hash, rows, status, duration): for machines, not for people;
 # ``python -m etl --log-json FILE`` writes them to FILE (``-``: stderr), else they are dropped
 events = logging.getLogger("reception.events")
+# Called with (load_id, source) once the store has committed a load, whoever sent it: the alerts
+# (reception.notify.install, which etl and the app call). A hook that fails is logged; the
+# committed load stands.
+AFTER_COMMIT: list[Callable[[int, str], None]] = []
 
 
 @dataclass
@@ -404,13 +408,16 @@ def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
         return result
 
     try:
-        return db.retried(attempt)
+        result = db.retried(attempt)
     except db.StoreUnavailable as error:
         unknown = bool(attempts) and attempts[-1].status == "loaded" and \
             db.commit_outcome_unknown()
         raise error.about(inspection.file_name, unknown) from error
     finally:
         inspection.close()
+    if result.status == "loaded":  # the writer has closed: the store has committed the load
+        _after_commit(result.load_id, source)
+    return result
 
 
 def _adopt(found: LoadResult, sent: LoadResult) -> None:
@@ -419,6 +426,15 @@ def _adopt(found: LoadResult, sent: LoadResult) -> None:
     found.status, found.rows, found.districts = "loaded", sent.rows, sent.districts
     found.weeks, found.replaced = sent.weeks, sent.replaced
     found.findings, found.confirmed_by = sent.findings, sent.confirmed_by
+
+
+def _after_commit(load_id: int, source: str) -> None:
+    """Run the :data:`AFTER_COMMIT` hooks; none of them can fail the load."""
+    for hook in AFTER_COMMIT:
+        try:
+            hook(load_id, source)
+        except Exception:
+            log.exception("after-commit hook %s failed for load %s", hook.__name__, load_id)
 
 
 def ingest_file(path: Path, source: str, loaded_by: str | None = None,

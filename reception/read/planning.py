@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from reception.read import metrics
+from reception.read.estimate import StateEstimate
 
 MODES = ("forecast", "percent", "fixed")
 DEFAULT_RESERVE = 0.10
@@ -372,20 +373,24 @@ class Foresight:
     state: pd.DataFrame  # forecast.forecast_total
     starts: pd.DataFrame  # starts()
     outlook: pd.DataFrame  # outlook()
+    # the state's arrivals of the last week with the estimate of the districts that have not
+    # reported it (estimate.state_estimate; issue 25): Lage's cards, Planung's start, one source
+    estimate: StateEstimate | None = None
 
 
 def foresight(weekly: pd.DataFrame, horizon: int, window: int, limit: float,
               announced: pd.DataFrame | None = None) -> Foresight:
     """Forecasts of every district and the state, the units' starting points and each district's
-    outlook at the ``limit`` line, from the full ``weekly`` frame. ``announced`` (ags, week,
+    outlook at the ``limit`` line, from the full ``weekly`` frame, and the estimate of the last
+    week's state total where districts have not reported it. ``announced`` (ags, week,
     announced: the ``announcements`` view) replaces the forecast for the weeks it covers."""
-    from reception.read import forecast
+    from reception.read import estimate, forecast
 
     arrivals = weekly[["ags", "week", "arrivals", "reported"]]
     districts = forecast.forecast_districts(arrivals, horizon, announced=announced)
     table = starts(weekly, window)
     return Foresight(districts, forecast.forecast_total(arrivals, horizon, announced=announced),
-                     table, outlook(table, districts, limit))
+                     table, outlook(table, districts, limit), estimate.state_estimate(weekly, announced))
 
 
 def foresight_of(ahead: Foresight, ags: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -11,7 +11,7 @@ bound as parameters, never formatted into SQL.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -143,3 +143,33 @@ def weekly_view(ags: str | None = None, since: date | None = None, until: date |
             sql += clause
             params.append(value)
     return _df(sql + " ORDER BY ags, week", params, path)
+
+
+def reporting_status(now: datetime | None = None, ags: str | None = None,
+                     since: date | None = None, until: date | None = None,
+                     kinds: tuple[str, ...] | None = None,
+                     path: Path | None = None) -> pd.DataFrame:
+    """The ``reporting_status`` view (CONTRACT.md) as it stands at ``now`` (a UTC datetime
+    without zone; default: the clock), with each district's name; optionally one district, a
+    range of weeks (their Mondays) and district kinds, ordered by ags, week."""
+    sql = ("SELECT s.*, d.name FROM reporting_status_at(CAST(? AS TIMESTAMP)) s "
+           "JOIN district_ref d USING (ags) WHERE true")
+    params: list = [now or utc_now()]
+    for clause, value in ((" AND s.ags = ?", ags), (" AND s.week >= ?", since),
+                          (" AND s.week <= ?", until),
+                          (" AND list_contains(?, d.kind)", list(kinds) if kinds else None)):
+        if value is not None:
+            sql += clause
+            params.append(value)
+    return _df(sql + " ORDER BY s.ags, s.week", params, path)
+
+
+def utc_now() -> datetime:
+    """The clock as the store's timestamps are: UTC, without zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def utc_minute() -> datetime:
+    """:func:`utc_now` to the minute: the pages' cached timeliness follows the clock by the
+    minute (a status turns from open to missing at the deadline without a new load)."""
+    return utc_now().replace(second=0, microsecond=0)

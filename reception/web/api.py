@@ -6,6 +6,7 @@
 | ``/api/v1/weekly.csv``, ``.json`` | the ``weekly`` view; ``?ags=16067&from=2024-01-01&to=2024-12-31`` |
 | ``/api/v1/datapackage.json`` | the Frictionless data package describing both CSVs |
 | ``/api/v1/briefing.pdf`` | the Lagebericht of the latest week; ``?week=2024-W47`` |
+| ``/api/v1/reporting.csv`` | the ``reporting_status`` view now; ``?ags=&from=&to=`` (week) |
 
 Everything is read from the published snapshot (:mod:`reception.read.opendata`,
 :mod:`reception.read.briefing`), in a worker thread so the event loop that serves the pages
@@ -143,6 +144,12 @@ def _briefing(request: Request, lang: str) -> Response:
                     headers=_headers("inline", briefing.file_name(monday)))
 
 
+def _reporting_csv(request: Request, lang: str) -> Response:
+    frame = opendata.reporting(**_filters(request, lang))
+    return Response(opendata.to_csv(frame), media_type="text/csv; charset=utf-8",
+                    headers=_headers("inline", "reporting.csv"))
+
+
 def _guarded(handler: Callable[[Request, str], Response]) -> Callable[[Request], Awaitable[Response]]:
     """The handler in a worker thread; its failures as plain answers, never a traceback."""
     async def endpoint(request: Request) -> Response:
@@ -176,5 +183,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/weekly.json", _guarded(_weekly_json), methods=["GET"]),
         Route("/api/v1/datapackage.json", _guarded(_datapackage), methods=["GET"]),
         Route("/api/v1/briefing.pdf", _guarded(_briefing), methods=["GET"]),
+        Route("/api/v1/reporting.csv", _guarded(_reporting_csv), methods=["GET"]),
         Route("/api/{rest:path}", _not_found),
     ]

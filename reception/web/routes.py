@@ -16,8 +16,13 @@ async def _health(request: Request) -> PlainTextResponse:
 
 
 def routes() -> list[BaseRoute]:
-    """Every HTTP route of the app besides Streamlit's own."""
+    """Every HTTP route of the app besides Streamlit's own. Called once as the app starts, so
+    the process-wide set-up lives here too: alerts after every load of this process (upload,
+    form; ``reception.notify.install``)."""
+    from reception import notify
     from reception.web import api, session
+
+    notify.install()
 
     return [Route("/api/v1/health", _health, methods=["GET"]), *session.routes(),
             *api.routes()]  # keep last: its catch-all answers 404 for any other /api/ path
