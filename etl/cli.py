@@ -266,7 +266,7 @@ def _command_word(argv: list[str]) -> str | None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("etl.users", "etl.backup", "etl.opendata", "etl.remind"):
+    for module in ("etl.users", "etl.backup", "etl.opendata", "etl.remind", "etl.allocate"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:

@@ -260,6 +260,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("old_week_weeks", "plausibility.old_week_weeks", "Wochen",
             "alte Woche: eine Zeile ersetzt Zahlen einer Woche, die mehr als so viele Wochen vor "
             "der letzten Meldung des Kreises liegt"),
+    Setting("allocation_reserve_percent", "allocation.reserve_percent", "Prozent",
+            "Verteilungsvorschlag: so viel Prozent der belegbaren Plätze jedes Kreises bleiben "
+            "frei (Obergrenze = freie belegbare Plätze − Reserve)"),
     Setting("reporting_deadline", "reporting.deadline", "Wochentag Uhrzeit",
             "Meldefrist: die Meldung der Woche W ist an diesem Wochentag (MON … SUN) und zu dieser "
             "Uhrzeit (Europe/Berlin) der Woche W+1 fällig"),
@@ -310,17 +313,18 @@ class Settings:
     balance_min_share: float = 0.30  # of the earlier occupied
     old_week_weeks: int = 8  # weeks before the district's latest reported week
 
-    def plausibility(self) -> dict[str, float]:
-        """The thresholds of the plausibility findings (``rules.history_sql`` fills them in)."""
-        return {name: getattr(self, name) for name in (
-            "jump_factor", "jump_min_difference", "balance_min_difference",
-            "balance_min_share", "old_week_weeks")}
-
+    allocation_reserve_percent: float = 0.0  # percent of usable places kept free
     reporting_deadline: str = "TUE 12:00"  # weekday and time (Europe/Berlin) of week W+1
     escalate_after_hours: float = 24.0  # hours after the deadline
     land_contacts: tuple[str, ...] = ()  # e-mail addresses
     alert_recipients: tuple[str, ...] = ()  # e-mail addresses
     public_url: str = "http://localhost:8501"  # the app as links in e-mails name it
+
+    def plausibility(self) -> dict[str, float]:
+        """The thresholds of the plausibility findings (``rules.history_sql`` fills them in)."""
+        return {name: getattr(self, name) for name in (
+            "jump_factor", "jump_min_difference", "balance_min_difference",
+            "balance_min_share", "old_week_weeks")}
 
     @property
     def deadline(self) -> tuple[int, int]:
