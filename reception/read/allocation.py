@@ -271,4 +271,15 @@ def example_text(result: Proposal, lang: str = "de") -> str:
                               for n, v in zip(table.name, table.share_percent)),
              ist=listed(table.ist), total=fmt.number(table.ist.sum() + result.persons, lang=lang),
              soll=listed(table.soll, 1), deficit=listed(table.deficit, 1), cap=listed(table.cap),
-             proposed=listed(table.proposed))
+             proposed=listed(table.proposed)) + _tie_text(table, lang)
+
+
+def _tie_text(table: pd.DataFrame, lang: str) -> str:
+    """" Gleichstand ...": who of the districts tied at the largest deficit goes first, and why."""
+    tied = table[table.deficit == table.deficit.max()]
+    if len(tied) < 2:
+        return ""
+    tied = tied.assign(ratio=tied.ist / tied.soll).sort_values(["ratio", "ags"])
+    return " " + t("allocation.example_tie", lang, tied=" und ".join(tied.name) if lang == "de"
+                   else " and ".join(tied.name), first=tied.name.iloc[0],
+                   ratios=" < ".join(fmt.number(r, 2, lang) for r in tied.ratio))
