@@ -220,6 +220,8 @@ def load_preview(preview: Preview, user: accounts.User | None, source: str = SOU
         result = loading.apply(con, preview.inspection, source, user.name)
         if result.status == "loaded":
             db.publish_snapshot(con)
+    if result.status == "loaded":  # committed: the alerts (reception.notify) may run
+        loading.committed(result.load_id, source)
     log.info("%s %s by %s: %s (load %s)", source, preview.file_name, user.name, result.status,
              result.load_id)
     return result
