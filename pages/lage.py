@@ -75,7 +75,8 @@ if require_data():
     flag = present.forecast_flag(state_forecast, lang)
     if flag:
         st.warning(flag)
-    chart_block(figure(charts.forecast, state[["week", "arrivals"]].tail(26), state_forecast, lang),
+    chart_block(figure(charts.forecast, state[["week", "arrivals"]].tail(26), state_forecast, lang,
+                       present.estimate_point(ahead.estimate)),
                 present.summary_forecast_bands(state_forecast, lang), state_forecast, "land_prognose")
     st.caption(t_ui("lage.forecast_note"))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -246,6 +246,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reimbursement_land", "reimbursement.land", "Kennung",
             "Land (zweistelliger Schlüssel), für das die Sätze gelten; für ein anderes Land zeigt "
             "die Seite keinen Betrag"),
+    # Plausibility findings (CONTRACT.md): a row against the district's latest earlier week
+    Setting("jump_factor", "plausibility.jump_factor", "Faktor",
+            "Sprung: Kapazität, nicht belegbare Plätze oder Belegung mindestens so viel mal so "
+            "groß wie in der Vorwoche oder höchstens der so vielte Teil davon …"),
+    Setting("jump_min_difference", "plausibility.jump_min_difference", "Personen/Plätze",
+            "… und mindestens so weit vom Wert der Vorwoche entfernt"),
+    Setting("balance_min_difference", "plausibility.balance_min_difference", "Personen",
+            "Bilanz: Belegung weicht um mehr als so viele von Belegung der Vorwoche + Zugänge − "
+            "Abgänge ab …"),
+    Setting("balance_min_share", "plausibility.balance_min_share", "Anteil (0,30 = 30 %)",
+            "… und um mehr als diesen Anteil der Belegung der Vorwoche"),
+    Setting("old_week_weeks", "plausibility.old_week_weeks", "Wochen",
+            "alte Woche: eine Zeile ersetzt Zahlen einer Woche, die mehr als so viele Wochen vor "
+            "der letzten Meldung des Kreises liegt"),
+    Setting("allocation_reserve_percent", "allocation.reserve_percent", "Prozent",
+            "Verteilungsvorschlag: so viel Prozent der belegbaren Plätze jedes Kreises bleiben "
+            "frei (Obergrenze = freie belegbare Plätze − Reserve)"),
     Setting("reporting_deadline", "reporting.deadline", "Wochentag Uhrzeit",
             "Meldefrist: die Meldung der Woche W ist an diesem Wochentag (MON … SUN) und zu dieser "
             "Uhrzeit (Europe/Berlin) der Woche W+1 fällig"),
@@ -290,11 +307,24 @@ class Settings:
     reimbursement_valid_to: date = date(2026, 12, 31)  # last day in force
     reimbursement_legal_basis: str = ""
     reimbursement_land: str = "16"  # the Land the rates are for
+    jump_factor: float = 3.0  # times the earlier figure (or its reciprocal)
+    jump_min_difference: int = 50  # persons or places
+    balance_min_difference: int = 50  # persons
+    balance_min_share: float = 0.30  # of the earlier occupied
+    old_week_weeks: int = 8  # weeks before the district's latest reported week
+
+    allocation_reserve_percent: float = 0.0  # percent of usable places kept free
     reporting_deadline: str = "TUE 12:00"  # weekday and time (Europe/Berlin) of week W+1
     escalate_after_hours: float = 24.0  # hours after the deadline
     land_contacts: tuple[str, ...] = ()  # e-mail addresses
     alert_recipients: tuple[str, ...] = ()  # e-mail addresses
     public_url: str = "http://localhost:8501"  # the app as links in e-mails name it
+
+    def plausibility(self) -> dict[str, float]:
+        """The thresholds of the plausibility findings (``rules.history_sql`` fills them in)."""
+        return {name: getattr(self, name) for name in (
+            "jump_factor", "jump_min_difference", "balance_min_difference",
+            "balance_min_share", "old_week_weeks")}
 
     @property
     def deadline(self) -> tuple[int, int]:
@@ -309,9 +339,12 @@ def settings_path() -> Path:
 def _read_settings(path: Path) -> Settings:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     kinds = {f.name: f.type for f in fields(Settings)}
+    optional = {f.name for f in fields(Settings) if f.default is not MISSING}
     values = {}
     for setting in SETTINGS:
         section, key = setting.key.split(".")
+        if setting.field in optional and key not in raw.get(section, {}):
+            continue  # a settings file older than the setting: its default
         cast = {"float": float, "bool": bool, "str": lambda v: str(v).strip(),
                 "date": _day, "tuple[str, ...]": _addresses}.get(kinds[setting.field], int)
         if key in raw.get(section, {}):

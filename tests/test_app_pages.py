@@ -11,7 +11,7 @@ from tests import dashboard_data
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "dashboard.py")
-PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung"]
+PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung", "verteilung"]
 
 
 @pytest.fixture(scope="module")

@@ -103,3 +103,17 @@ def test_the_briefing_names_who_was_late_and_who_is_missing(timely_db):
     assert text.startswith("Meldefrist KW 45/2024 (Di 12.11.2024 12:00 Uhr): 1 Kreise pünktlich; "
                            "verspätet: Gera; fehlt: Altenburger Land, Eichsfeld, ")
     assert "Jena" in text.split("fehlt:")[1] and "Erfurt" not in text
+
+
+def test_as_of_shows_the_statuses_at_that_moment(timely_db):
+    from starlette.applications import Starlette
+
+    from reception.web import routes
+
+    client = testclient.TestClient(Starlette(routes=routes.routes()), raise_server_exceptions=False)
+    # an hour before KW 45's deadline: Gera's late report and the deadline itself lie ahead
+    answer = client.get("/api/v1/reporting.csv?ags=16052&as_of=2024-11-12T10:00:00Z")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert answer.status_code == 200, answer.text
+    assert [(r["week"], r["status"]) for r in rows] == [("2024-10-28", "on_time"),
+                                                        ("2024-11-04", "open")]

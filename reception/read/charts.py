@@ -246,13 +246,27 @@ def facilities(latest_facilities: pd.DataFrame, lang: str = "de") -> go.Figure:
     return _layout(fig, t("chart.facilities", lang), lang, height=max(260, 90 + 44 * len(frame)))
 
 
-def forecast(history: pd.DataFrame, prediction: pd.DataFrame, lang: str = "de") -> go.Figure:
+def forecast(history: pd.DataFrame, prediction: pd.DataFrame, lang: str = "de",
+             estimated: tuple | None = None) -> go.Figure:
     """Reported weekly arrivals (bars) and the forecast (line) with its 80 % band (light) and,
-    where the frame has ``lower50``/``upper50``, its 50 % band (darker)."""
+    where the frame has ``lower50``/``upper50``, its 50 % band (darker). ``estimated`` (week,
+    total, lower, upper: :func:`reception.read.present.estimate_point`): the last week's total
+    with the estimate of the districts that have not reported it, a marker with its band."""
     fig = go.Figure()
     fig.add_trace(go.Bar(x=history.week, y=history.arrivals, name=t("chart.arrivals", lang),
                          marker_color=ARRIVALS_COLOUR, customdata=_week_labels(history.week, lang),
                          hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"))
+    if estimated is not None:
+        week, total, lower, upper = estimated
+        known = not (pd.isna(lower) or pd.isna(upper))
+        fig.add_trace(go.Scatter(
+            x=[week], y=[total], mode="markers", name=t("chart.estimate", lang),
+            marker={"symbol": "diamond-open", "size": 12, "color": "#000000", "line": {"width": 2}},
+            error_y={"type": "data", "symmetric": False, "array": [upper - total if known else 0],
+                     "arrayminus": [total - lower if known else 0], "color": "#000000"},
+            customdata=[[_week_labels([week], lang)[0], lower, upper]],
+            hovertemplate="%{customdata[0]}: ≈ %{y:,.0f} (%{customdata[1]:,.0f}–%{customdata[2]:,.0f})"
+                          "<extra></extra>"))
     if len(prediction):
         labels = _week_labels(prediction.week, lang)
         bands = [("lower", "upper", "rgba(204,121,167,0.22)", "chart.forecast_band")]

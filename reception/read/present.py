@@ -164,6 +164,14 @@ def _part_key(row) -> str:
     return f"estimate.part_{row.source}"
 
 
+def estimate_point(estimate) -> tuple | None:
+    """(week, total, lower, upper) of the estimated state total for the forecast chart
+    (:func:`reception.read.charts.forecast`); None when every district reported."""
+    if estimate is None or not estimate.needed:
+        return None
+    return (estimate.week, float(estimate.arrivals), float(estimate.lower), float(estimate.upper))
+
+
 def estimate_notes(estimate, lang: str) -> tuple[str | None, str | None]:
     """What Lage shows under its heading where districts are missing: the banner
     (:func:`estimate_banner`) and a caption saying what "Auslastung Land" counts and that the

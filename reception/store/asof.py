@@ -32,6 +32,7 @@ reading it). A T after the last event is the present (its key is that of now).
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import os
@@ -177,8 +178,23 @@ def viewing(moment: datetime | str | None, source: Path | None = None) -> Iterat
         yield None
         return
     found = past(moment, source)
-    with db.reading_from(found.path):
-        yield found
+    token = _MOMENT.set(found.moment)
+    try:
+        with db.reading_from(found.path):
+            yield found
+    finally:
+        _MOMENT.reset(token)
+
+
+# The moment a `viewing` block shows (this thread or task): what depends on the clock as well as
+# on the loads (reporting_status: open or missing) takes it as "now" (issue 24).
+_MOMENT: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("asof_moment",
+                                                                           default=None)
+
+
+def moment() -> datetime | None:
+    """The moment (naive UTC) of the enclosing :func:`viewing` block; None in the present."""
+    return _MOMENT.get()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[str]:

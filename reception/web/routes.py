@@ -1,18 +1,13 @@
 """HTTP paths served beside the pages by the same process (``st.App(..., routes=...)``).
 
 ``dashboard.py`` mounts :func:`routes`. Each concern keeps its own routes in its own module and
-is listed here once: the read-only open-data API (``/api/v1/...``), the sign-in cookie routes.
+is listed here once: the read-only open-data API (``/api/v1/...``, health check included), the
+sign-in cookie routes.
 """
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import BaseRoute, Route
-
-
-async def _health(request: Request) -> PlainTextResponse:
-    return PlainTextResponse("ok")
+from starlette.routing import BaseRoute
 
 
 def routes() -> list[BaseRoute]:
@@ -24,5 +19,4 @@ def routes() -> list[BaseRoute]:
 
     notify.install()
 
-    return [Route("/api/v1/health", _health, methods=["GET"]), *session.routes(),
-            *api.routes()]  # keep last: its catch-all answers 404 for any other /api/ path
+    return [*session.routes(), *api.routes()]  # keep last: its catch-all answers 404 for any other /api/ path
