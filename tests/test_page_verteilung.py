@@ -58,3 +58,16 @@ def test_an_excluded_district_gets_nobody_and_the_reason_is_said(page: AppTest) 
     assert not page.exception
     text = shown(page)
     assert "Ausgeschlossen (Aufnahmestopp Brandschutz)" in text and "1 Kreise ausgeschlossen" in text
+
+
+def test_methodik_states_the_rule_with_the_computed_example(demo_db: Path) -> None:
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.run()
+    at.switch_page("pages/methodik.py").run()
+    assert not at.exception
+    text = shown(at)
+    example = allocation.worked_example()
+    assert allocation.example_text(example) in text and "zuerst C" in text
+    assert present.markdown_table(allocation.display(example)) in text
+    assert list(example.table.proposed) == [4, 3, 13]  # as tests/test_allocation.py computes by hand
+    assert "/api/v1/openapi.json" in text

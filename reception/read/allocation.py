@@ -202,12 +202,13 @@ def to_csv(result: Proposal) -> str:
 
 # ---------------------------------------------------------------- for the page and Methodik
 def display(result: Proposal, lang: str = "de") -> pd.DataFrame:
-    """Per district the figures formatted (German numbers) and the sentence explaining them."""
+    """Per district the figures formatted (German numbers) and the sentence explaining them
+    (the key's share is in the download and on Methodik: the page's table stays narrow enough
+    for the sentences)."""
     table = result.table
     number = lambda values, decimals=0: [fmt.number(v, decimals, lang) for v in values]  # noqa: E731
     shown = pd.DataFrame({
         t("alloc_tab.district", lang): table.name,
-        t("alloc_tab.share", lang): [fmt.percent_number(v, 1, lang) for v in table.share_percent],
         t("alloc_tab.soll", lang): number(table.soll, 1),
         t("alloc_tab.ist", lang): number(table.ist),
         t("alloc_tab.deficit", lang): number(table.deficit, 1),
@@ -271,4 +272,15 @@ def example_text(result: Proposal, lang: str = "de") -> str:
                               for n, v in zip(table.name, table.share_percent)),
              ist=listed(table.ist), total=fmt.number(table.ist.sum() + result.persons, lang=lang),
              soll=listed(table.soll, 1), deficit=listed(table.deficit, 1), cap=listed(table.cap),
-             proposed=listed(table.proposed))
+             proposed=listed(table.proposed)) + _tie_text(table, lang)
+
+
+def _tie_text(table: pd.DataFrame, lang: str) -> str:
+    """" Gleichstand ...": who of the districts tied at the largest deficit goes first, and why."""
+    tied = table[table.deficit == table.deficit.max()]
+    if len(tied) < 2:
+        return ""
+    tied = tied.assign(ratio=tied.ist / tied.soll).sort_values(["ratio", "ags"])
+    return " " + t("allocation.example_tie", lang, tied=" und ".join(tied.name) if lang == "de"
+                   else " and ".join(tied.name), first=tied.name.iloc[0],
+                   ratios=" < ".join(fmt.number(r, 2, lang) for r in tied.ratio))
