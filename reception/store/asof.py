@@ -32,13 +32,13 @@ reading it). A T after the last event is the present (its key is that of now).
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import logging
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +64,7 @@ _AS_THEN = {"status": _STATUS_THEN,
             "rolled_back_at": "CASE WHEN rolled_back_at <= $1 THEN rolled_back_at END",
             "rolled_back_by": "CASE WHEN rolled_back_at <= $1 THEN rolled_back_by END"}
 _REFERENCE_TABLES = ("district_ref", "distribution_key")
+_VIEWED: ContextVar[datetime | None] = ContextVar("viewed_moment", default=None)
 
 
 class BadMoment(ValueError):
@@ -178,23 +179,18 @@ def viewing(moment: datetime | str | None, source: Path | None = None) -> Iterat
         yield None
         return
     found = past(moment, source)
-    token = _MOMENT.set(found.moment)
+    token = _VIEWED.set(found.moment)
     try:
         with db.reading_from(found.path):
             yield found
     finally:
-        _MOMENT.reset(token)
+        _VIEWED.reset(token)
 
 
-# The moment a `viewing` block shows (this thread or task): what depends on the clock as well as
-# on the loads (reporting_status: open or missing) takes it as "now" (issue 24).
-_MOMENT: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("asof_moment",
-                                                                           default=None)
-
-
-def moment() -> datetime | None:
-    """The moment (naive UTC) of the enclosing :func:`viewing` block; None in the present."""
-    return _MOMENT.get()
+def viewed_moment() -> datetime | None:
+    """The moment (naive UTC) the current :func:`viewing` block shows; None in the present.
+    ``queries.utc_now`` reads it: what was due, late or missing is judged at that moment."""
+    return _VIEWED.get()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[str]:
@@ -219,7 +215,7 @@ def _build(source: Path, moment: datetime, target: Path, began: datetime | None)
             "table_name", [catalog]).fetchall()]
         for table in tables:  # load_log first: the other tables' loads are read from it
             _copy_then(con, catalog, table, moment)
-        db.publish_snapshot(con, target, published_at=began)
+        db.publish_snapshot(con, target, published_at=began, historical=True)
     finally:
         con.close()
         for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
