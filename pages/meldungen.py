@@ -1,5 +1,6 @@
 """Meldungen: the deadline of the week now due and who is still open, who reported on time, late
-or not at all, each district's on-time rate, who is missing, and the load history."""
+or not at all, each district's on-time rate, who is missing, the load history, the figures as
+they stood at a moment (picker) and what changed since one."""
 
 import streamlit as st
 
@@ -12,7 +13,9 @@ from reception.web.ui import (
     download_buttons,
     filters,
     require_data,
+    stand_changes,
     stand_line,
+    stand_picker,
     t_ui,
 )
 
@@ -47,6 +50,14 @@ if require_data():
     st.caption(t_ui("timeliness.rates_caption", weeks=timeliness.RATE_WEEKS))
     st.dataframe(present.rates_table(rates, lang), hide_index=True)
     download_buttons(rates, "puenktlichkeit")
+
+
+if available():  # a moment of the past to view, and what changed since one
+    st.header(t_ui("asof.picker"))
+    st.caption(t_ui("asof.picker_note"))
+    stand_picker()
+    st.header(t_ui("asof.changes"))
+    stand_changes()
 
 
 if available():

@@ -207,7 +207,8 @@ def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Pat
         "week": label,
         "stand": t("briefing.stand", lang, week=label,
                    published=fmt.timestamp(meta.get("published_at"), lang, utc=True),
-                   created=fmt.timestamp(now, lang)),
+                   created=fmt.timestamp(now, lang))
+        + (" " + t("asof.briefing", lang) if meta.get("historical") else ""),
         "created": fmt.day(now, lang),
         "demo": demo,
         "labels": {key: t(f"briefing.{key}", lang) for key in (

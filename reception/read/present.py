@@ -377,6 +377,19 @@ def loads_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def changes_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The figures changed between two moments (:func:`reception.read.changes.between`)."""
+    return pd.DataFrame({
+        t("tab.district", lang): frame.name.astype(str),
+        t("tab.week", lang): [fmt.iso_week(v, lang) for v in frame.week],
+        t("asof.col_figure", lang): [t(f"asof.figure.{f}", lang) for f in frame.figure],
+        t("asof.col_before", lang): [fmt.number(v, lang=lang) for v in frame.before],
+        t("asof.col_after", lang): [fmt.number(v, lang=lang) for v in frame.after],
+        t("asof.col_loads", lang): frame.loads.astype(str),
+        t("asof.col_rollbacks", lang): frame.rollbacks.astype(str),
+    })
+
+
 def map_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("tab.district", lang): frame.name,

@@ -198,8 +198,11 @@ def reporting_status(now: datetime | None = None, ags: str | None = None,
 
 
 def utc_now() -> datetime:
-    """The clock as the store's timestamps are: UTC, without zone."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The clock as the store's timestamps are: UTC, without zone. In a view of the past
+    (:func:`reception.store.asof.viewing`) the moment viewed: what was due then, as it stood."""
+    from reception.store import asof
+
+    return asof.viewed_moment() or datetime.now(UTC).replace(tzinfo=None)
 
 
 def utc_minute() -> datetime:
