@@ -68,3 +68,12 @@ if available():
     else:
         st.dataframe(present.loads_table(history, lang), hide_index=True)
         download_buttons(history, "ladehistorie")
+    # loads confirmed despite plausibility findings (issue 23), per district, with the comment
+    st.header(t_ui("plausi.meldungen.confirmed"))
+    st.caption(t_ui("plausi.meldungen.confirmed_caption"))
+    confirmed = data.confirmed_loads()
+    if confirmed.empty:
+        st.info(t_ui("plausi.meldungen.none_confirmed"))
+    else:
+        st.dataframe(present.confirmed_table(confirmed, lang), hide_index=True)
+        download_buttons(confirmed, "bestaetigte_auffaelligkeiten")

@@ -374,6 +374,23 @@ def loads_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tab.rows", lang): [fmt.number(v, lang=lang) for v in frame.rows],
         t("tab.districts", lang): [fmt.number(v, lang=lang) for v in frame.districts],
         t("tab.load_status", lang): [t(f"load_status.{s}", lang) for s in frame.status],
+        t("plausi.tab.confirmed_by", lang): frame.get(
+            "confirmed_by", pd.Series(index=frame.index, dtype=object)).fillna("").astype(str),
+        t("plausi.tab.comment", lang): frame.get(
+            "confirm_comment", pd.Series(index=frame.index, dtype=object)).fillna("").astype(str),
+    })
+
+
+def confirmed_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Loads confirmed despite plausibility findings, per district, with the comment."""
+    return pd.DataFrame({
+        t("tab.district", lang): frame["name"].fillna(frame.ags).astype(str),
+        t("tab.load_id", lang): frame.load_id,
+        t("tab.loaded_at", lang): [fmt.timestamp(v, lang, utc=True) for v in frame.loaded_at],
+        t("tab.file_name", lang): frame.file_name.astype(str),
+        t("plausi.tab.confirmed_by", lang): frame.confirmed_by.astype(str),
+        t("plausi.tab.comment", lang): frame.confirm_comment.fillna("").astype(str),
+        t("tab.load_status", lang): [t(f"load_status.{s}", lang) for s in frame.status],
     })
 
 

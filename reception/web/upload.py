@@ -282,6 +282,9 @@ def history() -> pd.DataFrame:
     try:
         with db.reader() as con:
             frame = db.load_history(con, newest_first=True)[columns]
+        # who confirmed plausibility findings, and why: empty where there were none
+        frame[["confirmed_by", "confirm_comment"]] = frame[
+            ["confirmed_by", "confirm_comment"]].fillna("")
     except Exception:  # no snapshot yet (database never initialised)
         log.warning("no load history: snapshot missing or unreadable", exc_info=True)
         return pd.DataFrame(columns=columns)
