@@ -252,6 +252,11 @@ def test_two_hosts_of_a_postgresql_store_send_once(pg_store, smtp, mail_settings
     recorded = query(pg_store_db(), "SELECT kind, recipient FROM reminders ORDER BY 1, 2")
     assert recorded == [("escalation", LAND), ("reminder", "a@erfurt.example"),
                         ("reminder", "b@erfurt.example")]
+    from reception.store import postgres
+
+    with postgres.connect() as pg:  # the store's own view, for scripts that read it directly
+        assert pg.execute("SELECT kind, recipient FROM reminders ORDER BY 1, 2").fetchall() == \
+            recorded
 
 
 def pg_store_db():
