@@ -126,6 +126,7 @@ def test_escalation_lists_every_missing_district_with_officers_and_rate(
     assert "- Suhl (16054) – Datenverantwortliche: keine mit E-Mail-Adresse hinterlegt" in plain
     assert "Gera (16052)" not in plain and "Jena (16053)" not in plain
     assert plain.count("\n- ") == 20 and f"{PUBLIC_URL}/erfassen" in plain
+    assert f"Meldestand aller Kreise (Seite Meldungen): {PUBLIC_URL}/meldungen" in plain
     assert "Eskalation an lage@land.example" in result.stdout
     remind("--now", at(DUE_UTC + timedelta(hours=30)), check=True)
     assert len(smtp.inbox.to(LAND)) == 1 and len(smtp.inbox.messages) == 3
