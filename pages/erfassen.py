@@ -97,7 +97,7 @@ def field(name: str) -> None:
     st.text_input(form.field_label(name, lang), key=keys[name], max_chars=form.MAX_CHARS)
     for problem in problems.of(name):
         shown = st.error if problem.severity == "error" else st.warning
-        shown(form.field_message(problem, name, lang))
+        shown(signin.md(form.field_message(problem, name, lang)))  # the typed value as typed
 
 
 def fields_in_rows(*rows: tuple[str, ...]) -> None:
@@ -113,7 +113,7 @@ def fields_in_rows(*rows: tuple[str, ...]) -> None:
 def results(preview: upload.Preview) -> bool:
     """What the check found, above the buttons; True when findings wait for a confirmation."""
     for problem in [*problems.general, *problems.of("ags"), *problems.of("week")]:
-        (st.error if problem.severity == "error" else st.warning)(problem.message(lang))
+        (st.error if problem.severity == "error" else st.warning)(signin.md(problem.message(lang)))
     if not preview.ok:
         st.error(t("form.errors", lang, count=fmt.number(preview.error_count, lang=lang)))
         st.markdown("\n".join(f"- {signin.md(form.field_message(p, p.column, lang))}"
