@@ -31,7 +31,8 @@ def page(name: str, default: bool = False) -> st.Page:
 def sections() -> dict[str, list[st.Page]]:
     found = {
         ui.t_ui("nav.section_overview"): [page("lage", default=True), page("kreis"), page("karte"),
-                                          page("vergleich"), page("planung")],
+                                          page("vergleich"), page("planung"),
+                                          page("verteilung")],
         ui.t_ui("nav.section_data"): [page("meldungen"), page("methodik")],
     }
     present = [st.Page(path, title=title, url_path=name)

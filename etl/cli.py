@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reception import config, fmt
+from reception import config, fmt, notify
 from reception.i18n import language_from_env, t
 from reception.ingest import inbox
 from reception.ingest.load import LoadResult, ingest_files, rollback
 from reception.reference import districts
-from reception.store import db
+from reception.store import db, ledger
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -85,8 +85,12 @@ HELP = {
         kaputt.csv: abgelehnt, nichts geladen (1 Fehler)
         $ echo $?
         1
+        $ python -m etl ingest meldung_kw46.csv --confirm --user mueller
+        meldung_kw46.csv: Zeile 2, Spalte Kapazität: 12500 weicht sprunghaft vom Wert der Woche …
+        meldung_kw46.csv: geladen als Load 3 (…); Auffälligkeiten bestätigt von mueller
         """,
-        {0: "alle geladen (oder schon früher geladen)", 1: "mindestens eine Datei abgelehnt",
+        {0: "alle geladen (oder schon früher geladen)", 1: "mindestens eine Datei abgelehnt "
+         "(auch: Auffälligkeiten gegenüber früheren Meldungen ohne --confirm)",
          2: "eine Datei fehlt (dann wird keine geladen)"}),
     "weekly": Help(
         "alle Dateien im Posteingang (RECEPTION_INBOX) laden; geladene nach archive/, "
@@ -154,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Meldedatei (CSV, XLSX, XLS, ODS)")
     p.add_argument("--user", default=None, metavar="NAME",
                    help="wer lädt (Vorgabe: der Anmeldename)")
+    p.add_argument("--confirm", action="store_true",
+                   help="Auffälligkeiten gegenüber früheren Meldungen (Sprung, Bilanz, Kopie der "
+                   "Vorwoche, alte Woche) bestätigen und trotzdem laden; NAME wird als "
+                   "Bestätigender vermerkt")
     add_command(sub, "weekly", HELP["weekly"])
     p = add_command(sub, "loads", HELP["loads"])
     machine = p.add_mutually_exclusive_group()
@@ -201,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.lang = language_from_env(args.lang)
     _configure_log(args.log_json)
+    notify.install()  # alerts after every load (silent without a mail server)
     try:
         return COMMANDS[args.command](args)
     except db.StoreUnavailable as error:  # one sentence naming the store (and the file)
@@ -257,7 +266,7 @@ def _command_word(argv: list[str]) -> str | None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("etl.users", "etl.backup", "etl.opendata"):
+    for module in ("etl.users", "etl.backup", "etl.opendata", "etl.remind", "etl.allocate"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
@@ -301,6 +310,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                 from reception.ingest import demo
 
                 info = demo.install_demo(con)
+            ledger.set_deadline(con, config.settings().deadline)
             db.publish_snapshot(con)
         return version, info
 
@@ -322,6 +332,7 @@ def report_result(result: LoadResult, lang: str) -> None:
     problems = inspection.problems if inspection else []
     for problem in [p for p in problems if p.severity == "error"]:
         print(f"{result.file_name}: {problem.render(lang)}", file=sys.stderr)
+    report_findings(result, lang)
     shown = [p for p in problems if p.severity != "error"][:WARNINGS_SHOWN]
     for problem in shown:
         print(f"{result.file_name}: {problem.render(lang)}")
@@ -332,13 +343,30 @@ def report_result(result: LoadResult, lang: str) -> None:
     if result.status == "loaded":
         print(t("cli.loaded", lang, file=result.file_name, load_id=result.load_id,
                 rows=fmt.number(result.rows, lang=lang), districts=result.districts,
-                weeks=result.weeks, replaced=fmt.number(result.replaced, lang=lang)))
+                weeks=result.weeks, replaced=fmt.number(result.replaced, lang=lang))
+              + (t("plausi.cli.confirmed", lang, user=result.confirmed_by)
+                 if result.confirmed_by else ""))
     elif result.status == "duplicate":
         print(t("cli.already_loaded", lang, file=result.file_name, load_id=result.load_id,
                 loaded_at=result.loaded_at))
-    else:
+    elif not result.needs_confirmation:
         errors = inspection.validation.error_count if inspection else 0
         print(t("cli.rejected", lang, file=result.file_name, errors=errors), file=sys.stderr)
+
+
+def report_findings(result: LoadResult, lang: str) -> None:
+    """The plausibility findings (on stderr where they kept the file out) and, for a file
+    refused for them, how to confirm."""
+    out = sys.stderr if result.needs_confirmation else sys.stdout
+    for finding in list(result.findings)[:WARNINGS_SHOWN]:
+        print(f"{result.file_name}: {finding.render(lang)}", file=out)
+    if result.findings.count > WARNINGS_SHOWN:
+        print(t("plausi.cli.more", lang, file=result.file_name,
+                count=fmt.number(result.findings.count, lang=lang), shown=WARNINGS_SHOWN),
+              file=out)
+    confirm = result.confirmation_problem()
+    if confirm is not None:
+        print(f"{result.file_name}: {confirm.message(lang)}", file=sys.stderr)
 
 
 @command("ingest")
@@ -350,7 +378,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     user = _default_user(args.user)
     status = EXIT_OK
-    for result in ingest_files(args.files, "cli", user):
+    for result in ingest_files(args.files, "cli", user,
+                               confirmed_by=user if args.confirm else None):
         report_result(result, args.lang)
         if result.status == "rejected":
             status = EXIT_REJECTED

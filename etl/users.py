@@ -18,7 +18,7 @@ REFUSED = "abgelehnt (unbekannter oder schon vorhandener Name, Passwort kürzer 
           "die zwei Eingaben verschieden)"
 HELP = {
     "user": cli.Help(
-        "Konten der Upload-Seite verwalten (add, list, remove, passwd)",
+        "Konten der Upload-Seite verwalten (add, list, remove, passwd, set)",
         """
         $ python -m etl user add mueller --role officer --district 16051
         Passwort:
@@ -60,6 +60,13 @@ HELP = {
         Passwort von mueller geändert; gesperrte Anmeldungen zurückgesetzt
         """,
         {0: "gesetzt", 1: REFUSED}, database=False),
+    "set": cli.Help(
+        "die E-Mail-Adresse eines Kontos setzen (Erinnerungen, Warnungen); leer: keine",
+        """
+        $ python -m etl user set mueller --email mueller@lra-gotha.example
+        E-Mail-Adresse von mueller: mueller@lra-gotha.example
+        """,
+        {0: "gesetzt", 1: "unbekannter Name oder keine gültige Adresse"}, database=False),
 }
 
 
@@ -72,11 +79,17 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
                    help="officer lädt hoch und nimmt eigene Loads zurück; admin darf alles")
     q.add_argument("--district", default=None, metavar="AGS",
                    help="5-stelliger Kreisschlüssel, für den ein officer meldet")
+    q.add_argument("--email", default=None, metavar="ADRESSE",
+                   help="E-Mail-Adresse für Erinnerungen und Warnungen (etl remind)")
     cli.add_command(actions, "list", HELP["list"])
     q = cli.add_command(actions, "remove", HELP["remove"])
     q.add_argument("name", metavar="NAME")
     q = cli.add_command(actions, "passwd", HELP["passwd"])
     q.add_argument("name", metavar="NAME")
+    q = cli.add_command(actions, "set", HELP["set"])
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--email", required=True, metavar="ADRESSE",
+                   help="die neue Adresse; '' entfernt sie")
 
 
 def read_password(lang: str) -> str | None:
@@ -95,6 +108,10 @@ def cmd_user(args: argparse.Namespace) -> int:
     try:
         if args.user_command == "list":
             return _list(lang)
+        if args.user_command == "set":
+            accounts.set_email(args.name, args.email.strip() or None)
+            print(t("user.email_set", lang, name=args.name, email=args.email.strip() or "–"))
+            return cli.EXIT_OK
         if args.user_command == "remove":
             accounts.remove_user(args.name)
             print(t("user.removed", lang, name=args.name))
@@ -104,7 +121,8 @@ def cmd_user(args: argparse.Namespace) -> int:
             print(t("user.mismatch", lang), file=sys.stderr)
             return cli.EXIT_REJECTED
         if args.user_command == "add":
-            user = accounts.add_user(args.name, password, args.role, args.district)
+            user = accounts.add_user(args.name, password, args.role, args.district,
+                                     email=args.email)
             print(t("user.added", lang, name=user.name, role=user.role,
                     path=accounts.accounts_path()))
         else:
@@ -121,9 +139,10 @@ def _list(lang: str) -> int:
     if not users:
         print(t("user.none", lang, path=accounts.accounts_path()))
         return cli.EXIT_OK
-    print(f"{'name':<24} {'role':<8} {'district':<8} failures")
+    print(f"{'name':<24} {'role':<8} {'district':<8} {'failures':<8} email")
     for user in users:
-        print(f"{user['name']:<24} {user['role']:<8} {user['district'] or '-':<8} {user['failures']}")
+        print(f"{user['name']:<24} {user['role']:<8} {user['district'] or '-':<8} "
+              f"{user['failures']:<8} {user.get('email') or '-'}")
     return cli.EXIT_OK
 
 

@@ -1,9 +1,10 @@
-"""Meldungen: who reported for which week, who is missing, and the load history."""
+"""Meldungen: the deadline of the week now due and who is still open, who reported on time, late
+or not at all, each district's on-time rate, who is missing, and the load history."""
 
 import streamlit as st
 
-from reception import fmt
-from reception.read import charts, metrics, present
+from reception import config, fmt
+from reception.read import charts, metrics, present, queries, timeliness
 from reception.web.cache import available, data, derived, figure
 from reception.web.ui import (
     chart_block,
@@ -21,6 +22,10 @@ st.title(t_ui("meldungen.title"))
 if require_data():
     chosen = filters()
     stand_line()
+    everything = data.reporting_status(now=queries.utc_minute(), kinds=chosen.kinds)
+    st.header(t_ui("timeliness.header"))
+    st.info(present.due_line(everything, lang))
+    st.caption(t_ui("timeliness.rule", deadline=config.settings().reporting_deadline))
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     missing = derived(metrics.missing_latest, weekly)
     st.header(t_ui("meldungen.missing", week=fmt.iso_week(chosen.last_week, lang)))
@@ -30,12 +35,18 @@ if require_data():
         st.dataframe(present.missing_table(missing, lang), hide_index=True)
         download_buttons(missing, "fehlende_meldungen")
     st.header(t_ui("meldungen.matrix"))
-    matrix = derived(metrics.reporting_matrix, weekly)
+    rates = derived(timeliness.rate_table, everything)
+    matrix = derived(timeliness.matrix, everything, chosen.since)
     recent = matrix.iloc[:, -present.MATRIX_WEEKS:]  # the heatmap shows what fits; the download all
     if recent.shape[1] < matrix.shape[1]:
         st.caption(t_ui("meldungen.matrix_recent", weeks=recent.shape[1]))
-    chart_block(figure(charts.reporting_heatmap, recent, lang),
-                present.summary_reporting(matrix, missing, lang), matrix.reset_index(), "meldematrix")
+    chart_block(figure(charts.timeliness_heatmap, recent, lang),
+                present.summary_timeliness(everything, rates, lang), matrix.reset_index(),
+                "meldematrix")
+    st.header(t_ui("timeliness.rates_header", weeks=timeliness.RATE_WEEKS))
+    st.caption(t_ui("timeliness.rates_caption", weeks=timeliness.RATE_WEEKS))
+    st.dataframe(present.rates_table(rates, lang), hide_index=True)
+    download_buttons(rates, "puenktlichkeit")
 
 
 if available():

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reception import fmt
-from reception.read import backtest, estimate, estimate_backtest, present
+from reception.read import allocation, backtest, estimate, estimate_backtest, present
 from reception.web.cache import available, data
 from reception.web.signin import md as md_escape
 from reception.web.ui import base_url, current_language, settings, t_ui
@@ -33,6 +33,13 @@ st.subheader(t_ui("methodik.estimate"))  # issue 25, 3: totals despite missing r
 st.markdown(present.estimate_method_text(estimate.BAND_SCALE, lang))
 st.markdown(present.estimate_backtest_text(estimate_backtest.stored_figures(), lang))
 
+st.header(t_ui("methodik.allocation"))  # issue 25: the allocation proposal and its worked example
+st.markdown(t_ui("methodik.allocation_text",
+                 reserve=fmt.percent_number(cfg.allocation_reserve_percent, 0, lang)))
+example = allocation.worked_example()
+st.markdown(allocation.example_text(example, lang))
+st.markdown(present.markdown_table(allocation.display(example, lang)))
+
 st.header(t_ui("methodik.sources"))
 meta = data.reference_meta() if available() else {}
 st.markdown(t_ui("methodik.population", source=meta.get("population_source", "–"),
@@ -53,6 +60,7 @@ st.markdown(t_ui("methodik.reference_text"))
 st.header(t_ui("methodik.api"))
 st.markdown(t_ui("methodik.api_text", base=base_url(),
                  license=cfg.license_title))
+st.markdown(t_ui("methodik.openapi", base=base_url()))
 
 st.header(t_ui("methodik.demo"))
 st.markdown(t_ui("methodik.demo_text"))

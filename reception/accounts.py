@@ -43,6 +43,9 @@ FREE_FAILURES = 3
 MAX_DELAY = 30.0
 MIN_PASSWORD_LENGTH = 8
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+# An address as reminders need it: one @, no spaces or angle brackets (not RFC 5322 in full:
+# the mail server has the last word, and a refused address waits for the next run)
+EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]{2,}$")
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("not a real password; evens out the time for unknown names")
@@ -62,6 +65,7 @@ class User:
     name: str
     role: str
     district: str | None = None
+    email: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -116,7 +120,13 @@ def _locked(path: Path | None = None) -> Iterator[tuple[Path, dict]]:
 
 
 def _user(name: str, entry: Mapping) -> User:
-    return User(name=name, role=entry["role"], district=entry.get("district") or None)
+    return User(name=name, role=entry["role"], district=entry.get("district") or None,
+                email=entry.get("email") or None)
+
+
+def _check_email(email: str | None) -> None:
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise AccountError("bad_email", email=email[:100])
 
 
 # ---------------------------------------------------------------- management
@@ -127,7 +137,7 @@ def _check_password(password: str) -> None:
 
 
 def add_user(name: str, password: str, role: str = "officer", district: str | None = None,
-             path: Path | None = None) -> User:
+             path: Path | None = None, email: str | None = None) -> User:
     if not NAME_PATTERN.match(name or ""):
         raise AccountError("bad_name", name=name)
     if role not in ROLES:
@@ -135,16 +145,41 @@ def add_user(name: str, password: str, role: str = "officer", district: str | No
     if district is not None and not re.fullmatch(r"\d{5}", district):
         raise AccountError("bad_district", district=district)
     _check_password(password)
+    _check_email(email)
     with _locked(path) as (file, store):
         if name in store["users"]:
             raise AccountError("exists", name=name)
         store["users"][name] = {
             "hash": _hasher.hash(password), "role": role, "district": district,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "failures": 0, "last_failure": None,
+            "email": email,
         }
         _write(file, store)
     log.info("account %s added (role %s)", name, role)
-    return User(name, role, district)
+    return User(name, role, district, email)
+
+
+def set_email(name: str, email: str | None, path: Path | None = None) -> None:
+    """The address reminders and alerts go to (None: none)."""
+    _check_email(email)
+    with _locked(path) as (file, store):
+        entry = store["users"].get(name)
+        if entry is None:
+            raise AccountError("unknown", name=name)
+        entry["email"] = email
+        _write(file, store)
+    log.info("e-mail address of account %s changed", name)
+
+
+def officer_addresses(ags: str, path: Path | None = None) -> list[str]:
+    """The addresses of the officer accounts of district ``ags`` (sorted, each once)."""
+    try:
+        users = _read(Path(path or accounts_path()))["users"]
+    except AccountError:
+        return []
+    return sorted({entry["email"] for entry in users.values()
+                   if entry.get("role") == "officer" and entry.get("district") == ags
+                   and entry.get("email")})
 
 
 def remove_user(name: str, path: Path | None = None) -> None:
@@ -173,7 +208,8 @@ def list_users(path: Path | None = None) -> list[dict]:
     """Name, role, district, failure count of every account (never the hash)."""
     store = _read(Path(path or accounts_path()))
     return [{"name": name, "role": e["role"], "district": e.get("district"),
-             "failures": e.get("failures", 0), "created_at": e.get("created_at")}
+             "failures": e.get("failures", 0), "created_at": e.get("created_at"),
+             "email": e.get("email")}
             for name, e in sorted(store["users"].items())]
 
 

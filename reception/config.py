@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +61,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("BROWSER_PATH", None,
            "Chromium, mit dem kaleido die Diagramme des Lageberichts zeichnet; ungesetzt: "
            "`/usr/bin/chromium`, wenn vorhanden"),
+    Option("RECEPTION_SMTP_URL", None,
+           "Mailserver für Erinnerungen und Warnungen: `smtp://benutzer@host:587` (STARTTLS), "
+           "`smtps://benutzer@host:465` (TLS), `smtp://host:25` (ohne Verschlüsselung); "
+           "ungesetzt: keine E-Mails (Abschnitt „Fristen, Erinnerungen, Warnungen“)"),
+    Option("RECEPTION_SMTP_PASSWORD", None,
+           "Passwort des Benutzers in `RECEPTION_SMTP_URL`; steht nie in einem Protokoll"),
+    Option("RECEPTION_MAIL_FROM", None,
+           "Absenderadresse der E-Mails, z. B. `aufnahme-monitor@example.org`"),
     Option("RECEPTION_RAISE_ERRORS", None,
            "`1`: ein Fehler auf einer Seite wird weitergereicht statt als Kennung gezeigt "
            "(nur für Tests)"),
@@ -138,6 +146,19 @@ def geojson_path() -> Path | None:
         return None
     path = Path(value)
     return path if path.is_file() else None
+
+
+def smtp_url() -> str | None:
+    """``RECEPTION_SMTP_URL``; None where unset or empty (then no mail is sent)."""
+    return (env("RECEPTION_SMTP_URL") or "").strip() or None
+
+
+def smtp_password() -> str | None:
+    return env("RECEPTION_SMTP_PASSWORD") or None
+
+
+def mail_from() -> str | None:
+    return (env("RECEPTION_MAIL_FROM") or "").strip() or None
 
 
 def raise_errors() -> bool:
@@ -225,6 +246,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reimbursement_land", "reimbursement.land", "Kennung",
             "Land (zweistelliger Schlüssel), für das die Sätze gelten; für ein anderes Land zeigt "
             "die Seite keinen Betrag"),
+    # Plausibility findings (CONTRACT.md): a row against the district's latest earlier week
+    Setting("jump_factor", "plausibility.jump_factor", "Faktor",
+            "Sprung: Kapazität, nicht belegbare Plätze oder Belegung mindestens so viel mal so "
+            "groß wie in der Vorwoche oder höchstens der so vielte Teil davon …"),
+    Setting("jump_min_difference", "plausibility.jump_min_difference", "Personen/Plätze",
+            "… und mindestens so weit vom Wert der Vorwoche entfernt"),
+    Setting("balance_min_difference", "plausibility.balance_min_difference", "Personen",
+            "Bilanz: Belegung weicht um mehr als so viele von Belegung der Vorwoche + Zugänge − "
+            "Abgänge ab …"),
+    Setting("balance_min_share", "plausibility.balance_min_share", "Anteil (0,30 = 30 %)",
+            "… und um mehr als diesen Anteil der Belegung der Vorwoche"),
+    Setting("old_week_weeks", "plausibility.old_week_weeks", "Wochen",
+            "alte Woche: eine Zeile ersetzt Zahlen einer Woche, die mehr als so viele Wochen vor "
+            "der letzten Meldung des Kreises liegt"),
+    Setting("allocation_reserve_percent", "allocation.reserve_percent", "Prozent",
+            "Verteilungsvorschlag: so viel Prozent der belegbaren Plätze jedes Kreises bleiben "
+            "frei (Obergrenze = freie belegbare Plätze − Reserve)"),
+    Setting("reporting_deadline", "reporting.deadline", "Wochentag Uhrzeit",
+            "Meldefrist: die Meldung der Woche W ist an diesem Wochentag (MON … SUN) und zu dieser "
+            "Uhrzeit (Europe/Berlin) der Woche W+1 fällig"),
+    Setting("escalate_after_hours", "reporting.escalate_after_hours", "Stunden",
+            "so lange nach der Frist geht eine Liste der noch fehlenden Kreise an die "
+            "Landeskontakte"),
+    Setting("land_contacts", "reporting.land_contacts", "Adressen",
+            "E-Mail-Adressen des Landes, die die Eskalation erhalten"),
+    Setting("alert_recipients", "alerts.recipients", "Adressen",
+            "E-Mail-Adressen, die eine Warnung erhalten, wenn ein Kreis „angespannt“ oder "
+            "„Grenze erreicht“ wird (zusätzlich zu den Datenverantwortlichen des Kreises)"),
+    Setting("public_url", "app.public_url", "URL",
+            "Adresse der App, wie Links in E-Mails sie nennen (z. B. "
+            "`https://aufnahme.example.org`)"),
 )
 
 
@@ -255,6 +307,29 @@ class Settings:
     reimbursement_valid_to: date = date(2026, 12, 31)  # last day in force
     reimbursement_legal_basis: str = ""
     reimbursement_land: str = "16"  # the Land the rates are for
+    jump_factor: float = 3.0  # times the earlier figure (or its reciprocal)
+    jump_min_difference: int = 50  # persons or places
+    balance_min_difference: int = 50  # persons
+    balance_min_share: float = 0.30  # of the earlier occupied
+    old_week_weeks: int = 8  # weeks before the district's latest reported week
+
+    allocation_reserve_percent: float = 0.0  # percent of usable places kept free
+    reporting_deadline: str = "TUE 12:00"  # weekday and time (Europe/Berlin) of week W+1
+    escalate_after_hours: float = 24.0  # hours after the deadline
+    land_contacts: tuple[str, ...] = ()  # e-mail addresses
+    alert_recipients: tuple[str, ...] = ()  # e-mail addresses
+    public_url: str = "http://localhost:8501"  # the app as links in e-mails name it
+
+    def plausibility(self) -> dict[str, float]:
+        """The thresholds of the plausibility findings (``rules.history_sql`` fills them in)."""
+        return {name: getattr(self, name) for name in (
+            "jump_factor", "jump_min_difference", "balance_min_difference",
+            "balance_min_share", "old_week_weeks")}
+
+    @property
+    def deadline(self) -> tuple[int, int]:
+        """``reporting_deadline`` as (weekday, minute of the day); weekday 0 is Monday."""
+        return parse_deadline(self.reporting_deadline)
 
 
 def settings_path() -> Path:
@@ -264,13 +339,39 @@ def settings_path() -> Path:
 def _read_settings(path: Path) -> Settings:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     kinds = {f.name: f.type for f in fields(Settings)}
+    optional = {f.name for f in fields(Settings) if f.default is not MISSING}
     values = {}
     for setting in SETTINGS:
         section, key = setting.key.split(".")
+        if setting.field in optional and key not in raw.get(section, {}):
+            continue  # a settings file older than the setting: its default
         cast = {"float": float, "bool": bool, "str": lambda v: str(v).strip(),
-                "date": _day}.get(kinds[setting.field], int)
-        values[setting.field] = cast(raw[section][key])
-    return Settings(**values)
+                "date": _day, "tuple[str, ...]": _addresses}.get(kinds[setting.field], int)
+        if key in raw.get(section, {}):
+            values[setting.field] = cast(raw[section][key])
+    found = Settings(**values)
+    found.deadline  # noqa: B018 (refuses a malformed deadline when the file is read)
+    return found
+
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def parse_deadline(text: str) -> tuple[int, int]:
+    """``"TUE 12:00"`` -> (1, 720): the weekday (0 = Monday) and minute of the day."""
+    parts = text.strip().upper().split()
+    if len(parts) != 2 or parts[0] not in WEEKDAYS:
+        raise ValueError(f"[reporting] deadline: {text!r} is not like 'TUE 12:00'")
+    hours, _, minutes = parts[1].partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ValueError(f"[reporting] deadline: {text!r} is not like 'TUE 12:00'")
+    return WEEKDAYS.index(parts[0]), int(hours) * 60 + int(minutes)
+
+
+def _addresses(value: object) -> tuple[str, ...]:
+    """A TOML list of e-mail addresses (or one address as a string)."""
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(str(item).strip() for item in items if str(item).strip())
 
 
 def _day(value: object) -> date:
@@ -284,10 +385,12 @@ def settings() -> Settings:
     return _read_settings(settings_path())
 
 
-def _german(value: float | bool | str | date) -> str:
+def _german(value: float | bool | str | date | tuple) -> str:
     """A shipped value as the German README shows it: counts and whole seconds with a thousands
     point (13.500, 30), shares with two decimals (0,90, 1,00), switches as ja/nein, days as
     01.01.2024. Not ``fmt``: everything imports config, so config imports nothing of the project."""
+    if isinstance(value, tuple):
+        return ", ".join(f"`{item}`" for item in value) if value else "leer"
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, bool):

@@ -17,6 +17,7 @@ import pytest
 
 from harness.served import CHROMIUM, SCRIPT_DONE, ServedStreamlit
 from tests.pg_support import pg_cluster, pg_store, store_db  # noqa: F401 (fixtures)
+from tests.remind_support import mail_settings, smtp  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

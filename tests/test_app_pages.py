@@ -11,7 +11,7 @@ from tests import dashboard_data
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "dashboard.py")
-PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung"]
+PAGES = ["lage", "kreis", "karte", "vergleich", "meldungen", "methodik", "planung", "verteilung"]
 
 
 @pytest.fixture(scope="module")
@@ -173,9 +173,14 @@ def test_meldungen_lists_missing_districts_and_loads(app_db):
     missing = at.dataframe[0].value
     assert "Jena" in set(missing["Kreis"]) and "Erfurt" not in set(missing["Kreis"])
     assert missing.set_index("Kreis").loc["Jena", "Zuletzt gemeldet"] == "KW 42/2024"
-    loads = at.dataframe[1].value
+    loads = at.dataframe[-1].value
     assert list(loads["Datei"]) == ["fixture.csv"]
     assert len(charts(at)) == 1
+    # timeliness (issue 24): the fixture was loaded today, so its 2024 weeks all came late
+    rates = at.dataframe[1].value.set_index("Kreis")
+    assert rates.loc["Erfurt", "Pünktlichkeit"] == "0 %" and rates.loc["Erfurt", "fehlt"] == 12
+    due = [i.value for i in at.info if i.value.startswith("Meldung KW ")]
+    assert len(due) == 1 and "fällig am Di " in due[0] and ": 22 Kreise (Altenburger" in due[0]
 
 
 def test_methodik_names_sources_and_the_eisenach_assumption(app_db):

@@ -23,7 +23,10 @@ ALLOWED = {
     "reference": {"store"},
     "ingest": {"store", "reference"},
     "read": {"store", "reference"},
-    "web": {"store", "reference", "ingest", "read"},
+    "web": {"store", "reference", "ingest", "read", "notify"},
+    # e-mail (issue 24): reads timeliness and lights, claims in the store; installs itself as
+    # the write path's after-commit hook (ingest never imports it)
+    "notify": {"store", "reference", "read", "ingest"},
 }
 PACKAGES = set(ALLOWED)
 

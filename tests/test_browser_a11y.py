@@ -32,8 +32,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "richtig-geheim-42"
 # page -> charts it draws on the demo data
-PAGES = {"lage": 2, "kreis": 7, "karte": 1, "vergleich": 1, "planung": 1, "meldungen": 1, "methodik": 0,
-         "erfassen": 0}
+PAGES = {"lage": 2, "kreis": 7, "karte": 1, "vergleich": 1, "planung": 1, "verteilung": 0, "meldungen": 1,
+         "methodik": 0, "erfassen": 0}
 GOOD = ("Kreisschlüssel;Kreis;Woche;Zugänge;Abgänge;Kapazität;Belegung\n"
         "16051;Erfurt;KW 1/2030;31;12;812;799\n").encode("cp1252")
 BAD = ("Kreis;Woche;Zugänge;Kapazität;Belegung\n"

@@ -177,7 +177,7 @@ def test_top_level_help_lists_every_command_without_markup(capsys):
 
 def test_ingest_help_names_its_files_and_shows_an_example(capsys):
     text = help_of(["ingest"], capsys)
-    assert "usage: python -m etl ingest [-h] [--user NAME] FILE [FILE ...]" in text
+    assert "usage: python -m etl ingest [-h] [--user NAME] [--confirm] FILE [FILE ...]" in text
     assert "$ python -m etl ingest meldung_kw45.csv kaputt.csv --user mueller" in text
 
 

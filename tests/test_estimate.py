@@ -214,6 +214,9 @@ def test_lage_shows_the_estimate_banner_and_the_estimated_total(gaps_db, monkeyp
     assert "Auslastung Land 52,5 % zählt die Kreise mit Meldung für KW 43/2024 (2)" in page
     assert "die gemeldeten allein: 53,5 %" in page
     assert "bleiben wie gemeldet" in page
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
+    banner = next(w.value for w in at.warning if "districts missing" in w.value)
+    assert banner.startswith("**estimated: 2 districts missing.** State arrivals CW 43/2024: 12 reported")
 
 
 def test_planung_of_the_state_says_the_start_week_is_estimated(gaps_db, monkeypatch):
@@ -235,3 +238,48 @@ def test_the_briefing_names_the_estimate(gaps_db, tmp_path):
     assert "geschätzt: 2 Kreise fehlen. Zugänge Land KW 43/2024: 12 gemeldet (2 von 22 Kreisen) + 30 " \
            "geschätzt = ≈ 42 (80-%-Band 42–42)" in text
     assert "Auslastung Land 52,5 % zählt die Kreise mit Meldung für KW 43/2024 (2)" in text
+
+
+def test_methodik_states_how_often_the_band_held(app_db_methodik):
+    from tests.test_app_pages import open_page, texts
+
+    at = open_page("methodik")
+    page = texts(at)
+    figures = estimate_backtest.stored_figures()
+    assert "Summen trotz fehlender Meldungen" in [h.value for h in at.subheader]
+    assert f"im Mittel {present.fmt.percent(figures['coverage80'], 1, 'de')} (Ziel 78–82 %)" in page
+    assert "mit dem Faktor 1,10 kalibriert" in page
+
+
+@pytest.fixture
+def app_db_methodik(gaps_db, monkeypatch):
+    monkeypatch.setenv("RECEPTION_DB", str(gaps_db))
+    return gaps_db
+
+
+def test_methodik_says_which_series_miss_the_aim():
+    def part(coverage):
+        one = {"n": 10, "coverage80": coverage}
+        return {"hide_one": one, "hide_one_unscaled": one, "hide_two": one}
+
+    figures = {"data": {"demo": part(0.80), "demo_announced": part(0.80), "bamf": part(0.70),
+                        "eurostat": part(0.90)}, "coverage80": 0.8, "band_scale": 1.0}
+    text = present.estimate_backtest_text(figures, "de")
+    assert "Demo: im Ziel; BAMF: Band zu schmal; Eurostat: Band zu breit" in text
+
+
+def test_the_forecast_chart_marks_the_estimated_total_with_its_band():
+    from reception.read import charts
+
+    weekly = _weekly(STATE, missing_last=("16051",))
+    result = estimate.state_estimate(weekly)
+    point = present.estimate_point(result)
+    assert point == (LAST, pytest.approx(42.0), pytest.approx(42.0), pytest.approx(42.0))
+    history = pd.DataFrame({"week": WEEKS, "arrivals": [42.0] * 7 + [32.0]})
+    empty = pd.DataFrame(columns=["week", "forecast", "lower", "upper"])
+    fig = charts.forecast(history, empty, "de", (LAST, 42.0, 38.0, 47.0))
+    marker = next(trace for trace in fig.data if trace.name == "Geschätzt (fehlende Kreise), mit Band")
+    assert list(marker.y) == [42.0]
+    assert list(marker.error_y.array) == [5.0] and list(marker.error_y.arrayminus) == [4.0]
+    assert present.estimate_point(estimate.state_estimate(_weekly(STATE))) is None
+    assert [trace.name for trace in charts.forecast(history, empty, "de").data] == ["Zugänge"]

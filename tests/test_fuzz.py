@@ -49,7 +49,7 @@ class Store:
     def check(self, data: bytes, name: str) -> None:
         before = self.rows()
         inspection = inspect_bytes(data, name, self.matcher, today=date(2025, 1, 15))
-        result = apply(self.con, inspection, "test", "hypothesis")
+        result = apply(self.con, inspection, "cli", "hypothesis")
         after = self.rows()
         self.outcomes[result.status] += 1
         assert result.status in {"loaded", "rejected", "duplicate"}

@@ -109,7 +109,10 @@ def test_no_message_shows_an_exception_name() -> None:
               "row_key": "k", "first_line": "2", "occupied": "2", "capacity": "1", "week": "w",
               "size": "1", "limit": "1", "districts": "d", "own": "o", "cells": "F3",
               "sheet": "s", "position": "2", "last": "G (Belegung)", "date": "d",
-              "date_week": "KW 1/2024", "part": "3", "whole": "2"}
+              "date_week": "KW 1/2024", "part": "3", "whole": "2", "factor": "3",
+              "arrivals": "1", "departures": "1", "expected": "2", "latest_week": "2024-W45",
+              "weeks": "8", "count": "1", "file": "f.csv", "fields": "9", "header": "7",
+              }
     messages = [Problem(code, params=params).render(lang)
                 for code in CATALOGUE for lang in ("de", "en")]
     for data, name in _broken_files():

@@ -28,6 +28,14 @@ SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|ATTACH|
 # file name, user name or query-string value; those always go in as ``?`` parameters.
 # Key: (file, function); value: why it is safe. A new entry needs a review like these.
 REVIEWED_SQL = {
+    ("reception/ingest/rules.py", "<module>"):
+        "the stale_copy history rule: one comparison per name of MEASURES (canonical names)",
+    ("reception/ingest/plausibility.py", "_history_relation"):
+        "relation names of the package (callers pass constants) and the canonical MEASURES",
+    ("reception/ingest/plausibility.py", "_finding_selects"):
+        "the history rules of rules.RULES, canonical field names and thresholds cast to float",
+    ("reception/ingest/plausibility.py", "find"):
+        "the SQL of _history_relation and _finding_selects; the limit is a ? parameter",
     ("reception/store/db.py", "_current_rows_query"):
         "module constants _COLUMNS, _FIGURES, _CONTESTED (column names and fixed SQL)",
     ("reception/ingest/load.py", "write_rows"):

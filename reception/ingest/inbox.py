@@ -71,7 +71,8 @@ def _file_away(path: Path, result: LoadResult, lang: str) -> None:
     folder.mkdir(exist_ok=True)
     target = folder / f"{stamp}_{path.name}"
     if result.status == "rejected" and result.inspection is not None:
-        report = problems_frame(result.inspection.problems, lang)
+        # with the plausibility findings and, for a file refused for them, how to confirm
+        report = problems_frame(result.all_problems(str(target)), lang)
         from reception.export import to_csv_bytes
 
         errors_path = folder / f"{target.name}.errors.csv"

@@ -14,10 +14,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from reception import config
+from reception.ingest import plausibility
+from reception.ingest.plausibility import Findings
 from reception.ingest.problems import Problem
 from reception.ingest.reports import OnDisk, ReadResult, read_report
 from reception.ingest.validate import (
@@ -42,9 +44,15 @@ if TYPE_CHECKING:
     import pyarrow as pa  # at run time DuckDB imports it where it makes Arrow tables
 
 log = logging.getLogger("reception.ingest.load")
+# who sends a load (CONTRACT.md, ``loads.source``)
+SOURCES = ("cli", "inbox", "upload", "form", "demo")
 # one JSON line per file (name, hash, rows, status, duration): for machines, not for people;
 # ``python -m etl --log-json FILE`` writes them to FILE (``-``: stderr), else they are dropped
 events = logging.getLogger("reception.events")
+# Called with (load_id, source) once the store has committed a load, whoever sent it: the alerts
+# (reception.notify.install, which etl and the app call). A hook that fails is logged; the
+# committed load stands.
+AFTER_COMMIT: list[Callable[[int, str], None]] = []
 
 
 @dataclass
@@ -95,6 +103,29 @@ class LoadResult:
     loaded_at: str | None = None
     inspection: Inspection | None = None
     duration_ms: int = 0
+    # plausibility findings against the store (``plausibility.find``); a file with findings is
+    # rejected unless confirmed, and then loaded with ``confirmed_by`` set
+    findings: Findings = field(default_factory=Findings)
+    confirmed_by: str | None = None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Rejected only for its plausibility findings: loads once confirmed."""
+        return self.status == "rejected" and bool(self.findings)
+
+    def confirmation_problem(self, path: str | None = None) -> Problem | None:
+        """The line that says how to confirm (CLI, the inbox's error report); ``path``: where
+        the file is now (default: its name)."""
+        if not self.needs_confirmation:
+            return None
+        return Problem("unconfirmed_findings", params={"count": self.findings.count,
+                                                       "file": path or self.file_name})
+
+    def all_problems(self, path: str | None = None) -> list[Problem]:
+        """The file's problems, then its findings and, if refused for them, how to confirm."""
+        found = list(self.inspection.problems) if self.inspection else []
+        confirm = self.confirmation_problem(path)
+        return found + list(self.findings) + ([confirm] if confirm else [])
 
 
 def sha256_of(data: bytes) -> str:
@@ -187,8 +218,18 @@ def changes(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> pd.DataFrame:
 
 
 def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
-          loaded_by: str | None, started: float | None = None) -> LoadResult:
-    """Write a valid inspection as one load, in one transaction. Idempotent by content hash."""
+          loaded_by: str | None, started: float | None = None, confirmed_by: str | None = None,
+          comment: str | None = None) -> LoadResult:
+    """Write a valid inspection as one load, in one transaction. Idempotent by content hash.
+
+    ``source``: ``cli``, ``inbox``, ``upload``, ``form`` or ``demo`` (CONTRACT.md, ``loads``).
+    The rows are checked against the store first (``plausibility.find``, under the lock the
+    write holds): a file with findings is rejected (``LoadResult.needs_confirmation``, the
+    findings in ``LoadResult.findings``) unless ``confirmed_by`` names who confirmed them; it is
+    then loaded with ``load_log.confirmed_by`` and the optional ``comment``
+    (``load_log.confirm_comment``). A file without findings records no confirmation."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}: one of {', '.join(SOURCES)}")
     started = started or time.monotonic()
     result = LoadResult(inspection.file_name, "rejected", inspection=inspection)
     if not inspection.ok:
@@ -198,17 +239,37 @@ def apply(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
     if earlier:
         result.status, result.load_id, result.loaded_at = "duplicate", earlier[0], earlier[1]
         return _logged(result, started)
+    result.findings = findings_of(con, inspection)
+    if result.findings and not confirmed_by:
+        result.load_id = _record_rejection(con, inspection, source, loaded_by, started,
+                                           errors=result.findings.count)
+        return _logged(result, started)
+    if result.findings:
+        result.confirmed_by = confirmed_by
     rows = (con.from_arrow(inspection.rows) if inspection.rows is not None
             else rows_to_load(con))  # the kept connection (``con`` writes from it)
     load_id, replaced = write_rows(con, rows, inspection.file_name, inspection.sha256,
                                    source, loaded_by, inspection.validation.warning_count, started,
-                                   unique_keys=True)
+                                   unique_keys=True, confirmed_by=result.confirmed_by,
+                                   comment=comment if result.confirmed_by else None)
     result.status, result.load_id, result.rows = "loaded", load_id, inspection.row_count
     result.districts, result.weeks = con.execute(
         "SELECT count(DISTINCT ags), count(DISTINCT week) FROM load_week WHERE load_id = ?",
         [load_id]).fetchall()[0]
     result.replaced = replaced
     return _logged(result, started)
+
+
+def findings_of(con: duckdb.DuckDBPyConnection, inspection: Inspection) -> Findings:
+    """The plausibility findings of a valid inspection's rows against the store ``con`` holds
+    (its Arrow rows, else the view ``clean`` of its kept connection)."""
+    if inspection.rows is None:
+        return plausibility.find(con, "clean", inspection.read.columns)
+    con.register("plausibility_rows", inspection.rows)
+    try:
+        return plausibility.find(con, "plausibility_rows", inspection.read.columns)
+    finally:
+        con.unregister("plausibility_rows")
 
 
 def _incoming_columns(rows: duckdb.DuckDBPyRelation) -> str:
@@ -221,13 +282,15 @@ def _incoming_columns(rows: duckdb.DuckDBPyRelation) -> str:
 
 def write_rows(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, file_name: str,
                sha256: str, source: str, loaded_by: str | None, warnings: int = 0,
-               started: float | None = None, unique_keys: bool = False) -> tuple[int, int]:
+               started: float | None = None, unique_keys: bool = False,
+               confirmed_by: str | None = None, comment: str | None = None) -> tuple[int, int]:
     """Append ``rows`` (a relation of ``con`` with the columns of table ``report_row`` less
     ``load_id``: ``con.from_arrow(table)``, ``con.from_df(frame)``, ``con.sql(query)``) as one
     new load, in one transaction. Returns (load_id, number of figures in force that it
     replaced). ``unique_keys``: the caller vouches that no (ags, week, facility) occurs twice
     in ``rows`` (a validated report: validation rejects duplicate keys), which spares counting
-    them."""
+    them. ``confirmed_by``, ``comment``: who confirmed the plausibility findings, and why
+    (``apply``)."""
     started = started or time.monotonic()
     con.register("incoming", rows)
     # every row carries its line number; without keeping the order on disk the parallel insert
@@ -262,10 +325,10 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, fi
             [load_id]).fetchall()[0][0] if meets else 0
         con.execute(
             "INSERT INTO load_log (load_id, file_name, sha256, source, loaded_by, loaded_at, rows, "
-            f"status, duration_ms, errors, warnings) VALUES (?, ?, ?, ?, ?, {db.UTC_NOW}, "  # noqa: S608
-            "?, 'loaded', ?, 0, ?)",
+            "status, duration_ms, errors, warnings, confirmed_by, confirm_comment) VALUES "
+            f"(?, ?, ?, ?, ?, {db.UTC_NOW}, ?, 'loaded', ?, 0, ?, ?, ?)",  # noqa: S608
             [load_id, file_name, sha256, source, loaded_by, count,
-             int((time.monotonic() - started) * 1000), warnings])
+             int((time.monotonic() - started) * 1000), warnings, confirmed_by, comment])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -277,14 +340,15 @@ def write_rows(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, fi
 
 
 def _record_rejection(con: duckdb.DuckDBPyConnection, inspection: Inspection, source: str,
-                      loaded_by: str | None, started: float) -> int:
+                      loaded_by: str | None, started: float, errors: int | None = None) -> int:
     load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
     con.execute(
         "INSERT INTO load_log (load_id, file_name, sha256, source, loaded_by, loaded_at, rows, "
         f"status, duration_ms, errors, warnings) VALUES (?, ?, ?, ?, ?, {db.UTC_NOW}, "  # noqa: S608
         "0, 'rejected', ?, ?, ?)",
         [load_id, inspection.file_name, inspection.sha256, source, loaded_by,
-         int((time.monotonic() - started) * 1000), inspection.validation.error_count,
+         int((time.monotonic() - started) * 1000),
+         inspection.validation.error_count if errors is None else errors,
          inspection.validation.warning_count])
     return load_id
 
@@ -312,17 +376,21 @@ def _event(result: LoadResult) -> dict:
 
 def ingest_bytes(data: bytes, file_name: str, source: str, loaded_by: str | None = None,
                  db_path: Path | None = None, today: date | None = None,
-                 publish: bool = True, on_disk: OnDisk | None = None) -> LoadResult:
+                 publish: bool = True, on_disk: OnDisk | None = None,
+                 confirmed_by: str | None = None, comment: str | None = None) -> LoadResult:
     """Inspect outside the lock, then apply under it and (unless ``publish`` is False, for a
-    batch that publishes once at its end) publish the snapshot."""
+    batch that publishes once at its end) publish the snapshot. ``confirmed_by``,
+    ``comment``: as ``apply`` takes them (plausibility findings confirmed)."""
     started = time.monotonic()
     inspection = inspect_bytes(data, file_name, matcher_for(db_path), today, on_disk,
                                keep_connection=True)
-    return _write_inspected(inspection, source, loaded_by, db_path, publish, started)
+    return _write_inspected(inspection, source, loaded_by, db_path, publish, started,
+                            confirmed_by, comment)
 
 
 def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
-                     db_path: Path | None, publish: bool, started: float) -> LoadResult:
+                     db_path: Path | None, publish: bool, started: float,
+                     confirmed_by: str | None = None, comment: str | None = None) -> LoadResult:
     """Apply an inspection that kept its connection, and close it. Where the store goes away
     the write is tried again (``db.retried``); where an attempt's commit went unanswered and
     the next attempt finds the file by its hash, that attempt's load is this one."""
@@ -331,7 +399,7 @@ def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
     def attempt() -> LoadResult:
         # the rows go from the validating database into the main file: one DuckDB throughout
         with db.writer(db_path, into=inspection.connection) as con:
-            result = apply(con, inspection, source, loaded_by, started)
+            result = apply(con, inspection, source, loaded_by, started, confirmed_by, comment)
             if result.status == "duplicate" and attempts and attempts[-1].status == "loaded":
                 _adopt(result, attempts[-1])
             attempts.append(result)
@@ -340,13 +408,16 @@ def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
         return result
 
     try:
-        return db.retried(attempt)
+        result = db.retried(attempt)
     except db.StoreUnavailable as error:
         unknown = bool(attempts) and attempts[-1].status == "loaded" and \
             db.commit_outcome_unknown()
         raise error.about(inspection.file_name, unknown) from error
     finally:
         inspection.close()
+    if result.status == "loaded":  # the writer has closed: the store has committed the load
+        _after_commit(result.load_id, source)
+    return result
 
 
 def _adopt(found: LoadResult, sent: LoadResult) -> None:
@@ -354,23 +425,36 @@ def _adopt(found: LoadResult, sent: LoadResult) -> None:
     ``sent`` made: report it as loaded, with what that attempt counted."""
     found.status, found.rows, found.districts = "loaded", sent.rows, sent.districts
     found.weeks, found.replaced = sent.weeks, sent.replaced
+    found.findings, found.confirmed_by = sent.findings, sent.confirmed_by
+
+
+def _after_commit(load_id: int, source: str) -> None:
+    """Run the :data:`AFTER_COMMIT` hooks; none of them can fail the load."""
+    for hook in AFTER_COMMIT:
+        try:
+            hook(load_id, source)
+        except Exception:
+            log.exception("after-commit hook %s failed for load %s", hook.__name__, load_id)
 
 
 def ingest_file(path: Path, source: str, loaded_by: str | None = None,
                 db_path: Path | None = None, today: date | None = None,
-                publish: bool = True) -> LoadResult:
+                publish: bool = True, confirmed_by: str | None = None) -> LoadResult:
     """``ingest_bytes`` of a file on disk, which DuckDB may read in place of a copy."""
     on_disk = OnDisk.of(path)
     data = Path(path).read_bytes()
     return ingest_bytes(data, Path(path).name, source, loaded_by, db_path, today, publish,
-                        on_disk)
+                        on_disk, confirmed_by)
 
 
 def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
-                 db_path: Path | None = None, today: date | None = None) -> Iterator[LoadResult]:
+                 db_path: Path | None = None, today: date | None = None,
+                 confirmed_by: str | None = None) -> Iterator[LoadResult]:
     """``ingest_file`` of each path in turn, publishing once after the last load. While one file
     is written, the next is already read and checked in a second thread (DuckDB releases the
-    GIL), which keeps both cores busy; the loads themselves stay one after the other, in order."""
+    GIL), which keeps both cores busy; the loads themselves stay one after the other, in order.
+    ``confirmed_by``: who confirmed the plausibility findings of these files (``ingest
+    --confirm``); None: a file with findings is rejected."""
     matcher = matcher_for(db_path)
 
     def inspected(path: Path) -> tuple[Inspection, float]:
@@ -386,7 +470,8 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
             for index in range(len(paths)):
                 inspection, started = upcoming.pop().result()
                 upcoming += [pool.submit(inspected, path) for path in paths[index + 1:index + 2]]
-                result = _write_inspected(inspection, source, loaded_by, db_path, False, started)
+                result = _write_inspected(inspection, source, loaded_by, db_path, False, started,
+                                          confirmed_by)
                 loaded = loaded or result.status == "loaded"
                 yield result
         except BaseException:  # stopped early (an error, a busy database)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 ERROR = "error"
 WARNING = "warning"
+# a plausibility finding (the row against the district's history): the file is refused unless
+# the sender confirms the figures (CONTRACT.md, "Plausibility findings")
+FINDING = "finding"
 FILE = "file"  # the whole file: it cannot be read or lacks what every row needs
 ROW = "row"  # one row (line) of the file
 
@@ -65,7 +68,8 @@ CATALOGUE: dict[str, Kind] = {kind.code: kind for kind in (
     Kind("file_binary", scope=FILE), Kind("file_too_complex", scope=FILE),
     Kind("formula_without_value", scope=FILE), Kind("sheet_used", WARNING, FILE),
     # rows the reader cannot take as they are (reception.ingest.reports)
-    Kind("cells_beyond_header"), Kind("unclosed_quote"),
+    Kind("cells_beyond_header"), Kind("unclosed_quote"), Kind("extra_fields"),
+    Kind("nul_byte"),
     # the rows (reception.ingest.rules, and the key checks of validate)
     Kind("not_a_number"), Kind("not_whole"), Kind("negative"), Kind("too_large"),
     Kind("bad_week"), Kind("bad_date"), Kind("missing_week"), Kind("missing_district"),
@@ -74,6 +78,11 @@ CATALOGUE: dict[str, Kind] = {kind.code: kind for kind in (
     Kind("too_long"), Kind("week_date_mismatch"), Kind("over_capacity", WARNING),
     Kind("future_week", WARNING),
     Kind("parts_over_arrivals"), Kind("unusable_over_capacity"), Kind("entitled_over_occupied"),
+    # plausibility findings against the store (reception.ingest.plausibility, rules.RULES)
+    Kind("jump", FINDING), Kind("balance", FINDING), Kind("stale_copy", FINDING),
+    Kind("old_week", FINDING),
+    # a file refused for its findings: how to confirm them (CLI, inbox error report)
+    Kind("unconfirmed_findings", FINDING, FILE),
 )}
 
 
@@ -89,6 +98,9 @@ class Problem:
     value: str | None = None
     severity: str = ""  # that of the code in CATALOGUE
     params: dict = field(default_factory=dict)
+    # plausibility findings: the earlier figure the value is compared with, and its week
+    earlier: str | None = None
+    earlier_week: str | None = None
 
     def __post_init__(self) -> None:
         kind = CATALOGUE.get(self.code)
@@ -100,7 +112,8 @@ class Problem:
     def message(self, lang: str = "de") -> str:
         """Only the description: ``"-4" ist negativ``."""
         template = CATALOGUE[self.code].template(lang)
-        return template.format(value=_shorten(self.value), **self.params)
+        return template.format(value=_shorten(self.value), earlier=self.earlier or "",
+                               earlier_week=self.earlier_week or "", **self.params)
 
     def render(self, lang: str = "de") -> str:
         """The full sentence: ``Zeile 3, Spalte Zugänge: "-4" ist negativ``."""
@@ -137,7 +150,13 @@ def problems_frame(problems: list[Problem], lang: str = "de") -> pd.DataFrame:
     ]
     columns = [t(k, lang) for k in ("col.line", "col.column", "col.value", "col.severity",
                                     "col.message")] + ["code"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame[columns[0]] = frame[columns[0]].astype("Int64")  # a file's problem has no line
+    if any(p.earlier_week for p in problems):  # plausibility findings: the earlier figure
+        frame.insert(3, t("plausi.col.earlier", lang), [p.earlier or "" for p in problems])
+        frame.insert(4, t("plausi.col.earlier_week", lang),
+                     [p.earlier_week or "" for p in problems])
+    return frame
 
 
 def catalogue_markdown(lang: str = "de") -> str:

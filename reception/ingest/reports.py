@@ -159,9 +159,45 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _looks_binary(text: str) -> bool:
+    """Many control characters: not a text. A stray NUL byte in a text is its own problem
+    (``_nul_byte``), named by line and column."""
     sample = text[:65536]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
-    return "\x00" in sample or controls > max(3, len(sample) // 200)
+    return controls > max(3, len(sample) // 200)
+
+
+def _nul_byte(data: bytes, text: str, encoding: str, delimiter: str | None,
+              labels: list[str]) -> Problem | None:
+    """A NUL byte (``\\x00``) in a text file: refused naming its line (physical, as Excel
+    counts) and column (the header's label where the delimiter is known)."""
+    body: str | bytes = text if encoding.startswith("utf-16") else data
+    nul = "\x00" if isinstance(body, str) else b"\x00"
+    position = body.find(nul)
+    if position < 0:
+        return None
+    lines = _physical_lines(body[:position])
+    prefix = lines[-1] if isinstance(lines[-1], str) else lines[-1].decode("latin-1")
+    if delimiter is None:
+        return Problem("nul_byte", len(lines), None, params={"position": len(prefix) + 1})
+    index = _field_index(body[:position], delimiter)
+    column = ((labels[index] or "").strip() if index < len(labels) else "") or \
+        spreadsheets.column_letter(index)
+    return Problem("nul_byte", len(lines), column, params={"position": len(prefix) + 1})
+
+
+def _field_index(before: str | bytes, delimiter: str) -> int:
+    """Which field of its record the text right after ``before`` lies in: the records are
+    read from the file's start, so a quoted cell with a line break counts as one field."""
+    text = before.decode("latin-1") if isinstance(before, bytes) else before
+    if not text or text[-1] in "\r\n":  # the first field of a line (rarely: in a quoted cell)
+        return 0
+    last: list[str] = [""]
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            last = record or [""]
+    except csv.Error:  # the text ends inside a quoted cell: that cell
+        pass
+    return max(len(last) - 1, 0)
 
 
 def _split_line(line: str, delimiter: str) -> list[str]:
@@ -202,10 +238,15 @@ def _read_csv(con: duckdb.DuckDBPyConnection, data: bytes,
         if candidate and (found is None or _score(candidate) > _score(found[1])):
             found = (delimiter, candidate)
     if found is None:
-        result.problems.append(Problem("no_header", 1))
+        result.problems.append(_nul_byte(data, text, encoding, None, [])
+                               or Problem("no_header", 1))
         return result
     delimiter, (header_index, mapped) = found
     labels = _split_line(head_lines[header_index], delimiter)
+    nul = _nul_byte(data, text, encoding, delimiter, labels)
+    if nul is not None:
+        result.problems.append(nul)
+        return result
     result.delimiter, result.header_line = delimiter, header_index + 1
     used = _map_columns(labels, mapped, result.header_line, result)
     if not result.ok:
@@ -228,10 +269,10 @@ class _Unusual(Exception):
     """The fast road read a file whose shape it cannot represent exactly."""
 
 
-def _physical_lines(text: str) -> list[str]:
+def _physical_lines(text: str | bytes) -> list:
     """Lines as a spreadsheet user counts them: broken at CR, LF or CRLF only
     (``str.splitlines`` also breaks at form feeds and other separators)."""
-    return re.split(r"\r\n|\r|\n", text)
+    return re.split(rb"\r\n|\r|\n" if isinstance(text, bytes) else r"\r\n|\r|\n", text)
 
 
 def _read_csv_fast(con: duckdb.DuckDBPyConnection, data: bytes, text: str, encoding: str,
@@ -261,10 +302,26 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, data: bytes, text: str, encod
             "SELECT count(*) FROM raw_cells WHERE beyond_header IS NOT NULL").fetchall()[0][0]:
         raise _Unusual("filled cells under the header's empty trailing labels")
     body = data if reader_encoding else text  # line breaks: single bytes in the file
+    if _may_have_longer_rows(body, delimiter, len(labels)):
+        # DuckDB drops empty fields after the last column: the careful road counts them
+        raise _Unusual("a row may have more fields than the header")
     blank_offsets = ([] if _no_line_skipped(con, body, header_index)
                      else _blank_row_offsets(body, header_index))
     _define_raw_view(con, header_index, blank_offsets)
     result.trimmed = result.numbers = True
+
+
+def _may_have_longer_rows(body: str | bytes, delimiter: str, header_fields: int) -> bool:
+    """True where a line ends in the delimiter and has as many delimiters as the header has
+    fields: a row that may be longer than the header with empty extra fields (a delimiter in a
+    quoted cell only sends the file the careful road, which counts exactly). A file without a
+    line that ends in the delimiter is decided by a byte search, without a loop over lines."""
+    sep = delimiter.encode() if isinstance(body, bytes) else delimiter
+    breaks = (b"\n", b"\r") if isinstance(body, bytes) else ("\n", "\r")
+    if not any(sep + end in body for end in breaks) and not body.rstrip().endswith(sep):
+        return False
+    return any(line.rstrip().endswith(sep) and line.count(sep) >= header_fields
+               for line in _physical_lines(body))
 
 
 MAX_FIELD = 10_000_000  # characters of one cell (DuckDB's line limit on the fast road)
@@ -282,6 +339,7 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, text: str, delimiter: str,
     columns: dict[str, list[str | None]] = {name: [] for _, name in used}
     positions = [(position, columns[name]) for position, name in used]
     beyond: list[tuple[int, str, str]] = []
+    longer: list[tuple[int, int]] = []  # (line, fields) of rows longer than the header
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = next_line = 1
     try:
@@ -296,6 +354,8 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, text: str, delimiter: str,
                 if len(beyond) >= spreadsheets.BEYOND_LISTED:
                     break
                 continue
+            if len(record) > len(labels):
+                longer.append((start, len(record)))
             lines.append(start)
             for position, column in positions:
                 cell = record[position] if position < len(record) else ""
@@ -305,10 +365,25 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, text: str, delimiter: str,
     except csv.Error:  # a quote opened and never closed, or text right after a closing quote
         result.problems.append(Problem("unclosed_quote", next_line))
         return
-    if _refuse_beyond(beyond, len(beyond), labels, result):
+    if _refuse_beyond(beyond, len(beyond), labels, result) or \
+            _refuse_longer(longer, len(lines), len(labels), result):
         return
     _rows_to_raw(con, lines, columns)
     result.rows = len(lines)
+
+
+def _refuse_longer(longer: list[tuple[int, int]], rows: int, header_fields: int,
+                   result: ReadResult) -> bool:
+    """Rows with more fields than the header where the file's other rows have no more: one
+    ``;`` too many shifts every figure of the row one column to the right, also where the
+    extra fields are empty (CONTRACT.md). A file whose every row is longer than its header
+    (a trailing delimiter on each line) is read as it is."""
+    if not longer or len(longer) == rows:
+        return False
+    for line, fields in longer[:spreadsheets.BEYOND_LISTED]:
+        result.problems.append(Problem("extra_fields", line, params={
+            "fields": fields, "header": header_fields}))
+    return True
 
 
 def _refuse_beyond(beyond: list[tuple[int, str, str]], count: int, labels: list[str | None],

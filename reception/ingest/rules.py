@@ -107,11 +107,17 @@ class Rule:
     needs: tuple[str, ...] = ()  # further fields the file must have
     reads: tuple[str, ...] = ()  # further fields whose columns ``condition`` uses
     absent: tuple[str, ...] = ()  # the rule runs only on files without these fields
+    # a plausibility finding: SQL over ``HISTORY_COLUMNS`` (the row against the store), run by
+    # ``reception.ingest.plausibility`` when the file is written, never by ``validate``
+    history: bool = False
+    earlier: str = "NULL"  # history rules: SQL of the earlier figure shown
+    earlier_week: str = "NULL"  # ... and of its week
 
     def checks(self, present: Iterable[str], monday: str = "NULL") -> list[Check]:
-        """The concrete checks of this rule for a file with the fields ``present``."""
+        """The concrete checks of this rule for a file with the fields ``present`` (none for
+        a history rule: those are not checks of the file alone)."""
         present = set(present)
-        if not set(self.needs) <= present or set(self.absent) & present:
+        if self.history or not set(self.needs) <= present or set(self.absent) & present:
             return []
         targets = [f for f in self.fields if f in present]
         if not self.each:
@@ -127,6 +133,31 @@ class Rule:
         return template.format(text=TEXT_COLUMN.get(target, "NULL"),
                                number=NUMBER_COLUMN.get(target, "NULL"), max_count=MAX_COUNT,
                                max_text=MAX_TEXT, this_monday=monday)
+
+
+HISTORY_FIELDS = ("week",)  # fields of a history rule besides the measures
+# the columns a history rule reads: the row as it is loaded, the same district's (facility's)
+# latest earlier reported week in the store, and the district's latest reported week
+HISTORY_COLUMNS = {
+    "line": "the row's line", "ags": "district key", "week": "the row's week (Monday)",
+    "facility": "facility ('' for the district)",
+    **{m: f"{m} of the row" for m in MEASURES},
+    "prev_week": "the latest earlier reported week of the district (facility), NULL: none",
+    **{f"prev_{m}": f"{m} of that week" for m in MEASURES},
+    "latest_week": "the district's latest reported week in the store",
+    "replaced_week": "the row's week where the store holds figures of it for the district",
+    "replaced_figure": "what the store holds for that week: occupied, else capacity, else "
+                       "arrivals (district total)",
+}
+
+
+def history_sql(rule: Rule, target: str, thresholds: dict[str, float]) -> tuple[str, str, str, str]:
+    """(condition, value, earlier, earlier_week) of a history rule for ``target``, one of its
+    fields, with the thresholds filled in (numbers from the settings, never from a file)."""
+    numbers = {k: float(v) for k, v in thresholds.items()}
+    filled = [template.format(new=target, old=f"prev_{target}", **numbers)
+              for template in (rule.condition, rule.value, rule.earlier, rule.earlier_week)]
+    return filled[0], filled[1], filled[2], filled[3]
 
 
 @dataclass(frozen=True)
@@ -216,6 +247,32 @@ RULES: list[Rule] = [
     Rule("future_week", f"week_monday > {{this_monday}} AND NOT ({_ANNOUNCEMENT_ONLY})",
          TIME_FIELDS, "CAST(week_monday AS VARCHAR)", each=False, needs=("announced",),
          reads=MEASURES),
+    # Plausibility findings (CONTRACT.md, "Plausibility findings"): the row against the same
+    # district's (facility's) latest earlier reported week in the store. SQL over
+    # ``HISTORY_COLUMNS``; ``{new}`` / ``{old}``: the field's figure in the row and in that
+    # week; the thresholds are ``[plausibility]`` of data/settings.toml (``{jump_factor}`` ...).
+    # ``value``: the row's figure shown; ``earlier``: the earlier figure; ``earlier_week``:
+    # its week (a DATE).
+    Rule("jump", "{old} IS NOT NULL AND ({new} >= {jump_factor} * {old} "
+         "OR {new} * {jump_factor} <= {old}) AND abs({new} - {old}) >= {jump_min_difference}",
+         ("capacity", "capacity_unusable", "occupied"), "{new}", history=True,
+         earlier="{old}", earlier_week="prev_week"),
+    Rule("balance", "prev_occupied IS NOT NULL AND arrivals IS NOT NULL "
+         "AND departures IS NOT NULL AND abs(occupied - (prev_occupied + arrivals - departures))"
+         " > greatest({balance_min_difference}, {balance_min_share} * prev_occupied)",
+         ("occupied",), "{new}", history=True,
+         earlier="prev_occupied", earlier_week="prev_week"),
+    # every figure the row gives equals the earlier week's (a figure the row leaves empty is
+    # not compared); only a week with some movement can be a copy by mistake
+    Rule("stale_copy", "prev_week IS NOT NULL AND (arrivals > 0 OR departures > 0) AND "
+         + " AND ".join(f"({m} IS NULL OR {m} IS NOT DISTINCT FROM prev_{m})" for m in MEASURES),
+         ("arrivals", "departures"), "{new}", each=False, history=True,
+         earlier="{old}", earlier_week="prev_week"),
+    # a figure of a week long before the district's latest one is replaced: a year typed wrong?
+    Rule("old_week", "replaced_week IS NOT NULL "
+         "AND date_diff('day', week, latest_week) > 7 * {old_week_weeks}",
+         ("week",), "week", history=True, earlier="replaced_figure",
+         earlier_week="week"),
 ]
 
 
@@ -243,7 +300,7 @@ def text_needed_sql(measure: str, number: str) -> str:
     (the text taken as present): only there is the measure's text made (see the docstring)."""
     conditions = []
     for rule in RULES:
-        if rule.each and measure in rule.fields and not (rule.needs or rule.reads):
+        if rule.each and not rule.history and measure in rule.fields and not (rule.needs or rule.reads):
             conditions.append(rule.condition.format(
                 text=_STAND_IN, number=number, max_count=MAX_COUNT, max_text=MAX_TEXT,
                 this_monday="NULL"))

@@ -184,7 +184,8 @@ def _estimate_of(week: date, path: Path | None, lang: str) -> dict:
                                    queries.announcements(since=week, path=path), week)
     banner = present.estimate_banner(gaps, lang)
     return {"estimate": _plain(banner) if banner else None,
-            "estimate_occupancy": present.estimate_occupancy(gaps, lang) if banner else None}
+            "estimate_occupancy": present.estimate_occupancy(gaps, lang) if banner else None,
+            "_estimate_point": present.estimate_point(gaps)}
 
 
 def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Path | None,
@@ -305,7 +306,8 @@ def _figures(data: dict) -> dict:
     _print_style(figures["development"], 460)
     if data["_forecast"] is not None:
         history = data["_state"][["week", "arrivals"]].tail(26)
-        figures["forecast"] = charts.forecast(history, data["_forecast"], data["lang"])
+        figures["forecast"] = charts.forecast(history, data["_forecast"], data["lang"],
+                                              data.get("_estimate_point"))
         _print_style(figures["forecast"], 400)
     return figures
 

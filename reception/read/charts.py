@@ -246,13 +246,27 @@ def facilities(latest_facilities: pd.DataFrame, lang: str = "de") -> go.Figure:
     return _layout(fig, t("chart.facilities", lang), lang, height=max(260, 90 + 44 * len(frame)))
 
 
-def forecast(history: pd.DataFrame, prediction: pd.DataFrame, lang: str = "de") -> go.Figure:
+def forecast(history: pd.DataFrame, prediction: pd.DataFrame, lang: str = "de",
+             estimated: tuple | None = None) -> go.Figure:
     """Reported weekly arrivals (bars) and the forecast (line) with its 80 % band (light) and,
-    where the frame has ``lower50``/``upper50``, its 50 % band (darker)."""
+    where the frame has ``lower50``/``upper50``, its 50 % band (darker). ``estimated`` (week,
+    total, lower, upper: :func:`reception.read.present.estimate_point`): the last week's total
+    with the estimate of the districts that have not reported it, a marker with its band."""
     fig = go.Figure()
     fig.add_trace(go.Bar(x=history.week, y=history.arrivals, name=t("chart.arrivals", lang),
                          marker_color=ARRIVALS_COLOUR, customdata=_week_labels(history.week, lang),
                          hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"))
+    if estimated is not None:
+        week, total, lower, upper = estimated
+        known = not (pd.isna(lower) or pd.isna(upper))
+        fig.add_trace(go.Scatter(
+            x=[week], y=[total], mode="markers", name=t("chart.estimate", lang),
+            marker={"symbol": "diamond-open", "size": 12, "color": "#000000", "line": {"width": 2}},
+            error_y={"type": "data", "symmetric": False, "array": [upper - total if known else 0],
+                     "arrayminus": [total - lower if known else 0], "color": "#000000"},
+            customdata=[[_week_labels([week], lang)[0], lower, upper]],
+            hovertemplate="%{customdata[0]}: ≈ %{y:,.0f} (%{customdata[1]:,.0f}–%{customdata[2]:,.0f})"
+                          "<extra></extra>"))
     if len(prediction):
         labels = _week_labels(prediction.week, lang)
         bands = [("lower", "upper", "rgba(204,121,167,0.22)", "chart.forecast_band")]
@@ -682,6 +696,43 @@ def reporting_heatmap(matrix: pd.DataFrame, lang: str = "de") -> go.Figure:
     fig.update_xaxes(title_text=t("axis.week", lang), tickangle=-45)
     fig.update_yaxes(automargin=True)
     return _layout(fig, t("chart.reporting", lang), lang, height=max(320, 120 + 24 * len(matrix)))
+
+
+# Timeliness (issue 24): colour and symbol per status, so that neither alone carries it; the
+# colours are Okabe-Ito (colour-blind safe) and black symbols keep a 4.5:1 contrast on each.
+TIMELINESS_STYLE = {2: ("#56B4E9", "✓"), 1: ("#F0E442", "◷"), 0: ("#E69F00", "✗")}
+TIMELINESS_WORDS = {2: "timeliness.on_time", 1: "timeliness.late", 0: "timeliness.missing"}
+
+
+def timeliness_heatmap(matrix: pd.DataFrame, lang: str = "de") -> go.Figure:
+    """District x week (``timeliness.matrix``): on time (light blue, ✓), late (yellow, ◷),
+    missing (orange, ✗); a week not yet due stays empty."""
+    weeks = [fmt.iso_week(w, lang) for w in matrix.columns]
+    words = {code: t(key, lang) for code, key in TIMELINESS_WORDS.items()}
+    open_word = t("timeliness.open", lang)
+    codes = [[None if pd.isna(v) else int(v) for v in row] for row in matrix.values]
+    hover = [[f"{safe(name)}, {week}: {open_word if c is None else words[c]}"
+              for week, c in zip(weeks, row)] for name, row in zip(matrix.index, codes)]
+    symbols = len(weeks) <= 30
+    text = [["" if c is None else TIMELINESS_STYLE[c][1] for c in row] for row in codes]
+    colours = [TIMELINESS_STYLE[c][0] for c in (0, 1, 2)]
+    scale = [[0, colours[0]], [1 / 3, colours[0]], [1 / 3, colours[1]], [2 / 3, colours[1]],
+             [2 / 3, colours[2]], [1, colours[2]]]
+    fig = go.Figure(go.Heatmap(
+        z=matrix.values, x=weeks, y=[safe(n) for n in matrix.index], zmin=-0.5, zmax=2.5,
+        colorscale=scale, showscale=False, xgap=1, ygap=1, hovertext=hover, hoverinfo="text",
+        text=text if symbols else None, texttemplate="%{text}" if symbols else None,
+        textfont={"color": "#000000"}))
+    for code in (2, 1, 0):  # a legend: the heatmap itself has none for discrete values
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{TIMELINESS_STYLE[code][1]} "
+                                 f"{words[code]}", marker={"size": 12, "symbol": "square",
+                                                           "color": TIMELINESS_STYLE[code][0]}))
+    fig.update_xaxes(title_text=t("axis.week", lang), tickangle=-45)
+    fig.update_yaxes(automargin=True)
+    fig = _layout(fig, t("timeliness.chart", lang), lang, height=max(360, 160 + 24 * len(matrix)))
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0,
+                              "xanchor": "left"})
+    return fig
 
 
 # ---------------------------------------------------------------- the Kreis page (issue 14)

@@ -52,6 +52,7 @@ MIN_ANNOUNCED = 20  # district-weeks with both figures before an announcement ba
 ANNOUNCED_QUANTILES = (0.10, 0.90)
 FORECAST, ANNOUNCED, NONE = "forecast", "announced", "none"
 MISSING_COLUMNS = ["ags", "name", "last_reported", "estimate", "lower", "upper", "source"]
+USED = ["ags", "name", "week", "reported", "arrivals", "capacity", "occupied", "announced"]
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,9 @@ def missing_estimates(weekly: pd.DataFrame, week: pd.Timestamp,
                                                             source=NONE)
     if missing.empty:  # only districts that never reported: nothing to estimate
         return pd.DataFrame(columns=MISSING_COLUMNS)
-    predicted = forecast.forecast_districts(history[["ags", "week", "arrivals", "reported"]], 1)
+    # each district's forecast is its own (forecast_matrix works row by row): the missing ones only
+    own = history[history.ags.isin(missing.ags)]
+    predicted = forecast.forecast_districts(own[["ags", "week", "arrivals", "reported"]], 1)
     predicted = predicted[pd.to_datetime(predicted.week) == week].set_index("ags")
     hit = missing.ags.isin(predicted.index)
     rows = predicted.loc[missing.ags[hit]]
@@ -213,9 +216,12 @@ def state_estimate(weekly: pd.DataFrame, announced: pd.DataFrame | None = None,
     ``announcements`` view. None for an empty frame."""
     if weekly.empty:
         return None
-    week = pd.Timestamp(week) if week is not None else pd.to_datetime(weekly.week).max()
-    frame = weekly[pd.to_datetime(weekly.week) <= week]
-    now = frame[pd.to_datetime(frame.week) == week]
+    # the columns it reads only: a national frame (100,000 rows, 20 columns) is copied below
+    frame = weekly[[c for c in USED if c in weekly]]
+    frame = frame.assign(week=pd.to_datetime(frame.week))
+    week = pd.Timestamp(week) if week is not None else frame.week.max()
+    frame = frame[frame.week <= week]
+    now = frame[frame.week == week]
     reported = now[now.reported.astype(bool)]
     missing = missing_estimates(frame, week, announced)
     ever = frame[frame.reported.astype(bool)].ags.unique()

@@ -101,6 +101,23 @@ def weekly(ags: str | None = None, since: date | None = None, until: date | None
     return _typed(queries.weekly_view(ags, since, until, path), WEEKLY_FIELDS)
 
 
+REPORTING_COLUMNS = ["ags", "week", "due_at", "status", "first_loaded_at", "last_loaded_at",
+                     "loads"]
+
+
+def reporting(ags: str | None = None, since: date | None = None, until: date | None = None,
+              path: Path | None = None) -> pd.DataFrame:
+    """The ``reporting_status`` view now (``/api/v1/reporting.csv``), optionally one district
+    and weeks in [since, until]; timestamps as ISO 8601 in UTC (``2024-11-12T11:00:00Z``)."""
+    frame = queries.reporting_status(ags=ags, since=since, until=until, path=path)
+    out = frame[REPORTING_COLUMNS].copy()
+    out["week"] = pd.to_datetime(out["week"]).astype("datetime64[s]")
+    for column in ("due_at", "first_loaded_at", "last_loaded_at"):
+        out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out["loads"] = out["loads"].astype("Int64")
+    return out
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
     """Machine-readable CSV: UTF-8, ``,``, ``.``, ISO dates, true/false, empty for missing."""
     out = frame.copy()

@@ -164,6 +164,14 @@ def _part_key(row) -> str:
     return f"estimate.part_{row.source}"
 
 
+def estimate_point(estimate) -> tuple | None:
+    """(week, total, lower, upper) of the estimated state total for the forecast chart
+    (:func:`reception.read.charts.forecast`); None when every district reported."""
+    if estimate is None or not estimate.needed:
+        return None
+    return (estimate.week, float(estimate.arrivals), float(estimate.lower), float(estimate.upper))
+
+
 def estimate_notes(estimate, lang: str) -> tuple[str | None, str | None]:
     """What Lage shows under its heading where districts are missing: the banner
     (:func:`estimate_banner`) and a caption saying what "Auslastung Land" counts and that the
@@ -804,7 +812,21 @@ def estimate_backtest_text(figures: dict, lang: str) -> str:
              demo_two=share("demo", "hide_two"), bamf_two=share("bamf", "hide_two"),
              eurostat_two=share("eurostat", "hide_two"),
              share=fmt.percent(figures.get("thuringia_share"), 2, lang),
-             seeds=len(figures.get("seeds", [])))
+             seeds=len(figures.get("seeds", [])), verdict=_estimate_verdict(data, lang))
+
+
+ESTIMATE_AIM = (0.78, 0.82)
+
+
+def _estimate_verdict(data: dict, lang: str) -> str:
+    """"Demo: Band zu breit; BAMF: Band zu schmal; ..." against the aim of 78-82 %."""
+    parts = []
+    for name, label in (("demo", "Demo"), ("bamf", "BAMF"), ("eurostat", "Eurostat")):
+        coverage = data[name]["hide_one"]["coverage80"]
+        kind = ("narrow" if coverage < ESTIMATE_AIM[0] else "wide" if coverage > ESTIMATE_AIM[1]
+                else "inside")
+        parts.append(t(f"methodik.estimate_{kind}", lang, name=label))
+    return t("methodik.estimate_verdict", lang, parts="; ".join(parts))
 
 
 # ---------------------------------------------------------------- the Kreis page (issue 14)
@@ -943,3 +965,56 @@ def reimbursement_params(settings, lang: str) -> dict:
             "basis": settings.reimbursement_legal_basis or t("kreis.reimbursement_no_basis", lang),
             "period": validity(settings.reimbursement_valid_from, settings.reimbursement_valid_to, lang),
             "land": t(f"land.{settings.reimbursement_land}", lang)}
+
+
+# ---------------------------------------------------------------- timeliness (issue 24)
+def due_line(status: pd.DataFrame, lang: str) -> str:
+    """"Meldung KW 46/2024: fällig am Di 19.11.2024 12:00 Uhr, noch offen: 3 Kreise (…)" for the
+    latest week of ``status`` (``reporting_status`` with names)."""
+    from reception.read import timeliness
+
+    latest = timeliness.latest_week(status)
+    if latest.empty:
+        return t("summary.none", lang)
+    missing = timeliness.still_missing(status)
+    due = latest.due_at.iloc[0]
+    passed = bool(latest.status.isin(("missing", "late")).any())
+    key = "timeliness.due_passed" if passed else "timeliness.due_ahead"
+    names = ", ".join(missing.name) if len(missing) <= 8 else \
+        ", ".join(missing.name.iloc[:8]) + " …"
+    line = t(key, lang, week=fmt.iso_week(latest.week.iloc[0], lang), due=_due(due, lang),
+             count=len(missing), districts=t("timeliness.districts", lang)
+             if len(missing) != 1 else t("timeliness.district", lang))
+    return line + (f" ({names})" if len(missing) else "")
+
+
+def _due(due_at: object, lang: str) -> str:
+    """``Di 19.11.2024 12:00`` in Berlin time from a UTC moment."""
+    local = pd.Timestamp(due_at).tz_localize("UTC").tz_convert("Europe/Berlin")
+    day = t(f"timeliness.weekday.{local.weekday()}", lang)
+    return f"{day} {fmt.timestamp(due_at, lang, utc=True)}"
+
+
+def rates_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``timeliness.rate_table`` for the page: district, on-time rate and the counts."""
+    return pd.DataFrame({
+        t("tab.district", lang): frame.name,
+        t("timeliness.rate", lang): [fmt.percent(v, 0, lang) for v in frame.on_time_rate],
+        t("timeliness.on_time", lang): frame.on_time,
+        t("timeliness.late", lang): frame.late,
+        t("timeliness.missing", lang): frame.missing,
+    })
+
+
+def summary_timeliness(status: pd.DataFrame, rates: pd.DataFrame, lang: str) -> str:
+    """Counts of the statuses shown and the lowest on-time rates."""
+    due = status[status.status.isin(("on_time", "late", "missing"))]
+    if due.empty:
+        return t("summary.none", lang)
+    counts = due.status.value_counts()
+    lowest = rates.dropna(subset=["on_time_rate"]).head(3)
+    low = ", ".join(f"{n} ({fmt.percent(r, 0, lang)})" for n, r in zip(lowest.name,
+                                                                       lowest.on_time_rate))
+    return t("timeliness.summary", lang, districts=status.ags.nunique(),
+             weeks=due.week.nunique(), on_time=fmt.percent(counts.get("on_time", 0) / len(due), 0, lang),
+             late=int(counts.get("late", 0)), missing=int(counts.get("missing", 0)), lowest=low)

@@ -11,7 +11,7 @@ bound as parameters, never formatted into SQL.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -83,13 +83,46 @@ def arrivals_between(since: date, until: date, path: Path | None = None) -> pd.D
         "GROUP BY ALL ORDER BY d.ags", [since, until], path)
 
 
+_KEY_IN_FORCE = (
+    "SELECT ags, share_percent, valid_from, source FROM distribution_key "
+    "WHERE (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?) "
+    "QUALIFY row_number() OVER (PARTITION BY ags ORDER BY valid_from DESC NULLS LAST) = 1")
+
+
 def distribution_key(on: date, path: Path | None = None) -> pd.DataFrame:
     """The key in force on ``on``: ags, share_percent, valid_from, source."""
-    return _df(
-        "SELECT ags, share_percent, valid_from, source FROM distribution_key "
-        "WHERE (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?) "
-        "QUALIFY row_number() OVER (PARTITION BY ags ORDER BY valid_from DESC NULLS LAST) = 1 "
-        "ORDER BY ags", [on, on], path)
+    return _df(_KEY_IN_FORCE + " ORDER BY ags", [on, on], path)
+
+
+def allocation_inputs(week: date, path: Path | None = None) -> pd.DataFrame:
+    """What the allocation proposal (:mod:`reception.read.allocation`) of ``week`` (its Monday)
+    reads, per district of the key in force on that Monday: ags, name, share_percent, ist (the
+    arrivals of the ISO weeks of its ISO year before it), last_reported (the latest reported
+    week before it) and that week's capacity_usable and free_usable; ordered by ags."""
+    since = date.fromisocalendar(week.isocalendar()[0], 1, 1)
+    figures = _df(
+        "WITH i AS (SELECT ags, sum(arrivals) AS ist FROM weekly WHERE week >= ? AND week < ? "
+        "GROUP BY ags), "
+        "l AS (SELECT ags, week AS last_reported, capacity_usable, free_usable FROM weekly "
+        "WHERE reported AND week < ? QUALIFY row_number() OVER (PARTITION BY ags "
+        "ORDER BY week DESC) = 1) "
+        "SELECT d.ags, d.name, coalesce(i.ist, 0) AS ist, l.last_reported, l.capacity_usable, "
+        "l.free_usable FROM districts d LEFT JOIN i ON i.ags = d.ags LEFT JOIN l ON l.ags = d.ags",
+        [since, week, week], path)
+    key = distribution_key(week, path)[["ags", "share_percent"]]
+    frame = key.merge(figures, on="ags", how="left").sort_values("ags").reset_index(drop=True)
+    frame["name"] = frame["name"].fillna(frame["ags"])
+    frame["ist"] = frame["ist"].fillna(0)
+    frame["last_reported"] = pd.to_datetime(frame["last_reported"])
+    return frame
+
+
+def announced_in(week: date, path: Path | None = None) -> int | None:
+    """The persons announced for allocation in ``week`` (its Monday) over all districts; None
+    where nothing is announced for it."""
+    frame = _df("SELECT sum(announced) AS total FROM announcements WHERE week = ?", [week], path)
+    total = frame.total.iloc[0]
+    return None if pd.isna(total) else int(total)
 
 
 def facilities(ags: str, path: Path | None = None) -> pd.DataFrame:
@@ -143,3 +176,33 @@ def weekly_view(ags: str | None = None, since: date | None = None, until: date |
             sql += clause
             params.append(value)
     return _df(sql + " ORDER BY ags, week", params, path)
+
+
+def reporting_status(now: datetime | None = None, ags: str | None = None,
+                     since: date | None = None, until: date | None = None,
+                     kinds: tuple[str, ...] | None = None,
+                     path: Path | None = None) -> pd.DataFrame:
+    """The ``reporting_status`` view (CONTRACT.md) as it stands at ``now`` (a UTC datetime
+    without zone; default: the clock), with each district's name; optionally one district, a
+    range of weeks (their Mondays) and district kinds, ordered by ags, week."""
+    sql = ("SELECT s.*, d.name FROM reporting_status_at(CAST(? AS TIMESTAMP)) s "
+           "JOIN district_ref d USING (ags) WHERE true")
+    params: list = [now or utc_now()]
+    for clause, value in ((" AND s.ags = ?", ags), (" AND s.week >= ?", since),
+                          (" AND s.week <= ?", until),
+                          (" AND list_contains(?, d.kind)", list(kinds) if kinds else None)):
+        if value is not None:
+            sql += clause
+            params.append(value)
+    return _df(sql + " ORDER BY s.ags, s.week", params, path)
+
+
+def utc_now() -> datetime:
+    """The clock as the store's timestamps are: UTC, without zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def utc_minute() -> datetime:
+    """:func:`utc_now` to the minute: the pages' cached timeliness follows the clock by the
+    minute (a status turns from open to missing at the deadline without a new load)."""
+    return utc_now().replace(second=0, microsecond=0)

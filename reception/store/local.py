@@ -170,7 +170,12 @@ SNAPSHOT_TABLES = {
     "weekly_from('snapshot_rows', 'snapshot_announcements') w "
     "JOIN district_ref d USING (ags) ORDER BY ags, week",
     "loads": "SELECT * FROM loads ORDER BY load_id",
+    # changes only with a load: computed once; reporting_status reads it (migration 009)
+    "report_arrivals": "SELECT * FROM report_arrivals ORDER BY ags, week",
 }
+# Views and macros the snapshot keeps as they are: what they read is in the byte copy, and
+# reporting_status depends on the clock, so it cannot be computed once at publishing.
+SNAPSHOT_KEPT = {"reminders", "reporting_status", "reporting_status_at"}
 SNAPSHOT_VIEWS = {
     "weekly": "SELECT * EXCLUDE (name, kind, population) FROM snap.weekly_named",
 }
@@ -238,11 +243,15 @@ def _drop_views_and_macros(con: duckdb.DuckDBPyConnection, catalog: str) -> None
     views = con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = ? "
                         "AND NOT internal", [catalog]).fetchall()
     for (name,) in views:
+        if name in SNAPSHOT_KEPT:
+            continue
         con.execute(f"DROP VIEW {catalog}.main.{_identifier(name)}")  # noqa: S608
     macros = con.execute("SELECT DISTINCT function_name, function_type FROM duckdb_functions() "
                          "WHERE database_name = ? AND function_type IN ('macro', 'table_macro')",
                          [catalog]).fetchall()
     for name, kind in macros:
+        if name in SNAPSHOT_KEPT:
+            continue
         table = " TABLE" if kind == "table_macro" else ""
         con.execute(f"DROP MACRO{table} {catalog}.main.{_identifier(name)}")  # noqa: S608
 

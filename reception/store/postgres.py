@@ -12,11 +12,16 @@ The design (README, "Mehrere Server: PostgreSQL"):
   DuckDB code as the embedded store against the mirror (duplicate check, load ids, replaced
   figures, rollback), and then sends what changed to PostgreSQL with ``COPY``: the new rows of
   the append-only tables, the small tables whole where they changed. It bumps the store's data
-  version in the same transaction and commits. If anything fails, PostgreSQL rolls back and the
-  mirror is marked stale, so the next use rebuilds it from the store.
+  version in the same transaction and commits: the one commit point. The mirror is marked
+  unsettled before the block changes it and gets the new version only after that commit; the
+  snapshot and the block's confirmations come after it too. A writer stopped anywhere before
+  leaves an unsettled mirror, which its next sync checks against the store's load history and
+  corrects (:func:`_settle`). A lost connection is retried for ``store_retry_seconds``
+  (:func:`retried`).
 * A reader compares the store's data version with its mirror's (one indexed one-row query per
   interaction, at most every ``CHECK_SECONDS``) and, where it moved, copies the new rows into the
-  mirror and publishes a new snapshot.
+  mirror and publishes a new snapshot; where the store cannot be reached it keeps the snapshot it
+  has (:func:`stale_since`).
 * Schema: the numbered DuckDB migrations are the only schema source. PostgreSQL gets the tables
   they leave in the mirror (types mapped, primary keys kept, new columns added), recorded under
   the same version numbers in its ``schema_migrations``; ``postgres.sql`` adds what only
@@ -215,6 +220,13 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
         pg.close()
 
 
+def _connection_lost(error: BaseException) -> bool:
+    """True for the store going away (refused, ended by a restart, starting up), as opposed to
+    an error of the statement itself."""
+    state = getattr(error, "sqlstate", None)
+    return state is None or state.startswith(("08", "57P"))
+
+
 def commit_outcome_unknown() -> bool:
     """True where this thread's last write failed after its COMMIT was sent (the store may or
     may not hold it; look the file up by its hash)."""
@@ -234,7 +246,13 @@ def retried(action, seconds: float | None = None):
     while True:
         try:
             return action()
+        except psycopg.errors.LockNotAvailable as error:  # another writer, not an outage
+            raise local.DatabaseBusy(
+                "Der gemeinsame Datenbestand ist zu lange durch einen anderen Schreibvorgang "
+                "belegt; bitte später erneut versuchen.") from error
         except psycopg.OperationalError as error:
+            if not _connection_lost(error):
+                raise
             if time.monotonic() + delay > deadline:
                 raise StoreUnavailable(seconds) from error
             log.warning("store not reachable, trying again: %s", str(error).splitlines()[0])

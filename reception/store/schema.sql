@@ -95,6 +95,36 @@ CREATE TABLE load_week (
     keys INTEGER NOT NULL
 );
 
+-- Deadlines and reminders (CONTRACT.md: reporting_status, reminders; README "Fristen und
+-- Erinnerungen"). The deadline of the week's report, as `[reporting] deadline` in
+-- data/settings.toml sets it: weekday (0 = Monday) and minute of the day, Europe/Berlin, of the
+-- week after the reported one. At most one row; `etl init`, `etl remind` and the alerts after a
+-- load write the configured value here, so that every reader of the store (both stores, the
+-- snapshot) computes the same due_at. Empty: the default, Tuesday 12:00. (No row is inserted
+-- here: a PostgreSQL mirror applies this migration and then copies the store's rows in.)
+CREATE TABLE reporting_deadline (
+    id INTEGER PRIMARY KEY,
+    weekday INTEGER NOT NULL,
+    minute_of_day INTEGER NOT NULL
+);
+
+-- Every message of `remind` and of the alerts, claimed here before it is sent and stamped
+-- `sent_at` once the mail server accepted it. `message_key` says what the message is about
+-- (kind, district, week, recipient): a second claim of the same key while the first is fresh or
+-- sent is refused, which is what keeps two runs (or two hosts) from sending it twice.
+-- `claimed_at`/`claimed_by`: a claim that was never stamped (a run that crashed) may be taken
+-- over once it is older than the claim's lease (reception/notify/ledger.py).
+CREATE TABLE reminder_log (
+    message_key VARCHAR PRIMARY KEY,
+    ags VARCHAR,
+    "week" DATE,
+    kind VARCHAR NOT NULL,
+    recipient VARCHAR NOT NULL,
+    claimed_at TIMESTAMP NOT NULL,
+    claimed_by VARCHAR NOT NULL,
+    sent_at TIMESTAMP
+);
+
 -- The choice of the figure in force as a table macro over any table of active rows, so that the
 -- snapshot can run it on the contested district-weeks alone (db.publish_snapshot) with the very
 -- same logic as the view current_rows. The rule (README, "Das Meldeformat"):
@@ -161,6 +191,30 @@ usable AS (SELECT *, (capacity - COALESCE(capacity_unusable, 0)) AS capacity_usa
     FROM (usable AS u
     LEFT JOIN query_table(announced_table) AS a ON (((a.ags = u.ags) AND (a."week" = u."week"))));
 
+-- Timeliness as it stands at `now_utc` (a UTC TIMESTAMP): every district and week from the first
+-- reported week to the week before the one `now_utc` falls in (Europe/Berlin); a load after
+-- `now_utc` does not count yet. due_at: the
+-- deadline's weekday and time of the following week, Berlin local time, as UTC. loaded_at is UTC.
+CREATE MACRO reporting_status_at(now_utc) AS TABLE
+WITH bounds AS (SELECT (SELECT min("week")
+    FROM report_arrivals) AS first_week, CAST(date_trunc('week', timezone('Europe/Berlin', timezone('UTC', now_utc))) AS DATE) AS current_week),
+"weeks" AS (SELECT CAST(w AS DATE) AS "week"
+    FROM bounds , "range"(CAST(bounds.first_week AS TIMESTAMP),
+CAST(bounds.current_week AS TIMESTAMP),
+to_days(CAST(trunc(CAST(7 AS DOUBLE)) AS INTEGER))) AS t(w)
+    WHERE (bounds.first_week IS NOT NULL)),
+deadline AS (SELECT COALESCE((SELECT weekday
+    FROM reporting_deadline),
+1) AS weekday, COALESCE((SELECT minute_of_day
+    FROM reporting_deadline),
+720) AS minute_of_day),
+due AS (SELECT w."week", timezone('UTC', timezone('Europe/Berlin', (((CAST(w."week" AS TIMESTAMP) + to_days(CAST(trunc(CAST(7 AS DOUBLE)) AS INTEGER))) + (d.weekday * to_days(CAST(trunc(CAST(1 AS DOUBLE)) AS INTEGER)))) + (d.minute_of_day * to_minutes(CAST(trunc(CAST(1 AS DOUBLE)) AS BIGINT)))))) AS due_at
+    FROM "weeks" AS w , deadline AS d)
+    SELECT d.ags, u."week", u.due_at, CASE  WHEN (((a.first_loaded_at IS NULL) AND (u.due_at < now_utc))) THEN ('missing') WHEN ((a.first_loaded_at IS NULL)) THEN ('open') WHEN ((a.first_loaded_at <= u.due_at)) THEN ('on_time') ELSE 'late' END AS status, a.first_loaded_at, a.last_loaded_at, COALESCE(a.loads, 0) AS loads
+    FROM ((district_ref AS d
+    CROSS JOIN due AS u)
+    LEFT JOIN report_arrivals AS a ON (((a.ags = d.ags) AND (a."week" = u."week") AND (a.first_loaded_at <= now_utc)))) ORDER BY d.ags, u."week";
+
 CREATE VIEW districts AS
     SELECT ags, "name", kind, population
     FROM district_ref;
@@ -195,6 +249,27 @@ CREATE VIEW loads AS
     SELECT load_id, file_name, sha256, "source", loaded_by, loaded_at, "rows", status, rolled_back_at, confirmed_by
     FROM load_log;
 
+-- The contract view: the messages the mail server accepted (UTC).
+CREATE VIEW reminders AS
+    SELECT ags, "week", kind, recipient, sent_at
+    FROM reminder_log
+    WHERE (sent_at IS NOT NULL);
+
+-- Per district and week: when a load in force (not rolled back) first and last brought a figure
+-- of it, and how many loads did. A row that only announces allocations is no report. A later
+-- correction keeps the first load's time, so it never makes a report late.
+CREATE VIEW report_arrivals AS
+    SELECT r.ags, r."week", min(l.loaded_at) AS first_loaded_at, max(l.loaded_at) AS last_loaded_at, count(DISTINCT r.load_id) AS loads
+    FROM (report_row AS r
+    INNER JOIN load_log AS l USING (load_id))
+    WHERE ((l.status = 'loaded') AND (NOT ((r.announced IS NOT NULL) AND (COALESCE(r.arrivals, r.departures, r.capacity, r.occupied, r.arrivals_asylum, r.arrivals_ukraine, r.arrivals_other, r.capacity_unusable, r.occupied_entitled) IS NULL))))
+    GROUP BY r.ags, r."week";
+
+-- The contract view: timeliness now.
+CREATE VIEW reporting_status AS
+    SELECT *
+    FROM reporting_status_at(CAST(timezone('UTC', now()) AS TIMESTAMP));
+
 -- The published snapshot (what the app reads; reception.store.db.publish_snapshot):
 -- a byte copy of the tables above whose views and macros are replaced by these:
 -- table announcements(ags VARCHAR, week DATE, announced BIGINT, load_id INTEGER)
@@ -204,6 +279,9 @@ CREATE VIEW loads AS
 -- view facility_weekly(ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, load_id INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table loads(load_id INTEGER, file_name VARCHAR, sha256 VARCHAR, source VARCHAR, loaded_by VARCHAR, loaded_at TIMESTAMP, rows INTEGER, status VARCHAR, rolled_back_at TIMESTAMP, confirmed_by VARCHAR)
 -- table places_by_type(ags VARCHAR, week DATE, facility_type VARCHAR, capacity BIGINT, capacity_unusable BIGINT, occupied BIGINT)
+-- view reminders(ags VARCHAR, week DATE, kind VARCHAR, recipient VARCHAR, sent_at TIMESTAMP)
+-- table report_arrivals(ags VARCHAR, week DATE, first_loaded_at TIMESTAMP, last_loaded_at TIMESTAMP, loads BIGINT)
+-- view reporting_status(ags VARCHAR, week DATE, due_at TIMESTAMP, status VARCHAR, first_loaded_at TIMESTAMP, last_loaded_at TIMESTAMP, loads BIGINT)
 -- table snapshot_meta(published_at TIMESTAMP, last_load_id INTEGER, has_demo BOOLEAN, has_real BOOLEAN)
 -- view weekly(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN, arrivals_asylum BIGINT, arrivals_ukraine BIGINT, arrivals_other BIGINT, capacity_unusable BIGINT, capacity_usable BIGINT, occupied_entitled BIGINT, announced BIGINT, usable_rate DOUBLE, free_usable BIGINT)
 -- table weekly_named(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN, arrivals_asylum BIGINT, arrivals_ukraine BIGINT, arrivals_other BIGINT, capacity_unusable BIGINT, capacity_usable BIGINT, occupied_entitled BIGINT, announced BIGINT, usable_rate DOUBLE, free_usable BIGINT, name VARCHAR, kind VARCHAR, population INTEGER)

@@ -177,7 +177,9 @@ def briefing_pdf(week: date | None = None) -> tuple[bytes, date]:
     from reception.read import briefing
 
     monday = briefing.resolve_week(week)
-    key = (str(config.snapshot_path()), version() or "", monday)
+    version()  # with PostgreSQL: this machine's copy follows the store first
+    path = db.current_snapshot()  # a past one within asof.viewing (API as_of=T)
+    key = (str(path), db.snapshot_version(path) or "", monday)
     with _BRIEFINGS_LOCK:
         if key not in _BRIEFINGS:
             _BRIEFINGS[key] = briefing.render(monday)

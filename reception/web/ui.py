@@ -11,7 +11,8 @@ summary and downloads. Every page (also the upload and sign-in pages) may use th
 * ``sidebar_filters() -> Filters`` and ``filters() -> Filters``: time range and district kinds,
   rendered once per run by ``dashboard.py`` and read by the pages;
 * ``require_data() -> bool``: False (with a helpful message shown) when there is nothing to show;
-* ``stand_line()``: "Stand: KW 47/2024" and the demo-data notice;
+* ``stand_line()``: "Stand: KW 47/2024", the demo-data notice, and since when the figures could
+  not be refreshed where the shared store is away (``stale_line``);
 * ``chart_block(fig, summary, frame, name)``: chart, text summary beside it, CSV/Excel download;
 * ``download_buttons(frame, name)``: the two download buttons alone;
 * ``settings()``: thresholds and tunables (``data/settings.toml``);
@@ -221,10 +222,22 @@ def stand_line() -> None:
     lang = current_language()
     st.markdown(t_ui("msg.stand", week=fmt.iso_week(last, lang),
                      published=fmt.timestamp(meta.get("published_at"), lang, utc=True)))
+    stale_line()
     if meta.get("has_demo") and not meta.get("has_real"):
         st.warning(t_ui("msg.demo_only"))
     elif meta.get("has_demo"):
         st.warning(t_ui("msg.demo_mixed"))
+
+
+def stale_line() -> None:
+    """One line where the shared store could not be reached at the last refresh: since when
+    the figures shown could not be refreshed (the page shows the snapshot it had)."""
+    from reception.store import db
+
+    since = db.stale_since()
+    if since is not None:
+        st.warning(t_ui("store.stale", since=fmt.timestamp(since.replace(tzinfo=None),
+                                                            current_language(), utc=True)))
 
 
 def download_buttons(frame: pd.DataFrame, name: str) -> None:

@@ -5,6 +5,23 @@ validates (no second parser); ``reception.ingest.load.apply`` writes under ``rec
 ``reception.ingest.load.changes`` and ``reception.ingest.load.rollback_preview`` say what a load or a rollback
 would change. Every function that writes checks the user's role itself (``reception.accounts``),
 whatever the page shows; pass the user as the account file has it now (``accounts.get_user``).
+
+Plausibility findings (CONTRACT.md, issue 23), the interface for the upload page and the form
+("Meldung erfassen"):
+
+* ``preview_file(data, file_name, user)`` -> :class:`Preview`; ``Preview.findings`` holds the
+  rows' findings against the store (``reception.ingest.plausibility.Findings``: iterate it for
+  the :class:`~reception.ingest.problems.Problem` records with ``line``, ``column``, ``value``,
+  ``earlier``, ``earlier_week`` and ``message(lang)``; ``.count`` counts all);
+  ``Preview.findings_frame(lang)`` is the same as a table (line, column, value, earlier value,
+  its week, message). Findings are neither errors nor warnings: ``Preview.ok`` stays true.
+* ``load_preview(preview, user, confirmed=False, comment=None, source="upload")`` writes it.
+  A preview with findings is refused with :class:`NeedsConfirmation` unless ``confirmed``;
+  confirmed, the load records ``load_log.confirmed_by`` = the user and ``confirm_comment`` =
+  ``comment`` (blank: none). The findings are checked again under the writer lock: where the
+  store moved since the preview and new findings appear, an unconfirmed load raises
+  :class:`NeedsConfirmation` with them (also in ``preview.findings`` then). ``source``:
+  ``upload`` or ``form`` (``loads.source``).
 """
 
 from __future__ import annotations
@@ -22,6 +39,7 @@ from reception.i18n import t
 from reception.ingest import load as loading
 from reception.ingest.headers import MEASURES, PART_OF
 from reception.ingest.load import Inspection, LoadResult
+from reception.ingest.plausibility import Findings, findings_frame
 from reception.ingest.problems import ERROR, Problem, problems_frame
 from reception.store import db
 
@@ -35,6 +53,14 @@ TEMPLATE_XLSX = config.DATA_DIR / "vorlage_meldung.xlsx"
 
 class NotAllowed(PermissionError):
     """The user's role does not permit this (checked on the server, on every call)."""
+
+
+class NeedsConfirmation(ValueError):
+    """The file has plausibility findings and the user did not confirm them; nothing loaded."""
+
+    def __init__(self, findings: Findings) -> None:
+        super().__init__(f"{findings.count} plausibility finding(s) not confirmed; nothing loaded")
+        self.findings = findings
 
 
 def max_upload_bytes() -> int:
@@ -58,6 +84,16 @@ class Preview:
     new_weeks: list[date] = field(default_factory=list)
     duplicate_of: tuple | None = None  # (load_id, loaded_at) of an earlier load of the same bytes
     district_names: dict[str, str] = field(default_factory=dict)
+    # plausibility findings against the store: the file loads only once they are confirmed
+    findings: Findings = field(default_factory=Findings)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.findings)
+
+    def findings_frame(self, lang: str = "de") -> pd.DataFrame:
+        """The findings: line, column, value, earlier value, its week, message."""
+        return findings_frame(self.findings, lang)
 
     @property
     def problems(self) -> list[Problem]:
@@ -191,6 +227,8 @@ def preview_file(data: bytes, file_name: str, user: accounts.User | None = None,
     with db.writer() as con:
         preview.changes = loading.changes(con, rows)
         preview.duplicate_of = loading.previous_load(con, preview.sha256)
+        if preview.duplicate_of is None:  # a file loaded before loads nothing new
+            preview.findings = loading.findings_of(con, preview.inspection)
         con.register("incoming", rows)
         try:
             preview.new_weeks = [w for (w,) in con.execute(
@@ -204,22 +242,34 @@ def preview_file(data: bytes, file_name: str, user: accounts.User | None = None,
 
 # ---------------------------------------------------------------- load, history, rollback
 
-def load_preview(preview: Preview, user: accounts.User | None, source: str = SOURCE) -> LoadResult:
+def load_preview(preview: Preview, user: accounts.User | None, confirmed: bool = False,
+                 comment: str | None = None, source: str = SOURCE) -> LoadResult:
     """Write a previewed file as one load (``source``: ``upload``, or ``form`` for the page
-    "Meldung erfassen"; ``loaded_by`` = the user) and publish the snapshot. Raises
-    :class:`NotAllowed`, ``ValueError`` for a file with errors,
+    "Meldung erfassen"; ``loaded_by`` = the user) and publish the snapshot. ``confirmed``: the
+    user confirmed the plausibility findings (recorded as ``confirmed_by`` with ``comment``).
+    Raises :class:`NotAllowed`,
+    :class:`NeedsConfirmation` for unconfirmed findings, ``ValueError`` for a file with errors,
     ``reception.store.db.DatabaseBusy`` when another writer holds the database too long."""
     if not accounts.can_upload(user):
         raise NotAllowed("upload")
     if not preview.ok:
         raise ValueError("the file has errors; nothing loaded")
+    if source not in (SOURCE, "form"):
+        raise ValueError(f"source {source!r}: the pages load as 'upload' or 'form'")
     if not all(accounts.can_load_district(user, a)
                for a in pc.unique(preview.inspection.rows["ags"]).to_pylist()):
         raise NotAllowed("district")
+    if preview.findings and not confirmed:
+        raise NeedsConfirmation(preview.findings)
+    note = (comment or "").strip() or None
     with db.writer() as con:
-        result = loading.apply(con, preview.inspection, source, user.name)
+        result = loading.apply(con, preview.inspection, source, user.name,
+                               confirmed_by=user.name if confirmed else None, comment=note)
         if result.status == "loaded":
             db.publish_snapshot(con)
+    if result.needs_confirmation:  # the store moved since the preview: new findings
+        preview.findings = result.findings
+        raise NeedsConfirmation(result.findings)
     log.info("%s %s by %s: %s (load %s)", source, preview.file_name, user.name, result.status,
              result.load_id)
     return result
@@ -227,7 +277,8 @@ def load_preview(preview: Preview, user: accounts.User | None, source: str = SOU
 
 def history() -> pd.DataFrame:
     """The load history, newest first, from the published snapshot (no lock needed)."""
-    columns = ["load_id", "file_name", "source", "loaded_by", "loaded_at", "rows", "status"]
+    columns = ["load_id", "file_name", "source", "loaded_by", "loaded_at", "rows", "status",
+               "confirmed_by", "confirm_comment"]
     try:
         with db.reader() as con:
             frame = db.load_history(con, newest_first=True)[columns]
