@@ -137,3 +137,30 @@ def form_week(week: date) -> str:
     year, number, _ = week.isocalendar()
     return f"KW {number}/{year}"
 
+
+
+def test_findings_wait_for_a_confirmation_before_the_report_is_sent(fresh_db: Path,
+                                                                    store: Path) -> None:
+    report(LAST - timedelta(weeks=1), "25;10;1250;30;1180")
+    app = page("erfassen.py", OFFICER)
+    app.text_input(key="form_capacity").input("12.500")  # one key pressed twice
+    button(app, "Melden").click().run()
+    assert not app.exception
+    assert upload.history().source.tolist() == ["upload"]  # not sent
+    warned = [shown(w) for w in app.warning if shown(w).startswith("Plätze: ")]
+    assert len(warned) == 1 and "12500" in warned[0] and "1250;" in warned[0]  # at its field
+    assert "weichen auffällig" in texts(app)
+    assert not any(b.label == "Melden" for b in app.button)
+
+    button(app, "Trotzdem melden").click().run()  # not confirmed: nothing sent
+    assert "Bitte zuerst bestätigen" in texts(app)
+    assert upload.history().source.tolist() == ["upload"]
+
+    app.checkbox(key="form_confirm").check()
+    app.text_input(key="form_comment").input("Neue Halle in Betrieb")
+    button(app, "Trotzdem melden").click().run()
+    assert not app.exception
+    assert f"Gemeldet: {form_week(LAST)}" in texts(app)
+    latest = upload.history().iloc[0]
+    assert (latest.source, latest.loaded_by, latest.confirmed_by, latest.confirm_comment) == \
+        ("form", "mueller", "mueller", "Neue Halle in Betrieb")
