@@ -283,3 +283,16 @@ def test_the_forecast_chart_marks_the_estimated_total_with_its_band():
     assert list(marker.error_y.array) == [5.0] and list(marker.error_y.arrayminus) == [4.0]
     assert present.estimate_point(estimate.state_estimate(_weekly(STATE))) is None
     assert [trace.name for trace in charts.forecast(history, empty, "de").data] == ["Zugänge"]
+
+
+def test_the_weekly_view_stays_as_reported(gaps_db, monkeypatch):
+    from reception import config
+    from reception.read import queries
+    from tests.test_app_pages import open_page
+
+    monkeypatch.setenv("RECEPTION_DB", str(gaps_db))
+    open_page("lage")  # the page has computed and shown the estimate
+    weekly = queries.weekly(since=LAST.date(), path=config.snapshot_path(gaps_db))
+    erfurt = weekly[weekly.ags == "16051"].iloc[0]
+    assert not erfurt.reported and pd.isna(erfurt.arrivals)  # not the estimated 10
+    assert weekly.arrivals.sum() == 12
