@@ -17,7 +17,7 @@ from reception.read import timeliness
 
 LANG = "de"  # the messages go to German offices
 UPLOAD_PAGE = "hochladen"  # url_path of pages/hochladen.py
-FORM_PAGE = "meldung_erfassen"  # url_path of the report form (pages/meldung_erfassen.py)
+FORM_PAGE = "erfassen"  # url_path of the report form (pages/erfassen.py)
 KREIS_PAGE = "kreis"
 
 

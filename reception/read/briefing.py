@@ -44,7 +44,7 @@ import pandas as pd
 
 from reception import config, fmt
 from reception.i18n import t
-from reception.read import charts, estimate, metrics, present, queries
+from reception.read import charts, estimate, metrics, present, queries, timeliness
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,23 @@ def content(week: date | None = None, path: Path | None = None,
     out.update(_estimate_of(week, path, lang))
     if out["forecast_summary"]:  # the chart's marker in words (its alt text too)
         out["forecast_summary"] += out["_estimate_summary"]
+    out.update(_deadline_of(week, path, lang))
     return out
+
+
+def _deadline_of(week: date, path: Path | None, lang: str) -> dict:
+    """Who met the deadline for ``week`` (issue 24): one sentence naming the districts whose
+    report came late and those whose report is still missing; None where nothing is due yet."""
+    status = queries.reporting_status(since=week, until=week, path=path)
+    due = status[status.status.isin(timeliness.DUE)]
+    if due.empty:
+        return {"deadline": None}
+    names = {kind: ", ".join(sorted(due[due.status == kind].name)) or "–"
+             for kind in ("late", "missing")}
+    return {"deadline": t("briefing.deadline", lang, week=fmt.iso_week(week, lang),
+                          due=present.due_text(due.due_at.iloc[0], lang),
+                          on_time=int(due.status.eq("on_time").sum()), late=names["late"],
+                          missing=names["missing"])}
 
 
 def _estimate_of(week: date, path: Path | None, lang: str) -> dict:

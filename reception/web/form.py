@@ -152,16 +152,14 @@ def check(ags: str, week: date, values: Mapping[str, str | None], user: accounts
 def send(preview: upload.Preview, user: accounts.User | None, confirmed: bool = False,
          comment: str | None = None) -> LoadResult:
     """Load a checked form report through the upload's write path (``source`` = ``form``);
-    a report with plausibility findings only ``confirmed``, the ``comment`` kept with the load."""
-    if findings(preview):
-        return upload.load_preview(preview, user, confirmed=confirmed, comment=comment,
-                                   source=SOURCE)
-    return upload.load_preview(preview, user, source=SOURCE)
+    a report with plausibility findings only ``confirmed`` (else ``upload.NeedsConfirmation``),
+    the ``comment`` kept with the load."""
+    return upload.load_preview(preview, user, confirmed=confirmed, comment=comment, source=SOURCE)
 
 
 def findings(preview: upload.Preview) -> list[Problem]:
-    """The plausibility findings against the district's history (empty before they exist)."""
-    return list(getattr(preview, "findings", None) or [])
+    """The plausibility findings against the district's history (``Preview.findings``)."""
+    return list(preview.findings)
 
 
 # ---------------------------------------------------------------- problems by field
