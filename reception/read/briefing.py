@@ -174,6 +174,8 @@ def content(week: date | None = None, path: Path | None = None,
     out.update(_methods(settings, path, lang))
     out.update(_forecast_of(forecaster, week, path, settings, lang))
     out.update(_estimate_of(week, path, lang))
+    if out["forecast_summary"]:  # the chart's marker in words (its alt text too)
+        out["forecast_summary"] += out["_estimate_summary"]
     out.update(_deadline_of(week, path, lang))
     return out
 
@@ -201,7 +203,8 @@ def _estimate_of(week: date, path: Path | None, lang: str) -> dict:
     banner = present.estimate_banner(gaps, lang)
     return {"estimate": _plain(banner) if banner else None,
             "estimate_occupancy": present.estimate_occupancy(gaps, lang) if banner else None,
-            "_estimate_point": present.estimate_point(gaps)}
+            "_estimate_point": present.estimate_point(gaps),
+            "_estimate_summary": present.estimate_summary(gaps, lang)}
 
 
 def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Path | None,

@@ -172,6 +172,17 @@ def estimate_point(estimate) -> tuple | None:
     return (estimate.week, float(estimate.arrivals), float(estimate.lower), float(estimate.upper))
 
 
+def estimate_summary(estimate, lang: str) -> str:
+    """The forecast chart's marker in words, for its "Kurz gesagt" text and alt text ("" when
+    every district reported)."""
+    point = estimate_point(estimate)
+    if point is None:
+        return ""
+    return " " + t("estimate.summary", lang, week=fmt.iso_week(point[0], lang),
+                   total=fmt.number(point[1], lang=lang), lower=fmt.number(point[2], lang=lang),
+                   upper=fmt.number(point[3], lang=lang), label=estimate_label(estimate, lang))
+
+
 def estimate_notes(estimate, lang: str) -> tuple[str | None, str | None]:
     """What Lage shows under its heading where districts are missing: the banner
     (:func:`estimate_banner`) and a caption saying what "Auslastung Land" counts and that the
