@@ -126,6 +126,7 @@ def test_escalation_lists_every_missing_district_with_officers_and_rate(
     assert "- Suhl (16054) – Datenverantwortliche: keine mit E-Mail-Adresse hinterlegt" in plain
     assert "Gera (16052)" not in plain and "Jena (16053)" not in plain
     assert plain.count("\n- ") == 20 and f"{PUBLIC_URL}/erfassen" in plain
+    assert f"Meldestand aller Kreise (Seite Meldungen): {PUBLIC_URL}/meldungen" in plain
     assert "Eskalation an lage@land.example" in result.stdout
     remind("--now", at(DUE_UTC + timedelta(hours=30)), check=True)
     assert len(smtp.inbox.to(LAND)) == 1 and len(smtp.inbox.messages) == 3
@@ -252,6 +253,11 @@ def test_two_hosts_of_a_postgresql_store_send_once(pg_store, smtp, mail_settings
     recorded = query(pg_store_db(), "SELECT kind, recipient FROM reminders ORDER BY 1, 2")
     assert recorded == [("escalation", LAND), ("reminder", "a@erfurt.example"),
                         ("reminder", "b@erfurt.example")]
+    from reception.store import postgres
+
+    with postgres.connect() as pg:  # the store's own view, for scripts that read it directly
+        assert pg.execute("SELECT kind, recipient FROM reminders ORDER BY 1, 2").fetchall() == \
+            recorded
 
 
 def pg_store_db():

@@ -100,8 +100,8 @@ def test_the_briefing_names_who_was_late_and_who_is_missing(timely_db):
     from reception.read import briefing
 
     text = briefing.content(week=pd.Timestamp("2024-11-04").date())["deadline"]
-    assert text.startswith("Meldefrist KW 45/2024 (Di 12.11.2024 12:00 Uhr): 1 Kreise pünktlich; "
-                           "verspätet: Gera; fehlt: Altenburger Land, Eichsfeld, ")
+    assert text.startswith("Meldefrist KW 45/2024 (Di 12.11.2024 12:00 Uhr): pünktlich 1 von 22 "
+                           "Kreisen; verspätet: Gera; fehlt: Altenburger Land, Eichsfeld, ")
     assert "Jena" in text.split("fehlt:")[1] and "Erfurt" not in text
 
 

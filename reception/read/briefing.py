@@ -191,7 +191,8 @@ def _deadline_of(week: date, path: Path | None, lang: str) -> dict:
              for kind in ("late", "missing")}
     return {"deadline": t("briefing.deadline", lang, week=fmt.iso_week(week, lang),
                           due=present.due_text(due.due_at.iloc[0], lang),
-                          on_time=int(due.status.eq("on_time").sum()), late=names["late"],
+                          on_time=int(due.status.eq("on_time").sum()), total=len(due),
+                          late=names["late"],
                           missing=names["missing"])}
 
 
