@@ -64,7 +64,7 @@ def week_label(week: date) -> str:
 
 
 week = st.selectbox(t("form.week", lang), weeks, key="form_week", format_func=week_label)
-before = form.prefill(history, data.announcements(since=week, ags=ags), week)
+before = form.prefill(history, week)
 if before.already_reported:
     st.info(t("form.prefill.same", lang, week=fmt.iso_week(week, lang)))
 elif before.source_week:
