@@ -28,7 +28,10 @@ if require_data():
     everything = data.reporting_status(now=queries.utc_minute(), kinds=chosen.kinds)
     st.header(t_ui("timeliness.header"))
     st.info(present.due_line(everything, lang))
-    st.caption(t_ui("timeliness.rule", deadline=config.settings().reporting_deadline))
+    st.caption(t_ui("timeliness.rule",
+                    deadline=present.deadline_rule(config.settings().deadline, lang)))
+    if data.snapshot_meta().get("has_demo"):
+        st.caption(t_ui("timeliness.demo_note"))
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     missing = derived(metrics.missing_latest, weekly)
     st.header(t_ui("meldungen.missing", week=fmt.iso_week(chosen.last_week, lang)))
@@ -68,3 +71,12 @@ if available():
     else:
         st.dataframe(present.loads_table(history, lang), hide_index=True)
         download_buttons(history, "ladehistorie")
+    # loads confirmed despite plausibility findings (issue 23), per district, with the comment
+    st.header(t_ui("plausi.meldungen.confirmed"))
+    st.caption(t_ui("plausi.meldungen.confirmed_caption"))
+    confirmed = data.confirmed_loads()
+    if confirmed.empty:
+        st.info(t_ui("plausi.meldungen.none_confirmed"))
+    else:
+        st.dataframe(present.confirmed_table(confirmed, lang), hide_index=True)
+        download_buttons(confirmed, "bestaetigte_auffaelligkeiten")
