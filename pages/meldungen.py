@@ -28,7 +28,10 @@ if require_data():
     everything = data.reporting_status(now=queries.utc_minute(), kinds=chosen.kinds)
     st.header(t_ui("timeliness.header"))
     st.info(present.due_line(everything, lang))
-    st.caption(t_ui("timeliness.rule", deadline=config.settings().reporting_deadline))
+    st.caption(t_ui("timeliness.rule",
+                    deadline=present.deadline_rule(config.settings().deadline, lang)))
+    if data.snapshot_meta().get("has_demo"):
+        st.caption(t_ui("timeliness.demo_note"))
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     missing = derived(metrics.missing_latest, weekly)
     st.header(t_ui("meldungen.missing", week=fmt.iso_week(chosen.last_week, lang)))

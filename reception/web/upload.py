@@ -270,6 +270,8 @@ def load_preview(preview: Preview, user: accounts.User | None, confirmed: bool =
     if result.needs_confirmation:  # the store moved since the preview: new findings
         preview.findings = result.findings
         raise NeedsConfirmation(result.findings)
+    if result.status == "loaded":  # committed: the alerts (reception.notify) may run
+        loading.committed(result.load_id, source)
     log.info("%s %s by %s: %s (load %s)", source, preview.file_name, user.name, result.status,
              result.load_id)
     return result
