@@ -126,6 +126,9 @@ def load_file(preview: upload.Preview, name: str) -> None:
     except upload.NotAllowed:
         st.error(t("upload.not_allowed", lang))
         return
+    except db.StoreUnavailable as error:  # the shared store away: whether it was loaded, said
+        st.error(error.sentence(lang))
+        return
     except db.DatabaseBusy:
         st.error(t("upload.busy", lang))
         return

@@ -420,6 +420,16 @@ def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
     return result
 
 
+def write_inspection(inspection: Inspection, source: str, loaded_by: str | None,
+                     confirmed_by: str | None = None, comment: str | None = None,
+                     db_path: Path | None = None) -> LoadResult:
+    """Write an inspection (e.g. the upload page's preview) as one load and publish the
+    snapshot: the same road as ``ingest_bytes`` (retries, confirmation after the commit,
+    the after-commit hooks)."""
+    return _write_inspected(inspection, source, loaded_by, db_path, True, time.monotonic(),
+                            confirmed_by, comment)
+
+
 def _adopt(found: LoadResult, sent: LoadResult) -> None:
     """``found`` (the file, found by its hash after a commit that went unanswered) is the load
     ``sent`` made: report it as loaded, with what that attempt counted."""
