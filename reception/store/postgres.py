@@ -499,11 +499,8 @@ def _copy_from_store(pg, con: duckdb.DuckDBPyConnection, table: str,
     query = _sql("COPY (SELECT {} FROM {}" + where + ") TO STDOUT (FORMAT csv, NULL '\\N')",  # noqa: S608
                  names, table, *([sql.Literal(list(loads))] if loads is not None else []))
     with _scratch(".csv") as path:
-        size = 0
-        with open(path, "wb") as target, pg.cursor() as cur, cur.copy(query) as copy:
-            for chunk in copy:
-                target.write(chunk)
-                size += len(chunk)
+        with open(path, "wb") as target:
+            size = _copy_out(pg, query, target)
         if not size:
             return
         types = ", ".join(f"'{name}': '{kind}'" for name, kind in columns)
@@ -511,6 +508,50 @@ def _copy_from_store(pg, con: duckdb.DuckDBPyConnection, table: str,
                     f"SELECT * FROM read_csv('{_path(path)}', header = false, delim = ',', "
                     f"quote = '\"', escape = '\"', nullstr = '{NULL}', columns = {{{types}}})"
                     ).fetchall()
+
+
+def _copy_out(pg, query, target) -> int:
+    """Run ``COPY ... TO STDOUT`` ``query`` on ``pg`` (idle, perhaps in a transaction) and
+    write what it sends to the binary file ``target``; returns the bytes written.
+
+    Straight on libpq (``pg.pgconn``), not through ``cursor.copy``: PostgreSQL sends one message
+    per row, and psycopg's generator machinery per message cost several times the COPY itself
+    (a new machine's first copy of a million rows: 9 s of 22). Rows are written in batches."""
+    import psycopg
+    from psycopg import pq
+
+    pgconn = pg.pgconn
+    pgconn.send_query(query.as_bytes(pg))
+    result = pgconn.get_result()
+    if result is None or result.status != pq.ExecStatus.COPY_OUT:
+        _drain(pgconn)
+        raise psycopg.OperationalError(pgconn.get_error_message() or "COPY did not start")
+    size, batch = 0, []
+    while True:
+        nbytes, data = pgconn.get_copy_data(0)
+        if nbytes < 0:
+            break
+        batch.append(bytes(data))
+        size += nbytes
+        if len(batch) >= 4096:
+            target.write(b"".join(batch))
+            batch.clear()
+    target.write(b"".join(batch))
+    failure = _drain(pgconn)
+    if nbytes == -2 or failure:
+        raise psycopg.OperationalError(failure or pgconn.get_error_message() or "COPY failed")
+    return size
+
+
+def _drain(pgconn) -> str | None:
+    """Read the results left after a COPY; the error message of a failed one, if any."""
+    from psycopg import pq
+
+    failure = None
+    while (result := pgconn.get_result()) is not None:
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            failure = (result.error_message or b"").decode("utf-8", "replace") or "COPY failed"
+    return failure
 
 
 def read_copy(target: Path) -> Path:
