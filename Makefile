@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RECEPTION_DB ?= data/reception.duckdb
 export RECEPTION_DB
 
-.PHONY: run test lint bench backtest backtest-estimate clean
+.PHONY: run test test-fast lint bench backtest backtest-estimate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The quick loop while working: no browser, no PostgreSQL, no nginx, nothing marked slow (their
+# tests skip as where those are not installed); `make test` runs everything, as CI does.
+FAST_ENV := CHROMIUM_PATH=/nonexistent BROWSER_PATH=/nonexistent PG_BIN=/nonexistent NGINX=/nonexistent
+test-fast: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(FAST_ENV) $(BIN)/python -m pytest -q -m "not slow and not browser"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

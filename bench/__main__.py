@@ -144,7 +144,7 @@ def _viewers(args: argparse.Namespace, work: Path) -> dict:
     folder.mkdir()
     db = viewers.demo_database(folder)
     if args.quick:
-        return viewers.measure(db, folder, (2,), 4.0, ("floor", "app"))
+        return viewers.measure(db, folder, (2,), 4.0, ("floor", "app"), readers=20)
     return viewers.measure(db, folder, viewers.LEVELS, args.viewers_duration)
 
 

@@ -241,12 +241,16 @@ class Setup:
 
 
 def start(script: Path, db: Path, work: Path, processes: int = 1) -> Setup:
-    """``script`` served against ``db``: one process, or two behind the shipped nginx site."""
+    """``script`` served against ``db``: one process, or two behind the shipped nginx site. The
+    script's own project is imported (``PYTHONPATH``): a baseline checkout runs its own code."""
     servers = []
+    env = {"RECEPTION_DB": str(db), "RECEPTION_RAISE_ERRORS": "", "PYTHONPATH": str(script.parent)}
     try:
         for index in range(processes):
-            served = ServedStreamlit(script, {"RECEPTION_DB": str(db), "RECEPTION_RAISE_ERRORS": ""},
-                                     work / f"{script.stem}-{index}.log")
+            # the floor app runs without the project's .streamlit/config.toml: the same server
+            # setting as the app's (no file watcher), so the two compare like with like
+            served = ServedStreamlit(script, env, work / f"{script.stem}-{index}.log",
+                                     ("--server.fileWatcherType", "none"))
             servers.append(served)
         for served in servers:
             served.wait_until_healthy(timeout=120)
@@ -271,10 +275,12 @@ def _warm_up(setup: Setup, sessions: int) -> None:
 
 
 def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: float = 60.0,
-            setups: tuple[str, ...] = ("floor", "app", "app_nginx")) -> dict:
+            setups: tuple[str, ...] = ("floor", "app", "app_nginx"), readers: int = 500,
+            baseline: Path | None = None) -> dict:
     """Every level against each set-up named in ``setups``: ``floor`` (the one-chart app, one
     process), ``app`` (dashboard.py, one process as ``make run``), ``app_nginx`` (two processes
-    behind the shipped nginx site: the recommended single-machine set-up)."""
+    behind the shipped nginx site: the recommended single-machine set-up), and ``baseline`` (the
+    dashboard.py of the checkout ``baseline``, one process) where given."""
     from bench.app import FLOOR_APP
     from harness import nginxsite
 
@@ -282,6 +288,9 @@ def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: 
     floor_script.write_text(FLOOR_APP, encoding="utf-8")
     plans = {"floor": (floor_script, 1), "app": (ROOT / "dashboard.py", 1),
              "app_nginx": (ROOT / "dashboard.py", 2)}
+    if baseline is not None:  # another checkout (e.g. main before a change), one process
+        plans["baseline"] = (baseline / "dashboard.py", 1)
+        setups = ("baseline", *setups)
     if "app_nginx" in setups and nginxsite.unavailable():
         print(f"viewers: app_nginx skipped: {nginxsite.unavailable()}", file=sys.stderr)
         setups = tuple(s for s in setups if s != "app_nginx")
@@ -299,10 +308,13 @@ def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: 
             finally:
                 setup.stop()
         for name in setups:
-            if name != "floor" and "floor" in row and row["floor"]["cpu_per_run_ms"]:
+            if name != "floor" and "floor" in row and row["floor"]["cpu_per_run_ms"] \
+                    and row[name]["cpu_per_run_ms"]:
                 row[name]["cpu_per_run_ratio"] = round(
                     row[name]["cpu_per_run_ms"] / row["floor"]["cpu_per_run_ms"], 2)
         out["levels"][str(viewers)] = row
+    if readers:
+        out["lagebild"] = measure_readers(db, work, readers)
     return out
 
 
@@ -317,6 +329,74 @@ def print_table(result: dict) -> None:
                   f"{figures.get('cpu_per_run_ratio', '')!s:>7}{figures['kb_per_run']!s:>8}"
                   f"{figures['rss_mb']:>8}{figures['idle_session_mb']!s:>8}{figures['failed']:>7}"
                   f"{str(figures['load_1min']):>12}")
+    if "lagebild" in result:
+        row = result["lagebild"]
+        print(f"/lagebild: {row['readers']} readers within {row['arrival_s']} s: p50 {row['p50_s']} s, "
+              f"p95 {row['p95_s']} s (target <= 1 s), max {row['max_s']} s, {row['failed']} failed, "
+              f"{row['bytes']:,} bytes each, {row['cpu_per_reader_ms']} ms CPU per reader, "
+              f"load {row['load_1min']}")
+
+
+# ---------------------------------------------------------------------------------------------
+# readers of the static overview /lagebild
+
+
+async def _read(host: str, port: int, path: str, timeout_s: float) -> tuple[float, int, int]:
+    """One reader: GET ``path`` (gzip accepted) on a fresh connection; seconds, status, bytes."""
+    started = time.perf_counter()
+    async with asyncio.timeout(timeout_s):
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Encoding: gzip\r\n"
+                     "Connection: close\r\n\r\n".encode("ascii"))
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+    return time.perf_counter() - started, status, len(answer)
+
+
+async def _readers(url: str, readers: int, arrival_s: float, timeout_s: float, seed: int) -> dict:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    rng = random.Random(seed)
+
+    async def one(delay: float):
+        await asyncio.sleep(delay)
+        try:
+            return await _read(parts.hostname, parts.port, "/lagebild", timeout_s)
+        except (OSError, TimeoutError) as error:
+            return None, 0, str(error)
+
+    started = time.perf_counter()
+    answers = await asyncio.gather(*(one(rng.uniform(0, arrival_s)) for _ in range(readers)))
+    elapsed = time.perf_counter() - started
+    seconds = [a[0] for a in answers if a[0] is not None and a[1] == 200]
+    return {"readers": readers, "arrival_s": arrival_s, "ok": len(seconds),
+            "failed": readers - len(seconds), "p50_s": _percentile(seconds, 50),
+            "p95_s": _percentile(seconds, 95), "max_s": _round(max(seconds)) if seconds else None,
+            "bytes": int(statistics.median(a[2] for a in answers if isinstance(a[2], int))),
+            "seconds": round(elapsed, 2), "load_1min": round(_load(), 2)}
+
+
+def measure_readers(db: Path, work: Path, readers: int = 500, arrival_s: float = 1.0) -> dict:
+    """``readers`` fetch ``/lagebild`` at once (within ``arrival_s``), against one app process
+    whose page is built (the first request of a new data version builds it)."""
+    import urllib.request
+
+    folder = work / "readers"
+    folder.mkdir(parents=True, exist_ok=True)
+    setup = start(ROOT / "dashboard.py", db, folder)
+    try:
+        with urllib.request.urlopen(setup.url + "/lagebild", timeout=300) as answer:  # noqa: S310
+            answer.read()
+        cpu = _cpu_seconds(setup.pids)
+        result = asyncio.run(_readers(setup.url, readers, arrival_s, 60.0, 22))
+        result["cpu_per_reader_ms"] = round(1000 * (_cpu_seconds(setup.pids) - cpu) / readers, 2)
+        result["rss_mb"] = round(_rss_mb(setup.pids), 1)
+        return result
+    finally:
+        setup.stop()
 
 
 def demo_database(work: Path) -> Path:
@@ -334,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--viewers", type=int, nargs="*", help=f"levels (default {LEVELS})")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
     parser.add_argument("--setups", nargs="*", default=["floor", "app", "app_nginx"])
+    parser.add_argument("--baseline", type=Path,
+                        help="a checkout of an earlier version to measure in the same run")
+    parser.add_argument("--readers", type=int, default=500, help="/lagebild readers (0: none)")
     parser.add_argument("--url", help="a running server instead of starting one")
     parser.add_argument("--pid", type=int, nargs="*", default=[],
                         help="with --url: the server's processes, for CPU and memory")
@@ -352,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     setups = tuple(["floor", "app"] if args.quick else args.setups)
     with tempfile.TemporaryDirectory(prefix="bench-viewers-") as tmp:
         work = Path(tmp)
-        result = measure(demo_database(work), work, levels, duration, setups)
+        result = measure(demo_database(work), work, levels, duration, setups,
+                         20 if args.quick else args.readers, args.baseline)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print_table(result)

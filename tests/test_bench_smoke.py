@@ -45,6 +45,8 @@ def test_quick_bench_writes_ingest_and_app_figures(tmp_path: Path) -> None:
         assert figures["failed"] == 0 and figures["runs"] >= 2 and figures["cpu_per_run_ms"] > 0
     assert level["app"]["cpu_per_run_ratio"] > 0
     assert "viewers (4 s per level" in done.stdout
+    readers = results["viewers"]["lagebild"]  # the static overview, 20 readers at once
+    assert readers["readers"] == 20 and readers["failed"] == 0 and readers["p95_s"] > 0
     browser = app["browser"]
     if not CHROMIUM.exists():
         assert "skipped" in browser

@@ -2,7 +2,7 @@
 
 ``dashboard.py`` mounts :func:`routes`. Each concern keeps its own routes in its own module and
 is listed here once: the read-only open-data API (``/api/v1/...``, health check included), the
-sign-in cookie routes.
+sign-in cookie routes, the static overview (``/lagebild``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ def routes() -> list[BaseRoute]:
     the process-wide set-up lives here too: alerts after every load of this process (upload,
     form; ``reception.notify.install``)."""
     from reception import notify
-    from reception.web import api, session
+    from reception.web import api, lagebild, session
 
     notify.install()
 
-    return [*session.routes(), *api.routes()]  # keep last: its catch-all answers 404 for any other /api/ path
+    # api keeps last: its catch-all answers 404 for any other /api/ path
+    return [*session.routes(), *lagebild.routes(), *api.routes()]

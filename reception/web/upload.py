@@ -268,6 +268,7 @@ def load_preview(preview: Preview, user: accounts.User | None, confirmed: bool =
     if result.needs_confirmation:  # the store moved since the preview: new findings
         preview.findings = result.findings
         raise NeedsConfirmation(result.findings)
+    # (write_inspection has run the after-commit hooks, the alerts of reception.notify, once)
     log.info("%s %s by %s: %s (load %s)", source, preview.file_name, user.name, result.status,
              result.load_id)
     return result
@@ -280,6 +281,9 @@ def history() -> pd.DataFrame:
     try:
         with db.reader() as con:
             frame = db.load_history(con, newest_first=True)[columns]
+        # who confirmed plausibility findings, and why: empty where there were none
+        frame[["confirmed_by", "confirm_comment"]] = frame[
+            ["confirmed_by", "confirm_comment"]].fillna("")
     except Exception:  # no snapshot yet (database never initialised)
         log.warning("no load history: snapshot missing or unreadable", exc_info=True)
         return pd.DataFrame(columns=columns)
