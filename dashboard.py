@@ -59,14 +59,17 @@ def main() -> None:
     ui.current_language()
     found = sections()
     current = st.navigation([entry for pages in found.values() for entry in pages], position="hidden")
-    with st.sidebar:
-        st.markdown(f"**{ui.t_ui('app.title')}**")
-        menu(found)
-        ui.language_switch()
-        ui.sidebar_filters()
-        st.caption(ui.t_ui("sidebar.filters_note"))
-        ui.document_basics()
-    ui.run_page(current)
+    # ?stand=T: the whole run (sidebar bounds and the page) reads the figures as they stood at T
+    with ui.stand_view() as past:
+        with st.sidebar:
+            st.markdown(f"**{ui.t_ui('app.title')}**")
+            menu(found)
+            ui.language_switch()
+            ui.sidebar_filters()
+            st.caption(ui.t_ui("sidebar.filters_note"))
+            ui.document_basics()
+        ui.stand_banner(past, current)
+        ui.run_page(current)
 
 
 if __name__ == "__main__":

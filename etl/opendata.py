@@ -1,4 +1,4 @@
-"""``python -m etl briefing [--week W] [--out FILE]`` and ``python -m etl export DIR``.
+"""``python -m etl briefing [--week W] [--out FILE] [--as-of T]`` and ``python -m etl export DIR``.
 
 Both read the published snapshot only (as the app does), so they run beside a load without
 waiting for its lock. Exit status: briefing 0 written, 1 no data for the week (or not a week);
@@ -24,9 +24,12 @@ HELP = {
         Lagebericht KW 47/2024 geschrieben: data/briefings/lagebericht_KW47_2024.pdf
         $ python -m etl briefing --week 2024-W45 --out lage_kw45.pdf
         Lagebericht KW 45/2024 geschrieben: lage_kw45.pdf
+        $ python -m etl briefing --as-of 2026-12-01T10:00 --out krisenstab_0112.pdf
+        Lagebericht KW 47/2026 geschrieben: krisenstab_0112.pdf
         """,
         {0: "geschrieben", 1: "keine Meldungen für die Woche, keine Kalenderwoche oder noch "
-         "keine Daten veröffentlicht"}, database=False),
+         "keine Daten veröffentlicht", 2: "--as-of ist kein Zeitpunkt (ISO 8601)"},
+        database=False),
     "export": cli.Help(
         "das offene Datenpaket (districts.csv, weekly.csv, datapackage.json) in einen Ordner "
         "schreiben",
@@ -51,6 +54,9 @@ def _add_briefing_parser(sub: argparse._SubParsersAction, name: str) -> None:
                    "(Vorgabe: die letzte gemeldete Woche)")
     p.add_argument("--out", type=Path, metavar="FILE", help="PDF-Datei oder vorhandener Ordner "
                    "(Vorgabe: briefings/ neben der Datenbank, Name lagebericht_KW47_2024.pdf)")
+    p.add_argument("--as-of", dest="as_of", metavar="T", help="die Zahlen, wie sie zum Zeitpunkt "
+                   "T im Bestand standen (ISO 8601, z. B. 2026-12-01T10:00 Ortszeit Berlin oder "
+                   "2026-12-01T09:00Z)")
 
 
 def _add_export_parser(sub: argparse._SubParsersAction, name: str) -> None:
@@ -84,7 +90,20 @@ def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
 
 @cli.command("briefing")
 def cmd_briefing(args: argparse.Namespace) -> int:
-    return write_briefing(args.out, args.week, args.lang)
+    if args.as_of is None:
+        return write_briefing(args.out, args.week, args.lang)
+    from reception.store import asof
+
+    try:
+        moment = asof.parse(args.as_of)
+    except asof.BadMoment as error:
+        print(error.message(args.lang), file=sys.stderr)
+        return cli.EXIT_USAGE
+    if not config.snapshot_path().exists():
+        print(t("cli.no_snapshot", args.lang, detail=str(config.snapshot_path())), file=sys.stderr)
+        return cli.EXIT_REJECTED
+    with asof.viewing(moment):
+        return write_briefing(args.out, args.week, args.lang)
 
 
 @cli.command("export")

@@ -64,7 +64,7 @@ def week_label(week: date) -> str:
 
 
 week = st.selectbox(t("form.week", lang), weeks, key="form_week", format_func=week_label)
-before = form.prefill(history, data.announcements(since=week, ags=ags), week)
+before = form.prefill(history, week)
 if before.already_reported:
     st.info(t("form.prefill.same", lang, week=fmt.iso_week(week, lang)))
 elif before.source_week:
@@ -97,7 +97,7 @@ def field(name: str) -> None:
     st.text_input(form.field_label(name, lang), key=keys[name], max_chars=form.MAX_CHARS)
     for problem in problems.of(name):
         shown = st.error if problem.severity == "error" else st.warning
-        shown(form.field_message(problem, name, lang))
+        shown(signin.md(form.field_message(problem, name, lang)))  # the typed value as typed
 
 
 def fields_in_rows(*rows: tuple[str, ...]) -> None:
@@ -113,7 +113,7 @@ def fields_in_rows(*rows: tuple[str, ...]) -> None:
 def results(preview: upload.Preview) -> bool:
     """What the check found, above the buttons; True when findings wait for a confirmation."""
     for problem in [*problems.general, *problems.of("ags"), *problems.of("week")]:
-        (st.error if problem.severity == "error" else st.warning)(problem.message(lang))
+        (st.error if problem.severity == "error" else st.warning)(signin.md(problem.message(lang)))
     if not preview.ok:
         st.error(t("form.errors", lang, count=fmt.number(preview.error_count, lang=lang)))
         st.markdown("\n".join(f"- {signin.md(form.field_message(p, p.column, lang))}"
@@ -157,7 +157,12 @@ def values() -> dict[str, str]:
 
 def send_checked(preview: upload.Preview, confirmed: bool) -> None:
     comment = (st.session_state.get("form_comment") or "").strip() or None
-    result = form.send(preview, signin.current_user(), confirmed=confirmed, comment=comment)
+    try:
+        result = form.send(preview, signin.current_user(), confirmed=confirmed, comment=comment)
+    except upload.NeedsConfirmation:  # the store moved since the check: new findings to show
+        st.session_state.pop("form_confirm", None)
+        notice("form.findings_changed")
+        return
     district = f"{names.get(ags, ags)} ({ags})"
     if result.status == "loaded":
         text = t("form.loaded", lang, week=fmt.iso_week(week, lang), district=signin.md(district),
@@ -172,29 +177,32 @@ def send_checked(preview: upload.Preview, confirmed: bool) -> None:
     st.cache_data.clear()
 
 
+def notice(key: str, **params: object) -> None:
+    st.session_state["form_notices"] = [("info", t(key, lang, **params))]
+
+
 def submit(sending: bool) -> None:
-    """Check the fields as a report; send it if asked and nothing stands in the way."""
+    """Check the fields as a report; send it if asked and nothing stands in the way: findings
+    are sent only as shown and confirmed (the button then reads "Trotzdem melden")."""
     if form.is_empty(values()):
         st.error(t("form.empty", lang))
         return
     shown = st.session_state.get("form_checked")
     preview = form.check(ags, week, values(), signin.current_user())
     st.session_state["form_checked"] = preview
-    if sending and preview.ok and preview.duplicate_of is None:
-        found = form.findings(preview)
-        same = shown is not None and shown.sha256 == preview.sha256
-        if not found:
+    if sending and preview.duplicate_of is not None:
+        notice("form.duplicate", load_id=preview.duplicate_of[0],
+               loaded_at=str(preview.duplicate_of[1])[:19])
+    elif sending and preview.ok:
+        confirming = shown is not None and bool(form.findings(shown))
+        if not form.findings(preview):
             send_checked(preview, confirmed=False)
-        elif not same:
-            st.session_state["form_notices"] = [("info", t("form.findings_changed", lang))]
-        elif st.session_state.get("form_confirm"):
+        elif confirming and shown.sha256 != preview.sha256:
+            notice("form.findings_changed")
+        elif confirming and st.session_state.get("form_confirm"):
             send_checked(preview, confirmed=True)
-        else:
-            st.session_state["form_notices"] = [("info", t("form.confirm_missing", lang))]
-    elif sending and preview.duplicate_of is not None:
-        load_id, loaded_at = preview.duplicate_of[:2]
-        st.session_state["form_notices"] = [("info", t("form.duplicate", lang, load_id=load_id,
-                                                       loaded_at=str(loaded_at)[:19]))]
+        elif confirming:
+            notice("form.confirm_missing")
     st.rerun()
 
 

@@ -114,24 +114,54 @@ def show_file(uploaded) -> None:
         if preview.replaced:
             st.write(t("upload.replaced_table", lang))
             st.dataframe(preview.changes_frame(lang), hide_index=True)
+    if preview.ok and preview.duplicate_of is None and preview.findings:
+        confirm_findings(preview, name)
+        return
     clicked = st.button(t("upload.load", lang), key=f"load-{preview.sha256}", type="primary",
                         disabled=not preview.ok or preview.duplicate_of is not None)
     if clicked:
         load_file(preview, name)
 
 
-def load_file(preview: upload.Preview, name: str) -> None:
-    try:
-        result = upload.load_preview(preview, signin.current_user())  # role checked again inside
+def confirm_findings(preview: upload.Preview, name: str) -> None:
+    """Plausibility findings beside the changes: "Trotzdem laden" only once the officer has
+    ticked that the figures are right; an optional comment goes with the load."""
+    st.markdown(f"### {t('plausi.upload.findings_header', lang)}")
+    st.warning(t("plausi.upload.findings", lang,
+                 count=fmt.number(preview.findings.count, lang=lang)))
+    st.dataframe(preview.findings_frame(lang), hide_index=True)
+    confirmed = st.checkbox(t("plausi.upload.confirm", lang), key=f"confirm-{preview.sha256}")
+    comment = st.text_input(t("plausi.upload.comment", lang), key=f"comment-{preview.sha256}",
+                            max_chars=500, help=t("plausi.upload.comment_help", lang))
+    if st.button(t("plausi.upload.load_anyway", lang), key=f"load-anyway-{preview.sha256}",
+                 type="primary", disabled=not confirmed):
+        load_file(preview, name, confirmed=True, comment=comment)
+
+
+def load_file(preview: upload.Preview, name: str, confirmed: bool = False,
+              comment: str | None = None) -> None:
+    try:  # role checked again inside
+        result = upload.load_preview(preview, signin.current_user(), confirmed=confirmed,
+                                     comment=comment)
     except upload.NotAllowed:
         st.error(t("upload.not_allowed", lang))
+        return
+    except db.StoreUnavailable as error:  # the shared store away: whether it was loaded, said
+        st.error(error.sentence(lang))
+        return
+    except upload.NeedsConfirmation:  # the store moved since the preview: new findings
+        st.session_state.pop("upload_previews", None)
+        notify("info", t("plausi.upload.findings_changed", lang))
+        after_write()
         return
     except db.DatabaseBusy:
         st.error(t("upload.busy", lang))
         return
     if result.status == "loaded":
         notify("success", t("upload.loaded", lang, file=signin.md(name), load_id=result.load_id,
-                            rows=result.rows, replaced=result.replaced))
+                            rows=result.rows, replaced=result.replaced)
+               + (" " + t("plausi.upload.confirmed", lang, user=signin.md(result.confirmed_by))
+                  if result.confirmed_by else ""))
     else:
         notify("info", t("upload.duplicate", lang, load_id=result.load_id,
                          loaded_at=str(result.loaded_at)[:19]))

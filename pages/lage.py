@@ -9,7 +9,7 @@ import streamlit as st
 from reception import fmt
 from reception.read import briefing
 from reception.web import views
-from reception.web.cache import briefing_pdf
+from reception.web.cache import briefing_download
 from reception.web.ui import (
     chart_block,
     current_language,
@@ -40,7 +40,7 @@ if require_data():
     # the Lagebericht of the latest week for the crisis meeting; made when clicked, once per
     # snapshot (the same PDF as /api/v1/briefing.pdf)
     st.download_button(t_ui("briefing.download", week=fmt.iso_week(chosen.last_week, lang)),
-                       data=lambda: briefing_pdf(chosen.last_week)[0], mime="application/pdf",
+                       data=briefing_download(chosen.last_week), mime="application/pdf",
                        file_name=briefing.file_name(chosen.last_week), key="dl-lagebericht",
                        on_click="ignore")
 

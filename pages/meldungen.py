@@ -1,5 +1,6 @@
 """Meldungen: the deadline of the week now due and who is still open, who reported on time, late
-or not at all, each district's on-time rate, who is missing, and the load history."""
+or not at all, each district's on-time rate, who is missing, the load history, the figures as
+they stood at a moment (picker) and what changed since one."""
 
 import streamlit as st
 
@@ -12,7 +13,9 @@ from reception.web.ui import (
     download_buttons,
     filters,
     require_data,
+    stand_changes,
     stand_line,
+    stand_picker,
     t_ui,
 )
 
@@ -25,7 +28,10 @@ if require_data():
     everything = data.reporting_status(now=queries.utc_minute(), kinds=chosen.kinds)
     st.header(t_ui("timeliness.header"))
     st.info(present.due_line(everything, lang))
-    st.caption(t_ui("timeliness.rule", deadline=config.settings().reporting_deadline))
+    st.caption(t_ui("timeliness.rule",
+                    deadline=present.deadline_rule(config.settings().deadline, lang)))
+    if data.snapshot_meta().get("has_demo"):
+        st.caption(t_ui("timeliness.demo_note"))
     weekly = data.weekly(since=chosen.since, kinds=chosen.kinds)
     missing = derived(metrics.missing_latest, weekly)
     st.header(t_ui("meldungen.missing", week=fmt.iso_week(chosen.last_week, lang)))
@@ -49,6 +55,14 @@ if require_data():
     download_buttons(rates, "puenktlichkeit")
 
 
+if available():  # a moment of the past to view, and what changed since one
+    st.header(t_ui("asof.picker"))
+    st.caption(t_ui("asof.picker_note"))
+    stand_picker()
+    st.header(t_ui("asof.changes"))
+    stand_changes()
+
+
 if available():
     st.header(t_ui("meldungen.loads"))
     history = data.loads()
@@ -57,3 +71,12 @@ if available():
     else:
         st.dataframe(present.loads_table(history, lang), hide_index=True)
         download_buttons(history, "ladehistorie")
+    # loads confirmed despite plausibility findings (issue 23), per district, with the comment
+    st.header(t_ui("plausi.meldungen.confirmed"))
+    st.caption(t_ui("plausi.meldungen.confirmed_caption"))
+    confirmed = data.confirmed_loads()
+    if confirmed.empty:
+        st.info(t_ui("plausi.meldungen.none_confirmed"))
+    else:
+        st.dataframe(present.confirmed_table(confirmed, lang), hide_index=True)
+        download_buttons(confirmed, "bestaetigte_auffaelligkeiten")

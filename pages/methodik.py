@@ -25,6 +25,11 @@ st.subheader(t_ui("methodik.shares"))  # issue 14: usable rate and shares (Vergl
 st.markdown(t_ui("methodik.shares_text", warn=fmt.percent(cfg.warn_rate, 0, lang),
                  limit=fmt.percent(cfg.limit_rate, 0, lang)))
 
+st.subheader(t_ui("methodik.timeliness"))  # issue 24: deadlines, on-time rate, reminders
+st.markdown(t_ui("methodik.timeliness_text",
+                 deadline=present.deadline_rule(cfg.deadline, lang),
+                 hours=fmt.number(cfg.escalate_after_hours, 0, lang)))
+
 st.header(t_ui("methodik.forecast"))
 st.markdown(t_ui("methodik.forecast_text", weeks=cfg.forecast_weeks))
 st.markdown(present.backtest_text(backtest.stored_figures(), lang))

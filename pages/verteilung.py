@@ -53,7 +53,8 @@ if require_data():
     announced = data.announced_in(week.date())
     left, right = st.columns(2)
     persons = left.number_input(t_ui("verteilung.persons"), min_value=0,
-                                max_value=allocation.MAX_PERSONS, value=announced or 0, step=10,
+                                max_value=allocation.MAX_PERSONS,
+                                value=min(announced or 0, allocation.MAX_PERSONS), step=10,
                                 key=f"alloc_persons_{week.date()}")
     left.caption(t_ui("verteilung.announced", week=week_name, announced=fmt.number(announced, lang=lang))
                  if announced is not None else t_ui("verteilung.not_announced", week=week_name))

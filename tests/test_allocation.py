@@ -130,3 +130,16 @@ def test_a_hundred_thousand_persons_at_once() -> None:
     result = allocation.proposal(many, 100_000, WEEK)
     assert result.table.proposed.sum() + result.unplaced == 100_000
     assert (result.table.proposed <= result.table.cap).all()
+
+
+def test_the_download_carries_each_exclusion_with_its_reason_and_the_unplaced_row() -> None:
+    small = inputs(("16051", 50.0, 0, 100, 3), ("16052", 50.0, 0, 100, 50))
+    result = allocation.proposal(small, 10, WEEK, excluded={"16052": "Aufnahmestopp (Brandschutz)"})
+    frame = allocation.export_frame(result)
+    assert list(frame.columns) == ["Kreisschlüssel", "Kreis", "Anteil Verteilschlüssel (%)", "Soll",
+                                   "Ist", "Rückstand (Soll − Ist)", "Freie belegbare Plätze",
+                                   "Obergrenze", "Vorschlag", "Ausgeschlossen (Grund)", "Erläuterung"]
+    assert list(frame["Ausgeschlossen (Grund)"]) == ["", "Aufnahmestopp (Brandschutz)", ""]
+    assert list(frame["Vorschlag"]) == [3, 0, 7] and frame["Kreis"].iloc[-1] == "nicht unterzubringen"
+    shown = allocation.display(result)
+    assert shown["Vorschlag"].iloc[-1] == "7" and "nicht unterzubringen" in shown["Kreis"].iloc[-1]

@@ -12,15 +12,19 @@ from tests.a11y_support import axe_source, axe_violations, describe, settle
 from tests.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-# the page has drawn the estimate (the cards are filled in after the first chart)
-BANNER = "() => document.body.innerText.includes('Kreise fehlen')"
+
+
+def _shows(tab, text: str) -> None:
+    """Wait until the page shows ``text`` (the cards and the estimate are filled in after the
+    first chart has been sent)."""
+    tab.wait_for_function("(text) => document.body.innerText.includes(text)", arg=text, timeout=60000)
 
 
 def test_lage_marks_the_estimate_and_says_what_the_occupancy_counts(demo_db, serve_app, tall):
     app = serve_app(demo_db)
     tall.goto(app.url)
     settle(tall, 90000)
-    tall.wait_for_function(BANNER, timeout=60000)
+    _shows(tall, "die gemeldeten allein:")
     assert not tall.query_selector_all('[data-testid="stException"]')
     body = " ".join(tall.inner_text("body").split())
     assert "geschätzt: 2 Kreise fehlen." in body
@@ -35,7 +39,7 @@ def test_lage_marks_the_estimate_and_says_what_the_occupancy_counts(demo_db, ser
     # Planung of the state: the same estimate, and whose figures its start week carries forward
     tall.goto(f"{app.url}/planung")
     settle(tall, 90000)
-    tall.wait_for_function(BANNER, timeout=60000)
+    _shows(tall, "Startwoche KW")
     body = " ".join(tall.inner_text("body").split())
     assert "geschätzt: 2 Kreise fehlen." in body and "Startwoche KW" in body
     screenshot(tall, "estimate-planung")

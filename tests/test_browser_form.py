@@ -141,3 +141,34 @@ def test_a_phone_sees_the_error_at_its_field(served_form, browser) -> None:
         screenshot(tab, "form_5_error_390_en")
     finally:
         context.close()
+
+
+def test_findings_are_confirmed_with_the_keyboard_before_sending(served_form, browser) -> None:
+    source = axe_source()
+    context, tab = open_form(browser, served_form.url, 1400)
+    try:
+        tab_to(tab, "Plätze")
+        type_into_focused(tab, "12.500")  # one key pressed twice
+        tab_to(tab, "Melden")
+        tab.keyboard.press("Enter")
+        tab.get_by_text("weichen auffällig").wait_for()
+        wait_for_app(tab)
+        assert tab.get_by_role("button", name="Melden", exact=True).count() == 0
+        no_violations(tab, "findings (1400 px)", source)
+        screenshot(tab, "form_6_findings_1400")
+        assert upload.history().source.tolist() == ["upload", "upload"]  # nothing sent yet
+
+        tab_to(tab, "Ich habe die Hinweise geprüft; die Zahlen stimmen.")
+        tab.keyboard.press("Space")
+        tab.keyboard.press("Tab")
+        assert tab.evaluate(FOCUSED)[1] == "Kommentar zur Bestätigung (freiwillig)"
+        tab.keyboard.type("Neue Halle in Betrieb")
+        tab_to(tab, "Trotzdem melden")
+        tab.keyboard.press("Enter")
+        tab.get_by_text("Gemeldet:").wait_for()
+        wait_for_app(tab)
+        latest = upload.history().iloc[0]
+        assert (latest.source, latest.confirmed_by, latest.confirm_comment) == \
+            ("form", "mueller", "Neue Halle in Betrieb")
+    finally:
+        context.close()

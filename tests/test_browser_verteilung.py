@@ -15,6 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_verteilung_proposal_unplaced_and_accessible(demo_db, serve_app, tall):
     app = serve_app(demo_db)
     tall.goto(f"{app.url}/verteilung")
+    # a fresh server first runs the page in Streamlit's own multipage mode, then reruns it through
+    # dashboard.py (ui.ensure_navigation): the page has no chart to wait for, so wait for its title
+    tall.get_by_role("heading", name="Verteilungsvorschlag").wait_for(timeout=60000)
     settle(tall)
     body = tall.inner_text("body")
     assert "Verteilungsvorschlag" in body and "Vorschlag für KW 51/2026" in body

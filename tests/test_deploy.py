@@ -164,7 +164,9 @@ def test_plain_http_is_redirected_to_https(site):
 
 
 @pytest.mark.parametrize("unit", ["aufnahme-monitor@.service", "aufnahme-monitor-weekly.service",
-                                  "aufnahme-monitor-weekly.timer"])
+                                  "aufnahme-monitor-weekly.timer",
+                                  "aufnahme-monitor-remind.service",
+                                  "aufnahme-monitor-remind.timer"])
 def test_the_systemd_units_verify(unit, tmp_path):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:

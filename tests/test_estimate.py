@@ -214,6 +214,8 @@ def test_lage_shows_the_estimate_banner_and_the_estimated_total(gaps_db, monkeyp
     assert "Auslastung Land 52,5 % zählt die Kreise mit Meldung für KW 43/2024 (2)" in page
     assert "die gemeldeten allein: 53,5 %" in page
     assert "bleiben wie gemeldet" in page
+    assert "Die Raute zeigt KW 43/2024 mit Schätzung: ≈ 42 (80-%-Band 42–42; geschätzt: 2 Kreise fehlen)." \
+        in page  # the forecast chart's "Kurz gesagt"
     at.sidebar.radio(key="lang_choice").set_value("en").run()
     banner = next(w.value for w in at.warning if "districts missing" in w.value)
     assert banner.startswith("**estimated: 2 districts missing.** State arrivals CW 43/2024: 12 reported")
@@ -238,6 +240,7 @@ def test_the_briefing_names_the_estimate(gaps_db, tmp_path):
     assert "geschätzt: 2 Kreise fehlen. Zugänge Land KW 43/2024: 12 gemeldet (2 von 22 Kreisen) + 30 " \
            "geschätzt = ≈ 42 (80-%-Band 42–42)" in text
     assert "Auslastung Land 52,5 % zählt die Kreise mit Meldung für KW 43/2024 (2)" in text
+    assert "Die Raute zeigt KW 43/2024 mit Schätzung: ≈ 42" in text  # the forecast chart's summary
 
 
 def test_methodik_states_how_often_the_band_held(app_db_methodik):
@@ -283,3 +286,16 @@ def test_the_forecast_chart_marks_the_estimated_total_with_its_band():
     assert list(marker.error_y.array) == [5.0] and list(marker.error_y.arrayminus) == [4.0]
     assert present.estimate_point(estimate.state_estimate(_weekly(STATE))) is None
     assert [trace.name for trace in charts.forecast(history, empty, "de").data] == ["Zugänge"]
+
+
+def test_the_weekly_view_stays_as_reported(gaps_db, monkeypatch):
+    from reception import config
+    from reception.read import queries
+    from tests.test_app_pages import open_page
+
+    monkeypatch.setenv("RECEPTION_DB", str(gaps_db))
+    open_page("lage")  # the page has computed and shown the estimate
+    weekly = queries.weekly(since=LAST.date(), path=config.snapshot_path(gaps_db))
+    erfurt = weekly[weekly.ags == "16051"].iloc[0]
+    assert not erfurt.reported and pd.isna(erfurt.arrivals)  # not the estimated 10
+    assert weekly.arrivals.sum() == 12

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from reception.accounts import User
+from reception.read import queries
 from reception.web import form, upload
 
 WEEK = date(2024, 11, 4)  # KW 45/2024
@@ -109,12 +110,10 @@ def history(*weeks: tuple[date, int, bool]) -> pd.DataFrame:
                          for week, capacity, reported in weeks])
 
 
-NO_ANNOUNCEMENTS = pd.DataFrame(columns=["ags", "week", "announced", "load_id"])
-
 
 def test_prefill_takes_the_latest_earlier_report_written_the_german_way() -> None:
     earlier = history((WEEK - timedelta(weeks=2), 1100, True), (WEEK - timedelta(weeks=1), 1250, True))
-    before = form.prefill(earlier, NO_ANNOUNCEMENTS, WEEK)
+    before = form.prefill(earlier, WEEK)
     assert before.source_week == WEEK - timedelta(weeks=1) and not before.already_reported
     texts = before.texts()
     assert texts["capacity"] == "1.250" and texts["occupied"] == "700"
@@ -124,24 +123,29 @@ def test_prefill_takes_the_latest_earlier_report_written_the_german_way() -> Non
 def test_prefill_skips_unreported_weeks_and_shows_a_reported_week_itself() -> None:
     frame = history((WEEK - timedelta(weeks=2), 1100, True), (WEEK - timedelta(weeks=1), 999, False),
                     (WEEK, 1300, True))
-    assert form.prefill(frame, NO_ANNOUNCEMENTS, WEEK - timedelta(weeks=1)).texts()["capacity"] \
+    assert form.prefill(frame, WEEK - timedelta(weeks=1)).texts()["capacity"] \
         == "1.100"
-    same = form.prefill(frame, NO_ANNOUNCEMENTS, WEEK)
+    same = form.prefill(frame, WEEK)
     assert same.already_reported and same.texts()["capacity"] == "1.300"
-    assert form.prefill(history(), NO_ANNOUNCEMENTS, WEEK).source_week is None
-
-
-def test_prefill_takes_the_announcement_for_the_chosen_week() -> None:
-    weeks = pd.to_datetime([WEEK, WEEK + timedelta(weeks=1)])
-    announced = pd.DataFrame({"ags": ["16051", "16051"], "week": weeks, "announced": [30, 45],
-                              "load_id": [1, 1]})
-    assert form.prefill(history(), announced, WEEK).texts()["announced"] == "30"
+    assert form.prefill(history(), WEEK).source_week is None
 
 
 def test_the_summary_shows_what_is_sent_beside_the_prefill(fresh_db: Path) -> None:
-    before = form.prefill(history((WEEK - timedelta(weeks=1), 1250, True)), NO_ANNOUNCEMENTS, WEEK)
+    before = form.prefill(history((WEEK - timedelta(weeks=1), 1250, True)), WEEK)
     preview = form.check("16051", WEEK, {"capacity": "1.300", "occupied": "1.280"}, OFFICER, TODAY)
     frame = form.summary_frame(preview, before).set_index("Feld")
     assert frame.loc["Plätze"].tolist() == ["1.300", "1.250"]
     assert frame.loc["Zugänge"].tolist() == ["–", "20"]
     assert list(frame.columns) == ["Wird gemeldet", "Zuletzt (KW 44/2024)"]
+
+
+def test_the_prefill_sent_unchanged_is_a_finding(fresh_db: Path) -> None:
+    """Last week's figures, announcement included, read back through the read path: sent again
+    as they are prefilled, the check asks whether they were copied by mistake."""
+    earlier = {"arrivals": "25", "departures": "10", "capacity": "1.250", "occupied": "1.180",
+               "announced": "30"}
+    form.send(form.check("16051", WEEK - timedelta(weeks=1), earlier, OFFICER, TODAY), OFFICER)
+    before = form.prefill(queries.weekly(ags=("16051",)), WEEK)
+    assert before.texts()["capacity"] == "1.250" and before.texts()["announced"] == ""
+    preview = form.check("16051", WEEK, before.texts(), OFFICER, TODAY)
+    assert preview.ok and [p.code for p in form.findings(preview)] == ["stale_copy"]

@@ -38,6 +38,11 @@ def report(week: date, line: str) -> None:
     upload.load_preview(preview, ADMIN)
 
 
+def shown(element) -> str:
+    """An element's text as the browser shows it (Markdown escapes removed)."""
+    return str(element.value).replace("\\", "")
+
+
 def button(app: AppTest, label: str):
     return next(b for b in app.button if b.label == label)
 
@@ -65,7 +70,7 @@ def test_an_officer_gets_the_due_week_prefilled_from_last_week_and_reports(
     app.text_input(key="form_capacity_unusable").input("-2")
     button(app, "Prüfen").click().run()
     assert not app.exception
-    assert [e.value for e in app.error if e.value.startswith("Nicht belegbare")] == \
+    assert [shown(e) for e in app.error if e.value.startswith("Nicht belegbare")] == \
         ['Nicht belegbare Plätze: "-2" ist negativ']
     assert any("nichts gemeldet" in e.value for e in app.error)
     assert upload.history().source.tolist() == ["upload"]  # nothing sent by a check
@@ -125,9 +130,37 @@ def test_english_labels_and_messages(fresh_db: Path, store: Path) -> None:
     assert app.text_input(key="form_occupied").label == "Occupied"
     app.text_input(key="form_occupied").input("viele")
     button(app, "Check").click().run()
-    assert 'Occupied: "viele" is not a number' in [e.value for e in app.error]
+    assert 'Occupied: "viele" is not a number' in [shown(e) for e in app.error]
 
 
 def form_week(week: date) -> str:
     year, number, _ = week.isocalendar()
     return f"KW {number}/{year}"
+
+
+
+def test_findings_wait_for_a_confirmation_before_the_report_is_sent(fresh_db: Path,
+                                                                    store: Path) -> None:
+    report(LAST - timedelta(weeks=1), "25;10;1250;30;1180")
+    app = page("erfassen.py", OFFICER)
+    app.text_input(key="form_capacity").input("12.500")  # one key pressed twice
+    button(app, "Melden").click().run()
+    assert not app.exception
+    assert upload.history().source.tolist() == ["upload"]  # not sent
+    warned = [shown(w) for w in app.warning if shown(w).startswith("Plätze: ")]
+    assert len(warned) == 1 and "12500" in warned[0] and "1250;" in warned[0]  # at its field
+    assert "weichen auffällig" in texts(app)
+    assert not any(b.label == "Melden" for b in app.button)
+
+    button(app, "Trotzdem melden").click().run()  # not confirmed: nothing sent
+    assert "Bitte zuerst bestätigen" in texts(app)
+    assert upload.history().source.tolist() == ["upload"]
+
+    app.checkbox(key="form_confirm").check()
+    app.text_input(key="form_comment").input("Neue Halle in Betrieb")
+    button(app, "Trotzdem melden").click().run()
+    assert not app.exception
+    assert f"Gemeldet: {form_week(LAST)}" in texts(app)
+    latest = upload.history().iloc[0]
+    assert (latest.source, latest.loaded_by, latest.confirmed_by, latest.confirm_comment) == \
+        ("form", "mueller", "mueller", "Neue Halle in Betrieb")

@@ -284,3 +284,36 @@ def test_upload_loads_findings_only_confirmed_with_the_comment(fresh_db, tmp_pat
         (None, None, "upload"), ("mueller", "Umzug aus Gera", "upload")]
     history = upload.history()
     assert history.iloc[0]["confirm_comment"] == "Umzug aus Gera"
+
+
+# ---------------------------------------------------------------- false alarms on the demo data
+
+def test_replaying_the_demo_raises_findings_on_at_most_one_percent_of_rows(demo_db) -> None:
+    """Every district-week of the shipped demo (``etl init --demo``, today) as if reported
+    anew: checked against the store as it stood before that week (the weeks before it), through
+    the same SQL as a load. False alarms matter as much as misses (issue 23)."""
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        con.execute("CREATE TEMP TABLE replayed AS SELECT * FROM current_rows")
+        weeks = [w for (w,) in con.execute(
+            "SELECT DISTINCT week FROM replayed ORDER BY week").fetchall()]
+        flagged: set[int] = set()
+        by_code: dict[str, int] = {}
+        for week in weeks:
+            con.execute("CREATE OR REPLACE TEMP TABLE replay_store AS "
+                        "SELECT * FROM replayed WHERE week < ?", [week])
+            con.execute("CREATE OR REPLACE TEMP TABLE replay_rows AS "
+                        "SELECT * FROM replayed WHERE week = ?", [week])
+            found = find(con, "replay_rows", thresholds=DEFAULTS, store="replay_store")
+            assert found.count == len(found.problems)  # all listed: every row is counted
+            flagged |= {p.line for p in found}
+            for p in found:
+                by_code[p.code] = by_code.get(p.code, 0) + 1
+        rows = con.execute("SELECT count(*) FROM replayed").fetchall()[0][0]
+    finally:
+        con.close()
+    rate = len(flagged) / rows
+    assert rows > 5000 and len(weeks) > 100
+    assert rate <= 0.01, (f"{len(flagged)} of {rows} demo rows ({rate:.2%}) have findings: "
+                          f"{by_code}")
+    print(f"demo replay: {len(flagged)} of {rows} rows ({rate:.2%}) with findings, {by_code}")

@@ -95,7 +95,7 @@ def test_reminders_go_to_the_missing_districts_officers_once(fresh_db, smtp, mai
     assert message["Subject"] == "Erinnerung: Meldung KW 45/2024 für Erfurt fehlt"
     plain = message.get_body(("plain",)).get_content()
     assert "war am Di 12.11.2024 12:00 Uhr fällig und ist noch nicht eingegangen" in plain
-    assert f"{PUBLIC_URL}/hochladen" in plain and f"{PUBLIC_URL}/meldung_erfassen" in plain
+    assert f"{PUBLIC_URL}/hochladen" in plain and f"{PUBLIC_URL}/erfassen" in plain
     assert "Gera" not in plain and "Jena" not in plain  # no other district in a reminder
     html = message.get_body(("html",)).get_content()
     assert f'href="{PUBLIC_URL}/hochladen"' in html and 'lang="de"' in html
@@ -125,7 +125,8 @@ def test_escalation_lists_every_missing_district_with_officers_and_rate(
             "pünktlich in den letzten 12 Wochen: 0 %") in plain
     assert "- Suhl (16054) – Datenverantwortliche: keine mit E-Mail-Adresse hinterlegt" in plain
     assert "Gera (16052)" not in plain and "Jena (16053)" not in plain
-    assert plain.count("\n- ") == 20 and f"{PUBLIC_URL}/meldung_erfassen" in plain
+    assert plain.count("\n- ") == 20 and f"{PUBLIC_URL}/erfassen" in plain
+    assert f"Meldestand aller Kreise (Seite Meldungen): {PUBLIC_URL}/meldungen" in plain
     assert "Eskalation an lage@land.example" in result.stdout
     remind("--now", at(DUE_UTC + timedelta(hours=30)), check=True)
     assert len(smtp.inbox.to(LAND)) == 1 and len(smtp.inbox.messages) == 3
@@ -252,6 +253,11 @@ def test_two_hosts_of_a_postgresql_store_send_once(pg_store, smtp, mail_settings
     recorded = query(pg_store_db(), "SELECT kind, recipient FROM reminders ORDER BY 1, 2")
     assert recorded == [("escalation", LAND), ("reminder", "a@erfurt.example"),
                         ("reminder", "b@erfurt.example")]
+    from reception.store import postgres
+
+    with postgres.connect() as pg:  # the store's own view, for scripts that read it directly
+        assert pg.execute("SELECT kind, recipient FROM reminders ORDER BY 1, 2").fetchall() == \
+            recorded
 
 
 def pg_store_db():

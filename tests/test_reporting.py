@@ -23,12 +23,13 @@ def timely_db(fresh_db):
     from reception.ingest.load import rollback
     from reception.store import db
 
-    for week, due in (("2024-W44", DUE_UTC - timedelta(days=7)), ("2024-W46", DUE_UTC
-                                                                   + timedelta(days=7))):
-        load([("16051", 100, 50), ("16052", 100, 50)], f"{week}.csv", due - timedelta(hours=1),
-             week=week)
-    load([("16051", 100, 50)], "erfurt.csv", DUE_UTC - timedelta(hours=1))
-    load([("16052", 100, 50)], "gera.csv", DUE_UTC + timedelta(days=1))
+    # occupied grows by arrivals - departures (5 - 2) a week: no plausibility finding
+    for week, due, occupied in (("2024-W44", DUE_UTC - timedelta(days=7), 50),
+                                ("2024-W46", DUE_UTC + timedelta(days=7), 56)):
+        load([("16051", 100, occupied), ("16052", 100, occupied)], f"{week}.csv",
+             due - timedelta(hours=1), week=week)
+    load([("16051", 100, 53)], "erfurt.csv", DUE_UTC - timedelta(hours=1))
+    load([("16052", 100, 53)], "gera.csv", DUE_UTC + timedelta(days=1))
     jena = load([("16053", 100, 50)], "jena.csv", DUE_UTC - timedelta(hours=1))
     with db.writer() as con:
         rollback(con, jena)
@@ -93,3 +94,26 @@ def test_parse_instant_reads_berlin_time_without_a_zone():
     assert timeliness.parse_instant("2024-11-12T11:00:01Z") == datetime(2024, 11, 12, 11, 0, 1)
     with pytest.raises(ValueError):
         timeliness.parse_instant("Dienstag")
+
+
+def test_the_briefing_names_who_was_late_and_who_is_missing(timely_db):
+    from reception.read import briefing
+
+    text = briefing.content(week=pd.Timestamp("2024-11-04").date())["deadline"]
+    assert text.startswith("Meldefrist KW 45/2024 (Di 12.11.2024 12:00 Uhr): pünktlich 1 von 22 "
+                           "Kreisen; verspätet: Gera; fehlt: Altenburger Land, Eichsfeld, ")
+    assert "Jena" in text.split("fehlt:")[1] and "Erfurt" not in text
+
+
+def test_as_of_shows_the_statuses_at_that_moment(timely_db):
+    from starlette.applications import Starlette
+
+    from reception.web import routes
+
+    client = testclient.TestClient(Starlette(routes=routes.routes()), raise_server_exceptions=False)
+    # an hour before KW 45's deadline: Gera's late report and the deadline itself lie ahead
+    answer = client.get("/api/v1/reporting.csv?ags=16052&as_of=2024-11-12T10:00:00Z")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert answer.status_code == 200, answer.text
+    assert [(r["week"], r["status"]) for r in rows] == [("2024-10-28", "on_time"),
+                                                        ("2024-11-04", "open")]

@@ -6,7 +6,9 @@ arrivals follow the known pattern (the spring 2022 surge from Ukraine, asylum ar
 peak in autumn 2023, a decline in 2024, a lower plateau since 2025) and are split among the
 districts by the distribution key (table ``distribution_key``) with a persistent factor per
 district, so some districts lag behind their quota and some run ahead. Occupancy follows arrivals
-and departures (a share of the persons accommodated leaves each week); places grow in steps a few
+and departures (a share of the persons accommodated leaves each week), in each district and in
+each facility (occupied = last week's + arrivals - departures, so that the plausibility findings
+of issue 23 raise few false alarms on the demo); places grow in steps a few
 weeks after a district ran close to its limit, and shrink when they stood largely empty for months.
 A few districts run over 100 % in the latest weeks, a couple stand between 90 and 100 %, some
 weeks are missing (about 2 % at random, and one or two districts have not reported the latest
@@ -271,16 +273,28 @@ def _facility_shares(facilities: list, capacity: np.ndarray, weeks: np.ndarray) 
 
 def _facility_rows(facilities: list, code: str, week_index: np.ndarray,
                    figures: dict[str, np.ndarray], j: int, weeks: np.ndarray) -> pd.DataFrame:
+    """The district's figures split over its facilities, week by week, so that each facility's
+    books balance as the district's do (occupied = last week's + arrivals - departures, issue
+    23): departures leave the facilities in proportion to their occupants, arrivals go where
+    the facility holds fewer persons than its share of places (each facility's share, a little
+    uneven), and the sums over the facilities are the district's figures."""
     place_shares = _facility_shares(facilities, figures["capacity"][:, j], weeks)
     rng = np.random.default_rng([SEED, 2, int(code)])
-    parts = {}
-    for measure in ("capacity", "occupied", "arrivals", "departures", *_PARTS):
-        column = figures[measure][:, j]
-        # occupancy and flows spread a little unevenly over the facilities
-        jitter = place_shares * (rng.lognormal(0, 0.08, len(facilities))
-                                 if measure != "capacity" else 1)
-        parts[measure] = _split(column, jitter / np.maximum(jitter.sum(axis=1, keepdims=True),
-                                                            1e-12))
+    # occupancy spreads a little unevenly over the facilities (a fixed lean per facility)
+    lean = place_shares * rng.lognormal(0, 0.08, len(facilities))
+    lean = lean / np.maximum(lean.sum(axis=1, keepdims=True), 1e-12)
+    occupied, arrivals, departures = _facility_flows(
+        lean, *(figures[m][:, j] for m in ("occupied", "arrivals", "departures")))
+    parts = {"capacity": _split(figures["capacity"][:, j], place_shares),
+             "occupied": occupied, "arrivals": arrivals, "departures": departures,
+             "capacity_unusable": _split(figures["capacity_unusable"][:, j], place_shares),
+             "occupied_entitled": _split(figures["occupied_entitled"][:, j],
+                                         _weights(occupied, place_shares)),
+             "announced": _split(figures["announced"][:, j], place_shares)}
+    # arrivals by group: each facility's arrivals split as the district's are
+    for part in ("arrivals_other", "arrivals_ukraine"):
+        share = figures[part][:, j] / np.maximum(figures["arrivals"][:, j], 1)
+        parts[part] = np.floor(arrivals * share[:, None] + 0.5).astype(np.int64)
     # a part never exceeds its whole in one facility either
     for part, whole in (("capacity_unusable", "capacity"), ("occupied_entitled", "occupied")):
         parts[part] = np.minimum(parts[part], parts[whole])
@@ -296,6 +310,37 @@ def _facility_rows(facilities: list, code: str, week_index: np.ndarray,
             **{m: parts[m][week_index, f] for m in parts}, "_week": week_index,
         }))
     return pd.concat(frames, ignore_index=True)
+
+
+def _weights(counts: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Rows of ``counts`` as shares; ``fallback``'s row where a row sums to nought."""
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.where(totals > 0, counts / np.maximum(totals, 1), fallback)
+
+
+def _facility_flows(lean: np.ndarray, occupied: np.ndarray, arrivals: np.ndarray,
+                    departures: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(occupied, arrivals, departures) per week and facility whose books balance and whose
+    sums are the district's (which balance: occupied = last week's + arrivals - departures)."""
+    n_weeks, n = lean.shape
+    occ = np.zeros((n_weeks, n), dtype=np.int64)
+    arr = np.zeros_like(occ)
+    dep = np.zeros_like(occ)
+    occ[0] = _split(occupied[:1], lean[:1])[0]
+    for i in range(1, n_weeks):
+        before = occ[i - 1]
+        leaving = _split(departures[i:i + 1], _weights(before[None, :], lean[i:i + 1]))[0]
+        excess = np.maximum(leaving - before, 0)  # rounding: no one leaves an empty facility
+        leaving = leaving - excess
+        if excess.sum():
+            leaving[np.argmax(before - leaving)] += excess.sum()
+        staying = before - leaving
+        room = np.maximum(lean[i] * occupied[i] - staying, 0)
+        arr[i] = _split(arrivals[i:i + 1], _weights(room[None, :], lean[i:i + 1]))[0]
+        dep[i], occ[i] = leaving, staying + arr[i]
+    arr[0] = _split(arrivals[:1], lean[:1])[0]
+    dep[0] = _split(departures[:1], lean[:1])[0]
+    return occ, arr, dep
 
 
 # the figures of the second version of the report format that the demo fills

@@ -79,10 +79,11 @@ def _history_relation(rows: str, store: str) -> str:
             WHERE s.ags IN (SELECT DISTINCT ags FROM incoming_rows)
         ), latest AS (
             SELECT ags, max(week) AS latest_week FROM history GROUP BY ags
-        ), held AS (
+        ), held AS (  -- only the weeks the rows name: what they would replace
             SELECT ags, week, coalesce(sum(occupied), sum(capacity), sum(arrivals))
                 AS replaced_figure
-            FROM history GROUP BY ags, week
+            FROM history WHERE (ags, week) IN (SELECT ags, week FROM incoming_rows)
+            GROUP BY ags, week
         )
         SELECT i.*, p.week AS prev_week, {previous}, l.latest_week,
             h.week AS replaced_week, h.replaced_figure

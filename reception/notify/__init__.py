@@ -7,6 +7,8 @@ calls it through the hook ``reception.ingest.load.AFTER_COMMIT``, which they ins
 """
 from __future__ import annotations
 
+import logging
+
 
 def install() -> None:
     """Have every committed load (CLI, inbox, upload, form) check for alerts; idempotent. Cheap
@@ -21,6 +23,8 @@ def _after_load(load_id: int, source: str) -> None:
     from reception import config
 
     if not config.smtp_url():  # no mail server: no alert, and nothing imported
+        logging.getLogger(__name__).info("load %s: no alert checked, RECEPTION_SMTP_URL unset",
+                                         load_id)
         return
     from reception.notify import alerts
 

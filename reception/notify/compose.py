@@ -17,8 +17,9 @@ from reception.read import timeliness
 
 LANG = "de"  # the messages go to German offices
 UPLOAD_PAGE = "hochladen"  # url_path of pages/hochladen.py
-FORM_PAGE = "meldung_erfassen"  # url_path of the report form (pages/meldung_erfassen.py)
+FORM_PAGE = "erfassen"  # url_path of the report form (pages/erfassen.py)
 KREIS_PAGE = "kreis"
+MELDUNGEN_PAGE = "meldungen"
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,9 @@ def escalation(week, due_at, hours: float, districts: list[dict]) -> Text:
                     officers=", ".join(d["officers"]) or t("escalation.no_officers", LANG),
                     weeks=d["weeks"], rate=fmt.percent(d["rate"], 0, LANG))
                   for d in districts)
-    return Text(t("escalation.subject", LANG, **values), t("escalation.body", LANG, **values),
-                items, report_links())
+    subject = "escalation.subject_one" if len(districts) == 1 else "escalation.subject"
+    links = ((t("mail.meldungen_link", LANG), link(MELDUNGEN_PAGE)), *report_links())
+    return Text(t(subject, LANG, **values), t("escalation.body", LANG, **values), items, links)
 
 
 def alert(row: dict, level_word: str) -> Text:

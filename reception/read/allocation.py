@@ -202,12 +202,13 @@ def to_csv(result: Proposal) -> str:
 
 # ---------------------------------------------------------------- for the page and Methodik
 def display(result: Proposal, lang: str = "de") -> pd.DataFrame:
-    """Per district the figures formatted (German numbers) and the sentence explaining them."""
+    """Per district the figures formatted (German numbers) and the sentence explaining them
+    (the key's share is in the download and on Methodik: the page's table stays narrow enough
+    for the sentences)."""
     table = result.table
     number = lambda values, decimals=0: [fmt.number(v, decimals, lang) for v in values]  # noqa: E731
     shown = pd.DataFrame({
         t("alloc_tab.district", lang): table.name,
-        t("alloc_tab.share", lang): [fmt.percent_number(v, 1, lang) for v in table.share_percent],
         t("alloc_tab.soll", lang): number(table.soll, 1),
         t("alloc_tab.ist", lang): number(table.ist),
         t("alloc_tab.deficit", lang): number(table.deficit, 1),

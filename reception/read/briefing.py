@@ -44,7 +44,7 @@ import pandas as pd
 
 from reception import config, fmt
 from reception.i18n import t
-from reception.read import charts, estimate, metrics, present, queries
+from reception.read import charts, estimate, metrics, present, queries, timeliness
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,26 @@ def content(week: date | None = None, path: Path | None = None,
     out.update(_methods(settings, path, lang))
     out.update(_forecast_of(forecaster, week, path, settings, lang))
     out.update(_estimate_of(week, path, lang))
+    if out["forecast_summary"]:  # the chart's marker in words (its alt text too)
+        out["forecast_summary"] += out["_estimate_summary"]
+    out.update(_deadline_of(week, path, lang))
     return out
+
+
+def _deadline_of(week: date, path: Path | None, lang: str) -> dict:
+    """Who met the deadline for ``week`` (issue 24): one sentence naming the districts whose
+    report came late and those whose report is still missing; None where nothing is due yet."""
+    status = queries.reporting_status(since=week, until=week, path=path)
+    due = status[status.status.isin(timeliness.DUE)]
+    if due.empty:
+        return {"deadline": None}
+    names = {kind: ", ".join(sorted(due[due.status == kind].name)) or "–"
+             for kind in ("late", "missing")}
+    return {"deadline": t("briefing.deadline", lang, week=fmt.iso_week(week, lang),
+                          due=present.due_text(due.due_at.iloc[0], lang),
+                          on_time=int(due.status.eq("on_time").sum()), total=len(due),
+                          late=names["late"],
+                          missing=names["missing"])}
 
 
 def _estimate_of(week: date, path: Path | None, lang: str) -> dict:
@@ -185,7 +204,8 @@ def _estimate_of(week: date, path: Path | None, lang: str) -> dict:
     banner = present.estimate_banner(gaps, lang)
     return {"estimate": _plain(banner) if banner else None,
             "estimate_occupancy": present.estimate_occupancy(gaps, lang) if banner else None,
-            "_estimate_point": present.estimate_point(gaps)}
+            "_estimate_point": present.estimate_point(gaps),
+            "_estimate_summary": present.estimate_summary(gaps, lang)}
 
 
 def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Path | None,
@@ -207,7 +227,8 @@ def _front(week: date, state: pd.DataFrame, settings: config.Settings, path: Pat
         "week": label,
         "stand": t("briefing.stand", lang, week=label,
                    published=fmt.timestamp(meta.get("published_at"), lang, utc=True),
-                   created=fmt.timestamp(now, lang)),
+                   created=fmt.timestamp(now, lang))
+        + (" " + t("asof.briefing", lang) if meta.get("historical") else ""),
         "created": fmt.day(now, lang),
         "demo": demo,
         "labels": {key: t(f"briefing.{key}", lang) for key in (

@@ -172,6 +172,17 @@ def estimate_point(estimate) -> tuple | None:
     return (estimate.week, float(estimate.arrivals), float(estimate.lower), float(estimate.upper))
 
 
+def estimate_summary(estimate, lang: str) -> str:
+    """The forecast chart's marker in words, for its "Kurz gesagt" text and alt text ("" when
+    every district reported)."""
+    point = estimate_point(estimate)
+    if point is None:
+        return ""
+    return " " + t("estimate.summary", lang, week=fmt.iso_week(point[0], lang),
+                   total=fmt.number(point[1], lang=lang), lower=fmt.number(point[2], lang=lang),
+                   upper=fmt.number(point[3], lang=lang), label=estimate_label(estimate, lang))
+
+
 def estimate_notes(estimate, lang: str) -> tuple[str | None, str | None]:
     """What Lage shows under its heading where districts are missing: the banner
     (:func:`estimate_banner`) and a caption saying what "Auslastung Land" counts and that the
@@ -374,6 +385,36 @@ def loads_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tab.rows", lang): [fmt.number(v, lang=lang) for v in frame.rows],
         t("tab.districts", lang): [fmt.number(v, lang=lang) for v in frame.districts],
         t("tab.load_status", lang): [t(f"load_status.{s}", lang) for s in frame.status],
+        t("plausi.tab.confirmed_by", lang): frame.get(
+            "confirmed_by", pd.Series(index=frame.index, dtype=object)).fillna("").astype(str),
+        t("plausi.tab.comment", lang): frame.get(
+            "confirm_comment", pd.Series(index=frame.index, dtype=object)).fillna("").astype(str),
+    })
+
+
+def confirmed_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Loads confirmed despite plausibility findings, per district, with the comment."""
+    return pd.DataFrame({
+        t("tab.district", lang): frame["name"].fillna(frame.ags).astype(str),
+        t("tab.load_id", lang): frame.load_id,
+        t("tab.loaded_at", lang): [fmt.timestamp(v, lang, utc=True) for v in frame.loaded_at],
+        t("tab.file_name", lang): frame.file_name.astype(str),
+        t("plausi.tab.confirmed_by", lang): frame.confirmed_by.astype(str),
+        t("plausi.tab.comment", lang): frame.confirm_comment.fillna("").astype(str),
+        t("tab.load_status", lang): [t(f"load_status.{s}", lang) for s in frame.status],
+    })
+
+
+def changes_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The figures changed between two moments (:func:`reception.read.changes.between`)."""
+    return pd.DataFrame({
+        t("tab.district", lang): frame.name.astype(str),
+        t("tab.week", lang): [fmt.iso_week(v, lang) for v in frame.week],
+        t("asof.col_figure", lang): [t(f"asof.figure.{f}", lang) for f in frame.figure],
+        t("asof.col_before", lang): [fmt.number(v, lang=lang) for v in frame.before],
+        t("asof.col_after", lang): [fmt.number(v, lang=lang) for v in frame.after],
+        t("asof.col_loads", lang): frame.loads.astype(str),
+        t("asof.col_rollbacks", lang): frame.rollbacks.astype(str),
     })
 
 
@@ -982,17 +1023,23 @@ def due_line(status: pd.DataFrame, lang: str) -> str:
     key = "timeliness.due_passed" if passed else "timeliness.due_ahead"
     names = ", ".join(missing.name) if len(missing) <= 8 else \
         ", ".join(missing.name.iloc[:8]) + " …"
-    line = t(key, lang, week=fmt.iso_week(latest.week.iloc[0], lang), due=_due(due, lang),
+    line = t(key, lang, week=fmt.iso_week(latest.week.iloc[0], lang), due=due_text(due, lang),
              count=len(missing), districts=t("timeliness.districts", lang)
              if len(missing) != 1 else t("timeliness.district", lang))
     return line + (f" ({names})" if len(missing) else "")
 
 
-def _due(due_at: object, lang: str) -> str:
+def due_text(due_at: object, lang: str) -> str:
     """``Di 19.11.2024 12:00`` in Berlin time from a UTC moment."""
     local = pd.Timestamp(due_at).tz_localize("UTC").tz_convert("Europe/Berlin")
     day = t(f"timeliness.weekday.{local.weekday()}", lang)
     return f"{day} {fmt.timestamp(due_at, lang, utc=True)}"
+
+
+def deadline_rule(deadline: tuple[int, int], lang: str) -> str:
+    """The deadline setting as the page says it: ``Di 12:00``."""
+    weekday, minute = deadline
+    return f"{t(f'timeliness.weekday.{weekday}', lang)} {minute // 60:02d}:{minute % 60:02d}"
 
 
 def rates_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

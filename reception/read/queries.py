@@ -157,13 +157,28 @@ def places_by_type(ags: str | None = None, path: Path | None = None) -> pd.DataF
 
 
 LOAD_COLUMNS = ["load_id", "file_name", "source", "loaded_by", "loaded_at", "rows", "status",
-                "errors", "warnings", "districts", "rolled_back_at", "rolled_back_by"]
+                "errors", "warnings", "districts", "rolled_back_at", "rolled_back_by",
+                "confirmed_by", "confirm_comment"]
 
 
 def loads(path: Path | None = None) -> pd.DataFrame:
     """The load history (``db.load_history``), newest first."""
     with db.reader(path) as con:
         return db.load_history(con, newest_first=True)[LOAD_COLUMNS]
+
+
+def confirmed_loads(path: Path | None = None) -> pd.DataFrame:
+    """Loads confirmed despite plausibility findings (``load_log.confirmed_by``), one row per
+    district they cover: ags, name, load_id, loaded_at, file_name, source, confirmed_by,
+    confirm_comment, status; by district, newest first."""
+    return _df("""
+        SELECT w.ags, d.name, l.load_id, l.loaded_at, l.file_name, l.source, l.confirmed_by,
+            l.confirm_comment, l.status
+        FROM load_log l JOIN (SELECT DISTINCT load_id, ags FROM load_week) w USING (load_id)
+        LEFT JOIN districts d USING (ags)
+        WHERE l.confirmed_by IS NOT NULL
+        ORDER BY w.ags, l.load_id DESC
+    """, [], path)
 
 
 def weekly_view(ags: str | None = None, since: date | None = None, until: date | None = None,
@@ -198,8 +213,11 @@ def reporting_status(now: datetime | None = None, ags: str | None = None,
 
 
 def utc_now() -> datetime:
-    """The clock as the store's timestamps are: UTC, without zone."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The clock as the store's timestamps are: UTC, without zone. In a view of the past
+    (:func:`reception.store.asof.viewing`) the moment viewed: what was due then, as it stood."""
+    from reception.store import asof
+
+    return asof.viewed_moment() or datetime.now(UTC).replace(tzinfo=None)
 
 
 def utc_minute() -> datetime:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from reception.store import asof
+
 BERLIN = ZoneInfo("Europe/Berlin")
 RATE_WEEKS = 12  # the on-time rate counts this many recent weeks that are due
 # the heatmap's codes: missing 0, late 1, on time 2; open (not yet due) stays empty
@@ -23,11 +25,9 @@ DUE = ("on_time", "late", "missing")
 
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 date-time (with an offset or ``Z``; without one it is Berlin local time) as
-    UTC without zone, as the store keeps timestamps. ValueError where it is none."""
-    found = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if found.tzinfo is None:
-        found = found.replace(tzinfo=BERLIN)
-    return found.astimezone(UTC).replace(tzinfo=None)
+    UTC without zone, as the store keeps timestamps (the rule of ``as_of``: ``asof.parse``).
+    ValueError where it is none."""
+    return asof.parse(text)  # asof.BadMoment is a ValueError
 
 
 def berlin(moment: datetime) -> datetime:

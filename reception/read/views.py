@@ -76,7 +76,8 @@ def lage(weekly: pd.DataFrame, announcements: pd.DataFrame, ahead: planning.Fore
     forecast = Chart("land_prognose",
                      charts.forecast(state[["week", "arrivals"]].tail(26), ahead.state, lang,
                                      present.estimate_point(ahead.estimate)),
-                     present.summary_forecast_bands(ahead.state, lang), ahead.state)
+                     present.summary_forecast_bands(ahead.state, lang)
+                     + present.estimate_summary(ahead.estimate, lang), ahead.state)
     warning = planning.warning_with_outlook(metrics.early_warning(latest, cfg), latest, ahead.outlook)
     banner, note = present.estimate_notes(ahead.estimate, lang)
     table = None if warning.empty else present.warning_table(warning, lang)

@@ -38,6 +38,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +64,7 @@ _AS_THEN = {"status": _STATUS_THEN,
             "rolled_back_at": "CASE WHEN rolled_back_at <= $1 THEN rolled_back_at END",
             "rolled_back_by": "CASE WHEN rolled_back_at <= $1 THEN rolled_back_by END"}
 _REFERENCE_TABLES = ("district_ref", "distribution_key")
+_VIEWED: ContextVar[datetime | None] = ContextVar("viewed_moment", default=None)
 
 
 class BadMoment(ValueError):
@@ -177,8 +179,18 @@ def viewing(moment: datetime | str | None, source: Path | None = None) -> Iterat
         yield None
         return
     found = past(moment, source)
-    with db.reading_from(found.path):
-        yield found
+    token = _VIEWED.set(found.moment)
+    try:
+        with db.reading_from(found.path):
+            yield found
+    finally:
+        _VIEWED.reset(token)
+
+
+def viewed_moment() -> datetime | None:
+    """The moment (naive UTC) the current :func:`viewing` block shows; None in the present.
+    ``queries.utc_now`` reads it: what was due, late or missing is judged at that moment."""
+    return _VIEWED.get()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[str]:
@@ -203,7 +215,7 @@ def _build(source: Path, moment: datetime, target: Path, began: datetime | None)
             "table_name", [catalog]).fetchall()]
         for table in tables:  # load_log first: the other tables' loads are read from it
             _copy_then(con, catalog, table, moment)
-        db.publish_snapshot(con, target, published_at=began)
+        db.publish_snapshot(con, target, published_at=began, historical=True)
     finally:
         con.close()
         for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):

@@ -104,13 +104,14 @@ def writer(path: Path | None = None, timeout: float | None = None,
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
-                     published_at: datetime | None = None) -> Path:
-    """Publish the read snapshot from ``con`` (:func:`reception.store.local.publish_snapshot`).
+                     published_at: datetime | None = None, historical: bool = False) -> Path:
+    """Publish the read snapshot from ``con`` (:func:`reception.store.local.publish_snapshot`;
+    ``published_at`` and ``historical`` for a view of the past, :mod:`reception.store.asof`).
     Inside a PostgreSQL write block: once the store has committed the block (never before)."""
     if config.store_url() and target is None and _postgres().in_write(con):
         _postgres().defer_publish()
         return config.snapshot_path()
-    return local.publish_snapshot(con, target, published_at)
+    return local.publish_snapshot(con, target, published_at, historical)
 
 
 def after_commit(callback: Callable[[], object]) -> None:

@@ -261,14 +261,15 @@ def _identifier(name: str) -> str:
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
-                     published_at: datetime | None = None) -> Path:
+                     published_at: datetime | None = None, historical: bool = False) -> Path:
     """Materialise the read model into a new file and move it over the app's snapshot atomically.
 
     The new file begins as a copy of the main file, checkpointed first so that the file holds
     every committed row and no write-ahead log is needed; the caller holds the writer lock, so
     nothing changes it while it is copied. ``target``: default the snapshot beside the
     connection's own database file (``config.snapshot_path``). ``published_at`` (UTC): default
-    now; a view of the past (:mod:`reception.store.asof`) gives the moment its state began."""
+    now; a view of the past (:mod:`reception.store.asof`) gives the moment its state began and
+    ``historical`` (``snapshot_meta.historical``: the figures of a past moment, not today's)."""
     target = Path(target or config.snapshot_path(_database_file(con)))
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -297,7 +298,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
             "(SELECT count(*) FROM load_log WHERE status = 'loaded' AND source = 'demo') > 0 "
             "AS has_demo, "
             "(SELECT count(*) FROM load_log WHERE status = 'loaded' AND source <> 'demo') > 0 "
-            "AS has_real", [published_at]
+            "AS has_real, CAST(? AS BOOLEAN) AS historical", [published_at, historical]
         )
     finally:
         con.execute("DETACH snap")

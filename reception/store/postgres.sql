@@ -5,9 +5,12 @@ CREATE INDEX IF NOT EXISTS report_row_load ON report_row (load_id);
 CREATE INDEX IF NOT EXISTS load_week_load ON load_week (load_id);
 CREATE INDEX IF NOT EXISTS load_log_sha ON load_log (sha256);
 
--- The two contract views that are plain selections, for scripts that read the store directly.
+-- The contract views that are plain selections, for scripts that read the store directly
+-- (reporting_status depends on the clock and the deadline: it lives in the snapshots).
 CREATE OR REPLACE VIEW districts AS SELECT ags, name, kind, population FROM district_ref;
 CREATE OR REPLACE VIEW loads AS
 SELECT load_id, file_name, sha256, source, loaded_by, loaded_at, rows, status, rolled_back_at,
     confirmed_by
 FROM load_log;
+CREATE OR REPLACE VIEW reminders AS
+SELECT ags, week, kind, recipient, sent_at FROM reminder_log WHERE sent_at IS NOT NULL;

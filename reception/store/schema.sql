@@ -282,6 +282,6 @@ CREATE VIEW reporting_status AS
 -- view reminders(ags VARCHAR, week DATE, kind VARCHAR, recipient VARCHAR, sent_at TIMESTAMP)
 -- table report_arrivals(ags VARCHAR, week DATE, first_loaded_at TIMESTAMP, last_loaded_at TIMESTAMP, loads BIGINT)
 -- view reporting_status(ags VARCHAR, week DATE, due_at TIMESTAMP, status VARCHAR, first_loaded_at TIMESTAMP, last_loaded_at TIMESTAMP, loads BIGINT)
--- table snapshot_meta(published_at TIMESTAMP, last_load_id INTEGER, has_demo BOOLEAN, has_real BOOLEAN)
+-- table snapshot_meta(published_at TIMESTAMP, last_load_id INTEGER, has_demo BOOLEAN, has_real BOOLEAN, historical BOOLEAN)
 -- view weekly(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN, arrivals_asylum BIGINT, arrivals_ukraine BIGINT, arrivals_other BIGINT, capacity_unusable BIGINT, capacity_usable BIGINT, occupied_entitled BIGINT, announced BIGINT, usable_rate DOUBLE, free_usable BIGINT)
 -- table weekly_named(ags VARCHAR, week DATE, arrivals BIGINT, departures BIGINT, capacity BIGINT, occupied BIGINT, occupancy_rate DOUBLE, free_places BIGINT, reported BOOLEAN, arrivals_asylum BIGINT, arrivals_ukraine BIGINT, arrivals_other BIGINT, capacity_unusable BIGINT, capacity_usable BIGINT, occupied_entitled BIGINT, announced BIGINT, usable_rate DOUBLE, free_usable BIGINT, name VARCHAR, kind VARCHAR, population INTEGER)

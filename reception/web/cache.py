@@ -14,8 +14,9 @@ from __future__ import annotations
 import importlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import streamlit as st
 
 from reception import config
 from reception.read import queries
-from reception.store import db
+from reception.store import asof, db
 
 
 class NoSnapshot(LookupError):
@@ -32,12 +33,15 @@ class NoSnapshot(LookupError):
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(name: str, version: str, path: str, args: tuple, kwargs: tuple) -> Any:
-    return getattr(queries, name)(*args, **dict(kwargs))
+    with db.reading_from(Path(path)):
+        return getattr(queries, name)(*args, **dict(kwargs))
 
 
 def version() -> str | None:
+    """The version of the snapshot the session reads: the app's, or in a view of the past
+    (``reception.store.asof.viewing``) that of the past, whose version is its own."""
     db.refresh()  # a shared PostgreSQL store: a new load there -> a new snapshot here
-    return db.snapshot_version(config.snapshot_path())
+    return db.snapshot_version(db.current_snapshot())
 
 
 def available() -> bool:
@@ -52,8 +56,8 @@ class _Data:
         def call(*args: Any, **kwargs: Any) -> Any:
             current = version()
             if current is None:
-                raise NoSnapshot(str(config.snapshot_path()))
-            return _cached(function.__name__, current, str(config.snapshot_path()), args,
+                raise NoSnapshot(str(db.current_snapshot()))
+            return _cached(function.__name__, current, str(db.current_snapshot()), args,
                            tuple(sorted(kwargs.items())))
 
         return call
@@ -159,8 +163,8 @@ def from_weekly(function, /, *args: Any, kinds: tuple | None = None, ags: tuple 
     allocations in force (``function(weekly, *args, announced=queries.announcements())``)."""
     current = version()
     if current is None:
-        raise NoSnapshot(str(config.snapshot_path()))
-    return _from_weekly(function.__module__, function.__name__, current, str(config.snapshot_path()),
+        raise NoSnapshot(str(db.current_snapshot()))
+    return _from_weekly(function.__module__, function.__name__, current, str(db.current_snapshot()),
                         tuple(kinds) if kinds else None, tuple(ags) if ags else None, announced, args)
 
 
@@ -187,3 +191,36 @@ def briefing_pdf(week: date | None = None) -> tuple[bytes, date]:
                 _BRIEFINGS.popitem(last=False)
         _BRIEFINGS.move_to_end(key)
         return _BRIEFINGS[key], monday
+
+
+def briefing_download(week: date | None) -> Callable[[], bytes]:
+    """For a download button: a function making :func:`briefing_pdf` of ``week`` from the
+    snapshot read now (a past one in a view of the past), wherever and whenever it is called
+    (Streamlit calls it outside the page's run, when the button is clicked)."""
+    source = db.current_snapshot()
+
+    def make() -> bytes:
+        with db.reading_from(source):
+            return briefing_pdf(week)[0]
+    return make
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _changes(before: str, after: str, version: str | None, since: datetime,
+             until: datetime | None) -> Any:
+    from reception.read import changes
+
+    return changes.between(Path(before), Path(after), since, until)
+
+
+def changes_between(since: datetime, until: datetime | None) -> Any:
+    """Per district-week the figures that changed from ``since`` to ``until`` (naive UTC; None:
+    now), with the loads that changed them (:func:`reception.read.changes.between`); cached per
+    pair of states."""
+    if until is None:
+        version()  # (with a PostgreSQL store: brought up to the store first)
+        after = config.snapshot_path()
+    else:
+        after = asof.past(until).path
+    before = asof.past(since).path
+    return _changes(str(before), str(after), db.snapshot_version(after), since, until)

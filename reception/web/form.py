@@ -14,8 +14,9 @@ offers the last :data:`OFFERED_WEEKS` completed ISO weeks and preselects the lat
 district has not reported yet; where it has reported all of them, the last completed week (a
 correction). The fields are prefilled (:func:`prefill`) with the district's latest reported figures
 before the chosen week, or with the chosen week's own figures where it is already reported (a
-correction starts from what is in force); ``announced`` with the allocation the Land has announced
-for the chosen week, if any. Prefilled numbers are written the German way (``1.250``), whatever the
+correction starts from what is in force); ``announced`` starts empty. Sent unchanged, a prefill is
+last week's report again: the plausibility finding ``stale_copy`` asks to confirm it. Prefilled
+numbers are written the German way (``1.250``), whatever the
 page's language, because that is how the reader reads them.
 """
 
@@ -100,9 +101,10 @@ class Prefill:
                 for name, value in self.figures.items()}
 
 
-def prefill(history: pd.DataFrame, announcements: pd.DataFrame, week: date) -> Prefill:
-    """The fields' starting values for ``week`` from the district's ``history`` (``queries.weekly``)
-    and its ``announcements`` (``queries.announcements``)."""
+def prefill(history: pd.DataFrame, week: date) -> Prefill:
+    """The fields' starting values for ``week`` from the district's ``history`` (``queries.weekly``).
+    ``announced`` starts empty: an earlier week's announcement is not this week's, and a figure
+    the earlier week lacks would hide a report sent unchanged from the ``stale_copy`` finding."""
     figures: dict[str, float | None] = dict.fromkeys(FIELDS)
     reported = reported_rows(history)
     same = reported[reported["week"] == week]
@@ -113,10 +115,6 @@ def prefill(history: pd.DataFrame, announcements: pd.DataFrame, week: date) -> P
         source_week = row["week"]
         figures |= {name: float(row[name]) for name in FIELDS
                     if name != "announced" and name in row.index and not pd.isna(row[name])}
-    if not announcements.empty:
-        announced = announcements[[pd.Timestamp(w).date() == week for w in announcements["week"]]]
-        if not announced.empty:
-            figures["announced"] = float(announced["announced"].iloc[-1])
     return Prefill(figures, source_week, not same.empty)
 
 
@@ -152,16 +150,14 @@ def check(ags: str, week: date, values: Mapping[str, str | None], user: accounts
 def send(preview: upload.Preview, user: accounts.User | None, confirmed: bool = False,
          comment: str | None = None) -> LoadResult:
     """Load a checked form report through the upload's write path (``source`` = ``form``);
-    a report with plausibility findings only ``confirmed``, the ``comment`` kept with the load."""
-    if findings(preview):
-        return upload.load_preview(preview, user, confirmed=confirmed, comment=comment,
-                                   source=SOURCE)
-    return upload.load_preview(preview, user, source=SOURCE)
+    a report with plausibility findings only ``confirmed`` (else ``upload.NeedsConfirmation``),
+    the ``comment`` kept with the load."""
+    return upload.load_preview(preview, user, confirmed=confirmed, comment=comment, source=SOURCE)
 
 
 def findings(preview: upload.Preview) -> list[Problem]:
-    """The plausibility findings against the district's history (empty before they exist)."""
-    return list(getattr(preview, "findings", None) or [])
+    """The plausibility findings against the district's history (``Preview.findings``)."""
+    return list(preview.findings)
 
 
 # ---------------------------------------------------------------- problems by field

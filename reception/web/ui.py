@@ -17,6 +17,9 @@ summary and downloads. Every page (also the upload and sign-in pages) may use th
 * ``download_buttons(frame, name)``: the two download buttons alone;
 * ``settings()``: thresholds and tunables (``data/settings.toml``);
 * ``optional_pages(folder)``: the sign-in, upload and form pages that exist in ``folder``;
+* ``stand_view()``, ``stand_banner(past, page)``, ``stand_picker()``: a view of the past
+  (``?stand=T``, CONTRACT.md "As of"): every read of the run sees the figures as they stood at
+  T, a banner says so with a link back to today; the picker (Meldungen) opens such a view;
 * ``run_page(page)``: runs the chosen page; an unexpected error is logged with its context
   (page, query parameters, snapshot version, language, a short reference) and shown to the user
   as a short message with that reference, never as a traceback. ``RECEPTION_RAISE_ERRORS=1``
@@ -32,9 +35,10 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +47,8 @@ import streamlit as st
 from reception import config, export, fmt
 from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, t
 from reception.reference.districts import KINDS
-from reception.web.cache import data, version
+from reception.store import asof
+from reception.web.cache import available, data, version
 
 log = logging.getLogger("reception.app")
 
@@ -296,3 +301,135 @@ def base_url() -> str:
 
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "http://localhost:8501"
+
+
+# ---------------------------------------------------------------- the figures as they stood at T
+STAND_KEY = "_stand"  # the moment of a view of the past, kept across page changes
+PAST_KEY = "_stand_past"  # the Past of this run, for the pages
+TODAY = "heute"  # ``?stand=heute``: back to the present
+
+
+def _asked_stand() -> str | None:
+    """``?stand=`` of the URL, else the one this session has been viewing (Streamlit drops the
+    query parameters on a page change: they are put back, so the URL can be shared)."""
+    asked = st.query_params.get("stand")
+    if asked is not None and asked.strip().lower() in ("", TODAY):  # the banner's link
+        _forget_stand()
+        return None
+    if asked:
+        st.session_state[STAND_KEY] = asked
+        return asked
+    kept = st.session_state.get(STAND_KEY)
+    if kept:
+        st.query_params["stand"] = kept
+    return kept
+
+
+def _forget_stand() -> None:
+    st.session_state.pop(STAND_KEY, None)
+    st.query_params.pop("stand", None)
+
+
+@contextmanager
+def stand_view() -> Iterator[asof.Past | None]:
+    """Around a whole run (``dashboard.py``): with ``?stand=T`` every read (queries, metrics,
+    forecast, planning, briefing) sees the figures as they stood at T and the block gets the
+    :class:`reception.store.asof.Past`; otherwise None and the present. A bad T is said in
+    plain words above the page, which then shows today."""
+    asked = _asked_stand()
+    moment = None
+    if asked:
+        try:
+            moment = asof.parse(asked)
+        except asof.BadMoment as error:
+            _forget_stand()
+            st.error(error.message(current_language()))
+    st.session_state[PAST_KEY] = None
+    if moment is None or not available():
+        yield None
+        return
+    with asof.viewing(moment) as past:
+        st.session_state[PAST_KEY] = past
+        yield past
+
+
+def viewed_past() -> asof.Past | None:
+    """The past this run shows (:func:`stand_view`), None for the present."""
+    return st.session_state.get(PAST_KEY)
+
+
+def since_text(past: asof.Past, lang: str) -> str:
+    """"seitdem 3 Loads, 1 Rücknahme" / "seitdem unverändert"."""
+    parts = []
+    if past.loads_since:
+        parts.append(t("asof.loads_one" if past.loads_since == 1 else "asof.loads_many", lang,
+                       count=fmt.number(past.loads_since, lang=lang)))
+    if past.rollbacks_since:
+        parts.append(t("asof.rollbacks_one" if past.rollbacks_since == 1 else
+                       "asof.rollbacks_many", lang,
+                       count=fmt.number(past.rollbacks_since, lang=lang)))
+    return t("asof.since", lang, what=", ".join(parts)) if parts else t("asof.unchanged", lang)
+
+
+def stand_banner(past: asof.Past | None, page: st.Page) -> None:
+    """The banner of a view of the past: when, what happened since, and a link back to today
+    (``page`` without the past: ``?stand=heute``). Nothing in the present."""
+    if past is None:
+        return
+    lang = current_language()
+    st.warning(t_ui("asof.banner", moment=fmt.timestamp(past.moment, lang, utc=True),
+                    since=since_text(past, lang)))
+    st.page_link(page, label=t_ui("asof.back"), query_params={"stand": TODAY, "lang": lang})
+
+
+def _now_local() -> datetime:
+    return asof.local(datetime.now(UTC).replace(tzinfo=None)).replace(second=0, microsecond=0)
+
+
+def _moment_inputs(key: str, shown: datetime) -> datetime:
+    """A day and a time (Berlin local) side by side; the moment they name, naive UTC."""
+    left, right = st.columns(2)
+    day = left.date_input(t_ui("asof.pick_day"), value=shown.date(), format="DD.MM.YYYY",
+                          key=f"{key}_day")
+    hour = right.time_input(t_ui("asof.pick_time"), value=shown.time(),
+                            step=timedelta(minutes=15), key=f"{key}_time")
+    return asof.parse(datetime.combine(day, hour or time(0)).isoformat(timespec="minutes"))
+
+
+def stand_picker() -> None:
+    """Date and time (Berlin) of a view of the past; opening it reruns every page at that T."""
+    past = viewed_past()
+    moment = _moment_inputs("stand", asof.local(past.moment) if past else _now_local())
+    if st.button(t_ui("asof.open"), key="stand_open"):
+        text = asof.local(moment).isoformat(timespec="minutes")
+        st.session_state[STAND_KEY] = text
+        st.query_params["stand"] = text
+        st.rerun()
+
+
+def stand_changes() -> None:
+    """"Was hat sich seit … geändert": from a chosen moment to the one shown (now or the
+    past viewed), per district-week the figures that changed and the loads that changed them."""
+    from reception.read import present
+    from reception.web.cache import changes_between
+
+    lang = current_language()
+    past = viewed_past()
+    until = past.moment if past else None
+    shown_until = asof.local(until) if until else _now_local()
+    since = _moment_inputs("changes", shown_until - timedelta(days=7))
+    until_text = fmt.timestamp(until, lang, utc=True) if until else t_ui("asof.changes_now")
+    if until is not None and since >= until:
+        st.info(t_ui("asof.changes_after", until=until_text))
+        return
+    st.caption(t_ui("asof.changes_note", since=fmt.timestamp(since, lang, utc=True),
+                    until=until_text))
+    frame = changes_between(since, until)
+    if frame.empty:
+        st.success(t_ui("asof.changes_none"))
+        return
+    weeks = len(frame[["ags", "week"]].drop_duplicates())
+    st.markdown(t_ui("asof.changes_count", count=fmt.number(len(frame), lang=lang),
+                     weeks=fmt.number(weeks, lang=lang)))
+    st.dataframe(present.changes_table(frame, lang), hide_index=True)
+    download_buttons(frame, "aenderungen")

@@ -262,14 +262,13 @@ def load_preview(preview: Preview, user: accounts.User | None, confirmed: bool =
     if preview.findings and not confirmed:
         raise NeedsConfirmation(preview.findings)
     note = (comment or "").strip() or None
-    with db.writer() as con:
-        result = loading.apply(con, preview.inspection, source, user.name,
-                               confirmed_by=user.name if confirmed else None, comment=note)
-        if result.status == "loaded":
-            db.publish_snapshot(con)
+    # one road with the ETL: retried while a shared store is away, confirmed once committed
+    result = loading.write_inspection(preview.inspection, source, user.name,
+                                      confirmed_by=user.name if confirmed else None, comment=note)
     if result.needs_confirmation:  # the store moved since the preview: new findings
         preview.findings = result.findings
         raise NeedsConfirmation(result.findings)
+    # (write_inspection has run the after-commit hooks, the alerts of reception.notify, once)
     log.info("%s %s by %s: %s (load %s)", source, preview.file_name, user.name, result.status,
              result.load_id)
     return result
@@ -282,6 +281,9 @@ def history() -> pd.DataFrame:
     try:
         with db.reader() as con:
             frame = db.load_history(con, newest_first=True)[columns]
+        # who confirmed plausibility findings, and why: empty where there were none
+        frame[["confirmed_by", "confirm_comment"]] = frame[
+            ["confirmed_by", "confirm_comment"]].fillna("")
     except Exception:  # no snapshot yet (database never initialised)
         log.warning("no load history: snapshot missing or unreadable", exc_info=True)
         return pd.DataFrame(columns=columns)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from reception import config
 from reception.read import planning, views
+from reception.store import db
 from reception.web.cache import NoSnapshot, data, from_weekly, version
 
 
@@ -52,6 +53,6 @@ def lage(since: date | None, kinds: tuple[str, ...], last_week: date, lang: str)
     """The Lage view of the current snapshot for the chosen range and kinds, in ``lang``."""
     current = version()
     if current is None:
-        raise NoSnapshot(str(config.snapshot_path()))
-    return _lage(current, str(config.snapshot_path()), since, tuple(kinds), last_week, lang,
+        raise NoSnapshot(str(db.current_snapshot()))
+    return _lage(current, str(db.current_snapshot()), since, tuple(kinds), last_week, lang,
                  config.settings())
