@@ -68,7 +68,7 @@ def main() -> None:
             ui.sidebar_filters()
             st.caption(ui.t_ui("sidebar.filters_note"))
             ui.document_basics()
-        ui.stand_banner(past, current.url_path)
+        ui.stand_banner(past, current)
         ui.run_page(current)
 
 

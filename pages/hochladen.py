@@ -146,6 +146,9 @@ def load_file(preview: upload.Preview, name: str, confirmed: bool = False,
     except upload.NotAllowed:
         st.error(t("upload.not_allowed", lang))
         return
+    except db.StoreUnavailable as error:  # the shared store away: whether it was loaded, said
+        st.error(error.sentence(lang))
+        return
     except upload.NeedsConfirmation:  # the store moved since the preview: new findings
         st.session_state.pop("upload_previews", None)
         notify("info", t("plausi.upload.findings_changed", lang))

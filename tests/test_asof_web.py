@@ -120,10 +120,11 @@ def test_pages_with_stand_show_the_banner_and_the_figures_then(fresh_db):
     banner = at.warning[0].value
     shown = moment.strftime("%d.%m.%Y %H:%M")
     assert f"Historische Ansicht: Stand {shown}" in banner
-    assert "seitdem 2 Loads, 1 Rücknahme" in banner and "?lang=de" in banner
+    assert "seitdem 2 Loads, 1 Rücknahme" in banner
     assert at.query_params["stand"] == stand
-    now = open_page("lage", None)
+    now = open_page("lage", "heute")  # the banner's link back to today
     assert not any("Historische Ansicht" in w.value for w in now.warning)
+    assert "stand" not in now.query_params
 
 
 def test_meldungen_lists_what_changed_in_the_last_week(fresh_db):

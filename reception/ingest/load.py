@@ -420,6 +420,16 @@ def _write_inspected(inspection: Inspection, source: str, loaded_by: str | None,
     return result
 
 
+def write_inspection(inspection: Inspection, source: str, loaded_by: str | None,
+                     confirmed_by: str | None = None, comment: str | None = None,
+                     db_path: Path | None = None) -> LoadResult:
+    """Write an inspection (e.g. the upload page's preview) as one load and publish the
+    snapshot: the same road as ``ingest_bytes`` (retries, confirmation after the commit,
+    the after-commit hooks)."""
+    return _write_inspected(inspection, source, loaded_by, db_path, True, time.monotonic(),
+                            confirmed_by, comment)
+
+
 def _adopt(found: LoadResult, sent: LoadResult) -> None:
     """``found`` (the file, found by its hash after a commit that went unanswered) is the load
     ``sent`` made: report it as loaded, with what that attempt counted."""
@@ -429,10 +439,10 @@ def _adopt(found: LoadResult, sent: LoadResult) -> None:
 
 
 def committed(load_id: int, source: str) -> None:
-    """Run the :data:`AFTER_COMMIT` hooks; none of them can fail the load. Every road that
-    writes a load calls it once the store has committed (here for the CLI and the inbox, the
-    upload page and the form in ``reception.web.upload.load_preview``), never inside the write
-    block: the hooks may write (the alerts claim their messages) and take their time (SMTP)."""
+    """Run the :data:`AFTER_COMMIT` hooks; none of them can fail the load. Called once, by
+    ``_write_inspected`` (every road: CLI, inbox, upload page and form through
+    ``write_inspection``) once the store has committed, never inside the write block: the hooks
+    may write (the alerts claim their messages) and take their time (SMTP)."""
     for hook in AFTER_COMMIT:
         try:
             hook(load_id, source)

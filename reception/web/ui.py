@@ -40,7 +40,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -307,12 +306,16 @@ def base_url() -> str:
 # ---------------------------------------------------------------- the figures as they stood at T
 STAND_KEY = "_stand"  # the moment of a view of the past, kept across page changes
 PAST_KEY = "_stand_past"  # the Past of this run, for the pages
+TODAY = "heute"  # ``?stand=heute``: back to the present
 
 
 def _asked_stand() -> str | None:
     """``?stand=`` of the URL, else the one this session has been viewing (Streamlit drops the
     query parameters on a page change: they are put back, so the URL can be shared)."""
     asked = st.query_params.get("stand")
+    if asked is not None and asked.strip().lower() in ("", TODAY):  # the banner's link
+        _forget_stand()
+        return None
     if asked:
         st.session_state[STAND_KEY] = asked
         return asked
@@ -368,16 +371,15 @@ def since_text(past: asof.Past, lang: str) -> str:
     return t("asof.since", lang, what=", ".join(parts)) if parts else t("asof.unchanged", lang)
 
 
-def stand_banner(past: asof.Past | None, url_path: str) -> None:
+def stand_banner(past: asof.Past | None, page: st.Page) -> None:
     """The banner of a view of the past: when, what happened since, and a link back to today
-    (the same page without ``stand``). Nothing in the present."""
+    (``page`` without the past: ``?stand=heute``). Nothing in the present."""
     if past is None:
         return
     lang = current_language()
-    text = t_ui("asof.banner", moment=fmt.timestamp(past.moment, lang, utc=True),
-                since=since_text(past, lang))
-    link = f"./{quote(url_path)}?lang={lang}"
-    st.warning(f"**{text}** [{t_ui('asof.back')}]({link})")
+    st.warning(t_ui("asof.banner", moment=fmt.timestamp(past.moment, lang, utc=True),
+                    since=since_text(past, lang)))
+    st.page_link(page, label=t_ui("asof.back"), query_params={"stand": TODAY, "lang": lang})
 
 
 def _now_local() -> datetime:

@@ -262,16 +262,13 @@ def load_preview(preview: Preview, user: accounts.User | None, confirmed: bool =
     if preview.findings and not confirmed:
         raise NeedsConfirmation(preview.findings)
     note = (comment or "").strip() or None
-    with db.writer() as con:
-        result = loading.apply(con, preview.inspection, source, user.name,
-                               confirmed_by=user.name if confirmed else None, comment=note)
-        if result.status == "loaded":
-            db.publish_snapshot(con)
+    # one road with the ETL: retried while a shared store is away, confirmed once committed
+    result = loading.write_inspection(preview.inspection, source, user.name,
+                                      confirmed_by=user.name if confirmed else None, comment=note)
     if result.needs_confirmation:  # the store moved since the preview: new findings
         preview.findings = result.findings
         raise NeedsConfirmation(result.findings)
-    if result.status == "loaded":  # committed: the alerts (reception.notify) may run
-        loading.committed(result.load_id, source)
+    # (write_inspection has run the after-commit hooks, the alerts of reception.notify, once)
     log.info("%s %s by %s: %s (load %s)", source, preview.file_name, user.name, result.status,
              result.load_id)
     return result
