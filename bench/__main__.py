@@ -55,7 +55,7 @@ def measure_ingest(name: str, reference: Path, files: list[Path], runs: int, wor
         subprocess.run([sys.executable, "-m", "etl", "init", "--districts", str(reference)],
                        cwd=ROOT, env=env, check=True, capture_output=True)
         ingest.append(_timed([sys.executable, "-m", "etl", "ingest", *map(str, files),
-                              "--user", "bench"], env))
+                              "--user", "bench", "--confirm"], env))
         floor_db = work / f"{name}-floor-{run}.duckdb"
         floor.append(_timed([sys.executable, "-c", FLOOR_SCRIPT, str(floor_db),
                              *map(str, files)], env))
@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="no viewers figures (10/25/100 sessions, bench/viewers.py)")
     parser.add_argument("--viewers-duration", type=float, default=60.0,
                         help="seconds per viewers level and set-up")
+    parser.add_argument("--skip-asof", action="store_true",
+                        help="no figures of the views of the past (issue 25)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
@@ -115,6 +117,14 @@ def main(argv: list[str] | None = None) -> int:
                                          browser=not args.skip_browser)
         if not args.skip_viewers:
             results["viewers"] = _viewers(args, work)
+        if not args.skip_asof:
+            from bench import asof
+
+            past_db = work / "asof" / "reception.duckdb"
+            past_db.parent.mkdir()
+            moment = asof.build(past_db, national=False)
+            results["asof"] = {"case": "thuringia", **asof.measure(past_db, moment,
+                                                                  1 if args.quick else args.runs)}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"{'case':<16}{'rows':>12}{'ingest s':>10}{'floor s':>10}{'ratio':>8}")
@@ -133,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.viewers import print_table as print_viewers
 
         print_viewers(results["viewers"])
+    if "asof" in results:
+        from bench.asof import print_table as print_asof
+
+        print_asof(results["asof"])
     return 0
 
 

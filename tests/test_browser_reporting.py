@@ -61,6 +61,10 @@ def test_meldungen_shows_deadline_heatmap_and_rates(timely_app_db, serve_app, ta
     app = serve_app(timely_app_db)
     tall.goto(f"{app.url}/meldungen")
     settle(tall, 90000)
+    # a fresh server may still be drawing: wait for the heatmap and the table after it
+    tall.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=90000)
+    tall.get_by_text("Pünktlichkeit der letzten 12 Wochen").wait_for(timeout=90000)
+    settle(tall, 90000)
     assert not tall.query_selector_all('[data-testid="stException"]')
     screenshot(tall, "reporting-meldungen")
     body = " ".join(tall.inner_text("body").split())

@@ -439,10 +439,10 @@ def _adopt(found: LoadResult, sent: LoadResult) -> None:
 
 
 def committed(load_id: int, source: str) -> None:
-    """Run the :data:`AFTER_COMMIT` hooks; none of them can fail the load. Every road that
-    writes a load calls it once the store has committed (here for the CLI and the inbox, the
-    upload page and the form in ``reception.web.upload.load_preview``), never inside the write
-    block: the hooks may write (the alerts claim their messages) and take their time (SMTP)."""
+    """Run the :data:`AFTER_COMMIT` hooks; none of them can fail the load. Called once, by
+    ``_write_inspected`` (every road: CLI, inbox, upload page and form through
+    ``write_inspection``) once the store has committed, never inside the write block: the hooks
+    may write (the alerts claim their messages) and take their time (SMTP)."""
     for hook in AFTER_COMMIT:
         try:
             hook(load_id, source)

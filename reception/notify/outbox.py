@@ -6,14 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 
 from reception import config
 from reception.i18n import t
 from reception.notify import compose, mail
-from reception.read.queries import utc_now
 from reception.store import db, ledger
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ def deliver(plan: Plan, dry_run: bool = False, lang: str = "de") -> Outcome:
             todo = [o for o in outgoing if o.entry.key not in done]
         else:
             claimed = {e.key for e in ledger.claim(con, [o.entry for o in outgoing], by,
-                                                   utc_now())}
+                                                   clock())}
             todo = [o for o in outgoing if o.entry.key in claimed]
     if dry_run:
         return Outcome([_line(o, t("remind.dry", lang), lang) for o in todo])
@@ -98,7 +97,7 @@ def _record(accepted: list[ledger.Entry], refused: list[ledger.Entry], by: str) 
     if not accepted and not refused:
         return
     with db.writer() as con:
-        ledger.mark_sent(con, accepted, by, utc_now())
+        ledger.mark_sent(con, accepted, by, clock())
         ledger.release(con, refused, by)
 
 
@@ -107,5 +106,12 @@ def _line(item: Outgoing, outcome: str, lang: str) -> str:
              recipient=item.entry.recipient, subject=item.text.subject, outcome=outcome)
 
 
+def clock() -> datetime:
+    """The wall clock, UTC without zone. Not ``queries.utc_now``: that is the moment viewed in a
+    page's view of the past, and a claim, a stamp or an alert after an upload made while viewing
+    the past belongs to now."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def now_or(value: datetime | None) -> datetime:
-    return value or utc_now()
+    return value or clock()

@@ -36,6 +36,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -57,6 +58,8 @@ FORMAT = 1  # raise when the way a past is built changes: files of the old way a
 KEEP = 32  # as-of snapshots kept beside the app's snapshot
 _FRESH_SECONDS = 600  # a file younger than this is never removed (a reader may be about to open it)
 _BUILDING = threading.Lock()
+_MEMO: OrderedDict[tuple, tuple[str, datetime | None, int, int]] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
 # The load history as it stood at $1 (UTC): a rollback after $1 had not happened.
 _STATUS_THEN = ("CASE WHEN status = 'rolled_back' AND NOT coalesce(rolled_back_at <= $1, false) "
                 "THEN 'loaded' ELSE status END")
@@ -154,8 +157,20 @@ def past(moment: datetime | str, source: Path | None = None) -> Past:
     snapshot."""
     moment = parse(moment)
     source = Path(source or config.snapshot_path())
-    with db.reader(source) as con:  # (with a PostgreSQL store: brought up to the store first)
-        key, began, loads_since, rollbacks_since = _history_then(con, moment)
+    if source == config.snapshot_path():
+        db.refresh()  # with a PostgreSQL store: this machine's snapshot follows it first
+    # The history cannot change without a new snapshot: its version and T find it again.
+    memo = (str(source), db.snapshot_version(source), moment)
+    with _MEMO_LOCK:
+        history = _MEMO.get(memo)
+    if history is None:
+        with db.reader(source) as con:
+            history = _history_then(con, moment)
+        with _MEMO_LOCK:
+            _MEMO[memo] = history
+            while len(_MEMO) > 256:
+                _MEMO.popitem(last=False)
+    key, began, loads_since, rollbacks_since = history
     target = _folder(source) / f"{key}.duckdb"
     if not target.exists():
         with _BUILDING:
