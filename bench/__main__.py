@@ -55,7 +55,7 @@ def measure_ingest(name: str, reference: Path, files: list[Path], runs: int, wor
         subprocess.run([sys.executable, "-m", "etl", "init", "--districts", str(reference)],
                        cwd=ROOT, env=env, check=True, capture_output=True)
         ingest.append(_timed([sys.executable, "-m", "etl", "ingest", *map(str, files),
-                              "--user", "bench"], env))
+                              "--user", "bench", "--confirm"], env))
         floor_db = work / f"{name}-floor-{run}.duckdb"
         floor.append(_timed([sys.executable, "-c", FLOOR_SCRIPT, str(floor_db),
                              *map(str, files)], env))

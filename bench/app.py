@@ -253,7 +253,8 @@ def build_database(db: Path, reference: Path, files: list[Path]) -> Path:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RECEPTION_DB": str(db)}
     subprocess.run([sys.executable, "-m", "etl", "init", "--districts", str(reference)], cwd=ROOT,
                    env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "etl", "ingest", *map(str, files), "--user", "bench"],
+    subprocess.run([sys.executable, "-m", "etl", "ingest", *map(str, files), "--user", "bench",
+                    "--confirm"],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     return db
 

@@ -77,7 +77,7 @@ def _measure(name: str, reference: Path, files: list[Path], runs: int, work: Pat
         subprocess.run([sys.executable, "-m", "etl", "init", "--districts", str(reference)],
                        cwd=ROOT, env=env, check=True, capture_output=True)
         ingest.append(_timed([sys.executable, "-m", "etl", "ingest", *map(str, files), "--user",
-                              "bench"], env))
+                              "bench", "--confirm"], env))
         if run == 0:
             rows_csv = work / f"{name}-rows.csv"
             _export_rows(url, rows_csv)
@@ -137,7 +137,7 @@ for _ in range(200):
     started = time.perf_counter()
     postgres.refresh(max_age=0)
     checks.append(time.perf_counter() - started)
-subprocess.run([sys.executable, "-m", "etl", "ingest", small], check=True, capture_output=True,
+subprocess.run([sys.executable, "-m", "etl", "ingest", small, "--confirm"], check=True, capture_output=True,
                env={**os.environ, "RECEPTION_SNAPSHOT_DIR": writer_dir})
 started = time.perf_counter()
 assert postgres.refresh(max_age=0)

@@ -80,9 +80,11 @@ def test_two_hosts_loading_at_once_lose_nothing_and_load_each_file_once(tmp_path
         for i in range(3):
             path = folder / f"{host}{i}.csv"
             week = 46 + i + (3 if host == "b" else 0)  # Gera: weeks of this host alone
+            # Gera's figures move from week to week: the same figures every week with arrivals
+            # would be a plausibility finding (stale_copy), not what this test is about
             path.write_bytes(report(["16051", "Erfurt", "KW 45/2024", str(100 + i), "10", "800",
                                      "650"], ["16052", "Gera", f"KW {week}/2024", "1", "0",
-                                              "300", "100"]))
+                                              "300", str(50 + week)]))
             hosts[host].append(path)
     # --confirm: the jumps between these made-up weeks are plausibility findings, not the point
     runs = [subprocess.Popen([sys.executable, "-m", "etl", "ingest", *map(str, files),

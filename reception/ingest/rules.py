@@ -49,6 +49,14 @@ Examples: week and date that disagree (``week_date_mismatch``: decided on the di
 date) pairs); a part larger than its whole (``parts_over_arrivals`` and its siblings:
 ``{number}`` of one measure against another, ``needs=("capacity",)``).
 
+Plausibility findings (``history=True``: ``jump``, ``balance``, ``stale_copy``, ``old_week``;
+CONTRACT.md) are rules of the same table but compare a row with the store, not with its own
+cells: their SQL runs over ``HISTORY_COLUMNS`` (the row, the district's latest earlier reported
+week as ``prev_<measure>``), with ``{new}``/``{old}`` for the field's two figures and the
+thresholds of ``[plausibility]``; ``reception.ingest.plausibility`` runs them when a file is
+written (never the screen or the row-by-row road, which see no store). Severity ``finding``: the
+file loads only confirmed.
+
 Checks across rows (a key twice) are not rules: they are the key checks of ``validate``.
 Numbers: a measure's text (``<measure>_text``) is made only where the number alone may break a
 rule (``text_needed_sql``, generated from the measure rules with a stand-in text); a rule on a
