@@ -14,7 +14,7 @@ from reception.i18n import t
 from reception.store import db
 from reception.web import form, signin, upload
 from reception.web.cache import data, version
-from reception.web.ui import current_language
+from reception.web.ui import current_language, hide_form_input_hints
 
 log = logging.getLogger("pages.erfassen")
 lang = current_language()
@@ -88,9 +88,7 @@ problems = form.by_field([*checked.problems, *form.findings(checked)] if checked
 # ---------------------------------------------------------------- the form
 
 FIELD_WIDTH = 200  # px: four fields in a row beside the sidebar, one per row on a phone
-# Streamlit's "Press Enter to submit form" (English, over the typed number in a narrow field) and
-# the character counter; the caption says what Enter does
-st.html('<style>[data-testid="stForm"] [data-testid="InputInstructions"] {display: none;}</style>')
+hide_form_input_hints()
 
 def field(name: str) -> None:
     """One figure: a text field (German numbers), its problems right below it."""

@@ -36,7 +36,7 @@ REVIEWED_SQL = {
         "the history rules of rules.RULES, canonical field names and thresholds cast to float",
     ("reception/ingest/plausibility.py", "find"):
         "the SQL of _history_relation and _finding_selects; the limit is a ? parameter",
-    ("reception/store/db.py", "_current_rows_query"):
+    ("reception/store/local.py", "_current_rows_query"):
         "module constants _COLUMNS, _FIGURES, _CONTESTED (column names and fixed SQL)",
     ("reception/ingest/load.py", "write_rows"):
         "column names of report_row from validate.ROW_COLUMNS (constants) and NULL stand-ins",
@@ -56,20 +56,32 @@ REVIEWED_SQL = {
         "catalog names quoted, an int load id, a temporary path, the constant NULL",
     ("reception/store/postgres.py", "_copy_from_store"):
         "catalog names and types, a WHERE with an int Literal, a temporary path, NULL",
-    ("reception/store/postgres.py", "_sync"): "catalog table names, quoted",
     ("reception/store/postgres.py", "_rebuild"): "catalog names of the mirror's objects, quoted",
     ("reception/store/postgres.py", "_follow_sequences"):
         "sequence, table and column names from the module constant SEQUENCES, an int",
-    ("reception/store/db.py", "publish_snapshot"):
+    ("reception/store/local.py", "publish_snapshot"):
         "table names and queries from the module constants SNAPSHOT_TABLES, SNAPSHOT_VIEWS, "
         "_CONTESTED, _FACILITY_VIEW",
-    ("reception/store/db.py", "_mark_contested"):
+    ("reception/store/local.py", "_mark_contested"):
         "a fixed HAVING clause or none",
-    ("reception/store/db.py", "_drop_views_and_macros"):
+    ("reception/store/local.py", "_drop_views_and_macros"):
         "names of views and macros read from the snapshot copy's own catalog, quoted as "
         "identifiers; the catalog name is the constant 'snap'",
-    ("reception/store/db.py", "<module>"):
+    ("reception/store/local.py", "<module>"):
         "_PLAIN, _FACILITY_VIEW: module constants _COLUMNS, _FACILITY_COLUMNS (column names)",
+    # the UTC clock of the load history (issue 25): the module constant db.UTC_NOW / local.UTC_NOW
+    # (fixed SQL); everything else is a ? parameter
+    ("reception/ingest/load.py", "_record_rejection"): "the constant db.UTC_NOW",
+    ("reception/ingest/load.py", "rollback"): "the constant db.UTC_NOW",
+    ("reception/store/local.py", "migrate"): "the constant UTC_NOW",
+    # views take no parameters: the load id is an int
+    ("reception/ingest/load.py", "rollback_preview"): "an int load id in a temporary view",
+    # the snapshot as of T (issue 25): catalog names quoted, the constant _STATUS_THEN and the
+    # fixed column expressions of _AS_THEN, table names from _REFERENCE_TABLES; T is a $1 parameter
+    ("reception/store/asof.py", "_history_then"): "constant _STATUS_THEN and _REFERENCE_TABLES",
+    ("reception/store/asof.py", "_copy_then"): "catalog names quoted, constants of _AS_THEN",
+    # the mirror's check against the store's history (issue 21): catalog table names, quoted
+    ("reception/store/postgres.py", "_settle"): "catalog table names, quoted",
     ("reception/store/schema.py", "_definitions"):
         "writes the text of schema.sql from DuckDB's own catalog (macro names and bodies); "
         "nothing of it is executed",
@@ -201,6 +213,8 @@ REVIEWED_HTML = {
     ("reception/web/ui.py", "document_basics"),
     # the redirect to auth/session or auth/signout: a server-made nonce and a page name, JSON-quoted
     ("reception/web/signin.py", "_go"),
+    # a constant style sheet hiding Streamlit's input hints in forms (Meldung erfassen)
+    ("reception/web/ui.py", "hide_form_input_hints"),
 }
 
 

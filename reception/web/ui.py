@@ -173,6 +173,16 @@ def document_basics() -> None:
             unsafe_allow_javascript=True)
 
 
+FORM_HINTS_CSS = '<style>[data-testid="stForm"] [data-testid="InputInstructions"] {display: none;}</style>'
+
+
+def hide_form_input_hints() -> None:
+    """Hide Streamlit's "Press Enter to submit form" (English, drawn over the typed number in a
+    narrow field) and the character counter inside forms; the page's caption says what Enter
+    does. A constant style sheet."""
+    st.html(FORM_HINTS_CSS)
+
+
 @dataclass(frozen=True)
 class Filters:
     weeks: int  # 0 = all
