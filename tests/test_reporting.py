@@ -117,3 +117,15 @@ def test_as_of_shows_the_statuses_at_that_moment(timely_db):
     assert answer.status_code == 200, answer.text
     assert [(r["week"], r["status"]) for r in rows] == [("2024-10-28", "on_time"),
                                                         ("2024-11-04", "open")]
+
+
+def test_the_pages_minute_never_lies_before_the_clock(monkeypatch):
+    """The pages judge timeliness at queries.utc_minute(); a report loaded 30 s into the minute
+    must not read as missing in the rest of that minute (it did: the minute's start was used)."""
+    from reception.read import queries
+    from reception.store import asof
+
+    moment = datetime(2024, 11, 12, 10, 17, 30, 250000)
+    monkeypatch.setattr(asof, "viewed_moment", lambda: moment)
+    assert moment <= queries.utc_minute() < moment + timedelta(minutes=1)
+    assert queries.utc_minute().minute == moment.minute

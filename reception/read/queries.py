@@ -221,6 +221,7 @@ def utc_now() -> datetime:
 
 
 def utc_minute() -> datetime:
-    """:func:`utc_now` to the minute: the pages' cached timeliness follows the clock by the
-    minute (a status turns from open to missing at the deadline without a new load)."""
-    return utc_now().replace(second=0, microsecond=0)
+    """:func:`utc_now` to the end of its minute: the pages' cached timeliness follows the clock
+    by the minute (a status turns from open to missing at a deadline on the minute without a new
+    load). The end, not the start: a report loaded earlier in this minute is not 'missing'."""
+    return utc_now().replace(second=59, microsecond=999999)
