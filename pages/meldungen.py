@@ -17,6 +17,7 @@ from reception.web.ui import (
     stand_line,
     stand_picker,
     t_ui,
+    table_block,
 )
 
 lang = current_language()
@@ -66,17 +67,11 @@ if available():  # a moment of the past to view, and what changed since one
 if available():
     st.header(t_ui("meldungen.loads"))
     history = data.loads()
-    if history.empty:
-        st.info(t_ui("meldungen.no_loads"))
-    else:
-        st.dataframe(present.loads_table(history, lang), hide_index=True)
-        download_buttons(history, "ladehistorie")
+    table_block(history, present.loads_table, "ladehistorie",
+                t_ui("meldungen.no_loads"))
     # loads confirmed despite plausibility findings (issue 23), per district, with the comment
     st.header(t_ui("plausi.meldungen.confirmed"))
     st.caption(t_ui("plausi.meldungen.confirmed_caption"))
     confirmed = data.confirmed_loads()
-    if confirmed.empty:
-        st.info(t_ui("plausi.meldungen.none_confirmed"))
-    else:
-        st.dataframe(present.confirmed_table(confirmed, lang), hide_index=True)
-        download_buttons(confirmed, "bestaetigte_auffaelligkeiten")
+    table_block(confirmed, present.confirmed_table,
+                "bestaetigte_auffaelligkeiten", t_ui("plausi.meldungen.none_confirmed"))

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -264,6 +264,17 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
     right.download_button(t_ui("download.xlsx"), data=lambda: export.to_xlsx_bytes(frame, name),
                           file_name=f"{name}.xlsx", key=f"dl-{name}-xlsx", on_click="ignore",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def table_block(frame: pd.DataFrame, presented: Callable[[pd.DataFrame, str], pd.DataFrame],
+                name: str, when_empty: str) -> None:
+    """``presented(frame, language)`` with the downloads of ``frame``, or the info
+    ``when_empty`` where ``frame`` has no rows (the presenter never sees an empty frame)."""
+    if frame.empty:
+        st.info(when_empty)
+        return
+    st.dataframe(presented(frame, current_language()), hide_index=True)
+    download_buttons(frame, name)
 
 
 def chart_name(fig, summary: str) -> str:
