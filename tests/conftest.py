@@ -126,6 +126,24 @@ def wait_for_app(tab, timeout_ms: int = 60000) -> None:
     tab.wait_for_function(SCRIPT_DONE, timeout=timeout_ms)
 
 
+LEGEND_TEXT = ".js-plotly-plot .legend .legendtext"
+
+
+def drawn_legends(tab, expected: set[str], timeout_ms: int = 60000) -> set[str]:
+    """The legend labels of every plotly chart on the page, once all of `expected` are drawn or
+    the timeout has passed (the caller asserts). Counting `.main-svg` nodes does not tell when a
+    chart is drawn: each chart has two or three, and charts render one after the other."""
+    script = """([selector, expected]) => {
+        const seen = new Set([...document.querySelectorAll(selector)].map(n => n.textContent));
+        return expected.every(label => seen.has(label));
+    }"""
+    try:
+        tab.wait_for_function(script, arg=[LEGEND_TEXT, sorted(expected)], timeout=timeout_ms)
+    except Exception:  # playwright's TimeoutError: the assertion that follows names what is missing
+        pass
+    return {node.text_content() for node in tab.query_selector_all(LEGEND_TEXT)}
+
+
 @pytest.fixture
 def tall(browser) -> Iterator:
     """A fresh page 1400 px wide and 4200 px tall, German locale: Streamlit scrolls inside its own

@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import screenshot, wait_for_app
+from tests.conftest import drawn_legends, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-LEGEND = ".js-plotly-plot .legend .legendtext"
-
-
 
 def test_kreis_shows_kinds_usable_places_backlog_announcements_and_reimbursement(demo_db, serve_app, tall):
     app = serve_app(demo_db)
     tall.goto(f"{app.url}/kreis?kreis=16051")  # Erfurt reports per facility in the demo
     wait_for_app(tall)
-    tall.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8",
-                           timeout=60000)
+    expected = {"Gemeinschaftsunterkünfte (GU)", "Wohnungen", "Notunterkünfte", "Belegbare Plätze",
+                "Nicht belegbare Plätze", "Auszugsberechtigte", "Anteil an der Belegung"}
+    legend = drawn_legends(tall, expected)
     assert not tall.query_selector_all('[data-testid="stException"]')
-    legend = {node.text_content() for node in tall.query_selector_all(LEGEND)}
-    assert {"Gemeinschaftsunterkünfte (GU)", "Wohnungen", "Notunterkünfte", "Belegbare Plätze",
-            "Nicht belegbare Plätze", "Auszugsberechtigte", "Anteil an der Belegung"} <= legend
+    assert expected <= legend
     body = tall.inner_text("body")
     for text in ("Auszugsstau: würden frei", "Angekündigt, nächste 4 Wochen", "Angekündigte Zuweisungen",
                  "Erstattung je Monat (laut Einstellung)", "× 332\u00a0€, kreisfreie Stadt", "ThürFlüKEVO"):

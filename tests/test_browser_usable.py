@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import screenshot, wait_for_app
+from tests.conftest import drawn_legends, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-LEGEND = ".js-plotly-plot .legend .legendtext"
-
-
 
 def _open(tab, url: str, charts: int) -> str:
     tab.goto(url)
@@ -27,9 +23,9 @@ def _open(tab, url: str, charts: int) -> str:
 def test_lage_shows_groups_usable_places_and_the_usable_traffic_light(demo_db, serve_app, tall):
     app = serve_app(demo_db)
     body = _open(tall, app.url, 4)
-    legend = {node.text_content() for node in tall.query_selector_all(LEGEND)}
-    assert {"Asylsuchende", "Ukraine (§ 24 AufenthG)", "Belegbare Plätze", "Plätze", "Belegt",
-            "Auslastung der belegbaren Plätze"} <= legend
+    expected = {"Asylsuchende", "Ukraine (§ 24 AufenthG)", "Belegbare Plätze", "Plätze", "Belegt",
+                "Auslastung der belegbaren Plätze"}
+    assert expected <= drawn_legends(tall, expected)
     assert "Freie belegbare Plätze" in body and "Auslastung der belegbaren Plätze je Kreis" in body
     assert "Auslastung (belegbare Plätze)" in body  # the early warning's rate column
     screenshot(tall, "usable-lage")
