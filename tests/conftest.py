@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -37,12 +38,53 @@ def run_etl(*args: str, env: dict | None = None, check: bool = True) -> subproce
     return result
 
 
+def copy_store(template: Path, target: Path) -> Path:
+    """``template`` and its read snapshot copied to ``target`` (a closed DuckDB file copies as is)."""
+    shutil.copy(template, target)
+    shutil.copy(str(template) + ".snapshot", str(target) + ".snapshot")
+    return target
+
+
+@dataclass(frozen=True)
+class InitTemplate:
+    """What ``etl init`` made once: the database and the reporting deadline it wrote."""
+
+    path: Path
+    deadline: tuple[int, int]
+
+
+@pytest.fixture(scope="session")
+def fresh_db_template(tmp_path_factory: pytest.TempPathFactory) -> InitTemplate:
+    """``etl init`` once per session (per xdist worker), with the shipped settings: about half a
+    CPU second that a few hundred tests would otherwise each spend on the same database."""
+    from etl.cli import main
+    from reception import config
+
+    db_path = tmp_path_factory.mktemp("fresh") / "reception.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RECEPTION_DB", str(db_path))
+        patch.delenv("RECEPTION_SETTINGS", raising=False)
+        config.settings.cache_clear()
+        try:
+            assert main(["init"]) == 0
+            deadline = config.settings().deadline
+        finally:
+            config.settings.cache_clear()  # the requesting test's own settings from here on
+    return InitTemplate(db_path, deadline)
+
+
 @pytest.fixture
-def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An initialised database (reference and key, no figures) in a temporary folder."""
+def fresh_db(fresh_db_template: InitTemplate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An initialised database (reference and key, no figures) in a temporary folder: a copy of
+    the session's ``etl init``, or init run anew where this test's settings name another
+    reporting deadline (init writes it into the store)."""
+    from reception import config
+
     db_path = tmp_path / "reception.duckdb"
     monkeypatch.setenv("RECEPTION_DB", str(db_path))
     monkeypatch.setenv("RECEPTION_INBOX", str(tmp_path / "inbox"))
+    if config.settings().deadline == fresh_db_template.deadline:
+        return copy_store(fresh_db_template.path, db_path)
     from etl.cli import main
 
     assert main(["init"]) == 0
@@ -61,9 +103,7 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the demo database (and its snapshot), set as RECEPTION_DB."""
-    target = tmp_path / "reception.duckdb"
-    shutil.copy(demo_db_template, target)
-    shutil.copy(str(demo_db_template) + ".snapshot", str(target) + ".snapshot")
+    target = copy_store(demo_db_template, tmp_path / "reception.duckdb")
     monkeypatch.setenv("RECEPTION_DB", str(target))
     monkeypatch.setenv("RECEPTION_INBOX", str(tmp_path / "inbox"))
     return target
