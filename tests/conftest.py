@@ -6,11 +6,12 @@ download) and skip with a reason where it is missing; CI installs it (``.ci/run`
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,24 +54,44 @@ class InitTemplate:
     deadline: tuple[int, int]
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """``NAME/reception.duckdb``, made by ``build(path)`` once per test run. Under pytest-xdist the
+    workers share it: the first builds it under a lock, the others wait and then use it (copies
+    only); the folder above each worker's own is the run's, never an earlier run's."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.mktemp(name) / "reception.duckdb"
+        build(path)
+        return path
+    folder = tmp_path_factory.getbasetemp().parent / name
+    folder.mkdir(exist_ok=True)
+    path = folder / "reception.duckdb"
+    with open(folder.with_name(f"{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "built").exists():
+            build(path)
+            (folder / "built").touch()
+    return path
+
+
 @pytest.fixture(scope="session")
 def fresh_db_template(tmp_path_factory: pytest.TempPathFactory) -> InitTemplate:
-    """``etl init`` once per session (per xdist worker), with the shipped settings: about half a
-    CPU second that a few hundred tests would otherwise each spend on the same database."""
+    """``etl init`` once per test run, with the shipped settings: about half a CPU second that a
+    few hundred tests would otherwise each spend on the same database."""
     from etl.cli import main
     from reception import config
 
-    db_path = tmp_path_factory.mktemp("fresh") / "reception.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RECEPTION_DB", str(db_path))
-        patch.delenv("RECEPTION_SETTINGS", raising=False)
+        patch.delenv("RECEPTION_SETTINGS", raising=False)  # whatever the requesting test set
         config.settings.cache_clear()
-        try:
+
+        def init(db_path: Path) -> None:
+            patch.setenv("RECEPTION_DB", str(db_path))
             assert main(["init"]) == 0
-            deadline = config.settings().deadline
+
+        try:
+            return InitTemplate(built_once(tmp_path_factory, "fresh", init), config.settings().deadline)
         finally:
             config.settings.cache_clear()  # the requesting test's own settings from here on
-    return InitTemplate(db_path, deadline)
 
 
 @pytest.fixture
@@ -93,11 +114,9 @@ def fresh_db(fresh_db_template: InitTemplate, tmp_path: Path, monkeypatch: pytes
 
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo database built once per session; copy it (``demo_db``) before writing to it."""
-    folder = tmp_path_factory.mktemp("demo")
-    db_path = folder / "reception.duckdb"
-    run_etl("init", "--demo", env={"RECEPTION_DB": str(db_path)})
-    return db_path
+    """A demo database built once per test run; copy it (``demo_db``) before writing to it."""
+    return built_once(tmp_path_factory, "demo",
+                      lambda db_path: run_etl("init", "--demo", env={"RECEPTION_DB": str(db_path)}))
 
 
 @pytest.fixture
