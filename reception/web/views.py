@@ -106,3 +106,36 @@ def kreis(ags: str, since: date | None, last_week: date, lang: str) -> views.Kre
     """The Kreis view of district ``ags`` for the chosen range, in ``lang``; None when the district
     reported no week of the range."""
     return _kreis(*_snapshot(), ags, since, last_week, lang, config.settings())
+
+
+def _foresight(horizon: int, settings: config.Settings) -> planning.Foresight:
+    return from_weekly(planning.foresight, horizon, settings.net_intake_window_weeks, settings.limit_rate,
+                       announced=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _planung_basis(current: str, path: str, unit: str, horizon: int, lang: str,
+                   settings: config.Settings) -> views.PlanungBasis:
+    return views.planung_basis(_foresight(horizon, settings), unit, settings, lang)
+
+
+def planung_basis(unit: str, horizon: int, lang: str) -> views.PlanungBasis:
+    """Where Planung's scenarios of ``unit`` start and the weeks they can name, over ``horizon`` weeks."""
+    return _planung_basis(*_snapshot(), unit, horizon, lang, config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _planung(current: str, path: str, unit: str, horizon: int, scenarios: tuple, needs_week: str,
+             reserve: float, lang: str, settings: config.Settings) -> views.PlanungView:
+    basis = _planung_basis(current, path, unit, horizon, lang, settings)
+    return _frozen_view(views.planung(_foresight(horizon, settings), basis, unit, scenarios, needs_week,
+                                      reserve, settings, lang))
+
+
+def planung(unit: str, horizon: int, scenarios: tuple, needs_week: str, reserve_percent: float,
+            lang: str) -> views.PlanungView:
+    """Planung's result: the ``scenarios`` of ``unit`` and the needs in ``needs_week`` with a
+    reserve of ``reserve_percent`` %, cached per data version and inputs (a shared link is one
+    build)."""
+    return _planung(*_snapshot(), unit, horizon, tuple(scenarios), needs_week, reserve_percent / 100.0,
+                    lang, config.settings())
