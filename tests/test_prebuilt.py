@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from streamlit.delta_generator import DeltaGenerator
@@ -101,15 +100,7 @@ def test_a_new_data_version_sends_a_new_chart(tmp_path, monkeypatch):
     before = spec()
     at.run()  # a rerun without new data: the same element
     assert spec() == before
-    from reception.ingest import load
-    from reception.store import db
-
-    extra = pd.DataFrame([("16053", dashboard_data.WEEKS[-1], "", None, 1, 0, 1000, 10, 2)],
-                         columns=["ags", "week", "facility", "facility_type", "arrivals", "departures",
-                                  "capacity", "occupied", "line"])
-    with db.writer(path) as con:
-        load.write_rows(con, con.from_df(extra), "more.csv", "e" * 64, "cli", "test")
-        db.publish_snapshot(con, Path(str(path) + ".snapshot"))
+    dashboard_data.add_jena_places(path)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert spec() != before  # places 170 -> 1.170 in the last week
