@@ -223,17 +223,7 @@ def test_new_load_shows_on_next_interaction(tmp_path, monkeypatch):
     monkeypatch.setenv("RECEPTION_DB", str(path))
     at = open_page("lage")
     assert {m.label: m.value for m in at.metric}["Plätze"] == "170"
-    import pandas as pd
-
-    from reception.ingest import load
-    from reception.store import db
-
-    extra = pd.DataFrame([("16053", dashboard_data.WEEKS[-1], "", None, 1, 0, 1000, 10, 2)],
-                         columns=["ags", "week", "facility", "facility_type", "arrivals", "departures",
-                                  "capacity", "occupied", "line"])
-    with db.writer(path) as con:
-        load.write_rows(con, con.from_df(extra), "more.csv", "e" * 64, "cli", "test")
-        db.publish_snapshot(con, Path(str(path) + ".snapshot"))
+    dashboard_data.add_jena_places(path)
     at.run()
     assert {m.label: m.value for m in at.metric}["Plätze"] == "1.170"
 
