@@ -278,7 +278,7 @@ def planung_basis(ahead: planning.Foresight, unit: str, settings: Settings, lang
     return PlanungBasis(
         start=start, weeks=weeks,
         week_labels={w: fmt.iso_week(planning.monday(w), lang) for w in weeks},
-        default_scenarios=planning.default_scenarios(start.week),
+        default_scenarios=planning.default_scenarios(start.week, lang),
         start_note={"week": fmt.iso_week(start.week, lang), "occupied": fmt.number(start.occupied, lang=lang),
                     "places": fmt.number(start.capacity, lang=lang),
                     "moves": fmt.number(start.moves_out, 1, lang),
