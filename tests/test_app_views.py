@@ -19,6 +19,8 @@ PAGES = {
     "lage": ("lage", {}),
     "kreis": ("kreis", {"kreis": "16051"}),
     "planung": ("planung", {"einheit": "16051"}),
+    "vergleich": ("vergleich", {}),
+    "karte": ("karte", {}),
 }
 
 

@@ -344,3 +344,58 @@ def _needs(ahead: planning.Foresight, scenario: planning.Scenario, monday, reser
                           "places": fmt.number(needs.additional.sum(), lang=lang),
                           "upper": fmt.number(needs.additional_upper.sum(), lang=lang)},
                  table=present.needs_display(needs, lang), frame=needs)
+
+
+@dataclass(frozen=True)
+class VergleichView:
+    """What the Vergleich page shows for the chosen districts and measure."""
+
+    comparison: Chart
+    table: pd.DataFrame  # present.comparison_table of the latest week
+    latest: pd.DataFrame  # its figures, for the downloads
+
+
+def vergleich(weekly: pd.DataFrame, measure: str, per_1000: bool, settings: Settings,
+              lang: str) -> VergleichView:
+    """The chosen districts' ``weekly`` figures compared by ``measure`` (a ratio never per 1,000)."""
+    long = metrics.comparison(weekly, measure, per_1000)
+    latest = metrics.latest_comparison(weekly)
+    return VergleichView(
+        comparison=Chart("vergleich", charts.comparison(long, measure, per_1000, lang, settings),
+                         present.summary_comparison(long, lang, measure, per_1000), long),
+        table=present.comparison_table(latest, lang, ratios_first=measure in metrics.RATIO_MEASURES),
+        latest=latest)
+
+
+@dataclass(frozen=True)
+class KarteView:
+    """What the Karte page shows: the map by the districts' boundaries (or tiles where there
+    are none) and its table."""
+
+    broken: bool  # the configured boundary file could not be used
+    note_key: str  # locale key of the caption saying what is drawn
+    missing: str | None  # the districts the boundaries lack, by name
+    map: Chart
+    table: pd.DataFrame
+
+
+def karte(weekly: pd.DataFrame, districts: pd.DataFrame, measure: str, settings: Settings, lang: str,
+          land: str, outlines=None, shipped: bool = True, attribution: str = "",
+          broken: bool = False) -> KarteView:
+    """The map of ``measure`` for the districts of ``weekly``: by ``outlines``
+    (:class:`reception.reference.geo.Outlines` of the boundary file, shipped or not), or as a
+    tile grid when they are None."""
+    latest = metrics.latest_by_district(weekly, settings)
+    tiles = metrics.map_frame(latest, districts, weekly, settings)
+    if outlines:
+        figure = charts.boundary_map(tiles, outlines, measure, lang, land=land, attribution=attribution)
+        missing = tiles[~tiles.ags.isin(list(outlines.shapes))]
+        note, names = ("karte.note_shipped" if shipped else "karte.note_boundaries",
+                       ", ".join(missing.name) or None)
+    else:
+        figure, note, names = charts.tile_map(tiles, measure, settings, lang, land=land), "karte.note", None
+    return KarteView(broken=broken, note_key=note, missing=names,
+                     map=Chart("karte", figure, present.summary_map(tiles, measure, lang),
+                               tiles.drop(columns=["grid_row", "grid_col", "lat", "lon"])),
+                     table=present.map_table(tiles, lang))
+
