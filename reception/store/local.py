@@ -23,7 +23,7 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -125,9 +125,9 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
-    """Apply the migrations not yet recorded in ``schema_migrations`` (those up to ``upto``
-    where given); returns the version."""
+def migrate(con: duckdb.DuckDBPyConnection, only: Collection[int] | None = None) -> int:
+    """Apply the migrations not yet recorded in ``schema_migrations`` (of those numbered in
+    ``only``, where given: a PostgreSQL store's set); returns the version."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
@@ -135,7 +135,7 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     version = max(done, default=0)
     for version_no, name, sql in migrations():
-        if version_no in done or (upto is not None and version_no > upto):
+        if version_no in done or (only is not None and version_no not in only):
             continue
         con.execute("BEGIN TRANSACTION")
         try:
