@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 import duckdb
 
 from reception import config
+from reception.i18n import t
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +49,15 @@ LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
 
 
 class DatabaseBusy(RuntimeError):
-    """Another process held the database longer than the configured wait."""
+    """Another process held the database longer than the configured wait. ``key`` and
+    ``params`` name its sentence (``store.*``); ``str()`` is the German one."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.sentence("de"))
+
+    def sentence(self, lang: str = "de") -> str:
+        return t(self.key, lang, **self.params)
 
 
 def is_lock_error(error: BaseException) -> bool:
@@ -77,10 +86,7 @@ def _retrying(open_database: Callable[[], T], path: Path, timeout: float | None)
             if not is_lock_error(error):
                 raise
             if time.monotonic() + delay > deadline:
-                raise DatabaseBusy(
-                    f"Datenbank {path} ist seit {timeout:.0f} s durch einen anderen Prozess "
-                    "gesperrt; bitte später erneut versuchen."
-                ) from error
+                raise DatabaseBusy("store.busy_file", path=path, seconds=f"{timeout:.0f}") from error
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 1.0)
 
