@@ -44,7 +44,7 @@ if require_data():
     needs_week = top[3].selectbox(t_ui("planung.needs_week"), weeks, index=weeks.index(needs_week),
                                   format_func=basis.week_labels.get, key="plan_needs_week")
 
-    stored = planning.decode(st.query_params.get("szenarien")) or basis.default_scenarios
+    stored = planning.decode(st.query_params.get("szenarien"), lang=lang) or basis.default_scenarios
     count = st.radio(t_ui("planung.count"), (1, 2, 3), index=len(stored) - 1, horizontal=True,
                      key="plan_count")
     stored = (stored + basis.default_scenarios)[:count]

@@ -379,6 +379,14 @@ def test_planung_for_the_state_with_a_broken_link_falls_back_to_the_defaults(app
     assert at.query_params["szenarien"] == "Basis~forecast~0~0~"
 
 
+def test_planung_in_english_names_the_default_and_unnamed_scenarios_in_english(app_db):
+    # (one run each: AppTest formats a rerun's radio options outside the session, in German)
+    at = open_page("planung", {"lang": "en"})
+    assert [t.value for t in at.text_input] == ["Baseline", "+20 % arrivals", "with sports hall"]
+    at = open_page("planung", {"lang": "en", "szenarien": "~percent~10~0~|Mehr~percent~20~0~"})
+    assert [t.value for t in at.text_input] == ["Scenario 1", "Mehr"]
+
+
 def test_methodik_quotes_the_measured_coverage_of_the_forecast_band(app_db):
     at = open_page("methodik")
     text = texts(at)

@@ -23,7 +23,7 @@ UMLAUT = re.compile(r"[äöüÄÖÜß]")
 WORDS = re.compile(
     r"\b(und|nicht|ist|mit|für|bitte|eine[nmrs]?|kein(e[nmrs]?)?|oder|wird|werden|sind|noch|nur|"
     r"bei|vom|zum|zur|der|das|des|dem|auf|aus|ein|sich|wenn|wie|als|auch|nach|Woche|Wochen|"
-    r"Kreis|Kreise|Datei|Zeile|Spalte|Meldung|Meldungen|Fehler|Seite|Beispiel)\b")
+    r"Kreis|Kreise|Datei|Zeile|Spalte|Meldung|Meldungen|Fehler|Seite|Beispiel|Daten|Szenario|Einwohner)\b")
 SQL = re.compile(r"\b(SELECT|FROM|WHERE|INSERT|CREATE|UPDATE|JOIN)\b")
 
 # Whole scopes (a top-level function, class or assignment of a file) whose texts are German by
@@ -50,7 +50,9 @@ ALLOWED_SCOPES = {
     "reception/reference/districts.py::_CITY_WORDS": "words of district names, for matching",
     "reception/reference/districts.py::UMLAUTS": "umlauts folded for matching names",
     "reception/reference/districts.py::short_names": "district names (Kreis/Landkreis X)",
-    "reception/reference/districts.py::PROPORTIONAL_SOURCE": "the source stored with the key",
+    "reception/reference/districts.py::PROPORTIONAL_SOURCE": "the source stored with the key "
+                                                             "(present.key_label translates it)",
+    "reception/reference/districts.py::proportional_key": "the source stored with the key",
     "reception/reference/geo.py::ATTRIBUTION": "the licence's required attribution, verbatim",
     "reception/read/allocation.py::UNPLACED": "a value of the contract's allocation CSV",
     "reception/web/api.py::openapi": "the OpenAPI document",

@@ -175,3 +175,9 @@ def test_the_default_scenarios_are_named_in_the_pages_language():
     assert [s.name for s in english] == ["Baseline", "+20 % arrivals", "with sports hall"]
     assert [(s.mode, s.value, s.changes) for s in english] == [
         (s.mode, s.value, s.changes) for s in pl.default_scenarios(date(2025, 1, 6))]
+
+
+def test_a_scenario_without_a_name_is_numbered_in_the_pages_language():
+    assert [s.name for s in pl.decode("~percent~10~0~|~forecast~0~0~", lang="en")] == [
+        "Scenario 1", "Scenario 2"]
+    assert pl.decode("~percent~10~0~")[0].name == "Szenario 1"

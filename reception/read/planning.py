@@ -297,9 +297,9 @@ def encode(scenarios) -> str:
     return "|".join(parts)
 
 
-def decode(text: str | None, limit: int = 3) -> tuple[Scenario, ...]:
+def decode(text: str | None, limit: int = 3, lang: str = "de") -> tuple[Scenario, ...]:
     """The scenarios of :func:`encode`; parts that do not parse are left out (a hand-edited
-    link never breaks the page)."""
+    link never breaks the page); a part without a name is "Szenario n" in ``lang``."""
     out = []
     for part in (text or "").split("|")[:limit]:
         fields = part.split("~")
@@ -312,7 +312,7 @@ def decode(text: str | None, limit: int = 3) -> tuple[Scenario, ...]:
             continue
         if not all(map(math.isfinite, (value, extra))):
             continue
-        name = _clean(fields[0]) or f"Szenario {len(out) + 1}"
+        name = _clean(fields[0]) or t("planning.scenario_n", lang, n=len(out) + 1)
         out.append(Scenario(name, fields[1], value, extra, changes))
     return tuple(out)
 

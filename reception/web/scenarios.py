@@ -36,7 +36,7 @@ def scenario_inputs(index: int, base: planning.Scenario, week_labels: dict[str, 
                             format="%.0f", help=t_ui("planung.extra_help"))
     changes = tuple(change for change in (_change(key, "open", weeks, week_labels, 1),
                                           _change(key, "close", weeks, week_labels, -1)) if change[1])
-    return planning.Scenario(name.strip() or f"Szenario {index + 1}", mode,
+    return planning.Scenario(name.strip() or t_ui("planning.scenario_n", n=index + 1), mode,
                              0.0 if mode == "forecast" else float(value), float(extra), changes)
 
 
