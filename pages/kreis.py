@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from reception import fmt
+from reception import fmt, isoweek
 from reception.read import charts, metrics, planning, present
 from reception.web.cache import data, derived, figure, from_weekly
 from reception.web.ui import (
@@ -128,7 +128,7 @@ if require_data():
             st.dataframe(present.facilities_table(newest, lang), hide_index=True)
 
         st.header(t_ui("kreis.quota"))
-        since = metrics.year_start(chosen.last_week)
+        since = isoweek.year_start(chosen.last_week)
         key = data.distribution_key(chosen.last_week)
         quota = derived(metrics.quota, data.arrivals_between(since, chosen.last_week), key)
         row = quota[quota.ags == ags].iloc[0]

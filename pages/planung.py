@@ -4,7 +4,7 @@ so a link reproduces the scenarios. The calculation is :mod:`reception.read.plan
 
 import streamlit as st
 
-from reception import fmt
+from reception import fmt, isoweek
 from reception.read import charts, planning, present
 from reception.web.cache import data, derived, figure, from_weekly
 from reception.web.ui import (
@@ -60,11 +60,11 @@ def _scenario_inputs(index: int, base: planning.Scenario, weeks: list[str]) -> p
     left, right = st.columns(2)
     opened = left.number_input(t_ui("planung.open"), key=f"{key}_open", min_value=0, step=10)
     open_week = right.selectbox(t_ui("planung.from_week"), weeks, key=f"{key}_open_week",
-                                format_func=lambda w: fmt.iso_week(planning.monday(w), lang))
+                                format_func=lambda w: fmt.iso_week(w, lang))
     left, right = st.columns(2)
     closed = left.number_input(t_ui("planung.close"), key=f"{key}_close", min_value=0, step=10)
     close_week = right.selectbox(t_ui("planung.from_week"), weeks, key=f"{key}_close_week",
-                                 format_func=lambda w: fmt.iso_week(planning.monday(w), lang))
+                                 format_func=lambda w: fmt.iso_week(w, lang))
     changes = tuple(c for c in ((open_week, int(opened)), (close_week, -int(closed))) if c[1])
     return planning.Scenario(name.strip() or f"Szenario {index + 1}", mode,
                              0.0 if mode == "forecast" else float(value), float(extra), changes)
@@ -96,11 +96,11 @@ if require_data():
         st.info(t_ui("planung.no_data", name=names[unit]))
         st.stop()
 
-    weeks = [planning.iso_week(w) for w in prediction.week]
+    weeks = [isoweek.name(w) for w in prediction.week]
     needs_week = _param("bedarf", weeks[-1])
     needs_week = top[3].selectbox(t_ui("planung.needs_week"), weeks,
                                   index=weeks.index(needs_week) if needs_week in weeks else len(weeks) - 1,
-                                  format_func=lambda w: fmt.iso_week(planning.monday(w), lang),
+                                  format_func=lambda w: fmt.iso_week(w, lang),
                                   key="plan_needs_week")
 
     stored = planning.decode(st.query_params.get("szenarien")) or planning.default_scenarios(start.week)
@@ -118,7 +118,7 @@ if require_data():
                             "bedarf": needs_week, "szenarien": planning.encode(scenarios)})
 
     outcomes = derived(planning.run_scenarios, start, prediction, tuple(scenarios),
-                       planning.monday(needs_week), reserve, cfg.warn_rate, cfg.limit_rate)
+                       isoweek.parse(needs_week), reserve, cfg.warn_rate, cfg.limit_rate)
     st.header(t_ui("planung.result", name=names[unit]))
     st.caption(t_ui("planung.start", week=fmt.iso_week(start.week, lang),
                     occupied=fmt.number(start.occupied, lang=lang),
@@ -137,13 +137,13 @@ if require_data():
     with st.expander(t_ui("planung.weeks_table")):
         st.dataframe(present.scenario_table(outcomes, lang), hide_index=True)
 
-    st.header(t_ui("planung.needs", week=fmt.iso_week(planning.monday(needs_week), lang)))
+    st.header(t_ui("planung.needs", week=fmt.iso_week(needs_week, lang)))
     chosen = st.selectbox(t_ui("planung.needs_scenario"), range(len(scenarios)),
                           format_func=lambda i: scenarios[i].name, key="plan_needs_scenario")
     st.markdown(t_ui("planung.needs_text", reserve=fmt.percent(reserve, 0, lang),
                      limit=fmt.percent(cfg.limit_rate, 0, lang)))
     needs = derived(planning.needs_table, table, per_district, scenarios[chosen],
-                    planning.monday(needs_week), reserve, cfg.limit_rate)
+                    isoweek.parse(needs_week), reserve, cfg.limit_rate)
     short = int((needs.additional > 0).sum())
     st.markdown(t_ui("planung.needs_summary", short=short, total=len(needs),
                      places=fmt.number(needs.additional.sum(), lang=lang),

@@ -32,6 +32,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from reception import isoweek
 from reception.read import metrics
 from reception.read.estimate import StateEstimate
 
@@ -61,25 +62,9 @@ class Start:
 
 def default_scenarios(last_week: date) -> tuple[Scenario, ...]:
     """Basis, +20 % Zugänge, mit Turnhalle (150 places from two weeks on)."""
-    opening = iso_week(pd.Timestamp(last_week) + pd.Timedelta(weeks=2))
+    opening = isoweek.name(pd.Timestamp(last_week) + pd.Timedelta(weeks=2))
     return (Scenario("Basis"), Scenario("+20 % Zugänge", "percent", 20.0),
             Scenario("mit Turnhalle", changes=((opening, 150),)))
-
-
-# ---------------------------------------------------------------- weeks
-_ISO = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def iso_week(day) -> str:
-    year, week, _ = pd.Timestamp(day).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def monday(iso: str) -> pd.Timestamp:
-    match = _ISO.match(iso)
-    if not match:
-        raise ValueError(iso)
-    return pd.Timestamp(date.fromisocalendar(int(match[1]), int(match[2]), 1))
 
 
 # ---------------------------------------------------------------- the calculation
@@ -104,7 +89,7 @@ def capacity_path(weeks: pd.Series, capacity: float, changes) -> np.ndarray:
     places = np.full(len(weeks), float(capacity))
     stamps = pd.to_datetime(weeks).to_numpy()
     for week, delta in changes:
-        places += np.where(stamps >= monday(week).to_datetime64(), float(delta), 0.0)
+        places += np.where(stamps >= np.datetime64(isoweek.parse(week)), float(delta), 0.0)
     return np.maximum(places, 0.0)
 
 
@@ -317,7 +302,7 @@ def decode(text: str | None, limit: int = 3) -> tuple[Scenario, ...]:
 
 def _change(text: str) -> tuple[str, int]:
     week, _, delta = text.partition(":")
-    monday(week)  # raises ValueError when not an ISO week
+    isoweek.parse(week)  # raises ValueError when not an ISO week
     return week, int(delta)
 
 
