@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error.sentence(args.lang), file=sys.stderr)
         return EXIT_REJECTED
     except db.DatabaseBusy as error:
-        print(t("cli.busy", args.lang, detail=str(error)), file=sys.stderr)
+        print(t("cli.busy", args.lang, detail=error.sentence(args.lang)), file=sys.stderr)
         return EXIT_REJECTED
 
 
@@ -298,7 +298,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(t("cli.unknown_land", args.lang, code=error.code, known=error.known), file=sys.stderr)
         return EXIT_REJECTED
     except districts.BadReference as error:
-        print(t("cli.bad_reference", args.lang, detail=str(error)), file=sys.stderr)
+        print(t("cli.bad_reference", args.lang, detail=error.sentence(args.lang)), file=sys.stderr)
         return EXIT_REJECTED
     def attempt() -> tuple[int, dict | None]:
         with db.writer() as con:

@@ -37,7 +37,7 @@ REVIEWED_SQL = {
     ("reception/ingest/plausibility.py", "find"):
         "the SQL of _history_relation and _finding_selects; the limit is a ? parameter",
     ("reception/store/local.py", "_current_rows_query"):
-        "module constants _COLUMNS, _FIGURES, _CONTESTED (column names and fixed SQL)",
+        "module constants _COLUMNS, _ACTIVE_FIGURES, _CONTESTED (column names and fixed SQL)",
     ("reception/ingest/load.py", "write_rows"):
         "column names of report_row from validate.ROW_COLUMNS (constants) and NULL stand-ins",
     ("reception/ingest/validate.py", "<module>"):

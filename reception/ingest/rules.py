@@ -17,8 +17,8 @@ How to add a rule (one entry in ``RULES``):
 
 1. Its problem code: an entry in ``reception.ingest.problems.CATALOGUE`` (severity: an error
    keeps the file out, a warning keeps the row in), the message ``problem.<code>`` in
-   ``reception/locales/etl.toml`` (German and English; ``{value}`` is the cell) and what the
-   sender should do, ``problem_action.<code>`` in ``reception/locales/problems.toml``; then
+   ``reception/locales/problem.toml`` (German and English; ``{value}`` is the cell) and what the
+   sender should do, ``problem_action.<code>`` in ``reception/locales/problem_action.toml``; then
    regenerate ``docs/problems.md`` (``tests/test_problems.py`` says how).
 2. Append ``Rule(code, condition, fields)`` to ``RULES``. ``fields``: the canonical fields the
    problem is reported in; with ``each=True`` (the default) the rule is one check per field

@@ -1,6 +1,6 @@
 """The figures of the dashboard, in plain pandas (no database, no Streamlit): unit-tested.
 
-Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.toml``):
+Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/methodik.toml``):
 
 * occupancy rate = occupied / capacity (undefined where capacity is 0 or unknown);
 * free places = capacity - occupied (negative when overcrowded);

@@ -5,8 +5,8 @@ and language, so that the web layer caches the whole view and a page only render
     view = views.lage(weekly, announcements, ahead, settings, "de")
 
 The Lage view is what the start page and the static overview ``/lagebild`` show
-(:mod:`reception.read.lagebild`); both read it, so they cannot disagree. Other pages still compose
-call by call (issue 22 leaves them for later).
+(:mod:`reception.read.lagebild`); both read it, so they cannot disagree. Every other page has its
+view here too (:func:`kreis`, ...): the page itself is a title, filters and rendering.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from datetime import date
 
 import pandas as pd
 
+from reception import fmt, isoweek
 from reception.config import Settings
+from reception.i18n import t
 from reception.read import charts, metrics, planning, present
 
 
@@ -107,3 +109,143 @@ def lage(weekly: pd.DataFrame, announcements: pd.DataFrame, ahead: planning.Fore
         ranking_table=present.ranking_table(latest, lang),
         settings=cfg,
     )
+
+
+def _card(label: str, value: str, caption: str = "") -> dict:
+    return {"label": label, "value": value, "caption": caption}
+
+
+@dataclass(frozen=True)
+class KreisView:
+    """What the Kreis page shows for one district, in its order; a part the district did not
+    report is None (the page says so). Texts are in the view's language."""
+
+    name: str
+    week: str  # the latest week, as text
+    reported: bool  # False: the district did not report the latest week
+    last_reported: str
+    now_cards: list[dict]  # label, value, caption: the traffic light, places, runway
+    part_cards: list[dict]  # present.district_cards
+    development: tuple[Chart, Chart]
+    places_by_type: Chart | None
+    usable: Chart | None
+    entitled: Chart | None
+    announcements_sum: str
+    announcements_markdown: str | None
+    reimbursement: dict  # present.reimbursement_text: value, caption
+    facilities_week: str | None
+    facilities: Chart | None
+    facilities_table: pd.DataFrame | None
+    quota_note: dict  # the parameters of kreis.quota_note
+    quota_cards: list[dict]
+    quota: Chart
+    forecast_flag: str | None
+    forecast: Chart
+    outlook: str | None  # "voraussichtlich in KW … an der Grenze"
+    all_weeks: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class KreisFrames:
+    """The snapshot's frames the Kreis view reads, of one district unless said otherwise."""
+
+    weekly: pd.DataFrame  # of the chosen range
+    history: pd.DataFrame  # every week
+    announcements: pd.DataFrame
+    places_by_type: pd.DataFrame
+    facilities: pd.DataFrame
+    arrivals: pd.DataFrame  # every district's arrivals since 1 January (queries.arrivals_between)
+    key: pd.DataFrame  # the distribution key in force
+    land_code: str | None
+
+
+def district_has_figures(weekly: pd.DataFrame, ags: str) -> bool:
+    """Whether ``ags`` reported any week of ``weekly`` (else the Kreis page says so)."""
+    return bool(metrics.district_series(weekly, ags).reported.any())
+
+
+def kreis(frames: KreisFrames, ags: str, name: str, ahead: planning.Foresight, settings: Settings,
+          lang: str, since: date | None, last_week: date) -> KreisView:
+    """The Kreis view of district ``ags`` (which reported a week of ``frames.weekly``: see
+    :func:`district_has_figures`); ``ahead`` is :func:`planning.foresight` of every district with
+    the announced allocations counted, the one forecast Lage's early warning reads too."""
+    cfg = settings
+    series = metrics.district_series(frames.weekly, ags)
+    announced = frames.announcements[frames.announcements.week >= series.week.max()]
+    # as on Lage: the traffic light reads usable places, the runway counts the announcements
+    latest = metrics.latest_by_district(series, cfg, announced).iloc[0]
+    now, usable, backlog = metrics.district_parts(series)
+    ahead_sum = metrics.announced_ahead(announced, latest.week)
+    by_type, other = metrics.places_overview(frames.places_by_type, since)
+    newest = metrics.latest_facilities(frames.facilities)
+    coming = metrics.announcements_after(announced, latest.week)
+    week = fmt.iso_week(latest.week, lang)
+    prediction, outlook = planning.foresight_of(ahead, ags)
+    return KreisView(
+        name=name, week=week, reported=bool(latest.reported),
+        last_reported=fmt.iso_week(latest.last_reported, lang),
+        now_cards=[
+            _card(t("tab.usable_rate", lang), present.traffic_rate(latest, lang),
+                  present.traffic_caption(latest, lang)),
+            _card(t("headline.free_places", lang), fmt.number(latest.free_places, lang=lang)),
+            _card(t("headline.capacity", lang), fmt.number(latest.capacity, lang=lang)),
+            _card(t("headline.occupied", lang), fmt.number(latest.occupied, lang=lang)),
+            _card(t("kreis.runway", lang), fmt.weeks(latest.runway_weeks, lang),
+                  present.runway_caption(latest, cfg.net_intake_window_weeks, lang))],
+        part_cards=present.district_cards(now, ahead_sum, lang),
+        development=(
+            Chart(f"kreis_{ags}_wochen", charts.arrivals_vs_capacity(series, lang),
+                  present.summary_district(series, name, lang), series),
+            Chart(f"kreis_{ags}_auslastung", charts.occupancy_rate(series, cfg, lang),
+                  present.summary_rate(series, lang, cfg.warn_rate, cfg.limit_rate),
+                  series[["week", "occupancy_rate"]])),
+        places_by_type=None if by_type.empty else Chart(
+            f"kreis_{ags}_unterkunftsarten", charts.places_by_type(by_type, lang),
+            present.summary_places_by_type(by_type, other, lang),
+            present.places_by_type_table(by_type, lang)),
+        usable=None if usable.capacity_unusable.isna().all() else Chart(
+            f"kreis_{ags}_belegbar", charts.usable_places(usable, lang),
+            present.summary_usable(usable, lang), usable),
+        entitled=None if backlog.occupied_entitled.isna().all() else Chart(
+            f"kreis_{ags}_auszugsstau", charts.entitled(backlog, lang),
+            present.summary_entitled(backlog, lang), backlog),
+        announcements_sum=fmt.number(ahead_sum, lang=lang),
+        announcements_markdown=None if coming.empty else present.markdown_table(
+            present.announcements_table(coming, lang)),
+        reimbursement=present.reimbursement_text(
+            metrics.reimbursement(now["usable"], latest.kind, latest.week, cfg, frames.land_code),
+            cfg, lang),
+        facilities_week=None if newest.empty else fmt.iso_week(newest.week.iloc[0], lang),
+        facilities=None if newest.empty else Chart(
+            f"kreis_{ags}_unterkuenfte", charts.facilities(newest, lang),
+            present.summary_facilities(newest, lang), newest),
+        facilities_table=None if newest.empty else present.facilities_table(newest, lang),
+        **_kreis_quota(frames, ags, lang, last_week),
+        forecast_flag=present.forecast_flag(prediction, lang) or None,
+        forecast=Chart(f"kreis_{ags}_prognose",
+                       charts.forecast(frames.history[["week", "arrivals"]].tail(26), prediction, lang),
+                       present.summary_forecast_bands(prediction, lang), prediction),
+        outlook=present.outlook_text(next(outlook.itertuples(index=False)), lang) if len(outlook) else None,
+        all_weeks=series,
+    )
+
+
+def _kreis_quota(frames: KreisFrames, ags: str, lang: str, last_week: date) -> dict:
+    """The quota part of the Kreis view: the district's target against its arrivals since 1 January."""
+    since = isoweek.year_start(last_week)
+    quota = metrics.quota(frames.arrivals, frames.key)
+    row = quota[quota.ags == ags].iloc[0]
+    return {
+        "quota_note": {"since": fmt.iso_week(since, lang), "until": fmt.iso_week(last_week, lang),
+                       "key": present.key_label(frames.key, lang)},
+        "quota_cards": [
+            _card(t("kreis.soll", lang), fmt.number(row.soll, lang=lang)),
+            _card(t("kreis.ist", lang), fmt.number(row.ist, lang=lang)),
+            _card(t("kreis.fulfilment", lang), fmt.percent_number(row.fulfilment_percent, 1, lang)),
+            _card(t("kreis.key_share", lang), fmt.percent_number(row.share_percent, 1, lang)),
+            _card(t("kreis.population_share", lang),
+                  fmt.percent_number(row.population_share_percent, 1, lang))],
+        "quota": Chart("erfuellungsquote", charts.quota(quota, ags, lang),
+                       present.summary_quota(row, lang) + "\n\n" + present.summary_quota_all(quota, lang),
+                       quota),
+    }

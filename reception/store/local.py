@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 import duckdb
 
 from reception import config
+from reception.i18n import t
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +49,15 @@ LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
 
 
 class DatabaseBusy(RuntimeError):
-    """Another process held the database longer than the configured wait."""
+    """Another process held the database longer than the configured wait. ``key`` and
+    ``params`` name its sentence (``store.*``); ``str()`` is the German one."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.sentence("de"))
+
+    def sentence(self, lang: str = "de") -> str:
+        return t(self.key, lang, **self.params)
 
 
 def is_lock_error(error: BaseException) -> bool:
@@ -77,10 +86,7 @@ def _retrying(open_database: Callable[[], T], path: Path, timeout: float | None)
             if not is_lock_error(error):
                 raise
             if time.monotonic() + delay > deadline:
-                raise DatabaseBusy(
-                    f"Datenbank {path} ist seit {timeout:.0f} s durch einen anderen Prozess "
-                    "gesperrt; bitte später erneut versuchen."
-                ) from error
+                raise DatabaseBusy("store.busy_file", path=path, seconds=f"{timeout:.0f}") from error
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 1.0)
 
@@ -175,7 +181,9 @@ SNAPSHOT_TABLES = {
 }
 # Views and macros the snapshot keeps as they are: what they read is in the byte copy, and
 # reporting_status depends on the clock, so it cannot be computed once at publishing.
-SNAPSHOT_KEPT = {"reminders", "reporting_status", "reporting_status_at"}
+SNAPSHOT_KEPT = {"reminders", "reporting_status", "reporting_status_at",
+                 # which rows carry a figure (migration 011): read by facility_weekly
+                 "figure_rows_from"}
 SNAPSHOT_VIEWS = {
     "weekly": "SELECT * EXCLUDE (name, kind, population) FROM snap.weekly_named",
 }
@@ -185,18 +193,16 @@ _FACILITY_COLUMNS = ("ags, week, facility, facility_type, arrivals, departures, 
                      f"occupied, load_id, {_PARTS}")
 _COLUMNS = ("load_id, ags, week, facility, facility_type, arrivals, departures, capacity, "
             f"occupied, line, {_PARTS}")
-# a row that only announces allocations is not a figure in force (migration 006)
-_FIGURES = ("NOT (announced IS NOT NULL AND coalesce(arrivals, departures, capacity, occupied, "
-            "arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, "
-            "occupied_entitled) IS NULL)")
-_PLAIN = f"SELECT {_COLUMNS} FROM active_rows WHERE {_FIGURES}"  # noqa: S608 (constants)
+# The rows that carry a figure: the rule is the macro figure_rows_from (migration 011) alone.
+_ACTIVE_FIGURES = "figure_rows_from('active_rows')"
+_PLAIN = f"SELECT {_COLUMNS} FROM {_ACTIVE_FIGURES}"  # noqa: S608 (constants)
 # In the snapshot: the facility rows of the active loads, where no other load competes for their
 # district and week, and the rows chosen in the contested district-weeks (tables of the snapshot).
 _FACILITY_VIEW = (
-    f"SELECT {_FACILITY_COLUMNS} FROM report_row r "  # noqa: S608 (module constants)
+    f"SELECT {_FACILITY_COLUMNS} FROM figure_rows_from('report_row') r "  # noqa: S608 (constants)
     "SEMI JOIN (SELECT load_id FROM load_log WHERE status = 'loaded') l USING (load_id) "
     "ANTI JOIN contested_weeks c USING (ags, week) "
-    f"WHERE r.facility <> '' AND {_FIGURES} "
+    "WHERE r.facility <> '' "
     f"UNION ALL SELECT {_FACILITY_COLUMNS} FROM contested_rows WHERE facility <> ''")
 
 _CONTESTED = "SELECT * FROM current_rows_from('contested_active')"
@@ -229,8 +235,8 @@ def _current_rows_query(con: duckdb.DuckDBPyConnection) -> str:
     _mark_contested(con)
     if not con.execute("SELECT count(*) FROM contested").fetchall()[0][0]:
         return _PLAIN
-    return (f"SELECT {_COLUMNS} FROM active_rows "  # noqa: S608 (module constants)
-            f"ANTI JOIN contested c USING (ags, week) WHERE {_FIGURES} UNION ALL {_CONTESTED}")
+    return (f"SELECT {_COLUMNS} FROM {_ACTIVE_FIGURES} "  # noqa: S608 (module constants)
+            f"ANTI JOIN contested c USING (ags, week) UNION ALL {_CONTESTED}")
 
 
 def _database_file(con: duckdb.DuckDBPyConnection) -> Path:

@@ -132,8 +132,7 @@ class StoreUnavailable(local.DatabaseBusy):
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        super().__init__(f"Der gemeinsame Datenbestand {config.store_label()} ist seit "
-                         f"{seconds:.0f} s nicht erreichbar; bitte später erneut versuchen.")
+        super().__init__("store.unavailable", store=config.store_label(), seconds=f"{seconds:.0f}")
 
 
 class _OpenWrite(threading.local):
@@ -193,9 +192,7 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
         try:
             pg.execute("SELECT pg_advisory_xact_lock(%s, %s)", WRITE_LOCK)
         except psycopg.errors.LockNotAvailable as error:
-            raise local.DatabaseBusy(
-                f"Der gemeinsame Datenbestand ist seit {timeout:.0f} s durch einen anderen "
-                "Schreibvorgang belegt; bitte später erneut versuchen.") from error
+            raise local.DatabaseBusy("store.busy_shared", seconds=f"{timeout:.0f}") from error
         _base_schema(pg)
         with _mirror_lock, local.local_writer(config.db_path(), timeout, into) as con:
             state = store_state(pg)
@@ -249,9 +246,7 @@ def retried(action, seconds: float | None = None):
         try:
             return action()
         except psycopg.errors.LockNotAvailable as error:  # another writer, not an outage
-            raise local.DatabaseBusy(
-                "Der gemeinsame Datenbestand ist zu lange durch einen anderen Schreibvorgang "
-                "belegt; bitte später erneut versuchen.") from error
+            raise local.DatabaseBusy("store.busy_shared_long") from error
         except psycopg.OperationalError as error:
             if not _connection_lost(error):
                 raise

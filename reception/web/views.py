@@ -9,13 +9,13 @@ time ``st.plotly_chart`` sends it (5–6 ms per chart and run); a frozen one mak
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from reception import config
+from reception import config, isoweek
 from reception.read import planning, views
 from reception.store import db
 from reception.web.cache import NoSnapshot, data, from_weekly, version
@@ -36,6 +36,27 @@ def _frozen(chart: views.Chart) -> views.Chart:
     return replace(chart, figure=FrozenFigure(chart.figure))
 
 
+def _frozen_view(view):
+    """``view`` with each of its charts (alone, in a tuple or None) frozen."""
+    changes = {}
+    for field in fields(view):
+        value = getattr(view, field.name)
+        if isinstance(value, views.Chart):
+            changes[field.name] = _frozen(value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, views.Chart) for v in value):
+            changes[field.name] = tuple(_frozen(v) for v in value)
+    return replace(view, **changes)
+
+
+def _snapshot() -> tuple[str, str]:
+    """The key of the snapshot the session reads (the app's, or a past one within a view of the
+    past): its version and path."""
+    current = version()
+    if current is None:
+        raise NoSnapshot(str(db.current_snapshot()))
+    return current, str(db.current_snapshot())
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _lage(current: str, path: str, since: date | None, kinds: tuple[str, ...], last_week: date,
           lang: str, settings: config.Settings) -> views.LageView:
@@ -44,15 +65,44 @@ def _lage(current: str, path: str, since: date | None, kinds: tuple[str, ...], l
     # the forecast sees the whole history (of the chosen kinds), not only the chosen range
     ahead = from_weekly(planning.foresight, settings.forecast_weeks, settings.net_intake_window_weeks,
                         settings.limit_rate, kinds=kinds, announced=True)
-    view = views.lage(weekly, announcements, ahead, settings, lang, last_week)
-    return replace(view, development=tuple(_frozen(c) for c in view.development),
-                   forecast=_frozen(view.forecast), ranking=_frozen(view.ranking))
+    return _frozen_view(views.lage(weekly, announcements, ahead, settings, lang, last_week))
 
 
 def lage(since: date | None, kinds: tuple[str, ...], last_week: date, lang: str) -> views.LageView:
     """The Lage view of the current snapshot for the chosen range and kinds, in ``lang``."""
-    current = version()
-    if current is None:
-        raise NoSnapshot(str(db.current_snapshot()))
-    return _lage(current, str(db.current_snapshot()), since, tuple(kinds), last_week, lang,
-                 config.settings())
+    return _lage(*_snapshot(), since, tuple(kinds), last_week, lang, config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _district_names(current: str, path: str) -> dict[str, str]:
+    districts = data.districts()
+    return dict(zip(districts.ags, districts.name))
+
+
+def district_names() -> dict[str, str]:
+    """Every district's name by its key, in the snapshot's order (the district choice)."""
+    return _district_names(*_snapshot())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _kreis(current: str, path: str, ags: str, since: date | None, last_week: date, lang: str,
+           settings: config.Settings) -> views.KreisView | None:
+    weekly = data.weekly(since=since, ags=(ags,))
+    if not views.district_has_figures(weekly, ags):
+        return None
+    year = isoweek.year_start(last_week)
+    frames = views.KreisFrames(
+        weekly=weekly, history=data.weekly(ags=(ags,)), announcements=data.announcements(ags=ags),
+        places_by_type=data.places_by_type(ags), facilities=data.facilities(ags),
+        arrivals=data.arrivals_between(year, last_week), key=data.distribution_key(last_week),
+        land_code=data.reference_meta().get("land_code"))
+    ahead = from_weekly(planning.foresight, settings.forecast_weeks, settings.net_intake_window_weeks,
+                        settings.limit_rate, announced=True)
+    return _frozen_view(views.kreis(frames, ags, _district_names(current, path)[ags], ahead, settings,
+                                    lang, since, last_week))
+
+
+def kreis(ags: str, since: date | None, last_week: date, lang: str) -> views.KreisView | None:
+    """The Kreis view of district ``ags`` for the chosen range, in ``lang``; None when the district
+    reported no week of the range."""
+    return _kreis(*_snapshot(), ags, since, last_week, lang, config.settings())
