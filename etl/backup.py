@@ -13,7 +13,7 @@ from pathlib import Path
 from etl import cli
 from reception import config
 from reception.i18n import t
-from reception.store.backup import BadBackup, backup, restore
+from reception.store.backup import BadBackup, OwnFolder, backup, restore
 
 HELP = {
     "backup": cli.Help(
@@ -65,8 +65,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return cli.EXIT_USAGE
     try:
         manifest = backup(args.dir)
-    except ValueError as error:
-        print(error, file=sys.stderr)
+    except OwnFolder as error:
+        print(t("backup.own_folder", args.lang, dir=error.folder), file=sys.stderr)
         return cli.EXIT_USAGE
     print(t("backup.done", args.lang, dir=args.dir, loads=manifest["loads"],
             rows=manifest["report_rows"], sha256=manifest["sha256"][:12]))

@@ -74,13 +74,16 @@ def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
         out.mkdir(parents=True, exist_ok=True)
     try:
         week = isoweek.parse(week_text) if week_text else None
-    except ValueError:
+    except ValueError:  # not a week
         print(t("briefing.bad_week", lang, value=week_text), file=sys.stderr)
         return cli.EXIT_REJECTED
     try:
         target, monday = briefing.write(out, week)
-    except briefing.NoData as error:
+    except ValueError as error:
         print(str(error), file=sys.stderr)
+        return cli.EXIT_REJECTED
+    except briefing.NoData as error:
+        print(error.message(lang), file=sys.stderr)
         return cli.EXIT_REJECTED
     except FileNotFoundError as error:  # no snapshot published yet
         print(t("cli.no_snapshot", lang, detail=str(error)), file=sys.stderr)

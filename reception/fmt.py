@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from reception import isoweek
+from reception.i18n import t
 
 MISSING = "–"
 
@@ -151,9 +152,7 @@ def weeks(value: object, lang: str = "de") -> str:
     if text == MISSING:
         return MISSING
     one = text in ("1", "1,0", "1.0")
-    if lang == "de":
-        return f"{text} {'Woche' if one else 'Wochen'}"
-    return f"{text} {'week' if one else 'weeks'}"
+    return t("fmt.one_week" if one else "fmt.weeks", lang, number=text)
 
 
 def plotly_separators(lang: str = "de") -> str:

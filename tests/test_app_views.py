@@ -18,6 +18,9 @@ from tests.test_app_pages import open_page
 PAGES = {
     "lage": ("lage", {}),
     "kreis": ("kreis", {"kreis": "16051"}),
+    "planung": ("planung", {"einheit": "16051"}),
+    "vergleich": ("vergleich", {}),
+    "karte": ("karte", {}),
 }
 
 

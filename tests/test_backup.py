@@ -127,4 +127,7 @@ def test_backup_refuses_the_database_folder_itself(fresh_db: Path) -> None:
     env = {"RECEPTION_DB": str(fresh_db)}
     refused = run_etl("backup", str(fresh_db.parent), env=env, check=False)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "ist der Ordner der Datenbank selbst" in refused.stderr
     assert not (fresh_db.parent / "manifest.json").exists()
+    english = run_etl("--lang", "en", "backup", str(fresh_db.parent), env=env, check=False)
+    assert english.returncode == 2 and "holds the database itself" in english.stderr

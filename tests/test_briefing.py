@@ -121,6 +121,16 @@ def test_briefing_for_an_unreported_week_exits_1(sample_db: Path, tmp_path: Path
     assert bad.returncode == 1 and "keine Kalenderwoche" in bad.stderr
 
 
+def test_briefing_refusals_follow_lang(sample_db: Path, tmp_path: Path) -> None:
+    env = {"RECEPTION_DB": str(sample_db)}
+    unreported = run_etl("--lang", "en", "briefing", "--week", "2023-W10", "--out",
+                         str(tmp_path / "x.pdf"), env=env, check=False)
+    assert unreported.returncode == 1 and "CW 10/2023" in unreported.stderr
+    assert "KW" not in unreported.stderr
+    bad = run_etl("--lang", "en", "briefing", "--week", "irgendwann", env=env, check=False)
+    assert bad.returncode == 1 and "is not a calendar week" in bad.stderr
+
+
 def test_briefing_without_any_data_exits_1(fresh_db: Path) -> None:
     result = run_etl("briefing", env={"RECEPTION_DB": str(fresh_db)}, check=False)
     assert result.returncode == 1

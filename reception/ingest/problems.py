@@ -161,9 +161,9 @@ def problems_frame(problems: list[Problem], lang: str = "de") -> pd.DataFrame:
 
 def catalogue_markdown(lang: str = "de") -> str:
     """``docs/problems.md``: every problem code with its severity, message and what to do."""
-    head = {"de": ("Code", "Schwere", "Bereich", "Meldung", "Was tun"),
-            "en": ("Code", "Severity", "Scope", "Message", "What to do")}[lang]
-    scope = {"de": {FILE: "Datei", ROW: "Zeile"}, "en": {FILE: "file", ROW: "row"}}[lang]
+    head = [t(f"problems_doc.{column}", lang)
+            for column in ("code", "severity", "scope", "message", "action")]
+    scope = {FILE: t("problems_doc.file", lang), ROW: t("problems_doc.row", lang)}
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for kind in CATALOGUE.values():
         cells = (f"`{kind.code}`", t(f"severity.{kind.severity}", lang), scope[kind.scope],

@@ -112,7 +112,7 @@ class Mailer:
 
     def send(self, message: EmailMessage) -> None:
         if self._smtp is None:
-            raise MailError("keine Verbindung zum Mailserver")
+            raise MailError(t("mail.not_connected"))
         try:
             refused = self._smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
@@ -142,5 +142,5 @@ def _reason(error: BaseException) -> str:
             error.smtp_error, bytes) else str(error.smtp_error)
         return f"{error.smtp_code} {text.splitlines()[0][:120] if text else ''}".strip()
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "Empfänger abgelehnt"
+        return t("mail.recipients_refused")
     return (str(error) or type(error).__name__).splitlines()[0][:160]

@@ -281,6 +281,5 @@ def _tie_text(table: pd.DataFrame, lang: str) -> str:
     if len(tied) < 2:
         return ""
     tied = tied.assign(ratio=tied.ist / tied.soll).sort_values(["ratio", "ags"])
-    return " " + t("allocation.example_tie", lang, tied=" und ".join(tied.name) if lang == "de"
-                   else " and ".join(tied.name), first=tied.name.iloc[0],
-                   ratios=" < ".join(fmt.number(r, 2, lang) for r in tied.ratio))
+    return " " + t("allocation.example_tie", lang, tied=t("allocation.and", lang).join(tied.name),
+                   first=tied.name.iloc[0], ratios=" < ".join(fmt.number(r, 2, lang) for r in tied.ratio))

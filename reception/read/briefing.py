@@ -60,7 +60,16 @@ EXPORT_TIMEOUT = 60.0  # seconds for Chromium to draw all charts; then the brief
 
 
 class NoData(LookupError):
-    """No district reported for the week asked for (or nothing was ever reported)."""
+    """No district reported the week ``monday`` asked for (None: nothing was ever reported);
+    ``str()`` says so in German, :meth:`message` in ``lang``."""
+
+    def __init__(self, monday: date | None = None) -> None:
+        self.monday = monday
+        super().__init__(self.message("de"))
+
+    def message(self, lang: str = "de") -> str:
+        week = fmt.iso_week(self.monday, lang) if self.monday is not None else "–"
+        return t("briefing.no_data", lang, week=week)
 
 
 def file_name(week: date) -> str:
@@ -74,13 +83,13 @@ def resolve_week(week: date | None, path: Path | None = None) -> date:
     None means the latest reported week."""
     first, last = queries.week_bounds(path)
     if last is None:
-        raise NoData(t("briefing.no_data", "de", week="–"))
+        raise NoData()
     if week is None:
         return last
     monday = week - timedelta(days=week.weekday())
     reported = queries.weekly(since=monday, until=monday, path=path)
     if reported.empty or not reported.reported.any():
-        raise NoData(t("briefing.no_data", "de", week=fmt.iso_week(monday)))
+        raise NoData(monday)
     return monday
 
 

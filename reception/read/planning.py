@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from reception import isoweek
+from reception.i18n import t
 from reception.read import metrics
 from reception.read.estimate import StateEstimate
 
@@ -60,11 +61,12 @@ class Start:
     moves_out: float
 
 
-def default_scenarios(last_week: date) -> tuple[Scenario, ...]:
-    """Basis, +20 % Zugänge, mit Turnhalle (150 places from two weeks on)."""
+def default_scenarios(last_week: date, lang: str = "de") -> tuple[Scenario, ...]:
+    """Basis, +20 % Zugänge, mit Turnhalle (150 places from two weeks on), named in ``lang``."""
     opening = isoweek.name(pd.Timestamp(last_week) + pd.Timedelta(weeks=2))
-    return (Scenario("Basis"), Scenario("+20 % Zugänge", "percent", 20.0),
-            Scenario("mit Turnhalle", changes=((opening, 150),)))
+    return (Scenario(t("planning.scenario_basis", lang)),
+            Scenario(t("planning.scenario_more", lang), "percent", 20.0),
+            Scenario(t("planning.scenario_hall", lang), changes=((opening, 150),)))
 
 
 # ---------------------------------------------------------------- the calculation
@@ -280,9 +282,9 @@ def encode(scenarios) -> str:
     return "|".join(parts)
 
 
-def decode(text: str | None, limit: int = 3) -> tuple[Scenario, ...]:
+def decode(text: str | None, limit: int = 3, lang: str = "de") -> tuple[Scenario, ...]:
     """The scenarios of :func:`encode`; parts that do not parse are left out (a hand-edited
-    link never breaks the page)."""
+    link never breaks the page); a part without a name is "Szenario n" in ``lang``."""
     out = []
     for part in (text or "").split("|")[:limit]:
         fields = part.split("~")
@@ -295,7 +297,7 @@ def decode(text: str | None, limit: int = 3) -> tuple[Scenario, ...]:
             continue
         if not all(map(math.isfinite, (value, extra))):
             continue
-        name = _clean(fields[0]) or f"Szenario {len(out) + 1}"
+        name = _clean(fields[0]) or t("planning.scenario_n", lang, n=len(out) + 1)
         out.append(Scenario(name, fields[1], value, extra, changes))
     return tuple(out)
 

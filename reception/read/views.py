@@ -249,3 +249,153 @@ def _kreis_quota(frames: KreisFrames, ags: str, lang: str, last_week: date) -> d
                        present.summary_quota(row, lang) + "\n\n" + present.summary_quota_all(quota, lang),
                        quota),
     }
+
+
+@dataclass(frozen=True)
+class PlanungBasis:
+    """What the Planung page's inputs need of one unit (a district or the state) and horizon:
+    where the scenarios start, the weeks they can name, and the notes above the result.
+    ``start`` None: the unit has no figures to plan from."""
+
+    start: planning.Start | None
+    weeks: list[str]  # ISO weeks of the forecast ("2025-W10"), oldest first
+    week_labels: dict[str, str]  # those weeks as the page shows them ("KW 10/2025")
+    default_scenarios: tuple[planning.Scenario, ...]
+    start_note: dict  # the parameters of planung.start
+    estimate_warning: str | None  # state: districts that have not reported the start week
+    forecast_flag: str | None
+
+
+def planung_basis(ahead: planning.Foresight, unit: str, settings: Settings, lang: str) -> PlanungBasis:
+    """The :class:`PlanungBasis` of ``unit`` (``planning.STATE`` or a district key) from
+    :func:`planning.foresight` over the chosen horizon, the announced allocations counted."""
+    prediction = _unit_prediction(ahead, unit)
+    start = planning.unit_start(ahead.starts, unit)
+    if start is None or prediction.empty:
+        return PlanungBasis(None, [], {}, (), {}, None, None)
+    weeks = [isoweek.name(w) for w in prediction.week]
+    banner = present.estimate_banner(ahead.estimate, lang) if unit == planning.STATE else None
+    return PlanungBasis(
+        start=start, weeks=weeks,
+        week_labels={w: isoweek.label(w, lang) for w in weeks},
+        default_scenarios=planning.default_scenarios(start.week, lang),
+        start_note={"week": fmt.iso_week(start.week, lang), "occupied": fmt.number(start.occupied, lang=lang),
+                    "places": fmt.number(start.capacity, lang=lang),
+                    "moves": fmt.number(start.moves_out, 1, lang),
+                    "window": settings.net_intake_window_weeks},
+        estimate_warning=(banner + " " + (present.estimate_planung(ahead.estimate, lang) or ""))
+        if banner else None,
+        forecast_flag=present.forecast_flag(prediction, lang) or None)
+
+
+def _unit_prediction(ahead: planning.Foresight, unit: str) -> pd.DataFrame:
+    if unit == planning.STATE:
+        return ahead.state
+    return ahead.districts[ahead.districts.ags == unit].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The needs calculation of every district under one scenario."""
+
+    summary: dict  # the parameters of planung.needs_summary
+    table: pd.DataFrame  # present.needs_display
+    frame: pd.DataFrame  # for the downloads
+
+
+@dataclass(frozen=True)
+class PlanungView:
+    """The Planung page's result for the chosen scenarios: their chart and weeks, and the needs
+    calculation under each scenario (the page shows the one chosen)."""
+
+    scenarios: Chart
+    weeks_table: pd.DataFrame
+    needs_week: str  # as text
+    needs_text: dict  # the parameters of planung.needs_text
+    needs: tuple[Needs, ...]  # one per scenario, in their order
+
+
+def planung(ahead: planning.Foresight, basis: PlanungBasis, unit: str,
+            scenarios: tuple[planning.Scenario, ...], needs_week: str, reserve: float,
+            settings: Settings, lang: str) -> PlanungView:
+    """The scenarios of ``unit`` projected from ``basis.start`` with ``ahead``'s forecast and the
+    places needed in ``needs_week`` (ISO week) with ``reserve`` (a share) under each."""
+    cfg, monday = settings, pd.Timestamp(isoweek.parse(needs_week))
+    outcomes = planning.run_scenarios(basis.start, _unit_prediction(ahead, unit), scenarios, monday,
+                                      reserve, cfg.warn_rate, cfg.limit_rate)
+    summary = "\n\n".join(present.summary_scenario(o, lang, cfg.warn_rate, cfg.limit_rate, reserve)
+                          for o in outcomes)
+    table = present.scenario_table(outcomes, lang)
+    return PlanungView(
+        scenarios=Chart(f"planung_{unit}",
+                        charts.planning([(o.scenario.name, o.path) for o in outcomes], cfg, lang),
+                        summary, table),
+        weeks_table=table,
+        needs_week=fmt.iso_week(monday, lang),
+        needs_text={"reserve": fmt.percent(reserve, 0, lang), "limit": fmt.percent(cfg.limit_rate, 0, lang)},
+        needs=tuple(_needs(ahead, scenario, monday, reserve, cfg, lang) for scenario in scenarios))
+
+
+def _needs(ahead: planning.Foresight, scenario: planning.Scenario, monday, reserve: float,
+           settings: Settings, lang: str) -> Needs:
+    needs = planning.needs_table(ahead.starts, ahead.districts, scenario, monday, reserve,
+                                 settings.limit_rate)
+    return Needs(summary={"short": int((needs.additional > 0).sum()), "total": len(needs),
+                          "places": fmt.number(needs.additional.sum(), lang=lang),
+                          "upper": fmt.number(needs.additional_upper.sum(), lang=lang)},
+                 table=present.needs_display(needs, lang), frame=needs)
+
+
+@dataclass(frozen=True)
+class VergleichView:
+    """What the Vergleich page shows for the chosen districts and measure."""
+
+    comparison: Chart
+    table: pd.DataFrame  # present.comparison_table of the latest week
+    latest: pd.DataFrame  # its figures, for the downloads
+
+
+def vergleich(weekly: pd.DataFrame, measure: str, per_1000: bool, settings: Settings,
+              lang: str) -> VergleichView:
+    """The chosen districts' ``weekly`` figures compared by ``measure`` (a ratio never per 1,000)."""
+    long = metrics.comparison(weekly, measure, per_1000)
+    latest = metrics.latest_comparison(weekly)
+    return VergleichView(
+        comparison=Chart("vergleich", charts.comparison(long, measure, per_1000, lang, settings),
+                         present.summary_comparison(long, lang, measure, per_1000), long),
+        table=present.comparison_table(latest, lang, ratios_first=measure in metrics.RATIO_MEASURES),
+        latest=latest)
+
+
+@dataclass(frozen=True)
+class KarteView:
+    """What the Karte page shows: the map by the districts' boundaries (or tiles where there
+    are none) and its table."""
+
+    broken: bool  # the configured boundary file could not be used
+    note_key: str  # locale key of the caption saying what is drawn
+    missing: str | None  # the districts the boundaries lack, by name
+    map: Chart
+    table: pd.DataFrame
+
+
+def karte(weekly: pd.DataFrame, districts: pd.DataFrame, measure: str, settings: Settings, lang: str,
+          land: str, outlines=None, shipped: bool = True, attribution: str = "",
+          broken: bool = False) -> KarteView:
+    """The map of ``measure`` for the districts of ``weekly``: by ``outlines``
+    (:class:`reception.reference.geo.Outlines` of the boundary file, shipped or not), or as a
+    tile grid when they are None."""
+    latest = metrics.latest_by_district(weekly, settings)
+    tiles = metrics.map_frame(latest, districts, weekly, settings)
+    if outlines:
+        figure = charts.boundary_map(tiles, outlines, measure, lang, land=land, attribution=attribution)
+        missing = tiles[~tiles.ags.isin(list(outlines.shapes))]
+        note, names = ("karte.note_shipped" if shipped else "karte.note_boundaries",
+                       ", ".join(missing.name) or None)
+    else:
+        figure, note, names = charts.tile_map(tiles, measure, settings, lang, land=land), "karte.note", None
+    return KarteView(broken=broken, note_key=note, missing=names,
+                     map=Chart("karte", figure, present.summary_map(tiles, measure, lang),
+                               tiles.drop(columns=["grid_row", "grid_col", "lat", "lon"])),
+                     table=present.map_table(tiles, lang))
+

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from reception import config
+from reception.i18n import t
 from reception.store import db
 
 BACKUP_FILE = "reception.duckdb"
@@ -62,12 +63,20 @@ def _fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
+class OwnFolder(ValueError):
+    """A backup asked into the database's own folder (it would overwrite the database)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        super().__init__(t("backup.own_folder", "de", dir=folder))
+
+
 def backup(target_dir: Path, db_path: Path | None = None) -> dict:
     """Write a consistent copy of the database and its manifest into ``target_dir``."""
     db_path = Path(db_path or config.db_path())
     target = target_dir / BACKUP_FILE
     if target.resolve() == db_path.resolve():
-        raise ValueError(f"{target_dir} holds the database itself; choose another folder")
+        raise OwnFolder(target_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
     tmp = target_dir / f".{BACKUP_FILE}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)

@@ -62,6 +62,8 @@ WRITE_LOCK = (17, 1)  # (classid, objid) of the store's advisory write lock
 CHECK_SECONDS = 0.5  # a reader asks the store for its version at most this often
 PIECE_BYTES = 16 << 20  # a first copy hands DuckDB the store's rows in pieces of this size
 NULL = "\\N"  # NULL in the CSV that COPY moves (an empty string stays an empty string)
+STREAM_ROWS = 50_000  # rows per CSV piece a write streams to the store
+STREAM_AHEAD = 4  # pieces made ahead of the one being sent (bounded memory)
 
 PG_TYPES = {
     "VARCHAR": "text", "INTEGER": "integer", "BIGINT": "bigint", "SMALLINT": "smallint",
@@ -359,17 +361,71 @@ def _pg_type(duck_type: str) -> str:
 
 def _copy_to_store(pg, con: duckdb.DuckDBPyConnection, table: str, after_load: int | None) -> None:
     """COPY the mirror's rows of ``table`` (those of loads after ``after_load``, or all) into
-    the store, through a CSV file that DuckDB writes."""
+    the store, streamed: a second thread reads them from the mirror in batches and writes each
+    as CSV (:func:`_csv_pieces`) while this one sends the previous batch; no scratch file, and
+    the store parses one batch while the next is made."""
     columns = [name for name, _ in _columns(con, table)]
     where = "" if after_load is None else f" WHERE load_id > {int(after_load)}"
-    listed = ", ".join(_quoted(c) for c in columns)
-    with _scratch(".csv") as path:
-        con.execute(f"COPY (SELECT {listed} FROM {_quoted(table)}{where}) TO '{_path(path)}' "  # noqa: S608
-                    f"(FORMAT csv, HEADER false, NULLSTR '{NULL}')").fetchall()
-        statement = _sql("COPY {} ({}) FROM STDIN (FORMAT csv, NULL '\\N')", table, columns)
-        with pg.cursor() as cur, cur.copy(statement) as copy, open(path, "rb") as source:
-            while chunk := source.read(1 << 20):
-                copy.write(chunk)
+    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+    query = (f"SELECT {', '.join(_quoted(c) for c in columns)} "  # noqa: S608
+             f"FROM {_quoted(catalog)}.main.{_quoted(table)}{where}")
+    statement = _sql("COPY {} ({}) FROM STDIN (FORMAT csv)", table, columns)
+    with _csv_pieces(con, query) as pieces, pg.cursor() as cur, cur.copy(statement) as copy:
+        for piece in pieces:
+            copy.write(piece)
+
+
+@contextmanager
+def _csv_pieces(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[Iterator[memoryview]]:
+    """The rows of ``query`` (on a cursor of ``con``'s database) as CSV pieces of
+    ``STREAM_ROWS`` rows, made in a second thread (DuckDB and Arrow's CSV writer free the GIL)
+    at most ``STREAM_AHEAD`` pieces ahead of the consumer. In the CSV of Arrow, as in
+    PostgreSQL's, NULL is an unquoted empty field and every text is quoted (an empty text is
+    ``""``)."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    pieces: queue.Queue = queue.Queue(maxsize=STREAM_AHEAD)
+    stop = threading.Event()
+    failed: list[BaseException] = []
+    options = csv.WriteOptions(include_header=False, quoting_style="needed")
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                pieces.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        cursor = con.cursor()
+        try:
+            for batch in cursor.sql(query).to_arrow_reader(STREAM_ROWS):
+                sink = pa.BufferOutputStream()
+                csv.write_csv(batch, sink, options)
+                if not hand_over(memoryview(sink.getvalue())):
+                    return
+        except BaseException as error:  # noqa: BLE001 - raised again in the consumer's thread
+            failed.append(error)
+        finally:
+            cursor.close()
+            hand_over(None)
+
+    def consume() -> Iterator[memoryview]:
+        while (piece := pieces.get()) is not None:
+            yield piece
+        if failed:
+            raise failed[0]
+
+    producer = threading.Thread(target=produce, name="copy-to-store")
+    producer.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        producer.join()
 
 
 # ---------------------------------------------------------------------------------------- syncing

@@ -48,6 +48,7 @@ from reception import config, export, fmt
 from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, t
 from reception.reference.districts import KINDS
 from reception.store import asof
+from reception.web import prebuilt
 from reception.web.cache import available, data, version
 
 log = logging.getLogger("reception.app")
@@ -288,9 +289,9 @@ def chart_name(fig, summary: str) -> str:
 def chart_block(fig, summary: str, frame: pd.DataFrame, name: str, ratio: tuple = (3, 1)) -> None:
     """The chart, its text summary beside it (also the chart's alt text) and the downloads."""
     chart, text = st.columns(ratio, vertical_alignment="top")
-    with chart:
-        st.plotly_chart(fig, key=f"chart-{name}", config={"displaylogo": False},
-                        alt=chart_name(fig, summary))
+    # the element of a cached view's figure is made once, not serialised again on every run
+    prebuilt.plotly_chart(chart, fig, key=f"chart-{name}", config={"displaylogo": False},
+                          alt=chart_name(fig, summary))
     with text:
         st.markdown(f"**{t_ui('msg.summary')}**")
         st.markdown(summary)

@@ -18,7 +18,7 @@ import streamlit as st
 from reception import config, isoweek
 from reception.read import planning, views
 from reception.store import db
-from reception.web.cache import NoSnapshot, data, from_weekly, version
+from reception.web.cache import NoSnapshot, boundaries, data, from_weekly, version
 
 
 class FrozenFigure(go.Figure):
@@ -73,15 +73,18 @@ def lage(since: date | None, kinds: tuple[str, ...], last_week: date, lang: str)
     return _lage(*_snapshot(), since, tuple(kinds), last_week, lang, config.settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _district_names(current: str, path: str) -> dict[str, str]:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _district_names(current: str, path: str, kinds: tuple[str, ...] | None = None) -> dict[str, str]:
     districts = data.districts()
+    if kinds is not None:
+        districts = districts[districts.kind.isin(kinds)]
     return dict(zip(districts.ags, districts.name))
 
 
-def district_names() -> dict[str, str]:
-    """Every district's name by its key, in the snapshot's order (the district choice)."""
-    return _district_names(*_snapshot())
+def district_names(kinds: tuple[str, ...] | None = None) -> dict[str, str]:
+    """The name of every district (of the ``kinds``: all by default) by its key, in the
+    snapshot's order (the district choice)."""
+    return _district_names(*_snapshot(), None if kinds is None else tuple(kinds))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -106,3 +109,80 @@ def kreis(ags: str, since: date | None, last_week: date, lang: str) -> views.Kre
     """The Kreis view of district ``ags`` for the chosen range, in ``lang``; None when the district
     reported no week of the range."""
     return _kreis(*_snapshot(), ags, since, last_week, lang, config.settings())
+
+
+def _foresight(horizon: int, settings: config.Settings) -> planning.Foresight:
+    return from_weekly(planning.foresight, horizon, settings.net_intake_window_weeks, settings.limit_rate,
+                       announced=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _planung_basis(current: str, path: str, unit: str, horizon: int, lang: str,
+                   settings: config.Settings) -> views.PlanungBasis:
+    return views.planung_basis(_foresight(horizon, settings), unit, settings, lang)
+
+
+def planung_basis(unit: str, horizon: int, lang: str) -> views.PlanungBasis:
+    """Where Planung's scenarios of ``unit`` start and the weeks they can name, over ``horizon`` weeks."""
+    return _planung_basis(*_snapshot(), unit, horizon, lang, config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _planung(current: str, path: str, unit: str, horizon: int, scenarios: tuple, needs_week: str,
+             reserve: float, lang: str, settings: config.Settings) -> views.PlanungView:
+    basis = _planung_basis(current, path, unit, horizon, lang, settings)
+    return _frozen_view(views.planung(_foresight(horizon, settings), basis, unit, scenarios, needs_week,
+                                      reserve, settings, lang))
+
+
+def planung(unit: str, horizon: int, scenarios: tuple, needs_week: str, reserve_percent: float,
+            lang: str) -> views.PlanungView:
+    """Planung's result: the ``scenarios`` of ``unit`` and the needs in ``needs_week`` with a
+    reserve of ``reserve_percent`` %, cached per data version and inputs (a shared link is one
+    build)."""
+    return _planung(*_snapshot(), unit, horizon, tuple(scenarios), needs_week, reserve_percent / 100.0,
+                    lang, config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _vergleich(current: str, path: str, picked: tuple[str, ...], since: date | None, measure: str,
+               per_1000: bool, lang: str, settings: config.Settings) -> views.VergleichView:
+    weekly = data.weekly(since=since, ags=picked)
+    return _frozen_view(views.vergleich(weekly, measure, per_1000, settings, lang))
+
+
+def vergleich(picked: tuple[str, ...], since: date | None, measure: str, per_1000: bool,
+              lang: str) -> views.VergleichView:
+    """The Vergleich view of the ``picked`` districts by ``measure``, absolute or per 1,000."""
+    return _vergleich(*_snapshot(), tuple(picked), since, measure, per_1000, lang, config.settings())
+
+
+def _boundary_version() -> tuple[str, int] | None:
+    """The boundary file the map would draw, with its version: a new file is a new map."""
+    from reception.reference import geo
+
+    path, _ = geo.boundary_file()
+    try:
+        return (str(path), path.stat().st_mtime_ns) if path is not None else None
+    except OSError:
+        return (str(path), -1)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _karte(current: str, path: str, since: date | None, kinds: tuple[str, ...], measure: str,
+           by_boundaries: bool, boundary_version: tuple | None, lang: str, land: str,
+           settings: config.Settings) -> views.KarteView:
+    weekly, districts = data.weekly(since=since, kinds=kinds), data.districts()
+    drawn = boundaries(tuple(districts.ags)) if by_boundaries else None
+    if drawn is None or not drawn.outlines:
+        return _frozen_view(views.karte(weekly, districts, measure, settings, lang, land,
+                                        broken=bool(drawn and drawn.problem)))
+    return _frozen_view(views.karte(weekly, districts, measure, settings, lang, land, drawn.outlines,
+                                    drawn.shipped, drawn.attribution))
+
+
+def karte(since: date | None, kinds: tuple[str, ...], measure: str, by_boundaries: bool, lang: str,
+          land: str) -> views.KarteView:
+    """The Karte view: ``measure`` by the districts' boundaries (``by_boundaries``) or as tiles."""
+    return _karte(*_snapshot(), since, tuple(kinds), measure, by_boundaries,
+                  _boundary_version() if by_boundaries else None, lang, land, config.settings())
