@@ -19,7 +19,7 @@ import pandas as pd
 from reception import fmt, isoweek
 from reception.config import Settings
 from reception.i18n import t
-from reception.read import charts, metrics, planning, present
+from reception.read import allocation, charts, metrics, planning, present, timeliness
 
 
 @dataclass(frozen=True)
@@ -399,3 +399,86 @@ def karte(weekly: pd.DataFrame, districts: pd.DataFrame, measure: str, settings:
                                tiles.drop(columns=["grid_row", "grid_col", "lat", "lon"])),
                      table=present.map_table(tiles, lang))
 
+
+
+@dataclass(frozen=True)
+class MeldungenView:
+    """What the Meldungen page shows of the reports: the week now due, who is missing, the
+    timeliness of every district (heatmap and rates)."""
+
+    due_line: str
+    deadline_rule: str
+    missing_week: str
+    missing_table: pd.DataFrame | None  # None: nobody is missing
+    missing: pd.DataFrame
+    matrix_recent: int | None  # weeks the heatmap shows where it cannot show all
+    heatmap: Chart
+    rates_table: pd.DataFrame
+    rates: pd.DataFrame
+    demo: bool  # the snapshot holds demo data: its timeliness is made up too
+
+
+def meldungen(status: pd.DataFrame, weekly: pd.DataFrame, settings: Settings, lang: str,
+              since: date | None, last_week: date, demo: bool = False) -> MeldungenView:
+    """The Meldungen view from the reporting ``status`` (queries.reporting_status at a minute)
+    and the chosen range's ``weekly`` figures."""
+    missing = metrics.missing_latest(weekly)
+    rates = timeliness.rate_table(status)
+    matrix = timeliness.matrix(status, since)
+    recent = matrix.iloc[:, -present.MATRIX_WEEKS:]  # the heatmap shows what fits; the download all
+    return MeldungenView(
+        due_line=present.due_line(status, lang),
+        deadline_rule=present.deadline_rule(settings.deadline, lang),
+        missing_week=fmt.iso_week(last_week, lang),
+        missing_table=None if missing.empty else present.missing_table(missing, lang),
+        missing=missing,
+        matrix_recent=recent.shape[1] if recent.shape[1] < matrix.shape[1] else None,
+        heatmap=Chart("meldematrix", charts.timeliness_heatmap(recent, lang),
+                      present.summary_timeliness(status, rates, lang), matrix.reset_index()),
+        rates_table=present.rates_table(rates, lang),
+        rates=rates,
+        demo=demo)
+
+
+@dataclass(frozen=True)
+class VerteilungBasis:
+    """What the Verteilung page's inputs need: the week to allocate, its districts (those of the
+    key in force) and the persons announced for it."""
+
+    week: date  # its Monday
+    week_name: str
+    names: dict[str, str]  # the districts of the key, by key; empty: no key in force
+    announced: int | None  # None: nothing announced
+    announced_text: str
+    inputs: pd.DataFrame  # queries.allocation_inputs
+
+
+def verteilung_basis(inputs: pd.DataFrame, announced: int | None, week, lang: str) -> VerteilungBasis:
+    """The :class:`VerteilungBasis` of ``week`` (allocation.week_after the latest week)."""
+    return VerteilungBasis(week=pd.Timestamp(week).date(), week_name=fmt.iso_week(week, lang),
+                           names=dict(zip(inputs.ags, inputs.name)), announced=announced,
+                           announced_text=fmt.number(announced, lang=lang) if announced is not None else "",
+                           inputs=inputs)
+
+
+@dataclass(frozen=True)
+class VerteilungView:
+    """The allocation proposal as the Verteilung page shows it."""
+
+    summary: str
+    unplaced: str | None  # the persons that cannot be placed, as text (None: all placed)
+    table_markdown: str
+    export: pd.DataFrame
+
+
+def verteilung(basis: VerteilungBasis, persons: int, reserve_percent: float, excluded: dict[str, str],
+               lang: str) -> VerteilungView:
+    """The proposal for ``persons`` of ``basis.week`` with the reserve and the ``excluded``
+    districts (key -> reason)."""
+    result = allocation.proposal(basis.inputs, int(persons), pd.Timestamp(basis.week), reserve_percent,
+                                 excluded, lang)
+    return VerteilungView(
+        summary=allocation.summary(result, lang),
+        unplaced=fmt.number(result.unplaced, lang=lang) if result.unplaced else None,
+        table_markdown=present.markdown_table(allocation.display(result, lang)),
+        export=allocation.export_frame(result, lang))

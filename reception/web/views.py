@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from reception import config, isoweek
-from reception.read import planning, views
+from reception.read import allocation, planning, queries, views
 from reception.store import db
 from reception.web.cache import NoSnapshot, boundaries, data, from_weekly, version
 
@@ -186,3 +186,46 @@ def karte(since: date | None, kinds: tuple[str, ...], measure: str, by_boundarie
     """The Karte view: ``measure`` by the districts' boundaries (``by_boundaries``) or as tiles."""
     return _karte(*_snapshot(), since, tuple(kinds), measure, by_boundaries,
                   _boundary_version() if by_boundaries else None, lang, land, config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _meldungen(current: str, path: str, minute, since: date | None, kinds: tuple[str, ...],
+               last_week: date, lang: str, settings: config.Settings) -> views.MeldungenView:
+    status = data.reporting_status(now=minute, kinds=kinds)
+    weekly = data.weekly(since=since, kinds=kinds)
+    return _frozen_view(views.meldungen(status, weekly, settings, lang, since, last_week,
+                                        bool(data.snapshot_meta().get("has_demo"))))
+
+
+def meldungen(since: date | None, kinds: tuple[str, ...], last_week: date, lang: str) -> views.MeldungenView:
+    """The Meldungen view, cached per data version, filter and minute (a deadline passes on
+    the minute without a new load)."""
+    return _meldungen(*_snapshot(), queries.utc_minute(), since, tuple(kinds), last_week, lang,
+                      config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _verteilung_basis(current: str, path: str, last_week: date, lang: str) -> views.VerteilungBasis:
+    week = allocation.week_after(last_week)
+    return views.verteilung_basis(data.allocation_inputs(week.date()), data.announced_in(week.date()),
+                                  week, lang)
+
+
+def verteilung_basis(last_week: date, lang: str) -> views.VerteilungBasis:
+    """The week after ``last_week`` to allocate, its districts and the persons announced."""
+    return _verteilung_basis(*_snapshot(), last_week, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _verteilung(current: str, path: str, last_week: date, persons: int, reserve_percent: float,
+                excluded: tuple[tuple[str, str], ...], lang: str) -> views.VerteilungView:
+    basis = _verteilung_basis(current, path, last_week, lang)
+    return views.verteilung(basis, persons, reserve_percent, dict(excluded), lang)
+
+
+def verteilung(last_week: date, persons: int, reserve_percent: float, excluded: dict[str, str],
+               lang: str) -> views.VerteilungView:
+    """The allocation proposal for ``persons`` in the week after ``last_week``, cached per data
+    version and inputs."""
+    return _verteilung(*_snapshot(), last_week, int(persons), float(reserve_percent),
+                       tuple(sorted(excluded.items())), lang)
