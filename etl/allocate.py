@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from etl import cli
-from reception import config, fmt
+from reception import config, fmt, isoweek
 from reception.i18n import t
 from reception.store import asof, db
 
@@ -31,14 +31,14 @@ def _add_parser(sub: argparse._SubParsersAction, name: str) -> None:
 
 @cli.command("allocate")
 def cmd_allocate(args: argparse.Namespace) -> int:
-    from reception.read import allocation, briefing
+    from reception.read import allocation
 
     if not args.persons.isdigit() or int(args.persons) > allocation.MAX_PERSONS:
         print(t("cli.allocate_bad_persons", args.lang, value=args.persons,
                 maximum=fmt.number(allocation.MAX_PERSONS, lang=args.lang)), file=sys.stderr)
         return cli.EXIT_USAGE
     try:
-        week = briefing.parse_week(args.week) if args.week else None
+        week = isoweek.parse(args.week) if args.week else None
     except ValueError:
         print(t("briefing.bad_week", args.lang, value=args.week), file=sys.stderr)
         return cli.EXIT_USAGE
@@ -57,7 +57,7 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         print(t("cli.allocate_no_week", args.lang), file=sys.stderr)
         return cli.EXIT_REJECTED
     except allocation.NoKey:
-        print(t("cli.allocate_no_key", args.lang, week=briefing.iso_week_name(week)), file=sys.stderr)
+        print(t("cli.allocate_no_key", args.lang, week=isoweek.name(week)), file=sys.stderr)
         return cli.EXIT_REJECTED
     sys.stdout.write(allocation.to_csv(result))
     return cli.EXIT_OK

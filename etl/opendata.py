@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from etl import cli
-from reception import config, fmt
+from reception import config, fmt, isoweek
 from reception.i18n import t
 from reception.store import db
 
@@ -48,7 +48,7 @@ def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
         out = briefings_folder()
         out.mkdir(parents=True, exist_ok=True)
     try:
-        week = briefing.parse_week(week_text) if week_text else None
+        week = isoweek.parse(week_text) if week_text else None
     except ValueError:  # not a week
         print(t("briefing.bad_week", lang, value=week_text), file=sys.stderr)
         return cli.EXIT_REJECTED
