@@ -101,7 +101,7 @@ REVIEWED_SQL = {
     ("reception/ingest/validate.py", "_parse"):
         "canonical names, MEASURES; file values are joined, not interpolated",
     ("reception/ingest/validate.py", "_build_lookups"):
-        "fragments from _week_sql over a fixed column name",
+        "the week-parsing SQL of reception.isoweek (its constant PATTERNS) over a fixed column name",
     ("reception/ingest/validate.py", "_build_clean"):
         "the module constant _CLEAN_COLUMNS and a fixed WHERE clause",
     ("reception/ingest/validate.py", "_map_districts"):

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from reception import config
+from reception import config, isoweek
 from reception.i18n import t
 from reception.ingest.headers import MEASURES
 from reception.ingest.problems import Problem
@@ -153,8 +153,7 @@ def week_label(day: date | None) -> str:
     """A week as ISO names it (``2024-W45``), as the upload page shows weeks."""
     if day is None:
         return ""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return isoweek.name(day)
 
 
 def findings_frame(findings: Findings | list[Problem], lang: str = "de") -> pd.DataFrame:

@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.compute as pc
 
-from reception import accounts, config, export
+from reception import accounts, config, export, isoweek
 from reception.i18n import t
 from reception.ingest import load as loading
 from reception.ingest.headers import MEASURES, PART_OF
@@ -428,9 +428,7 @@ def size_text(size: int) -> str:
 def week_text(value: object) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return ""
-    day = pd.Timestamp(value).date()
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return isoweek.name(pd.Timestamp(value).date())
 
 
 def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
