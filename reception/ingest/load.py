@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -144,6 +144,23 @@ def matcher_for(db_path: Path | None = None) -> Matcher:
             pass  # an older snapshot without the retired table: fall back to the main file
     with db.main_reader(db_path) as con:  # a read: never the write lock
         return Matcher.from_db(con)
+
+
+@contextmanager
+def store_reader(db_path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the figures in force (``current_rows``, ``load_log``) that
+    never takes or waits for the write lock: the published snapshot (with PostgreSQL brought up
+    to the store first). The main file, read-only, only where no snapshot with ``current_rows``
+    is published yet (a new store, or a snapshot of an older version of this code)."""
+    snapshot = config.snapshot_path(db_path)
+    if snapshot.exists():
+        with db.reader(snapshot) as con:
+            if con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'current_rows' "
+                           "AND database_name = current_database()").fetchall()[0][0]:
+                yield con
+                return
+    with db.main_reader(db_path) as con:
+        yield con
 
 
 def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,

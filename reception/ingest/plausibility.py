@@ -11,7 +11,10 @@ as ``report_row`` has them (the view ``clean`` of a validated file, a registered
 and the store's ``current_rows``. The write path runs it under the writer lock
 (``load.apply``), so it reads the store as the load will meet it; with ``RECEPTION_DB`` a
 PostgreSQL URL that connection is the mirror synced to the store under the store's lock, so the
-findings are the same with either store. The upload page runs it for its preview too.
+findings are the same with either store. The upload page runs it for its preview too, on
+the published snapshot and without the lock (its ``current_rows``): that is safe because
+the preview decides nothing; the load runs it again under the lock and refuses an
+unconfirmed file whose findings appeared only since.
 
 A finding is a :class:`~reception.ingest.problems.Problem` of severity ``finding``: line, column
 (the file's header), value, ``earlier`` (the earlier figure) and ``earlier_week`` (its ISO week,
@@ -27,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from reception import config
+from reception import config, isoweek
 from reception.i18n import t
 from reception.ingest.headers import MEASURES
 from reception.ingest.problems import Problem
@@ -150,8 +153,7 @@ def week_label(day: date | None) -> str:
     """A week as ISO names it (``2024-W45``), as the upload page shows weeks."""
     if day is None:
         return ""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return isoweek.name(day)
 
 
 def findings_frame(findings: Findings | list[Problem], lang: str = "de") -> pd.DataFrame:

@@ -16,10 +16,10 @@ from datetime import date
 
 import pandas as pd
 
-from reception import fmt
+from reception import fmt, isoweek
 from reception.config import Settings
 from reception.i18n import t
-from reception.read import charts, metrics, planning, present
+from reception.read import allocation, charts, metrics, planning, present, timeliness
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def kreis(frames: KreisFrames, ags: str, name: str, ahead: planning.Foresight, s
 
 def _kreis_quota(frames: KreisFrames, ags: str, lang: str, last_week: date) -> dict:
     """The quota part of the Kreis view: the district's target against its arrivals since 1 January."""
-    since = metrics.year_start(last_week)
+    since = isoweek.year_start(last_week)
     quota = metrics.quota(frames.arrivals, frames.key)
     row = quota[quota.ags == ags].iloc[0]
     return {
@@ -273,11 +273,11 @@ def planung_basis(ahead: planning.Foresight, unit: str, settings: Settings, lang
     start = planning.unit_start(ahead.starts, unit)
     if start is None or prediction.empty:
         return PlanungBasis(None, [], {}, (), {}, None, None)
-    weeks = [planning.iso_week(w) for w in prediction.week]
+    weeks = [isoweek.name(w) for w in prediction.week]
     banner = present.estimate_banner(ahead.estimate, lang) if unit == planning.STATE else None
     return PlanungBasis(
         start=start, weeks=weeks,
-        week_labels={w: fmt.iso_week(planning.monday(w), lang) for w in weeks},
+        week_labels={w: isoweek.label(w, lang) for w in weeks},
         default_scenarios=planning.default_scenarios(start.week, lang),
         start_note={"week": fmt.iso_week(start.week, lang), "occupied": fmt.number(start.occupied, lang=lang),
                     "places": fmt.number(start.capacity, lang=lang),
@@ -320,7 +320,7 @@ def planung(ahead: planning.Foresight, basis: PlanungBasis, unit: str,
             settings: Settings, lang: str) -> PlanungView:
     """The scenarios of ``unit`` projected from ``basis.start`` with ``ahead``'s forecast and the
     places needed in ``needs_week`` (ISO week) with ``reserve`` (a share) under each."""
-    cfg, monday = settings, planning.monday(needs_week)
+    cfg, monday = settings, pd.Timestamp(isoweek.parse(needs_week))
     outcomes = planning.run_scenarios(basis.start, _unit_prediction(ahead, unit), scenarios, monday,
                                       reserve, cfg.warn_rate, cfg.limit_rate)
     summary = "\n\n".join(present.summary_scenario(o, lang, cfg.warn_rate, cfg.limit_rate, reserve)
@@ -344,3 +344,141 @@ def _needs(ahead: planning.Foresight, scenario: planning.Scenario, monday, reser
                           "places": fmt.number(needs.additional.sum(), lang=lang),
                           "upper": fmt.number(needs.additional_upper.sum(), lang=lang)},
                  table=present.needs_display(needs, lang), frame=needs)
+
+
+@dataclass(frozen=True)
+class VergleichView:
+    """What the Vergleich page shows for the chosen districts and measure."""
+
+    comparison: Chart
+    table: pd.DataFrame  # present.comparison_table of the latest week
+    latest: pd.DataFrame  # its figures, for the downloads
+
+
+def vergleich(weekly: pd.DataFrame, measure: str, per_1000: bool, settings: Settings,
+              lang: str) -> VergleichView:
+    """The chosen districts' ``weekly`` figures compared by ``measure`` (a ratio never per 1,000)."""
+    long = metrics.comparison(weekly, measure, per_1000)
+    latest = metrics.latest_comparison(weekly)
+    return VergleichView(
+        comparison=Chart("vergleich", charts.comparison(long, measure, per_1000, lang, settings),
+                         present.summary_comparison(long, lang, measure, per_1000), long),
+        table=present.comparison_table(latest, lang, ratios_first=measure in metrics.RATIO_MEASURES),
+        latest=latest)
+
+
+@dataclass(frozen=True)
+class KarteView:
+    """What the Karte page shows: the map by the districts' boundaries (or tiles where there
+    are none) and its table."""
+
+    broken: bool  # the configured boundary file could not be used
+    note_key: str  # locale key of the caption saying what is drawn
+    missing: str | None  # the districts the boundaries lack, by name
+    map: Chart
+    table: pd.DataFrame
+
+
+def karte(weekly: pd.DataFrame, districts: pd.DataFrame, measure: str, settings: Settings, lang: str,
+          land: str, outlines=None, shipped: bool = True, attribution: str = "",
+          broken: bool = False) -> KarteView:
+    """The map of ``measure`` for the districts of ``weekly``: by ``outlines``
+    (:class:`reception.reference.geo.Outlines` of the boundary file, shipped or not), or as a
+    tile grid when they are None."""
+    latest = metrics.latest_by_district(weekly, settings)
+    tiles = metrics.map_frame(latest, districts, weekly, settings)
+    if outlines:
+        figure = charts.boundary_map(tiles, outlines, measure, lang, land=land, attribution=attribution)
+        missing = tiles[~tiles.ags.isin(list(outlines.shapes))]
+        note, names = ("karte.note_shipped" if shipped else "karte.note_boundaries",
+                       ", ".join(missing.name) or None)
+    else:
+        figure, note, names = charts.tile_map(tiles, measure, settings, lang, land=land), "karte.note", None
+    return KarteView(broken=broken, note_key=note, missing=names,
+                     map=Chart("karte", figure, present.summary_map(tiles, measure, lang),
+                               tiles.drop(columns=["grid_row", "grid_col", "lat", "lon"])),
+                     table=present.map_table(tiles, lang))
+
+
+
+@dataclass(frozen=True)
+class MeldungenView:
+    """What the Meldungen page shows of the reports: the week now due, who is missing, the
+    timeliness of every district (heatmap and rates)."""
+
+    due_line: str
+    deadline_rule: str
+    missing_week: str
+    missing_table: pd.DataFrame | None  # None: nobody is missing
+    missing: pd.DataFrame
+    matrix_recent: int | None  # weeks the heatmap shows where it cannot show all
+    heatmap: Chart
+    rates_table: pd.DataFrame
+    rates: pd.DataFrame
+    demo: bool  # the snapshot holds demo data: its timeliness is made up too
+
+
+def meldungen(status: pd.DataFrame, weekly: pd.DataFrame, settings: Settings, lang: str,
+              since: date | None, last_week: date, demo: bool = False) -> MeldungenView:
+    """The Meldungen view from the reporting ``status`` (queries.reporting_status at a minute)
+    and the chosen range's ``weekly`` figures."""
+    missing = metrics.missing_latest(weekly)
+    rates = timeliness.rate_table(status)
+    matrix = timeliness.matrix(status, since)
+    recent = matrix.iloc[:, -present.MATRIX_WEEKS:]  # the heatmap shows what fits; the download all
+    return MeldungenView(
+        due_line=present.due_line(status, lang),
+        deadline_rule=present.deadline_rule(settings.deadline, lang),
+        missing_week=fmt.iso_week(last_week, lang),
+        missing_table=None if missing.empty else present.missing_table(missing, lang),
+        missing=missing,
+        matrix_recent=recent.shape[1] if recent.shape[1] < matrix.shape[1] else None,
+        heatmap=Chart("meldematrix", charts.timeliness_heatmap(recent, lang),
+                      present.summary_timeliness(status, rates, lang), matrix.reset_index()),
+        rates_table=present.rates_table(rates, lang),
+        rates=rates,
+        demo=demo)
+
+
+@dataclass(frozen=True)
+class VerteilungBasis:
+    """What the Verteilung page's inputs need: the week to allocate, its districts (those of the
+    key in force) and the persons announced for it."""
+
+    week: date  # its Monday
+    week_name: str
+    names: dict[str, str]  # the districts of the key, by key; empty: no key in force
+    announced: int | None  # None: nothing announced
+    announced_text: str
+    inputs: pd.DataFrame  # queries.allocation_inputs
+
+
+def verteilung_basis(inputs: pd.DataFrame, announced: int | None, week, lang: str) -> VerteilungBasis:
+    """The :class:`VerteilungBasis` of ``week`` (allocation.week_after the latest week)."""
+    return VerteilungBasis(week=pd.Timestamp(week).date(), week_name=fmt.iso_week(week, lang),
+                           names=dict(zip(inputs.ags, inputs.name)), announced=announced,
+                           announced_text=fmt.number(announced, lang=lang) if announced is not None else "",
+                           inputs=inputs)
+
+
+@dataclass(frozen=True)
+class VerteilungView:
+    """The allocation proposal as the Verteilung page shows it."""
+
+    summary: str
+    unplaced: str | None  # the persons that cannot be placed, as text (None: all placed)
+    table_markdown: str
+    export: pd.DataFrame
+
+
+def verteilung(basis: VerteilungBasis, persons: int, reserve_percent: float, excluded: dict[str, str],
+               lang: str) -> VerteilungView:
+    """The proposal for ``persons`` of ``basis.week`` with the reserve and the ``excluded``
+    districts (key -> reason)."""
+    result = allocation.proposal(basis.inputs, int(persons), pd.Timestamp(basis.week), reserve_percent,
+                                 excluded, lang)
+    return VerteilungView(
+        summary=allocation.summary(result, lang),
+        unplaced=fmt.number(result.unplaced, lang=lang) if result.unplaced else None,
+        table_markdown=present.markdown_table(allocation.display(result, lang)),
+        export=allocation.export_frame(result, lang))

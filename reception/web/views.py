@@ -15,10 +15,10 @@ from datetime import date
 import plotly.graph_objects as go
 import streamlit as st
 
-from reception import config
-from reception.read import metrics, planning, views
+from reception import config, isoweek
+from reception.read import allocation, planning, queries, views
 from reception.store import db
-from reception.web.cache import NoSnapshot, data, from_weekly, version
+from reception.web.cache import NoSnapshot, boundaries, data, from_weekly, version
 
 
 class FrozenFigure(go.Figure):
@@ -73,15 +73,18 @@ def lage(since: date | None, kinds: tuple[str, ...], last_week: date, lang: str)
     return _lage(*_snapshot(), since, tuple(kinds), last_week, lang, config.settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _district_names(current: str, path: str) -> dict[str, str]:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _district_names(current: str, path: str, kinds: tuple[str, ...] | None = None) -> dict[str, str]:
     districts = data.districts()
+    if kinds is not None:
+        districts = districts[districts.kind.isin(kinds)]
     return dict(zip(districts.ags, districts.name))
 
 
-def district_names() -> dict[str, str]:
-    """Every district's name by its key, in the snapshot's order (the district choice)."""
-    return _district_names(*_snapshot())
+def district_names(kinds: tuple[str, ...] | None = None) -> dict[str, str]:
+    """The name of every district (of the ``kinds``: all by default) by its key, in the
+    snapshot's order (the district choice)."""
+    return _district_names(*_snapshot(), None if kinds is None else tuple(kinds))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -90,7 +93,7 @@ def _kreis(current: str, path: str, ags: str, since: date | None, last_week: dat
     weekly = data.weekly(since=since, ags=(ags,))
     if not views.district_has_figures(weekly, ags):
         return None
-    year = metrics.year_start(last_week)
+    year = isoweek.year_start(last_week)
     frames = views.KreisFrames(
         weekly=weekly, history=data.weekly(ags=(ags,)), announcements=data.announcements(ags=ags),
         places_by_type=data.places_by_type(ags), facilities=data.facilities(ags),
@@ -139,3 +142,90 @@ def planung(unit: str, horizon: int, scenarios: tuple, needs_week: str, reserve_
     build)."""
     return _planung(*_snapshot(), unit, horizon, tuple(scenarios), needs_week, reserve_percent / 100.0,
                     lang, config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _vergleich(current: str, path: str, picked: tuple[str, ...], since: date | None, measure: str,
+               per_1000: bool, lang: str, settings: config.Settings) -> views.VergleichView:
+    weekly = data.weekly(since=since, ags=picked)
+    return _frozen_view(views.vergleich(weekly, measure, per_1000, settings, lang))
+
+
+def vergleich(picked: tuple[str, ...], since: date | None, measure: str, per_1000: bool,
+              lang: str) -> views.VergleichView:
+    """The Vergleich view of the ``picked`` districts by ``measure``, absolute or per 1,000."""
+    return _vergleich(*_snapshot(), tuple(picked), since, measure, per_1000, lang, config.settings())
+
+
+def _boundary_version() -> tuple[str, int] | None:
+    """The boundary file the map would draw, with its version: a new file is a new map."""
+    from reception.reference import geo
+
+    path, _ = geo.boundary_file()
+    try:
+        return (str(path), path.stat().st_mtime_ns) if path is not None else None
+    except OSError:
+        return (str(path), -1)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _karte(current: str, path: str, since: date | None, kinds: tuple[str, ...], measure: str,
+           by_boundaries: bool, boundary_version: tuple | None, lang: str, land: str,
+           settings: config.Settings) -> views.KarteView:
+    weekly, districts = data.weekly(since=since, kinds=kinds), data.districts()
+    drawn = boundaries(tuple(districts.ags)) if by_boundaries else None
+    if drawn is None or not drawn.outlines:
+        return _frozen_view(views.karte(weekly, districts, measure, settings, lang, land,
+                                        broken=bool(drawn and drawn.problem)))
+    return _frozen_view(views.karte(weekly, districts, measure, settings, lang, land, drawn.outlines,
+                                    drawn.shipped, drawn.attribution))
+
+
+def karte(since: date | None, kinds: tuple[str, ...], measure: str, by_boundaries: bool, lang: str,
+          land: str) -> views.KarteView:
+    """The Karte view: ``measure`` by the districts' boundaries (``by_boundaries``) or as tiles."""
+    return _karte(*_snapshot(), since, tuple(kinds), measure, by_boundaries,
+                  _boundary_version() if by_boundaries else None, lang, land, config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _meldungen(current: str, path: str, minute, since: date | None, kinds: tuple[str, ...],
+               last_week: date, lang: str, settings: config.Settings) -> views.MeldungenView:
+    status = data.reporting_status(now=minute, kinds=kinds)
+    weekly = data.weekly(since=since, kinds=kinds)
+    return _frozen_view(views.meldungen(status, weekly, settings, lang, since, last_week,
+                                        bool(data.snapshot_meta().get("has_demo"))))
+
+
+def meldungen(since: date | None, kinds: tuple[str, ...], last_week: date, lang: str) -> views.MeldungenView:
+    """The Meldungen view, cached per data version, filter and minute (a deadline passes on
+    the minute without a new load)."""
+    return _meldungen(*_snapshot(), queries.utc_minute(), since, tuple(kinds), last_week, lang,
+                      config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _verteilung_basis(current: str, path: str, last_week: date, lang: str) -> views.VerteilungBasis:
+    week = allocation.week_after(last_week)
+    return views.verteilung_basis(data.allocation_inputs(week.date()), data.announced_in(week.date()),
+                                  week, lang)
+
+
+def verteilung_basis(last_week: date, lang: str) -> views.VerteilungBasis:
+    """The week after ``last_week`` to allocate, its districts and the persons announced."""
+    return _verteilung_basis(*_snapshot(), last_week, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _verteilung(current: str, path: str, last_week: date, persons: int, reserve_percent: float,
+                excluded: tuple[tuple[str, str], ...], lang: str) -> views.VerteilungView:
+    basis = _verteilung_basis(current, path, last_week, lang)
+    return views.verteilung(basis, persons, reserve_percent, dict(excluded), lang)
+
+
+def verteilung(last_week: date, persons: int, reserve_percent: float, excluded: dict[str, str],
+               lang: str) -> views.VerteilungView:
+    """The allocation proposal for ``persons`` in the week after ``last_week``, cached per data
+    version and inputs."""
+    return _verteilung(*_snapshot(), last_week, int(persons), float(reserve_percent),
+                       tuple(sorted(excluded.items())), lang)
