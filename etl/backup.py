@@ -68,7 +68,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(t("backup.missing", args.lang, dir=args.dir), file=sys.stderr)
         return cli.EXIT_USAGE
     except BadBackup as error:
-        print(t("backup.damaged", args.lang, detail=str(error)), file=sys.stderr)
+        print(t("backup.damaged", args.lang, detail=error.sentence(args.lang)), file=sys.stderr)
         return cli.EXIT_REJECTED
     print(t("backup.restored", args.lang, dir=args.dir, db=config.db_path(),
             loads=outcome["restored"]["loads"], created_at=outcome["created_at"]))

@@ -39,7 +39,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     try:
         outcome = outbox.deliver(remind.plan(now), dry_run=args.dry_run, lang=lang)
     except mail.NotConfigured as error:
-        print(t("remind.not_configured", lang, detail=str(error)), file=sys.stderr)
+        print(t("remind.not_configured", lang, detail=error.sentence(lang)), file=sys.stderr)
         return cli.EXIT_REJECTED
     for line in outcome.lines:
         print(line)

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import shutil
-import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,6 +33,7 @@ import duckdb
 
 from reception import config
 from reception.i18n import t
+from reception.store import retry
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,18 +76,11 @@ def _retrying(open_database: Callable[[], T], path: Path, timeout: float | None)
     holds the file's lock; :class:`DatabaseBusy` after ``timeout`` seconds."""
     if timeout is None:
         timeout = config.settings().lock_timeout_seconds
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        try:
-            return open_database()
-        except duckdb.Error as error:
-            if not is_lock_error(error):
-                raise
-            if time.monotonic() + delay > deadline:
-                raise DatabaseBusy("store.busy_file", path=path, seconds=f"{timeout:.0f}") from error
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 1.0)
+    return retry.with_backoff(
+        open_database, seconds=timeout, first_delay=0.02, max_delay=1.0,
+        passing=lambda error: isinstance(error, duckdb.Error) and is_lock_error(error),
+        giving_up=lambda error: DatabaseBusy("store.busy_file", path=path,
+                                             seconds=f"{timeout:.0f}"))
 
 
 @contextmanager

@@ -47,7 +47,7 @@ from pathlib import Path
 import duckdb
 
 from reception import config
-from reception.store import local
+from reception.store import local, retry
 
 log = logging.getLogger(__name__)
 
@@ -248,21 +248,16 @@ def retried(action, seconds: float | None = None):
 
     if seconds is None:
         seconds = config.settings().store_retry_seconds
-    deadline = time.monotonic() + seconds
-    delay = 0.25
-    while True:
-        try:
-            return action()
-        except psycopg.errors.LockNotAvailable as error:  # another writer, not an outage
-            raise local.DatabaseBusy("store.busy_shared_long") from error
-        except psycopg.OperationalError as error:
-            if not _connection_lost(error):
-                raise
-            if time.monotonic() + delay > deadline:
-                raise StoreUnavailable(seconds) from error
-            log.warning("store not reachable, trying again: %s", str(error).splitlines()[0])
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+    try:
+        return retry.with_backoff(
+            action, seconds=seconds, first_delay=0.25, max_delay=2.0,
+            passing=lambda error: (isinstance(error, psycopg.OperationalError)
+                                   and _connection_lost(error)),
+            giving_up=lambda error: StoreUnavailable(seconds),
+            on_retry=lambda error: log.warning("store not reachable, trying again: %s",
+                                               str(error).splitlines()[0]))
+    except psycopg.errors.LockNotAvailable as error:  # another writer, not an outage
+        raise local.DatabaseBusy("store.busy_shared_long") from error
 
 
 def _base_schema(pg) -> None:
