@@ -53,7 +53,7 @@ REVIEWED_SQL = {
     ("reception/store/postgres.py", "_ensure_tables"):
         "catalog names as psycopg Identifiers, types from PG_TYPES",
     ("reception/store/postgres.py", "_copy_to_store"):
-        "catalog names quoted, an int load id, a temporary path, the constant NULL",
+        "catalog names quoted, an int load id",
     ("reception/store/postgres.py", "_copy_from_store"):
         "catalog names and types, a WHERE with an int Literal, a temporary path, NULL",
     ("reception/store/postgres.py", "_rebuild"): "catalog names of the mirror's objects, quoted",
@@ -62,7 +62,7 @@ REVIEWED_SQL = {
     ("reception/store/postgres.py", "_local_schema"): "the constant _MIGRATIONS_APPLIED",
     ("reception/store/postgres.py", "_follow_sequences"):
         "sequence, table and column names from the module constant SEQUENCES, an int",
-    ("reception/store/local.py", "publish_snapshot"):
+    ("reception/store/local.py", "fill_snapshot"):
         "table names and queries from the module constants SNAPSHOT_TABLES, SNAPSHOT_VIEWS, "
         "_CONTESTED, _CURRENT_VIEW, _FACILITY_VIEW",
     ("reception/store/local.py", "_mark_contested"):

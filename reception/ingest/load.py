@@ -493,16 +493,20 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
         return inspect_bytes(data, Path(path).name, matcher, today, OnDisk.of(path),
                              keep_connection=True), started
 
-    loaded = False
+    loaded = published = False
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspect") as pool:
         upcoming = [pool.submit(inspected, path) for path in paths[:1]]
         try:
             for index in range(len(paths)):
                 inspection, started = upcoming.pop().result()
                 upcoming += [pool.submit(inspected, path) for path in paths[index + 1:index + 2]]
-                result = _write_inspected(inspection, source, loaded_by, db_path, False, started,
+                # the last load publishes the snapshot itself (with PostgreSQL it is built while
+                # the rows stream to the store); earlier ones leave it to the end of the batch
+                last = index == len(paths) - 1
+                result = _write_inspected(inspection, source, loaded_by, db_path, last, started,
                                           confirmed_by)
                 loaded = loaded or result.status == "loaded"
+                published = last and result.status == "loaded"
                 yield result
         except BaseException:  # stopped early (an error, a busy database)
             if loaded:  # the app still gets what was loaded; the error is the one to raise
@@ -513,7 +517,7 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
             for future in upcoming:
                 with suppress(Exception):
                     future.result()[0].close()
-    if loaded:
+    if loaded and not published:
         publish(db_path)
 
 

@@ -272,8 +272,31 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
     now; a view of the past (:mod:`reception.store.asof`) gives the moment its state began and
     ``historical`` (``snapshot_meta.historical``: the figures of a past moment, not today's)."""
     target = Path(target or config.snapshot_path(_database_file(con)))
+    tmp = copy_for_snapshot(con, target)
+    try:
+        fill_snapshot(con, tmp, published_at, historical)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, target)
+    return target
+
+
+def copy_for_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """The first step of :func:`publish_snapshot`: the checkpointed main file copied beside
+    ``target`` (no other transaction may be open on the database); returns the copy's path."""
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
+    con.execute("CHECKPOINT")
+    shutil.copyfile(_database_file(con), tmp)
+    return tmp
+
+
+def fill_snapshot(con: duckdb.DuckDBPyConnection, tmp: Path,
+                  published_at: datetime | None = None, historical: bool = False) -> None:
+    """The second step of :func:`publish_snapshot`: the copy ``tmp`` gets the read model's
+    tables in place of its views and macros (read from ``con``'s database, which others may
+    read meanwhile)."""
     rows_query = _current_rows_query(con)
     # Where no window functions are needed, the rows in force are read more cheaply than they
     # are materialised.
@@ -281,8 +304,6 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
     con.execute(f"CREATE OR REPLACE TEMP {kind} snapshot_rows AS {rows_query}")  # noqa: S608
     con.execute("CREATE OR REPLACE TEMP TABLE snapshot_announcements AS "
                 "SELECT * FROM announcements")
-    con.execute("CHECKPOINT")
-    shutil.copyfile(_database_file(con), tmp)
     con.execute("ATTACH ? AS snap", [str(tmp)])
     try:
         _drop_views_and_macros(con, "snap")
@@ -308,8 +329,6 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
         con.execute("DROP TABLE IF EXISTS snapshot_announcements")
         con.execute("DROP VIEW IF EXISTS contested_active")
         con.execute("DROP TABLE IF EXISTS contested")
-    os.replace(tmp, target)
-    return target
 
 
 def load_history(con: duckdb.DuckDBPyConnection, newest_first: bool = False) -> pd.DataFrame:

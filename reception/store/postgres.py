@@ -209,15 +209,24 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
             before = _fingerprints(con)
             _open.con, _open.publish, _open.callbacks = con, False, []
             _open.commit_sent = False
+            prebuilt = None
             try:
                 yield con
+                # the snapshot is built while the rows stream to the store, and put in place
+                # only once the store has committed them
+                prebuilt = _Prebuilt.start(con) if _open.publish and state is not None else None
                 committed = _push(pg, con, before, state)
+                ready = prebuilt.finish(con, committed) if prebuilt else None
                 _open.commit_sent = True
                 pg.commit()
                 _open.commit_sent = False
-                publish, callbacks = _open.publish, _open.callbacks
+                if ready is not None:  # committed: now, and not before, it may be read
+                    os.replace(ready, config.snapshot_path())
+                publish, callbacks = _open.publish and ready is None, _open.callbacks
             finally:
                 _open.con, _open.callbacks = None, None
+                if prebuilt is not None:
+                    prebuilt.discard()
             _remember(con, committed)
             if publish:
                 local.publish_snapshot(con, config.snapshot_path())
@@ -225,6 +234,62 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
                 callback()
     finally:
         pg.close()
+
+
+class _Prebuilt:
+    """A snapshot built in a second thread (on its own cursor of the mirror's database) while
+    the write block's rows stream to the store: the mirror is copied at once (a checkpoint
+    needs no other transaction open), its read model filled beside the push, and the copy
+    stamped with the state the store will have. Moved into place by the caller only after the
+    store's commit; discarded otherwise. Where the build fails, the snapshot is published the
+    ordinary way after the commit."""
+
+    def __init__(self, tmp: Path, cursor: duckdb.DuckDBPyConnection) -> None:
+        self.tmp, self.cursor, self.failed = tmp, cursor, None
+        self.thread = threading.Thread(target=self._fill, name="snapshot-beside-push")
+
+    @classmethod
+    def start(cls, con: duckdb.DuckDBPyConnection) -> _Prebuilt | None:
+        catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+        tmp = local.copy_for_snapshot(con, config.snapshot_path())
+        cursor = con.cursor()
+        try:
+            cursor.execute(f"USE {_quoted(catalog)}")  # noqa: S608 (the catalog's own name)
+        except BaseException:
+            cursor.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        built = cls(tmp, cursor)
+        built.thread.start()
+        return built
+
+    def _fill(self) -> None:
+        try:
+            local.fill_snapshot(self.cursor, self.tmp)
+        except BaseException as error:  # noqa: BLE001 - then published after the commit
+            self.failed = error
+
+    def finish(self, con: duckdb.DuckDBPyConnection, committed: StoreState) -> Path | None:
+        """Wait for the build; the copy stamped with ``committed``, or None where it failed."""
+        self.thread.join()
+        if self.failed is not None:
+            log.warning("snapshot beside the push failed, published after the commit: %s",
+                        self.failed)
+            return None
+        con.execute("ATTACH ? AS prebuilt", [str(self.tmp)])
+        try:
+            con.execute("DELETE FROM prebuilt.main.mirror_meta").fetchall()
+            con.execute("INSERT INTO prebuilt.main.mirror_meta VALUES (?, ?, ?)",
+                        [committed.store_id, committed.version, committed.schema]).fetchall()
+        finally:
+            con.execute("DETACH prebuilt")
+        return self.tmp
+
+    def discard(self) -> None:
+        """Wait for the build and remove the copy (where it was not moved into place)."""
+        self.thread.join()
+        self.cursor.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def _connection_lost(error: BaseException) -> bool:
