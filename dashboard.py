@@ -29,6 +29,10 @@ def page(name: str, default: bool = False) -> st.Page:
 
 
 def sections() -> dict[str, list[st.Page]]:
+    return ui.navigation_pages(ui.current_language(), build_sections)
+
+
+def build_sections() -> dict[str, list[st.Page]]:
     found = {
         ui.t_ui("nav.section_overview"): [page("lage", default=True), page("kreis"), page("karte"),
                                           page("vergleich"), page("planung"),

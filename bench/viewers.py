@@ -44,6 +44,7 @@ from harness.served import ServedStreamlit
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "viewers.json"
 LEVELS = (10, 25, 100)
+SETUPS = ("floor", "floor_stock", "app", "app_nginx")
 TARGETS = {"p95_s": 2.0, "first_load_p95_s": 3.0, "failed": 0, "cpu_per_run_ratio": 1.5,
            "idle_session_mb": 1.0, "rss_mb": 500}
 
@@ -61,6 +62,19 @@ class Tally:
 
 class RunFailed(RuntimeError):
     pass
+
+
+def _tls_context() -> ssl.SSLContext:
+    """One client context for every viewer, accepting the test certificate. Made once: a
+    ``ssl.create_default_context()`` per viewer loads the system's CA store, 30 ms of the client's
+    CPU each, which delayed every other viewer's messages in the client's one event loop (the
+    nginx set-up looked slower than it was)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    return context
+
+
+_TLS = _tls_context()
 
 
 def _stream_url(url: str) -> str:
@@ -112,10 +126,7 @@ async def _viewer(url: str, tally: Tally, arrive_s: float, stop_at: float, think
     """One viewer: arrive, open the start page, rerun after exponential think times until
     ``stop_at``, then stay connected and idle until ``release``."""
     await asyncio.sleep(arrive_s)
-    context = None
-    if url.startswith("https://"):
-        context = ssl.create_default_context()
-        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    context = _TLS if url.startswith("https://") else None
     started = time.perf_counter()
     try:
         async with websockets.connect(_stream_url(url), subprotocols=["streamlit"], max_size=None,
@@ -240,17 +251,24 @@ class Setup:
             served.stop()
 
 
-def start(script: Path, db: Path, work: Path, processes: int = 1) -> Setup:
-    """``script`` served against ``db``: one process, or two behind the shipped nginx site. The
-    script's own project is imported (``PYTHONPATH``): a baseline checkout runs its own code."""
+# The settings of the project's .streamlit/config.toml that change the cost of a run. The floor
+# app runs without that file (its folder is a temporary one): it gets them on the command line,
+# so that the two compare like with like. ``floor_stock`` is the floor with Streamlit's defaults
+# (only the file watcher off, as measured before the garbage collection setting).
+SAME_SETTINGS = ("--server.fileWatcherType", "none", "--runner.postScriptGC", "false")
+STOCK_SETTINGS = ("--server.fileWatcherType", "none")
+
+
+def start(script: Path, db: Path, work: Path, processes: int = 1,
+          settings: tuple[str, ...] = SAME_SETTINGS) -> Setup:
+    """``script`` served against ``db`` with the command-line ``settings``: one process, or two
+    behind the shipped nginx site. The script's own project is imported (``PYTHONPATH``): a
+    baseline checkout runs its own code."""
     servers = []
     env = {"RECEPTION_DB": str(db), "RECEPTION_RAISE_ERRORS": "", "PYTHONPATH": str(script.parent)}
     try:
         for index in range(processes):
-            # the floor app runs without the project's .streamlit/config.toml: the same server
-            # setting as the app's (no file watcher), so the two compare like with like
-            served = ServedStreamlit(script, env, work / f"{script.stem}-{index}.log",
-                                     ("--server.fileWatcherType", "none"))
+            served = ServedStreamlit(script, env, work / f"{script.stem}-{index}.log", settings)
             servers.append(served)
         for served in servers:
             served.wait_until_healthy(timeout=120)
@@ -275,21 +293,23 @@ def _warm_up(setup: Setup, sessions: int) -> None:
 
 
 def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: float = 60.0,
-            setups: tuple[str, ...] = ("floor", "app", "app_nginx"), readers: int = 500,
+            setups: tuple[str, ...] = SETUPS, readers: int = 500,
             baseline: Path | None = None) -> dict:
     """Every level against each set-up named in ``setups``: ``floor`` (the one-chart app, one
-    process), ``app`` (dashboard.py, one process as ``make run``), ``app_nginx`` (two processes
-    behind the shipped nginx site: the recommended single-machine set-up), and ``baseline`` (the
+    process, the app's settings), ``floor_stock`` (the same with Streamlit's defaults), ``app``
+    (dashboard.py, one process as ``make run``), ``app_nginx`` (two processes behind the shipped
+    nginx site: the recommended single-machine set-up), and ``baseline`` (the
     dashboard.py of the checkout ``baseline``, one process) where given."""
     from bench.app import FLOOR_APP
     from harness import nginxsite
 
     floor_script = work / "floor_app.py"
     floor_script.write_text(FLOOR_APP, encoding="utf-8")
-    plans = {"floor": (floor_script, 1), "app": (ROOT / "dashboard.py", 1),
-             "app_nginx": (ROOT / "dashboard.py", 2)}
+    plans = {"floor": (floor_script, 1, SAME_SETTINGS), "floor_stock": (floor_script, 1, STOCK_SETTINGS),
+             "app": (ROOT / "dashboard.py", 1, SAME_SETTINGS),
+             "app_nginx": (ROOT / "dashboard.py", 2, SAME_SETTINGS)}
     if baseline is not None:  # another checkout (e.g. main before a change), one process
-        plans["baseline"] = (baseline / "dashboard.py", 1)
+        plans["baseline"] = (baseline / "dashboard.py", 1, STOCK_SETTINGS)
         setups = ("baseline", *setups)
     if "app_nginx" in setups and nginxsite.unavailable():
         print(f"viewers: app_nginx skipped: {nginxsite.unavailable()}", file=sys.stderr)
@@ -298,20 +318,20 @@ def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: 
     for viewers in levels:
         row = {}
         for name in setups:
-            script, processes = plans[name]
+            script, processes, settings = plans[name]
             folder = work / f"{name}-{viewers}"
             folder.mkdir(parents=True, exist_ok=True)
-            setup = start(script, db, folder, processes)
+            setup = start(script, db, folder, processes, settings)
             try:
                 _warm_up(setup, processes)
                 row[name] = run_level(setup.url, setup.pids, viewers, duration_s)
             finally:
                 setup.stop()
         for name in setups:
-            if name != "floor" and "floor" in row and row["floor"]["cpu_per_run_ms"] \
-                    and row[name]["cpu_per_run_ms"]:
-                row[name]["cpu_per_run_ratio"] = round(
-                    row[name]["cpu_per_run_ms"] / row["floor"]["cpu_per_run_ms"], 2)
+            for floor, ratio in (("floor", "cpu_per_run_ratio"), ("floor_stock", "cpu_per_run_ratio_stock")):
+                if not name.startswith("floor") and floor in row and row[floor]["cpu_per_run_ms"] \
+                        and row[name]["cpu_per_run_ms"]:
+                    row[name][ratio] = round(row[name]["cpu_per_run_ms"] / row[floor]["cpu_per_run_ms"], 2)
         out["levels"][str(viewers)] = row
     if readers:
         out["lagebild"] = measure_readers(db, work, readers)
@@ -320,13 +340,14 @@ def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: 
 
 def print_table(result: dict) -> None:
     print(f"\nviewers ({result['duration_s']:.0f} s per level, {result['cpus']} cores)")
-    print(f"{'viewers':>8} {'set-up':<10}{'p95 s':>8}{'first p95':>10}{'runs/s':>8}{'CPU/run':>9}"
-          f"{'ratio':>7}{'KB/run':>8}{'RSS MB':>8}{'MB/idle':>8}{'failed':>7}{'load':>12}")
+    print(f"{'viewers':>8} {'set-up':<12}{'p95 s':>8}{'first p95':>10}{'runs/s':>8}{'CPU/run':>9}"
+          f"{'ratio':>7}{'stock':>7}{'KB/run':>8}{'RSS MB':>8}{'MB/idle':>8}{'failed':>7}{'load':>12}")
     for viewers, row in result["levels"].items():
         for name, figures in row.items():
-            print(f"{viewers:>8} {name:<10}{figures['p95_s']!s:>8}{figures['first_load_p95_s']!s:>10}"
+            print(f"{viewers:>8} {name:<12}{figures['p95_s']!s:>8}{figures['first_load_p95_s']!s:>10}"
                   f"{figures['runs_per_s']:>8}{figures['cpu_per_run_ms']!s:>9}"
-                  f"{figures.get('cpu_per_run_ratio', '')!s:>7}{figures['kb_per_run']!s:>8}"
+                  f"{figures.get('cpu_per_run_ratio', '')!s:>7}"
+                  f"{figures.get('cpu_per_run_ratio_stock', '')!s:>7}{figures['kb_per_run']!s:>8}"
                   f"{figures['rss_mb']:>8}{figures['idle_session_mb']!s:>8}{figures['failed']:>7}"
                   f"{str(figures['load_1min']):>12}")
     if "lagebild" in result:
@@ -413,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2 viewers, 4 s, app only (smoke test)")
     parser.add_argument("--viewers", type=int, nargs="*", help=f"levels (default {LEVELS})")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
-    parser.add_argument("--setups", nargs="*", default=["floor", "app", "app_nginx"])
+    parser.add_argument("--setups", nargs="*", default=list(SETUPS),
+                        help=f"of floor, floor_stock, app, app_nginx (default: {' '.join(SETUPS)})")
     parser.add_argument("--baseline", type=Path,
                         help="a checkout of an earlier version to measure in the same run")
     parser.add_argument("--readers", type=int, default=500, help="/lagebild readers (0: none)")

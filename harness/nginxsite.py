@@ -3,7 +3,7 @@
 The site file is used as it is, with only what belongs to one machine replaced: the listening
 ports (a free loopback port for TLS and one for the plain-HTTP redirect), the two instances'
 ports, and a self-signed certificate made for the run. A minimal ``nginx.conf`` around it keeps
-pid, logs and temporary files in the run's folder. Shared by tests/test_deploy.py and
+pid, logs, the /lagebild cache and temporary files in the run's folder. Shared by tests/test_deploy.py and
 tests/test_scale.py.
 """
 
@@ -56,9 +56,9 @@ def unavailable() -> str | None:
 def render(folder: Path, app_ports: tuple[int, int]) -> tuple[Path, int, int]:
     """Write the site and its wrapper into ``folder``; returns (nginx.conf, TLS port, HTTP port)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for part in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (folder / "tmp" / part).mkdir(parents=True, exist_ok=True)
-        os.chmod(folder / "tmp" / part, 0o777)  # nginx's workers run as nobody when we are root
+    for part in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi", "cache"):
+        (folder / part).mkdir(parents=True, exist_ok=True)
+        os.chmod(folder / part, 0o777)
     cert, key = folder / "site.pem", folder / "site.key"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
@@ -72,6 +72,7 @@ def render(folder: Path, app_ports: tuple[int, int]) -> tuple[Path, int, int]:
         ("server 127.0.0.1:8502", f"server 127.0.0.1:{app_ports[1]}"),
         ("/etc/ssl/certs/aufnahme.example.de.pem", str(cert)),
         ("/etc/ssl/private/aufnahme.example.de.key", str(key)),
+        ("/var/cache/nginx/aufnahme-monitor", str(folder / "cache")),
     ]
     for old, new in replacements:
         if old not in text:
@@ -80,7 +81,9 @@ def render(folder: Path, app_ports: tuple[int, int]) -> tuple[Path, int, int]:
     text = "\n".join(line for line in text.splitlines() if "listen [::]" not in line)
     site = folder / "site.conf"
     site.write_text(text, encoding="utf-8")
-    user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+    # as root, nginx's workers would run as nobody, who cannot enter pytest's 0700 temp folders
+    # (the /lagebild cache lives there); a throwaway test server may keep root's rights
+    user = "user root root;" if os.geteuid() == 0 else ""
     conf = folder / "nginx.conf"
     conf.write_text(WRAPPER.format(folder=folder, site=site, user=user), encoding="utf-8")
     return conf, tls, plain

@@ -14,6 +14,8 @@ from reception.i18n import t
 from reception.store import db
 from reception.web import signin, upload
 from reception.web.ui import current_language
+from reception.web.upload_session import after_write, forget_previews, notify, show_notices
+from reception.web.upload_session import preview as session_preview
 
 log = logging.getLogger("pages.hochladen")
 lang = current_language()
@@ -25,20 +27,7 @@ if not accounts.can_upload(user):
     st.stop()
 st.caption(t("signin.signed_in", lang, name=signin.md(user.name), role=t(f"role.{user.role}", lang)))
 
-notices = st.session_state.setdefault("upload_notices", [])
-for kind, text in notices:
-    (st.success if kind == "success" else st.info)(text)
-notices.clear()
-
-
-def notify(kind: str, text: str) -> None:
-    """A message that survives the rerun after a write."""
-    st.session_state.setdefault("upload_notices", []).append((kind, text))
-
-
-def after_write() -> None:
-    st.cache_data.clear()
-    st.rerun()
+show_notices()
 
 
 # ---------------------------------------------------------------- templates
@@ -60,21 +49,10 @@ files = st.file_uploader(t("upload.files", lang, limit=limit_text),
                          accept_multiple_files=True, key="upload_files")
 
 
-def cached_preview(data: bytes, name: str) -> upload.Preview:
-    """One preview per file content, user and snapshot (after a load it is made afresh)."""
-    key = (name, upload.loading.sha256_of(data), user, db.snapshot_version())
-    cache = st.session_state.setdefault("upload_previews", {})
-    if key not in cache:
-        if len(cache) > 8:
-            cache.clear()
-        cache[key] = upload.preview_file(data, name, user)
-    return cache[key]
-
-
 def show_file(uploaded) -> None:
     name = PurePath(uploaded.name).name
     st.markdown(f"## {signin.md(name)}")  # h2 under the page title: no skipped heading level
-    preview = cached_preview(uploaded.getvalue(), name)
+    preview = session_preview(uploaded.getvalue(), name, user)
     st.caption(t("upload.format", lang))
     left, right = st.columns(2)
     left.dataframe(preview.format_frame(lang), hide_index=True)
@@ -150,7 +128,7 @@ def load_file(preview: upload.Preview, name: str, confirmed: bool = False,
         st.error(error.sentence(lang))
         return
     except upload.NeedsConfirmation:  # the store moved since the preview: new findings
-        st.session_state.pop("upload_previews", None)
+        forget_previews()
         notify("info", t("plausi.upload.findings_changed", lang))
         after_write()
         return

@@ -1,11 +1,12 @@
 """Vergleich: several districts side by side, absolute and per 1,000 inhabitants, or by a ratio
-(occupancy, usable rate, share entitled to move out, Ukraine share of arrivals)."""
+(occupancy, usable rate, share entitled to move out, Ukraine share of arrivals). The page renders
+one cached view (:func:`reception.web.views.vergleich`)."""
 
 import streamlit as st
 
 from reception.i18n import t
-from reception.read import charts, metrics, present
-from reception.web.cache import data, derived, figure
+from reception.read import metrics
+from reception.web import views
 from reception.web.ui import (
     chart_block,
     current_language,
@@ -14,7 +15,6 @@ from reception.web.ui import (
     mirror,
     require_data,
     restore,
-    settings,
     stand_line,
     t_ui,
 )
@@ -23,11 +23,9 @@ lang = current_language()
 st.title(t_ui("vergleich.title"))
 
 if require_data():
-    cfg, chosen = settings(), filters()
+    chosen = filters()
     stand_line()
-    districts = data.districts()
-    districts = districts[districts.kind.isin(chosen.kinds)]
-    names = dict(zip(districts.ags, districts.name))
+    names = views.district_names(chosen.kinds)
     restore("compare", list(names)[:3], names)
     picked = st.multiselect(t_ui("vergleich.select"), list(names), key="compare", format_func=names.get,
                             max_selections=8)
@@ -49,14 +47,12 @@ if require_data():
     if not picked:
         st.info(t_ui("vergleich.pick"))
     else:
-        weekly = data.weekly(since=chosen.since, ags=tuple(picked))
-        long = derived(metrics.comparison, weekly, measure, scale == "per_1000")
+        view = views.vergleich(tuple(picked), chosen.since, measure, scale == "per_1000", lang)
         if measure == "ukraine_share":
             st.caption(t_ui("vergleich.ukraine_note"))
-        chart_block(figure(charts.comparison, long, measure, scale == "per_1000", lang, cfg),
-                    present.summary_comparison(long, lang, measure, scale == "per_1000"), long, "vergleich")
+        chart = view.comparison
+        chart_block(chart.figure, chart.summary, chart.frame, chart.name)
         st.header(t_ui("vergleich.table"))
-        table = derived(metrics.latest_comparison, weekly)
-        st.dataframe(present.comparison_table(table, lang, ratios_first=ratio), hide_index=True)
+        st.dataframe(view.table, hide_index=True)
         st.caption(t_ui("vergleich.table_shares"))
-        download_buttons(table, "vergleich_letzte_woche")
+        download_buttons(view.latest, "vergleich_letzte_woche")

@@ -31,7 +31,7 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return defuse(frame).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
-def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Daten") -> bytes:
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         defuse(frame).to_excel(writer, index=False, sheet_name=sheet[:31])

@@ -18,6 +18,9 @@ import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from reception import isoweek
+from reception.i18n import t
+
 MISSING = "–"
 
 
@@ -106,11 +109,16 @@ def _as_date(value: object) -> date:
 
 
 def iso_week(value: object, lang: str = "de") -> str:
-    """The ISO week of a day: ``KW 47/2024`` (de) / ``CW 47/2024`` (en)."""
+    """The ISO week of a day: ``KW 47/2024`` (de) / ``CW 47/2024`` (en), as
+    :func:`reception.isoweek.label` writes it; a week's data form (``2024-W47``) is taken too."""
     if _missing(value):
         return MISSING
-    year, week, _ = _as_date(value).isocalendar()
-    return f"{'KW' if lang == 'de' else 'CW'} {week}/{year}"
+    if isinstance(value, str):
+        try:
+            return isoweek.label(isoweek.parse(value), lang)
+        except ValueError:
+            pass  # a date as text: "2024-11-18"
+    return isoweek.label(_as_date(value), lang)
 
 
 def day(value: object, lang: str = "de") -> str:
@@ -144,9 +152,7 @@ def weeks(value: object, lang: str = "de") -> str:
     if text == MISSING:
         return MISSING
     one = text in ("1", "1,0", "1.0")
-    if lang == "de":
-        return f"{text} {'Woche' if one else 'Wochen'}"
-    return f"{text} {'week' if one else 'weeks'}"
+    return t("fmt.one_week" if one else "fmt.weeks", lang, number=text)
 
 
 def plotly_separators(lang: str = "de") -> str:

@@ -6,8 +6,11 @@ Texts live in ``reception/locales/*.toml``, one table per key with ``de`` and ``
     de = '"{value}" ist negativ'
     en = '"{value}" is negative'
 
-Each part of the project keeps its own file (``etl.toml``, ``app.toml``, ...); keys are unique
-across files. A missing English text falls back to German, a missing key shows the key.
+A key lives in the file of its namespace, the key's first dotted segment (``problem.negative``
+in ``problem.toml``, ``lage.title`` in ``lage.toml``), so a page's or a module's texts are in one
+file; keys are unique across files. ``python -m reception.locale_files`` moves keys written
+anywhere else into their file (``tests/test_locales.py`` checks). A missing English text falls back
+to German, a missing key shows the key.
 """
 
 from __future__ import annotations

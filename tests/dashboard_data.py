@@ -53,3 +53,13 @@ def build(path: Path, rows: pd.DataFrame | None = None, with_rows: bool = True) 
 def single_week_rows() -> pd.DataFrame:
     frame = _rows()
     return frame[frame.week == WEEKS[-1]].reset_index(drop=True)
+
+
+def add_jena_places(path: Path) -> None:
+    """A second load: Jena reports 1.000 places in the last week (a new data version)."""
+    extra = pd.DataFrame([("16053", WEEKS[-1], "", None, 1, 0, 1000, 10, 2)],
+                         columns=["ags", "week", "facility", "facility_type", "arrivals", "departures",
+                                  "capacity", "occupied", "line"])
+    with db.writer(path) as con:
+        load.write_rows(con, con.from_df(extra), "more.csv", "e" * 64, "cli", "test")
+        db.publish_snapshot(con, Path(str(path) + ".snapshot"))

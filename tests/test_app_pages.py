@@ -223,17 +223,7 @@ def test_new_load_shows_on_next_interaction(tmp_path, monkeypatch):
     monkeypatch.setenv("RECEPTION_DB", str(path))
     at = open_page("lage")
     assert {m.label: m.value for m in at.metric}["Plätze"] == "170"
-    import pandas as pd
-
-    from reception.ingest import load
-    from reception.store import db
-
-    extra = pd.DataFrame([("16053", dashboard_data.WEEKS[-1], "", None, 1, 0, 1000, 10, 2)],
-                         columns=["ags", "week", "facility", "facility_type", "arrivals", "departures",
-                                  "capacity", "occupied", "line"])
-    with db.writer(path) as con:
-        load.write_rows(con, con.from_df(extra), "more.csv", "e" * 64, "cli", "test")
-        db.publish_snapshot(con, Path(str(path) + ".snapshot"))
+    dashboard_data.add_jena_places(path)
     at.run()
     assert {m.label: m.value for m in at.metric}["Plätze"] == "1.170"
 
@@ -387,6 +377,14 @@ def test_planung_for_the_state_with_a_broken_link_falls_back_to_the_defaults(app
     at.radio(key="plan_count").set_value(1).run()
     assert not at.exception
     assert at.query_params["szenarien"] == "Basis~forecast~0~0~"
+
+
+def test_planung_in_english_names_the_default_and_unnamed_scenarios_in_english(app_db):
+    # (one run each: AppTest formats a rerun's radio options outside the session, in German)
+    at = open_page("planung", {"lang": "en"})
+    assert [t.value for t in at.text_input] == ["Baseline", "+20 % arrivals", "with sports hall"]
+    at = open_page("planung", {"lang": "en", "szenarien": "~percent~10~0~|Mehr~percent~20~0~"})
+    assert [t.value for t in at.text_input] == ["Scenario 1", "Mehr"]
 
 
 def test_methodik_quotes_the_measured_coverage_of_the_forecast_band(app_db):

@@ -125,3 +125,63 @@ def test_readme_architecture_names_every_package() -> None:
         assert f"`reception/{package}/`" in named, package
     for folder in OUTER:
         assert f"`{folder}/`" in named, folder
+
+
+# Pages hold UI only (issue 22): each page renders one view of the snapshot
+# (reception.read.views, cached whole in reception.web.views); composing figures, tables and
+# texts call by call, or reckoning with frames, belongs there, not in a page.
+VIEW_PAGES = ["lage", "kreis", "planung", "vergleich", "karte", "meldungen", "verteilung"]
+PAGE_LINES = 120  # a title, filters and rendering fit; Kreis, the longest, has 112
+COMPOSERS = {"metrics", "charts", "present", "queries", "timeliness", "forecast", "estimate"}
+RECKONING = {"sum", "mean", "median", "max", "min", "iloc", "loc", "groupby", "merge", "isin",
+             "dropna", "fillna", "sort_values", "pivot_table", "cumsum", "diff", "agg"}
+PER_RUN = {"derived", "figure", "from_weekly"}  # reception.web.cache's per-call composition
+
+
+def page_files() -> list[Path]:
+    return sorted((ROOT / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("page", VIEW_PAGES)
+def test_a_view_page_is_short(page: str) -> None:
+    lines = len((ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8").splitlines())
+    assert lines <= PAGE_LINES, f"pages/{page}.py has {lines} lines: compose in reception.read.views"
+
+
+@pytest.mark.parametrize("path", page_files(), ids=lambda p: p.name)
+def test_pages_reckon_with_no_frame(path: Path) -> None:
+    names = imported_modules(path)
+    assert not {"pandas", "numpy"} & {n.split(".")[0] for n in names}, f"{path.name} imports pandas/numpy"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            assert node.func.attr not in RECKONING, \
+                f"{path.name}:{node.lineno} reckons with .{node.func.attr}(): that is a view's work"
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+            assert node.value.attr not in {"iloc", "loc"}, f"{path.name}:{node.lineno} selects rows"
+
+
+@pytest.mark.parametrize("page", VIEW_PAGES)
+def test_view_pages_compose_nothing(page: str) -> None:
+    path = ROOT / "pages" / f"{page}.py"
+    names = imported_modules(path)
+    per_run = {n.rsplit(".", 1)[1] for n in names if n.startswith("reception.web.cache.")} & PER_RUN
+    assert not per_run, f"{path.name} composes per run with {sorted(per_run)}: use a view"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            assert not (isinstance(owner, ast.Name) and owner.id in COMPOSERS), \
+                f"{path.name}:{node.lineno} calls {owner.id}.{node.func.attr}: compose in a view"
+
+
+# ---------------------------------------------------------------- texts (README, "Texte")
+def test_locale_texts_are_grouped_by_namespace_and_german_stays_out_of_code() -> None:
+    """Checked here too because every landing runs this file: a text added to the wrong locale
+    file is moved by ``python -m reception.locale_files``; German in code goes to the locales
+    (details and the reviewed exceptions: tests/test_locales.py, tests/test_i18n_literals.py)."""
+    from reception import locale_files
+    from tests.test_i18n_literals import SCANNED, german_literals
+
+    current = {p.name: p.read_text(encoding="utf-8") for p in locale_files.LOCALES.glob("*.toml")}
+    assert current == locale_files.regroup(), "run `python -m reception.locale_files`"
+    found = [f"{scope}:{line}" for path in SCANNED for scope, line, _ in german_literals(path)]
+    assert not found, f"German text in code (see tests/test_i18n_literals.py): {found}"

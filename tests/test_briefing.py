@@ -38,25 +38,6 @@ def sample_db(fresh_db: Path) -> Path:
     return fresh_db
 
 
-@pytest.mark.parametrize("text, monday", [
-    ("2024-W47", date(2024, 11, 18)), ("2024W47", date(2024, 11, 18)),
-    ("KW 47/2024", date(2024, 11, 18)), ("kw47/2024", date(2024, 11, 18)),
-    ("47/2024", date(2024, 11, 18)), ("2020-W53", date(2020, 12, 28)),
-])
-def test_parse_week_takes_the_usual_forms(text: str, monday: date) -> None:
-    from reception.read.briefing import parse_week
-
-    assert parse_week(text) == monday
-
-
-@pytest.mark.parametrize("text", ["2024-W54", "2023-W53", "2024-11-18", "W47", "", "KW 47"])
-def test_parse_week_refuses_what_is_not_a_week(text: str) -> None:
-    from reception.read.briefing import parse_week
-
-    with pytest.raises(ValueError):
-        parse_week(text)
-
-
 def test_file_name_carries_the_week() -> None:
     from reception.read.briefing import file_name
 
@@ -138,6 +119,16 @@ def test_briefing_for_an_unreported_week_exits_1(sample_db: Path, tmp_path: Path
     assert not (tmp_path / "x.pdf").exists()
     bad = run_etl("briefing", "--week", "irgendwann", env={"RECEPTION_DB": str(sample_db)}, check=False)
     assert bad.returncode == 1 and "keine Kalenderwoche" in bad.stderr
+
+
+def test_briefing_refusals_follow_lang(sample_db: Path, tmp_path: Path) -> None:
+    env = {"RECEPTION_DB": str(sample_db)}
+    unreported = run_etl("--lang", "en", "briefing", "--week", "2023-W10", "--out",
+                         str(tmp_path / "x.pdf"), env=env, check=False)
+    assert unreported.returncode == 1 and "CW 10/2023" in unreported.stderr
+    assert "KW" not in unreported.stderr
+    bad = run_etl("--lang", "en", "briefing", "--week", "irgendwann", env=env, check=False)
+    assert bad.returncode == 1 and "is not a calendar week" in bad.stderr
 
 
 def test_briefing_without_any_data_exits_1(fresh_db: Path) -> None:

@@ -28,6 +28,7 @@ UNITS = ROOT / "deploy" / "systemd"
 
 class StandIn(BaseHTTPRequestHandler):
     def _answer(self, status: int = 200) -> None:
+        self.server.paths.append(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         received = 0
         while received < length:
@@ -62,7 +63,7 @@ def site(tmp_path: Path):
     servers = []
     for name in ("eins", "zwei"):
         server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-        server.name = name
+        server.name, server.paths = name, []
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     nginx = nginxsite.ServedNginx(tmp_path / "nginx", tuple(s.server_port for s in servers))
@@ -123,6 +124,20 @@ def test_a_browser_stays_on_its_instance_by_cookie_and_moves_when_it_is_down(sit
     answer, body = request(nginx, "/", {"Cookie": cookie})
     assert answer.status == 200
     assert json.loads(body)["backend"] != pinned
+
+
+def test_the_lagebild_is_answered_from_nginx_cache_so_readers_do_not_reach_python(site):
+    nginx, servers = site
+    answers = [request(nginx, "/lagebild", {"Accept-Encoding": "gzip"}) for _ in range(20)]
+    assert all(answer.status == 200 for answer, _ in answers)
+    assert len({body for _, body in answers}) == 1
+    reached = sum(server.paths.count("/lagebild") for server in servers)
+    assert reached == 1, reached  # 20 readers within the 2 s: one request reached an instance
+    assert [answer.getheader("X-Cache-Status") for answer, _ in answers][-1] == "HIT"
+    assert answers[-1][0].getheader("Strict-Transport-Security") == "max-age=31536000"
+    # a historical view is another page, cached under its own key
+    request(nginx, "/lagebild?stand=2026-12-01T10:00")
+    assert sum(server.paths.count("/lagebild?stand=2026-12-01T10:00") for server in servers) == 1
 
 
 def test_the_websocket_path_is_upgraded_and_forwarded(site):

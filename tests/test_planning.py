@@ -168,3 +168,16 @@ def test_announced_allocations_replace_the_forecast_of_their_weeks_for_district_
     assert state == pytest.approx(55.0 + gotha_plain)  # the state is the sum of its districts
     later = first_ahead + pd.Timedelta(weeks=1)
     assert told.districts.set_index(["ags", "week"]).source[("16051", later)] == "forecast"
+
+
+def test_the_default_scenarios_are_named_in_the_pages_language():
+    english = pl.default_scenarios(date(2025, 1, 6), "en")
+    assert [s.name for s in english] == ["Baseline", "+20 % arrivals", "with sports hall"]
+    assert [(s.mode, s.value, s.changes) for s in english] == [
+        (s.mode, s.value, s.changes) for s in pl.default_scenarios(date(2025, 1, 6))]
+
+
+def test_a_scenario_without_a_name_is_numbered_in_the_pages_language():
+    assert [s.name for s in pl.decode("~percent~10~0~|~forecast~0~0~", lang="en")] == [
+        "Scenario 1", "Scenario 2"]
+    assert pl.decode("~percent~10~0~")[0].name == "Szenario 1"

@@ -4,7 +4,7 @@ from its name: a report named ``.xlsx`` that is really a CSV is read as a CSV.
 ``sniff`` answers with a :class:`Sniffed`: the kind to read (``csv``, ``xlsx``, ``xlsb``,
 ``xls``, ``ods``) or the code of a plain refusal (``file_encrypted``, ``file_zip_archive``,
 ``file_damaged``, ``file_document``, ``file_binary``), each a sentence of its own in
-``reception/locales/etl.toml``. Nothing here reads a cell.
+``reception/locales/problem.toml``. Nothing here reads a cell.
 """
 
 from __future__ import annotations

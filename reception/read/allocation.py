@@ -8,7 +8,7 @@ For N persons in week W, per district i with the key's share s_i (share_percent 
 in W:
 
 * Ist_i = arrivals of i in the ISO weeks of W's ISO year before W (as "since 1 January" on the
-  Kreis page, :func:`reception.read.metrics.year_start`: KW 1 may begin in late December);
+  Kreis page, :func:`reception.isoweek.year_start`: KW 1 may begin in late December);
 * Soll_i = s_i x (sum of all Ist + N); deficit_i = Soll_i - Ist_i;
 * cap_i = max(0, floor(free_usable_i - r x capacity_usable_i)), from i's latest reported week
   before W, r = ``[allocation] reserve_percent`` / 100; a district that never reported before W
@@ -281,6 +281,5 @@ def _tie_text(table: pd.DataFrame, lang: str) -> str:
     if len(tied) < 2:
         return ""
     tied = tied.assign(ratio=tied.ist / tied.soll).sort_values(["ratio", "ags"])
-    return " " + t("allocation.example_tie", lang, tied=" und ".join(tied.name) if lang == "de"
-                   else " and ".join(tied.name), first=tied.name.iloc[0],
-                   ratios=" < ".join(fmt.number(r, 2, lang) for r in tied.ratio))
+    return " " + t("allocation.example_tie", lang, tied=t("allocation.and", lang).join(tied.name),
+                   first=tied.name.iloc[0], ratios=" < ".join(fmt.number(r, 2, lang) for r in tied.ratio))

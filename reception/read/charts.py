@@ -70,10 +70,6 @@ def _legend_below(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
-MONTHS = {"de": "Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez".split(),
-          "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()}
-
-
 def _month_ticks(fig: go.Figure, lang: str) -> None:
     """Ticks of a date x-axis, named in the page's language: plotly names months in English
     ('Oct', 'Dec') whatever the language. At most about eight ticks: calendar weeks for a
@@ -94,7 +90,7 @@ def _month_ticks(fig: go.Figure, lang: str) -> None:
         step = next(s for s in (1, 2, 3, 6) if months / s <= 8)
         ticks = [d for d in pd.date_range(first.to_period("M").to_timestamp(), last,
                                           freq=f"{step}MS") if d >= first]
-        names = MONTHS.get(lang, MONTHS["de"])
+        names = t("chart.months", lang).split()
         labels = [f"{names[d.month - 1]} {d.year}" for d in ticks]
     else:
         step = -(-months // 96)  # years between ticks

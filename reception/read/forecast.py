@@ -394,7 +394,7 @@ def _total_errors(z: np.ndarray, level: np.ndarray, steps: int) -> tuple[np.ndar
 
 # ---------------------------------------------------------------- any series (python -m etl forecast)
 class SeriesError(ValueError):
-    """A series file that cannot be forecast; ``key`` and ``params`` name the text (etl.toml)."""
+    """A series file that cannot be forecast; ``key`` and ``params`` name the text (forecast.toml)."""
 
     def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)

@@ -1,6 +1,6 @@
 """The figures of the dashboard, in plain pandas (no database, no Streamlit): unit-tested.
 
-Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/app.toml``):
+Definitions (also on the Methodik page, texts ``methodik.*`` in ``locales/methodik.toml``):
 
 * occupancy rate = occupied / capacity (undefined where capacity is 0 or unknown);
 * free places = capacity - occupied (negative when overcrowded);
@@ -110,12 +110,6 @@ def range_start(last_week: date, weeks: int | None) -> date | None:
     if not weeks or last_week is None:
         return None
     return last_week - timedelta(weeks=weeks - 1)
-
-
-def year_start(last_week: date) -> date:
-    """The Monday of ISO week 1 of ``last_week``'s ISO year: the weekly figures "since 1 January"
-    (KW 1 may begin in late December)."""
-    return date.fromisocalendar(last_week.isocalendar()[0], 1, 1)
 
 
 def state_weekly(weekly: pd.DataFrame, settings: Settings) -> pd.DataFrame:

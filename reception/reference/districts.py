@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from reception import config
+from reception.i18n import t
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,14 +116,24 @@ class Reference:
         return {name_key(name): ags for ags, name in zip(self.table.ags, self.table.name)}
 
 
-def _missing(path: Path, missing: set[str], found: object) -> str:
-    return (f"{path}: Spalten fehlen: {', '.join(sorted(missing))} (gefunden: "
-            f"{', '.join(map(str, found))}; erwartet wird eine CSV-Datei mit Komma als Trennzeichen)")
+def _missing(path: Path, missing: set[str], found: object) -> BadReference:
+    return BadReference("reference.columns_missing", path=path, missing=", ".join(sorted(missing)),
+                        found=", ".join(map(str, found)))
 
 
 class BadReference(ValueError):
-    """A reference or distribution-key file that cannot be used; the message says why, in
-    German, naming the file."""
+    """A reference or distribution-key file that cannot be used. ``key`` and ``params`` name the
+    sentence saying why (``reference.*``, naming the file); ``str()`` is the German one. A
+    ``what`` parameter is itself a key: the kind of file."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.sentence("de"))
+
+    def sentence(self, lang: str = "de") -> str:
+        params = {name: t(str(value), lang) if name == "what" else value
+                  for name, value in self.params.items()}
+        return t(self.key, lang, **params)
 
 
 def _read_csv(path: Path, what: str, **options: object) -> pd.DataFrame:
@@ -132,14 +143,14 @@ def _read_csv(path: Path, what: str, **options: object) -> pd.DataFrame:
     try:
         return pd.read_csv(path, encoding="utf-8", **options)
     except FileNotFoundError as error:
-        raise BadReference(f"{path}: {what} nicht gefunden") from error
+        raise BadReference("reference.not_found", path=path, what=what) from error
     except IsADirectoryError as error:
-        raise BadReference(f"{path}: ein Ordner, keine {what}") from error
+        raise BadReference("reference.a_folder", path=path, what=what) from error
     except UnicodeDecodeError as error:
-        raise BadReference(f"{path}: {what} ist nicht UTF-8-kodiert") from error
+        raise BadReference("reference.not_utf8", path=path, what=what) from error
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as error:
-        raise BadReference(f"{path}: {what} ist keine lesbare CSV-Datei "
-                           f"({str(error).splitlines()[0]})") from error
+        raise BadReference("reference.not_csv", path=path, what=what,
+                           detail=str(error).splitlines()[0]) from error
 
 
 COLUMNS = ["ags", "name", "kind", "seat", "population", "lat", "lon", "grid_row", "grid_col",
@@ -151,21 +162,21 @@ def read_reference(path: Path | None = None) -> Reference:
     import pandas as pd
 
     path = Path(path or config.DEFAULT_DISTRICTS)
-    table = _read_csv(path, "Kreisreferenz", dtype={"ags": str})
+    table = _read_csv(path, "reference.what_districts", dtype={"ags": str})
     missing = {"ags", "name", "kind", "population"} - set(table.columns)
     if missing:
-        raise BadReference(_missing(path, missing, table.columns))
+        raise _missing(path, missing, table.columns)
     bad_kind = set(table.kind) - set(KINDS)
     if bad_kind:
-        raise BadReference(f"{path}: unbekannte Art {sorted(map(str, bad_kind))}; erlaubt: "
-                           f"{', '.join(KINDS)}")
+        raise BadReference("reference.unknown_kind", path=path, kinds=sorted(map(str, bad_kind)),
+                           allowed=", ".join(KINDS))
     table["ags"] = table.ags.map(normalise_ags)
     if table.ags.isna().any() or table.ags.duplicated().any():
-        raise BadReference(f"{path}: jede Zeile braucht einen eigenen 5-stelligen Kreisschlüssel")
+        raise BadReference("reference.ags_unique", path=path)
     if table.name.isna().any():
-        raise BadReference(f"{path}: jede Zeile braucht einen Namen")
+        raise BadReference("reference.name_missing", path=path)
     if pd.to_numeric(table.population, errors="coerce").isna().any():
-        raise BadReference(f"{path}: Einwohnerzahl fehlt oder ist keine Zahl")
+        raise BadReference("reference.population", path=path)
     for column in ("seat", "lat", "lon", "grid_row", "grid_col"):
         if column not in table.columns:
             table[column] = None
@@ -179,7 +190,7 @@ def read_reference(path: Path | None = None) -> Reference:
     try:
         meta = tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise BadReference(f"{meta_path}: keine lesbare TOML-Datei ({error})") from error
+        raise BadReference("reference.meta_unreadable", path=meta_path, detail=error) from error
     return Reference(table=table[COLUMNS], meta=meta, retired=_retired(meta))
 
 
@@ -200,7 +211,7 @@ class UnknownLand(BadReference):
     """No Land with this code in the shipped reference."""
 
     def __init__(self, code: str, known: str) -> None:
-        super().__init__(f"Unbekannter Landesschlüssel {code!r}; bekannt sind: {known}")
+        super().__init__("reference.unknown_land", code=repr(code), known=known)
         self.code, self.known = code, known
 
 
@@ -358,17 +369,17 @@ def read_distribution_key(path: Path | None = None) -> pd.DataFrame:
     import pandas as pd
 
     path = Path(path or config.DEFAULT_DISTRIBUTION_KEY)
-    frame = _read_csv(path, "Verteilschlüssel", dtype={"ags": str, "valid_from": str,
+    frame = _read_csv(path, "reference.what_key", dtype={"ags": str, "valid_from": str,
                                                        "valid_to": str})
     missing = {"ags", "share_percent"} - set(frame.columns)
     if missing:
-        raise BadReference(_missing(path, missing, frame.columns))
+        raise _missing(path, missing, frame.columns)
     frame["ags"] = frame.ags.map(normalise_ags)
     if frame.ags.isna().any():
-        raise BadReference(f"{path}: jede Zeile braucht einen 5-stelligen Kreisschlüssel")
+        raise BadReference("reference.ags_missing", path=path)
     frame["share_percent"] = pd.to_numeric(frame.share_percent, errors="coerce")
     if frame.share_percent.isna().any() or (frame.share_percent < 0).any():
-        raise BadReference(f"{path}: Anteil (share_percent) fehlt, ist keine Zahl oder negativ")
+        raise BadReference("reference.share", path=path)
     for column in KEY_COLUMNS:
         if column not in frame.columns:
             frame[column] = None

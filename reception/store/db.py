@@ -63,15 +63,9 @@ class StoreUnavailable(DatabaseBusy):
 
     def __init__(self, seconds: float, file: str | None = None, unknown: bool = False) -> None:
         self.seconds, self.file, self.unknown = seconds, file, unknown
-        super().__init__(self.sentence("de"))
-
-    def sentence(self, lang: str = "de") -> str:
-        from reception.i18n import t
-
-        key = ("store.unavailable" if self.file is None else
-               "store.unavailable_unknown" if self.unknown else "store.unavailable_not_loaded")
-        return t(key, lang, store=config.store_label(), seconds=f"{self.seconds:.0f}",
-                 file=self.file or "")
+        key = ("store.unavailable" if file is None else
+               "store.unavailable_unknown" if unknown else "store.unavailable_not_loaded")
+        super().__init__(key, store=config.store_label(), seconds=f"{seconds:.0f}", file=file or "")
 
     def about(self, file: str, unknown: bool) -> StoreUnavailable:
         """The same outage, said of the report ``file``."""

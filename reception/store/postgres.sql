@@ -1,7 +1,12 @@
 -- What only the PostgreSQL store has, applied (idempotently) after the tables that the numbered
 -- migrations make (reception/store/postgres.py, _ensure_tables). The read model (weekly,
 -- current_rows, ...) lives in each machine's snapshot, not here.
-CREATE INDEX IF NOT EXISTS report_row_load ON report_row (load_id);
+-- report_row only grows, load by load, so its rows lie in load_id order: a BRIN index (a few
+-- pages) finds a load's rows for the syncs (load_id = ANY (...)) while a COPY into the table
+-- costs about what it costs without an index; a B-tree cost a million-row load 30-130 % more.
+DROP INDEX IF EXISTS report_row_load;
+CREATE INDEX IF NOT EXISTS report_row_load_range ON report_row USING brin (load_id)
+    WITH (autosummarize = on);
 CREATE INDEX IF NOT EXISTS load_week_load ON load_week (load_id);
 CREATE INDEX IF NOT EXISTS load_log_sha ON load_log (sha256);
 

@@ -125,27 +125,6 @@ CREATE TABLE reminder_log (
     sent_at TIMESTAMP
 );
 
--- The choice of the figure in force as a table macro over any table of active rows, so that the
--- snapshot can run it on the contested district-weeks alone (db.publish_snapshot) with the very
--- same logic as the view current_rows. The rule (README, "Das Meldeformat"):
--- * per district, week and facility ('' for a district total) the figure of the latest load wins;
--- * district totals and facility rows never add up within one district and week: whichever kind
---   was loaded last for that district-week is in force (``kind_latest = week_latest``), so a
---   facility report after a district total replaces the total, and a total after facility rows
---   replaces all of them;
--- * a row that only announces allocations (the Land's notice of a coming week) is no figure and
---   never replaces one; announcements have their own choice (announcements_from).
-CREATE MACRO current_rows_from(active_table) AS TABLE
-WITH latest AS (SELECT *
-    FROM query_table(active_table)
-    WHERE (NOT ((announced IS NOT NULL) AND (COALESCE(arrivals, departures, capacity, occupied, arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, occupied_entitled) IS NULL)))
-    QUALIFY (row_number() OVER (PARTITION BY ags, "week", facility ORDER BY load_id DESC) = 1)),
-kinded AS (SELECT *, max(load_id) OVER (PARTITION BY ags, "week", (facility = '')) AS kind_latest, max(load_id) OVER (PARTITION BY ags, "week") AS week_latest
-    FROM latest)
-    SELECT load_id, ags, "week", facility, facility_type, arrivals, departures, capacity, occupied, line, arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, occupied_entitled, announced
-    FROM kinded
-    WHERE (kind_latest = week_latest);
-
 -- Announced allocations in force: per district and week the announcement of the latest load
 -- that announces that week (summed over its facilities), future weeks included.
 CREATE MACRO announcements_from(active_table) AS TABLE
@@ -215,6 +194,36 @@ due AS (SELECT w."week", timezone('UTC', timezone('Europe/Berlin', (((CAST(w."we
     CROSS JOIN due AS u)
     LEFT JOIN report_arrivals AS a ON (((a.ags = d.ags) AND (a."week" = u."week") AND (a.first_loaded_at <= now_utc)))) ORDER BY d.ags, u."week";
 
+-- Which rows carry a figure, stated once: a row that only announces allocations (the Land's
+-- notice of a coming week) is no figure and never replaces one. Every reader of "the figure in
+-- force" takes its rows through this macro: current_rows_from below, report_arrivals, and the
+-- read snapshot's shortcuts (reception/store/local.py), which the snapshot keeps it for.
+CREATE MACRO figure_rows_from(rows_table) AS TABLE
+SELECT *
+    FROM query_table(rows_table)
+    WHERE (NOT ((announced IS NOT NULL) AND (COALESCE(arrivals, departures, capacity, occupied, arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, occupied_entitled) IS NULL)));
+
+-- The choice of the figure in force as a table macro over any table of active rows, so that the
+-- snapshot can run it on the contested district-weeks alone (db.publish_snapshot) and the
+-- rollback preview on the active rows less one load (ingest/load.py) with the very same logic
+-- as the view current_rows. The rule (README, "Das Meldeformat"):
+-- * only rows with a figure count (figure_rows_from: an announcement alone is no figure;
+--   announcements have their own choice, announcements_from);
+-- * per district, week and facility ('' for a district total) the figure of the latest load wins;
+-- * district totals and facility rows never add up within one district and week: whichever kind
+--   was loaded last for that district-week is in force (``kind_latest = week_latest``), so a
+--   facility report after a district total replaces the total, and a total after facility rows
+--   replaces all of them.
+CREATE MACRO current_rows_from(active_table) AS TABLE
+WITH latest AS (SELECT *
+    FROM figure_rows_from(active_table)
+    QUALIFY (row_number() OVER (PARTITION BY ags, "week", facility ORDER BY load_id DESC) = 1)),
+kinded AS (SELECT *, max(load_id) OVER (PARTITION BY ags, "week", (facility = '')) AS kind_latest, max(load_id) OVER (PARTITION BY ags, "week") AS week_latest
+    FROM latest)
+    SELECT load_id, ags, "week", facility, facility_type, arrivals, departures, capacity, occupied, line, arrivals_asylum, arrivals_ukraine, arrivals_other, capacity_unusable, occupied_entitled, announced
+    FROM kinded
+    WHERE (kind_latest = week_latest);
+
 CREATE VIEW districts AS
     SELECT ags, "name", kind, population
     FROM district_ref;
@@ -255,26 +264,28 @@ CREATE VIEW reminders AS
     FROM reminder_log
     WHERE (sent_at IS NOT NULL);
 
--- Per district and week: when a load in force (not rolled back) first and last brought a figure
--- of it, and how many loads did. A row that only announces allocations is no report. A later
--- correction keeps the first load's time, so it never makes a report late.
-CREATE VIEW report_arrivals AS
-    SELECT r.ags, r."week", min(l.loaded_at) AS first_loaded_at, max(l.loaded_at) AS last_loaded_at, count(DISTINCT r.load_id) AS loads
-    FROM (report_row AS r
-    INNER JOIN load_log AS l USING (load_id))
-    WHERE ((l.status = 'loaded') AND (NOT ((r.announced IS NOT NULL) AND (COALESCE(r.arrivals, r.departures, r.capacity, r.occupied, r.arrivals_asylum, r.arrivals_ukraine, r.arrivals_other, r.capacity_unusable, r.occupied_entitled) IS NULL))))
-    GROUP BY r.ags, r."week";
-
 -- The contract view: timeliness now.
 CREATE VIEW reporting_status AS
     SELECT *
     FROM reporting_status_at(CAST(timezone('UTC', now()) AS TIMESTAMP));
 
+-- Per district and week: when a load in force (not rolled back) first and last brought a figure
+-- of it, and how many loads did (only rows with a figure: figure_rows_from). A later correction
+-- keeps the first load's time, so it never makes a report late.
+CREATE VIEW report_arrivals AS
+    SELECT r.ags, r."week", min(l.loaded_at) AS first_loaded_at, max(l.loaded_at) AS last_loaded_at, count(DISTINCT r.load_id) AS loads
+    FROM (figure_rows_from('report_row') AS r
+    INNER JOIN load_log AS l USING (load_id))
+    WHERE (l.status = 'loaded')
+    GROUP BY r.ags, r."week";
+
 -- The published snapshot (what the app reads; reception.store.db.publish_snapshot):
 -- a byte copy of the tables above whose views and macros are replaced by these:
+-- view active_rows(load_id INTEGER, ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, line INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table announcements(ags VARCHAR, week DATE, announced BIGINT, load_id INTEGER)
 -- table contested_rows(load_id INTEGER, ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, line INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table contested_weeks(ags VARCHAR, week DATE)
+-- view current_rows(load_id INTEGER, ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, line INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table districts(ags VARCHAR, name VARCHAR, kind VARCHAR, population INTEGER)
 -- view facility_weekly(ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, load_id INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table loads(load_id INTEGER, file_name VARCHAR, sha256 VARCHAR, source VARCHAR, loaded_by VARCHAR, loaded_at TIMESTAMP, rows INTEGER, status VARCHAR, rolled_back_at TIMESTAMP, confirmed_by VARCHAR)

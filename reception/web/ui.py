@@ -17,6 +17,7 @@ summary and downloads. Every page (also the upload and sign-in pages) may use th
 * ``download_buttons(frame, name)``: the two download buttons alone;
 * ``settings()``: thresholds and tunables (``data/settings.toml``);
 * ``optional_pages(folder)``: the sign-in, upload and form pages that exist in ``folder``;
+* ``navigation_pages(lang, build)``: the menu's pages, built once per language (copies per run);
 * ``stand_view()``, ``stand_banner(past, page)``, ``stand_picker()``: a view of the past
   (``?stand=T``, CONTRACT.md "As of"): every read of the run sees the figures as they stood at
   T, a banner says so with a link back to today; the picker (Meldungen) opens such a view;
@@ -32,6 +33,7 @@ before, ``mirror(key)`` after; the pages use the same two for their own widgets)
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import uuid
@@ -48,6 +50,7 @@ from reception import config, export, fmt
 from reception.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, t
 from reception.reference.districts import KINDS
 from reception.store import asof
+from reception.web import prebuilt
 from reception.web.cache import available, data, version
 
 log = logging.getLogger("reception.app")
@@ -63,6 +66,21 @@ def optional_pages(folder: Path, lang: str = DEFAULT_LANGUAGE) -> list[tuple[Pat
     """(path, url name, title in ``lang``) of the optional pages present in ``folder``, in order."""
     return [(folder / f"{name}.py", name, t(f"nav.{name}", lang)) for name in OPTIONAL_PAGES
             if (folder / f"{name}.py").exists()]
+
+
+_NAVIGATION: dict[str, dict[str, list[st.Page]]] = {}
+
+
+def navigation_pages(lang: str, build: Callable[[], dict[str, list[st.Page]]]) -> dict[str, list[st.Page]]:
+    """The menu's sections and pages in ``lang``: ``build()`` runs once per language and process
+    (an ``st.Page`` resolves its file on the disk: 11 pages were 2–3 ms of every run), each run
+    gets copies. Copies, because ``st.navigation`` marks the page it returns as callable and
+    running it unmarks it: sessions sharing one object could unmark each other's page. The
+    optional pages found at the first run stay until a restart (as the code does)."""
+    made = _NAVIGATION.get(lang)
+    if made is None:
+        made = _NAVIGATION[lang] = build()
+    return {label: [copy.copy(entry) for entry in entries] for label, entries in made.items()}
 
 
 def settings() -> config.Settings:
@@ -288,9 +306,9 @@ def chart_name(fig, summary: str) -> str:
 def chart_block(fig, summary: str, frame: pd.DataFrame, name: str, ratio: tuple = (3, 1)) -> None:
     """The chart, its text summary beside it (also the chart's alt text) and the downloads."""
     chart, text = st.columns(ratio, vertical_alignment="top")
-    with chart:
-        st.plotly_chart(fig, key=f"chart-{name}", config={"displaylogo": False},
-                        alt=chart_name(fig, summary))
+    # the element of a cached view's figure is made once, not serialised again on every run
+    prebuilt.plotly_chart(chart, fig, key=f"chart-{name}", config={"displaylogo": False},
+                          alt=chart_name(fig, summary))
     with text:
         st.markdown(f"**{t_ui('msg.summary')}**")
         st.markdown(summary)
