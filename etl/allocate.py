@@ -14,46 +14,31 @@ import argparse
 import sys
 
 from etl import cli
-from reception import config, fmt
+from reception import config, fmt, isoweek
 from reception.i18n import t
 from reception.store import asof, db
 
-HELP = cli.Help(
-    "Verteilungsvorschlag: N Personen einer Woche nach Verteilschlüssel, Rückstand und freien "
-    "belegbaren Plätzen (CSV)",
-    """
-    $ python -m etl allocate --persons 120 --week 2026-W50 | head -3     # Demodaten
-    ags,name,share_percent,soll,ist,deficit,free_usable,cap,proposed
-    16051,Erfurt,9.5,978.69,1055,-76.31,15,15,0
-    16052,Gera,4.4,453.29,508,-54.71,-67,0,0
-    $ python -m etl allocate --persons 5000 | tail -1    # wer nirgends Platz findet
-    ,nicht unterzubringen,,,,,,,2960
-    """,
-    {0: "ausgegeben", 1: "kein Verteilschlüssel für die Woche, noch keine Daten veröffentlicht "
-     "oder noch keine Meldung (ohne --week)",
-     2: "N keine ganze Zahl von 0 bis 1.000.000, W keine Kalenderwoche, T kein Zeitpunkt"},
-    database=False)
+HELP = cli.Help("allocate", {0: "allocate.exit_0", 1: "allocate.exit_1", 2: "allocate.exit_2"},
+                database=False)
 
 
 def _add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p = cli.add_command(sub, name, HELP)
-    p.add_argument("--persons", required=True, metavar="N", help="zu verteilende Personen")
-    p.add_argument("--week", metavar="W", help="ISO-Woche, z. B. 2024-W48 oder 'KW 48/2024' "
-                   "(Vorgabe: die Woche nach der letzten gemeldeten)")
-    p.add_argument("--as-of", dest="as_of", metavar="T", help="mit den Zahlen, wie sie zum "
-                   "Zeitpunkt T standen (ISO 8601, z. B. 2024-11-26T10:00; ohne Offset Ortszeit)")
+    p.add_argument("--persons", required=True, metavar="N", help=cli.h("allocate.persons"))
+    p.add_argument("--week", metavar="W", help=cli.h("allocate.week"))
+    p.add_argument("--as-of", dest="as_of", metavar="T", help=cli.h("allocate.as_of"))
 
 
 @cli.command("allocate")
 def cmd_allocate(args: argparse.Namespace) -> int:
-    from reception.read import allocation, briefing
+    from reception.read import allocation
 
     if not args.persons.isdigit() or int(args.persons) > allocation.MAX_PERSONS:
         print(t("cli.allocate_bad_persons", args.lang, value=args.persons,
                 maximum=fmt.number(allocation.MAX_PERSONS, lang=args.lang)), file=sys.stderr)
         return cli.EXIT_USAGE
     try:
-        week = briefing.parse_week(args.week) if args.week else None
+        week = isoweek.parse(args.week) if args.week else None
     except ValueError:
         print(t("briefing.bad_week", args.lang, value=args.week), file=sys.stderr)
         return cli.EXIT_USAGE
@@ -72,7 +57,7 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         print(t("cli.allocate_no_week", args.lang), file=sys.stderr)
         return cli.EXIT_REJECTED
     except allocation.NoKey:
-        print(t("cli.allocate_no_key", args.lang, week=briefing.iso_week_name(week)), file=sys.stderr)
+        print(t("cli.allocate_no_key", args.lang, week=isoweek.name(week)), file=sys.stderr)
         return cli.EXIT_REJECTED
     sys.stdout.write(allocation.to_csv(result))
     return cli.EXIT_OK

@@ -16,34 +16,19 @@ from reception.i18n import t
 from reception.store.backup import BadBackup, OwnFolder, backup, restore
 
 HELP = {
-    "backup": cli.Help(
-        "eine konsistente Kopie der Datenbank schreiben (auch während die App läuft)",
-        """
-        $ python -m etl backup /srv/backup/2024-11-04
-        Sicherung nach /srv/backup/2024-11-04 geschrieben: 3 Loads, 9838 Meldezeilen (SHA-256 5872ba974e2c…)
-        """,
-        {0: "geschrieben", 2: "DIR ist der Ordner der Datenbank selbst; oder der Datenbestand "
-         "liegt in PostgreSQL (dann sichert pg_dump, die Meldung sagt wie)"}),
-    "restore": cli.Help(
-        "die Datenbank durch eine Sicherung ersetzen und den Snapshot der App neu veröffentlichen",
-        "$ python -m etl restore /srv/backup/2024-11-04\n"
-        "Sicherung aus /srv/backup/2024-11-04 vom 2024-11-04T05:30:02 nach data/reception.duckdb "
-        "zurückgespielt (3 Loads); die App zeigt sie bei der nächsten Interaktion.",
-        {0: "zurückgespielt", 1: "Sicherung beschädigt oder passt nicht zu manifest.json "
-         "(nichts geändert)", 2: "in DIR liegt keine Sicherung; oder der Datenbestand liegt in "
-         "PostgreSQL (dann pg_restore, die Meldung sagt wie)"}),
+    "backup": cli.Help("backup", {0: "backup.exit_0", 2: "backup.exit_2"}),
+    "restore": cli.Help("restore", {0: "restore.exit_0", 1: "restore.exit_1", 2: "restore.exit_2"}),
 }
 
 
 def _add_backup_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p = cli.add_command(sub, name, HELP["backup"])
-    p.add_argument("dir", type=Path, metavar="DIR",
-                   help="Ordner für reception.duckdb und manifest.json")
+    p.add_argument("dir", type=Path, metavar="DIR", help=cli.h("backup.dir"))
 
 
 def _add_restore_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p = cli.add_command(sub, name, HELP["restore"])
-    p.add_argument("dir", type=Path, metavar="DIR", help="ein Ordner, den `backup` geschrieben hat")
+    p.add_argument("dir", type=Path, metavar="DIR", help=cli.h("restore.dir"))
 
 
 cli.EXTENSIONS.append(("backup", _add_backup_parser))
@@ -83,7 +68,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(t("backup.missing", args.lang, dir=args.dir), file=sys.stderr)
         return cli.EXIT_USAGE
     except BadBackup as error:
-        print(t("backup.damaged", args.lang, detail=str(error)), file=sys.stderr)
+        print(t("backup.damaged", args.lang, detail=error.sentence(args.lang)), file=sys.stderr)
         return cli.EXIT_REJECTED
     print(t("backup.restored", args.lang, dir=args.dir, db=config.db_path(),
             loads=outcome["restored"]["loads"], created_at=outcome["created_at"]))

@@ -1,7 +1,9 @@
 """``python -m etl COMMAND``: a thin layer over ``reception``; exit codes as in CONTRACT.md.
 
 Each command declares its help once (:class:`Help`: a summary, a worked example with its output,
-its exit codes); ``--help`` prints them, the top-level help lists the commands and a few examples.
+its exit codes; texts ``cli_help.*`` in German and English); ``--help`` prints them in the language
+of ``--lang`` or ``LANG`` (:func:`help_language`), the top-level help lists the commands and a few
+examples.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reception import config, fmt, notify
-from reception.i18n import language_from_env, t
+from reception.i18n import DEFAULT_LANGUAGE, language_from_env, t
 from reception.ingest import inbox
 from reception.ingest.load import LoadResult, ingest_files, rollback
 from reception.reference import districts
@@ -25,34 +27,44 @@ from reception.store import db, ledger
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 # What exit 1 and 2 mean for every command that opens the database (besides its own reasons).
-COMMON_EXITS = {1: "die Datenbank war zu lange durch einen anderen Schreiber gesperrt",
-                2: "Aufruf falsch (unbekannte Option, fehlendes Argument)"}
+COMMON_EXITS = {1: "common_exit_1", 2: "common_exit_2"}
+# The language ``--help`` speaks, chosen before the arguments are parsed (:func:`help_language`).
+_help_lang = DEFAULT_LANGUAGE
+
+
+def h(key: str) -> str:
+    """The help text ``cli_help.<key>`` in the language of the parser being built."""
+    return t(f"cli_help.{key}", _help_lang)
 
 
 @dataclass(frozen=True)
 class Help:
-    """A command's help: one line, a worked example (commands and output as in a terminal), and
-    what its exit codes mean (:data:`COMMON_EXITS` are added unless ``database`` is False)."""
+    """A command's help, texts ``cli_help.<key>.*`` (German and English): ``summary``, a worked
+    ``example`` (commands and output as in a terminal) and what its exit codes mean, ``exits``:
+    code -> text key under ``cli_help`` (:data:`COMMON_EXITS` are added unless ``database`` is
+    False)."""
 
-    summary: str
-    example: str
+    key: str
     exits: dict[int, str]
     database: bool = True
 
+    def summary(self) -> str:
+        return h(f"{self.key}.summary")
+
     def epilog(self) -> str:
-        example = textwrap.indent(textwrap.dedent(self.example).strip("\n"), "  ")
-        meanings = {code: [text] for code, text in self.exits.items()}
+        example = textwrap.indent(h(f"{self.key}.example").strip("\n"), "  ")
+        meanings = {code: [h(key)] for code, key in self.exits.items()}
         common = COMMON_EXITS if self.database else {2: COMMON_EXITS[2]}
-        for code, text in common.items():
-            meanings.setdefault(code, []).append(text)
+        for code, key in common.items():
+            meanings.setdefault(code, []).append(h(key))
         exits = "\n".join(f"  {code}  {'; '.join(texts)}" for code, texts in sorted(meanings.items()))
-        return f"Beispiel:\n{example}\n\nExit-Status:\n{exits}"
+        return f"{h('example_heading')}:\n{example}\n\n{h('exits_heading')}:\n{exits}"
 
 
 def add_command(sub: argparse._SubParsersAction, name: str, info: Help,
                 **kwargs: object) -> argparse.ArgumentParser:
     """The sub-parser of ``name`` with its summary, example and exit codes in ``--help``."""
-    return sub.add_parser(name, help=info.summary, description=info.summary + ".",
+    return sub.add_parser(name, help=info.summary(), description=info.summary() + ".",
                           epilog=info.epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
                           **kwargs)
 
@@ -65,134 +77,62 @@ def command(name: str) -> Callable:
 
 
 HELP = {
-    "init": Help(
-        "Schema anlegen oder migrieren, Kreisreferenz und Verteilschlüssel laden",
-        """
-        $ python -m etl init --demo
-        Demodaten geladen: 257 Wochen, 9992 Zeilen (Load 1)
-        Datenbank data/reception.duckdb bereit: 22 Kreise, Schema-Version 6
-        $ python -m etl init --land 09 --demo      # Bayern aus der mitgelieferten Referenz
-        $ python -m etl init --districts kreise_sachsen.csv --key schluessel_sachsen.csv
-        """,
-        {0: "bereit", 1: "Referenz- oder Schlüsseldatei abgelehnt oder Landesschlüssel unbekannt "
-                         "(nichts geändert)"}),
-    "ingest": Help(
-        "Meldedateien (CSV, XLSX, XLS, ODS) prüfen und laden; jede ganz oder gar nicht",
-        """
-        $ python -m etl ingest meldung_kw45.csv kaputt.csv --user mueller
-        meldung_kw45.csv: geladen als Load 2 (22 Zeilen, 22 Kreise, 1 Wochen, 0 Werte ersetzt)
-        kaputt.csv: Zeile 3, Spalte Zugänge: "-4" ist negativ
-        kaputt.csv: abgelehnt, nichts geladen (1 Fehler)
-        $ echo $?
-        1
-        $ python -m etl ingest meldung_kw46.csv --confirm --user mueller
-        meldung_kw46.csv: Zeile 2, Spalte Kapazität: 12500 weicht sprunghaft vom Wert der Woche …
-        meldung_kw46.csv: geladen als Load 3 (…); Auffälligkeiten bestätigt von mueller
-        """,
-        {0: "alle geladen (oder schon früher geladen)", 1: "mindestens eine Datei abgelehnt "
-         "(auch: Auffälligkeiten gegenüber früheren Meldungen ohne --confirm)",
-         2: "eine Datei fehlt (dann wird keine geladen)"}),
-    "weekly": Help(
-        "alle Dateien im Posteingang (RECEPTION_INBOX) laden; geladene nach archive/, "
-        "abgelehnte nach rejected/ mit NAME.errors.csv",
-        """
-        $ RECEPTION_INBOX=/srv/aufnahme/inbox python -m etl weekly
-        meldung_kw45.csv: geladen als Load 3 (1 Zeilen, 1 Kreise, 1 Wochen, 0 Werte ersetzt)
-        Lagebericht KW 45/2024 geschrieben: data/briefings/lagebericht_KW45_2024.pdf
-        """,
-        {0: "alle geladen oder Posteingang leer",
-         1: "mindestens eine Datei abgelehnt (liegt mit NAME.errors.csv in rejected/)"}),
-    "loads": Help(
-        "das Ladeprotokoll: wer hat was wann woher geladen",
-        """
-        $ python -m etl loads --csv | cut -d, -f1,2,4-8
-        load_id,file_name,source,loaded_by,loaded_at,rows,status
-        1,demo,demo,demo,2026-12-01T07:16:30,9836,loaded
-        2,meldung_kw45.csv,cli,mueller,2026-12-01T07:16:31,1,rolled_back
-        $ python -m etl loads --json | jq '.[] | select(.status == "rejected") | .file_name'
-        $ python -m etl loads          # als Tabelle: die Spalten der Sicht loads
-        """,
-        {0: "ausgegeben"}),
-    "rollback": Help(
-        "einen Load zurücknehmen; die Werte, die er ersetzt hat, gelten wieder",
-        """
-        $ python -m etl rollback 2
-        Load 2 (meldung_kw45.csv) zurückgenommen; 0 frühere Werte gelten wieder
-        """,
-        {0: "zurückgenommen (oder war schon nicht mehr aktiv)", 1: "unbekannte Load-ID"}),
-    "forecast": Help(
-        "Zugänge (oder jede wöchentliche oder monatliche Zählreihe) prognostizieren, mit 80-Prozent-Band",
-        """
-        $ python -m etl forecast data/series/asylum_applicants_de_monthly_eurostat.csv --horizon 2
-        series,date,forecast,lower,upper
-        ,2019-05-01,13585.0,10999.1,17907.6
-        ,2019-06-01,13585.0,10601.4,18428.0
-        $ python -m etl forecast zugaenge.csv > prognose.csv   # Spalten series,date,value
-        """,
-        {0: "gerechnet", 1: "Datei fehlerhaft (Spalten, Datum, Zahl, weder wöchentlich noch monatlich)",
-         2: "Datei fehlt oder --horizon nicht zwischen 1 und 104"}, database=False),
+    "init": Help("init", {0: "init.exit_0", 1: "init.exit_1"}),
+    "ingest": Help("ingest", {0: "ingest.exit_0", 1: "ingest.exit_1", 2: "ingest.exit_2"}),
+    "weekly": Help("weekly", {0: "weekly.exit_0", 1: "weekly.exit_1"}),
+    "loads": Help("loads", {0: "loads.exit_0"}),
+    "rollback": Help("rollback", {0: "rollback.exit_0", 1: "rollback.exit_1"}),
+    "forecast": Help("forecast", {0: "forecast.exit_0", 1: "forecast.exit_1", 2: "forecast.exit_2"},
+                     database=False),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
+    """The parser, its ``--help`` in ``lang``."""
+    global _help_lang
+    _help_lang = lang
     parser = argparse.ArgumentParser(
-        prog="python -m etl", description="Aufnahme-Monitor: Meldungen laden und verwalten.",
-        epilog=TOP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lang", choices=("de", "en"), help="Sprache der Meldungen (Vorgabe: "
-                        "Deutsch; Englisch bei LANG=en*)")
-    parser.add_argument("--log-json", metavar="FILE", help="je geladener Datei eine JSON-Zeile "
-                        "(Name, SHA-256, Zeilen, Status, Dauer) und das Programmprotokoll an FILE "
-                        "anhängen ('-': stderr); ohne: nur Meldungen für Menschen")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+        prog="python -m etl", description=h("description"),
+        epilog=h("top_epilog").strip("\n"), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lang", choices=("de", "en"), help=h("lang"))
+    parser.add_argument("--log-json", metavar="FILE", help=h("log_json"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar=h("command"))
     p = add_command(sub, "init", HELP["init"])
-    p.add_argument("--demo", action="store_true", help="Demodaten ergänzen (Quelle 'demo')")
-    p.add_argument("--districts", type=Path, metavar="FILE",
-                   help="Kreisreferenz als CSV (Vorgabe: Thüringen)")
-    p.add_argument("--key", type=Path, metavar="FILE",
-                   help="Verteilschlüssel als CSV (Vorgabe: der des Landes, sonst "
-                   "bevölkerungsproportional)")
-    p.add_argument("--land", default=config.DEFAULT_LAND, metavar="CODE",
-                   help="Land nach Schlüssel aus der mitgelieferten Referenz aller Kreise "
-                   "(Vorgabe 16, Thüringen; z. B. 09 Bayern, 05 Nordrhein-Westfalen)")
+    p.add_argument("--demo", action="store_true", help=h("init.demo"))
+    p.add_argument("--districts", type=Path, metavar="FILE", help=h("init.districts"))
+    p.add_argument("--key", type=Path, metavar="FILE", help=h("init.key"))
+    p.add_argument("--land", default=config.DEFAULT_LAND, metavar="CODE", help=h("init.land"))
     p = add_command(sub, "ingest", HELP["ingest"])
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Meldedatei (CSV, XLSX, XLS, ODS)")
-    p.add_argument("--user", default=None, metavar="NAME",
-                   help="wer lädt (Vorgabe: der Anmeldename)")
-    p.add_argument("--confirm", action="store_true",
-                   help="Auffälligkeiten gegenüber früheren Meldungen (Sprung, Bilanz, Kopie der "
-                   "Vorwoche, alte Woche) bestätigen und trotzdem laden; NAME wird als "
-                   "Bestätigender vermerkt")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=h("ingest.files"))
+    p.add_argument("--user", default=None, metavar="NAME", help=h("ingest.user"))
+    p.add_argument("--confirm", action="store_true", help=h("ingest.confirm"))
     add_command(sub, "weekly", HELP["weekly"])
     p = add_command(sub, "loads", HELP["loads"])
     machine = p.add_mutually_exclusive_group()
     machine.add_argument("--csv", action="store_const", const="csv", dest="format",
-                         help="maschinenlesbar: CSV (UTF-8, Komma, ISO-Zeitpunkte), alle Spalten")
+                         help=h("loads.csv"))
     machine.add_argument("--json", action="store_const", const="json", dest="format",
-                         help="maschinenlesbar: eine JSON-Liste von Objekten, alle Spalten")
+                         help=h("loads.json"))
     p = add_command(sub, "rollback", HELP["rollback"])
     p.add_argument("load_id", type=int, metavar="LOAD_ID")
-    p.add_argument("--user", default=None, metavar="NAME",
-                   help="wer zurücknimmt (Vorgabe: der Anmeldename)")
+    p.add_argument("--user", default=None, metavar="NAME", help=h("rollback.user"))
     p = add_command(sub, "forecast", HELP["forecast"])
-    p.add_argument("file", type=Path, metavar="FILE", help="CSV mit Spalten series,date,value "
-                   "(series darf fehlen: eine Reihe)")
-    p.add_argument("--horizon", type=int, default=8, metavar="H",
-                   help="so viele Wochen oder Monate voraus (Vorgabe 8)")
+    p.add_argument("file", type=Path, metavar="FILE", help=h("forecast.file"))
+    p.add_argument("--horizon", type=int, default=8, metavar="H", help=h("forecast.horizon"))
     for name, extend in EXTENSIONS:
         extend(sub, name)
     return parser
 
 
-TOP_EPILOG = """\
-Beispiele:
-  python -m etl init --demo
-  python -m etl ingest meldung_kw45.csv --user mueller
-  python -m etl weekly
-  python -m etl loads --csv
-  python -m etl rollback 7
-  python -m etl forecast zugaenge.csv --horizon 8
-
-python -m etl BEFEHL --help zeigt je Befehl ein Beispiel und die Exit-Status."""
+def help_language(argv: list[str]) -> str:
+    """The language of ``--help``: ``--lang`` if given before it, else as :func:`language_from_env`."""
+    asked = None
+    for index, word in enumerate(argv):
+        if word == "--lang" and index + 1 < len(argv):
+            asked = argv[index + 1]
+        elif word.startswith("--lang="):
+            asked = word.split("=", 1)[1]
+    return language_from_env(asked)
 
 
 # Further commands (backup, user, ...) register here: (name, function adding its sub-parser).
@@ -205,7 +145,8 @@ CORE_COMMANDS = ("init", "ingest", "weekly", "loads", "rollback")
 def main(argv: list[str] | None = None) -> int:
     if _command_word(sys.argv[1:] if argv is None else argv) not in CORE_COMMANDS:
         _load_extensions()  # only for their commands and the full help: importing costs time
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(help_language(words))
     args = parser.parse_args(argv)
     args.lang = language_from_env(args.lang)
     _configure_log(args.log_json)

@@ -12,34 +12,14 @@ import sys
 from pathlib import Path
 
 from etl import cli
-from reception import config, fmt
+from reception import config, fmt, isoweek
 from reception.i18n import t
 from reception.store import db
 
 HELP = {
-    "briefing": cli.Help(
-        "den Lagebericht (PDF, deutsch) einer Woche schreiben",
-        """
-        $ python -m etl briefing
-        Lagebericht KW 47/2024 geschrieben: data/briefings/lagebericht_KW47_2024.pdf
-        $ python -m etl briefing --week 2024-W45 --out lage_kw45.pdf
-        Lagebericht KW 45/2024 geschrieben: lage_kw45.pdf
-        $ python -m etl briefing --as-of 2026-12-01T10:00 --out krisenstab_0112.pdf
-        Lagebericht KW 47/2026 geschrieben: krisenstab_0112.pdf
-        """,
-        {0: "geschrieben", 1: "keine Meldungen für die Woche, keine Kalenderwoche oder noch "
-         "keine Daten veröffentlicht", 2: "--as-of ist kein Zeitpunkt (ISO 8601)"},
-        database=False),
-    "export": cli.Help(
-        "das offene Datenpaket (districts.csv, weekly.csv, datapackage.json) in einen Ordner "
-        "schreiben",
-        """
-        $ python -m etl export opendata
-        Datenpaket in opendata: districts.csv (22 Zeilen), weekly.csv (5.654 Zeilen), datapackage.json
-        $ frictionless validate opendata/datapackage.json
-        """,
-        {0: "geschrieben", 1: "noch keine Daten veröffentlicht (zuerst python -m etl init)"},
-        database=False),
+    "briefing": cli.Help("briefing", {0: "briefing.exit_0", 1: "briefing.exit_1", 2: "briefing.exit_2"},
+                         database=False),
+    "export": cli.Help("export", {0: "export.exit_0", 1: "export.exit_1"}, database=False),
 }
 
 
@@ -50,19 +30,14 @@ def briefings_folder() -> Path:
 
 def _add_briefing_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p = cli.add_command(sub, name, HELP["briefing"])
-    p.add_argument("--week", metavar="W", help="ISO-Woche, z. B. 2024-W47 oder 'KW 47/2024' "
-                   "(Vorgabe: die letzte gemeldete Woche)")
-    p.add_argument("--out", type=Path, metavar="FILE", help="PDF-Datei oder vorhandener Ordner "
-                   "(Vorgabe: briefings/ neben der Datenbank, Name lagebericht_KW47_2024.pdf)")
-    p.add_argument("--as-of", dest="as_of", metavar="T", help="die Zahlen, wie sie zum Zeitpunkt "
-                   "T im Bestand standen (ISO 8601, z. B. 2026-12-01T10:00 Ortszeit Berlin oder "
-                   "2026-12-01T09:00Z)")
+    p.add_argument("--week", metavar="W", help=cli.h("briefing.week"))
+    p.add_argument("--out", type=Path, metavar="FILE", help=cli.h("briefing.out"))
+    p.add_argument("--as-of", dest="as_of", metavar="T", help=cli.h("briefing.as_of"))
 
 
 def _add_export_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p = cli.add_command(sub, name, HELP["export"])
-    p.add_argument("folder", type=Path, metavar="DIR", help="Ordner für das Datenpaket "
-                   "(wird angelegt)")
+    p.add_argument("folder", type=Path, metavar="DIR", help=cli.h("export.folder"))
 
 
 def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
@@ -73,7 +48,7 @@ def write_briefing(out: Path | None, week_text: str | None, lang: str) -> int:
         out = briefings_folder()
         out.mkdir(parents=True, exist_ok=True)
     try:
-        week = briefing.parse_week(week_text) if week_text else None
+        week = isoweek.parse(week_text) if week_text else None
     except ValueError:  # not a week
         print(t("briefing.bad_week", lang, value=week_text), file=sys.stderr)
         return cli.EXIT_REJECTED

@@ -13,26 +13,13 @@ from reception.i18n import t
 from reception.notify import mail, outbox, remind
 from reception.read import timeliness
 
-HELP = cli.Help(
-    "fällige Erinnerungen, Eskalationen und Warnungen per E-Mail senden (für cron/systemd-Timer)",
-    """
-    $ python -m etl remind
-    Erinnerung an mueller@lra-gotha.example: Erinnerung: Meldung KW 45/2024 für Gotha fehlt – gesendet
-    $ python -m etl remind --now 2024-11-13T12:00 --dry-run
-    Eskalation an lage@land.example: Meldungen KW 45/2024: 2 Kreise fehlen 24 Stunden nach der
-    Frist – nicht gesendet (--dry-run)
-    """,
-    {0: "alles Fällige gesendet (oder nichts fällig)",
-     1: "Mailserver nicht erreichbar, nicht eingestellt oder hat eine Nachricht abgelehnt "
-        "(nicht Gesendetes sendet der nächste Lauf)"})
+HELP = cli.Help("remind", {0: "remind.exit_0", 1: "remind.exit_1"})
 
 
 def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p = cli.add_command(sub, name, HELP)
-    p.add_argument("--now", metavar="T", default=None,
-                   help="Zeitpunkt (ISO 8601; ohne Zone Europe/Berlin), Vorgabe: jetzt")
-    p.add_argument("--dry-run", action="store_true",
-                   help="nur ausgeben, was fällig ist: nichts senden, nichts vermerken")
+    p.add_argument("--now", metavar="T", default=None, help=cli.h("remind.now"))
+    p.add_argument("--dry-run", action="store_true", help=cli.h("remind.dry_run"))
 
 
 @cli.command("remind")
@@ -52,7 +39,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     try:
         outcome = outbox.deliver(remind.plan(now), dry_run=args.dry_run, lang=lang)
     except mail.NotConfigured as error:
-        print(t("remind.not_configured", lang, detail=str(error)), file=sys.stderr)
+        print(t("remind.not_configured", lang, detail=error.sentence(lang)), file=sys.stderr)
         return cli.EXIT_REJECTED
     for line in outcome.lines:
         print(line)

@@ -14,73 +14,26 @@ from etl import cli
 from reception import accounts, config
 from reception.i18n import t
 
-REFUSED = "abgelehnt (unbekannter oder schon vorhandener Name, Passwort kürzer als 8 Zeichen, " \
-          "die zwei Eingaben verschieden)"
+REFUSED = "user.refused"
 HELP = {
-    "user": cli.Help(
-        "Konten der Upload-Seite verwalten (add, list, remove, passwd, set)",
-        """
-        $ python -m etl user add mueller --role officer --district 16051
-        Passwort:
-        Passwort wiederholen:
-        Konto mueller (officer) angelegt in /home/etl/.config/aufnahme-monitor/accounts.json
-        $ python -m etl user list
-        name                     role     district failures
-        mueller                  officer  16051    0
-        """,
-        {0: "erledigt", 1: REFUSED}, database=False),
-    "add": cli.Help(
-        "ein Konto anlegen; das Passwort wird ohne Echo erfragt (oder RECEPTION_PASSWORD)",
-        """
-        $ RECEPTION_PASSWORD=… python -m etl user add chef --role admin
-        Konto chef (admin) angelegt in /home/etl/.config/aufnahme-monitor/accounts.json
-        """,
-        {0: "angelegt", 1: REFUSED}, database=False),
-    "list": cli.Help(
-        "die Konten auflisten (Name, Rolle, Kreis, Fehlversuche)",
-        """
-        $ python -m etl user list
-        name                     role     district failures
-        mueller                  officer  16051    0
-        """,
-        {0: "ausgegeben"}, database=False),
-    "remove": cli.Help(
-        "ein Konto löschen",
-        """
-        $ python -m etl user remove mueller
-        Konto mueller entfernt
-        """,
-        {0: "gelöscht", 1: "unbekannter Name"}, database=False),
-    "passwd": cli.Help(
-        "ein neues Passwort setzen (hebt auch eine Sperre nach Fehlversuchen auf)",
-        """
-        $ python -m etl user passwd mueller
-        Passwort:
-        Passwort wiederholen:
-        Passwort von mueller geändert; gesperrte Anmeldungen zurückgesetzt
-        """,
-        {0: "gesetzt", 1: REFUSED}, database=False),
-    "set": cli.Help(
-        "die E-Mail-Adresse eines Kontos setzen (Erinnerungen, Warnungen); leer: keine",
-        """
-        $ python -m etl user set mueller --email mueller@lra-gotha.example
-        E-Mail-Adresse von mueller: mueller@lra-gotha.example
-        """,
-        {0: "gesetzt", 1: "unbekannter Name oder keine gültige Adresse"}, database=False),
+    "user": cli.Help("user", {0: "user.exit_0", 1: REFUSED}, database=False),
+    "add": cli.Help("user.add", {0: "user.add.exit_0", 1: REFUSED}, database=False),
+    "list": cli.Help("user.list", {0: "user.list.exit_0"}, database=False),
+    "remove": cli.Help("user.remove", {0: "user.remove.exit_0", 1: "user.remove.exit_1"},
+                       database=False),
+    "passwd": cli.Help("user.passwd", {0: "user.passwd.exit_0", 1: REFUSED}, database=False),
+    "set": cli.Help("user.set", {0: "user.set.exit_0", 1: "user.set.exit_1"}, database=False),
 }
 
 
 def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p = cli.add_command(sub, name, HELP["user"])
-    actions = p.add_subparsers(dest="user_command", required=True, metavar="AKTION")
+    actions = p.add_subparsers(dest="user_command", required=True, metavar=cli.h("action"))
     q = cli.add_command(actions, "add", HELP["add"])
-    q.add_argument("name", metavar="NAME", help="Anmeldename oder E-Mail-Adresse (für SSO)")
-    q.add_argument("--role", choices=accounts.ROLES, required=True,
-                   help="officer lädt hoch und nimmt eigene Loads zurück; admin darf alles")
-    q.add_argument("--district", default=None, metavar="AGS",
-                   help="5-stelliger Kreisschlüssel, für den ein officer meldet")
-    q.add_argument("--email", default=None, metavar="ADRESSE",
-                   help="E-Mail-Adresse für Erinnerungen und Warnungen (etl remind)")
+    q.add_argument("name", metavar="NAME", help=cli.h("user.add.name"))
+    q.add_argument("--role", choices=accounts.ROLES, required=True, help=cli.h("user.add.role"))
+    q.add_argument("--district", default=None, metavar="AGS", help=cli.h("user.add.district"))
+    q.add_argument("--email", default=None, metavar=cli.h("address"), help=cli.h("user.add.email"))
     cli.add_command(actions, "list", HELP["list"])
     q = cli.add_command(actions, "remove", HELP["remove"])
     q.add_argument("name", metavar="NAME")
@@ -88,8 +41,7 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     q.add_argument("name", metavar="NAME")
     q = cli.add_command(actions, "set", HELP["set"])
     q.add_argument("name", metavar="NAME")
-    q.add_argument("--email", required=True, metavar="ADRESSE",
-                   help="die neue Adresse; '' entfernt sie")
+    q.add_argument("--email", required=True, metavar=cli.h("address"), help=cli.h("user.set.email"))
 
 
 def read_password(lang: str) -> str | None:

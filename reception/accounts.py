@@ -19,6 +19,7 @@ on the server. Nothing here logs a password or a hash.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -48,7 +49,14 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]{2,}$")
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _hasher.hash("not a real password; evens out the time for unknown names")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check an unknown name's password against (evens out the time), made at the
+    first sign-in, not at import: every ``etl`` command imports this module, and one argon2id
+    hash cost ``etl ingest`` 0.3-1 s."""
+    return _hasher.hash("not a real password; evens out the time for unknown names")
 
 
 class AccountError(ValueError):
@@ -263,9 +271,10 @@ def authenticate(name: str, password: str, path: Path | None = None,
                  now: Callable[[], float] = time.time) -> User | None:
     """The user if name and password match, else ``None`` (no hint which one was wrong)."""
     path = Path(path or accounts_path())
+    dummy = _dummy_hash()  # before the look-up: a first sign-in costs the same either way
     entry = _read(path)["users"].get(name or "")
     if entry is None:
-        _verify(_DUMMY_HASH, password or "")
+        _verify(dummy, password or "")
         log.info("sign-in failed")
         return None
     delay = delay_for(int(entry.get("failures", 0)))

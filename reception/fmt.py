@@ -18,6 +18,7 @@ import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from reception import isoweek
 from reception.i18n import t
 
 MISSING = "–"
@@ -108,11 +109,16 @@ def _as_date(value: object) -> date:
 
 
 def iso_week(value: object, lang: str = "de") -> str:
-    """The ISO week of a day: ``KW 47/2024`` (de) / ``CW 47/2024`` (en)."""
+    """The ISO week of a day: ``KW 47/2024`` (de) / ``CW 47/2024`` (en), as
+    :func:`reception.isoweek.label` writes it; a week's data form (``2024-W47``) is taken too."""
     if _missing(value):
         return MISSING
-    year, week, _ = _as_date(value).isocalendar()
-    return f"{'KW' if lang == 'de' else 'CW'} {week}/{year}"
+    if isinstance(value, str):
+        try:
+            return isoweek.label(isoweek.parse(value), lang)
+        except ValueError:
+            pass  # a date as text: "2024-11-18"
+    return isoweek.label(_as_date(value), lang)
 
 
 def day(value: object, lang: str = "de") -> str:

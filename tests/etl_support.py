@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -84,3 +88,20 @@ def counts(db_path: Path) -> tuple[int, int]:
     """(rows in report_row, active loads): what a rejected file must leave untouched."""
     return query(db_path, "SELECT (SELECT count(*) FROM report_row), "
                           "(SELECT count(*) FROM load_log WHERE status = 'loaded')")[0]
+
+
+@contextmanager
+def holding_write_lock(db_path: Path) -> Iterator[None]:
+    """For the block another process has the DuckDB file ``db_path`` open for writing, as a
+    running ``etl ingest`` has: DuckDB's write lock is held."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); sys.stdin.read()", str(db_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+        holder.stdout.close()

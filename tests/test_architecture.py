@@ -171,3 +171,17 @@ def test_view_pages_compose_nothing(page: str) -> None:
             owner = node.func.value
             assert not (isinstance(owner, ast.Name) and owner.id in COMPOSERS), \
                 f"{path.name}:{node.lineno} calls {owner.id}.{node.func.attr}: compose in a view"
+
+
+# ---------------------------------------------------------------- texts (README, "Texte")
+def test_locale_texts_are_grouped_by_namespace_and_german_stays_out_of_code() -> None:
+    """Checked here too because every landing runs this file: a text added to the wrong locale
+    file is moved by ``python -m reception.locale_files``; German in code goes to the locales
+    (details and the reviewed exceptions: tests/test_locales.py, tests/test_i18n_literals.py)."""
+    from reception import locale_files
+    from tests.test_i18n_literals import SCANNED, german_literals
+
+    current = {p.name: p.read_text(encoding="utf-8") for p in locale_files.LOCALES.glob("*.toml")}
+    assert current == locale_files.regroup(), "run `python -m reception.locale_files`"
+    found = [f"{scope}:{line}" for path in SCANNED for scope, line, _ in german_literals(path)]
+    assert not found, f"German text in code (see tests/test_i18n_literals.py): {found}"

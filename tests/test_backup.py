@@ -117,8 +117,10 @@ def test_damaged_or_missing_backup_changes_nothing(fresh_db: Path, tmp_path: Pat
     data[len(data) // 2] ^= 0xFF
     (backup_dir / "reception.duckdb").write_bytes(bytes(data))
     damaged = run_etl("restore", str(backup_dir), env=env, check=False)
-    assert damaged.returncode == 1 and "SHA-256" in damaged.stderr
+    assert damaged.returncode == 1 and "SHA-256 passt nicht zu manifest.json" in damaged.stderr
     assert "Traceback" not in damaged.stderr
+    english = run_etl("--lang", "en", "restore", str(backup_dir), env=env, check=False)
+    assert english.returncode == 1 and "SHA-256 does not match manifest.json" in english.stderr
     assert views(fresh_db) == before
     assert not list(fresh_db.parent.glob(".*.tmp"))
 

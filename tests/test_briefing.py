@@ -38,25 +38,6 @@ def sample_db(fresh_db: Path) -> Path:
     return fresh_db
 
 
-@pytest.mark.parametrize("text, monday", [
-    ("2024-W47", date(2024, 11, 18)), ("2024W47", date(2024, 11, 18)),
-    ("KW 47/2024", date(2024, 11, 18)), ("kw47/2024", date(2024, 11, 18)),
-    ("47/2024", date(2024, 11, 18)), ("2020-W53", date(2020, 12, 28)),
-])
-def test_parse_week_takes_the_usual_forms(text: str, monday: date) -> None:
-    from reception.read.briefing import parse_week
-
-    assert parse_week(text) == monday
-
-
-@pytest.mark.parametrize("text", ["2024-W54", "2023-W53", "2024-11-18", "W47", "", "KW 47"])
-def test_parse_week_refuses_what_is_not_a_week(text: str) -> None:
-    from reception.read.briefing import parse_week
-
-    with pytest.raises(ValueError):
-        parse_week(text)
-
-
 def test_file_name_carries_the_week() -> None:
     from reception.read.briefing import file_name
 

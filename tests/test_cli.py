@@ -151,6 +151,12 @@ ALL_COMMANDS = [["init"], ["ingest"], ["weekly"], ["loads"], ["rollback"], ["bac
                 ["user", "passwd"], ["forecast"]]
 
 
+@pytest.fixture(autouse=True)
+def _german_unless_asked(monkeypatch):
+    """Help and messages follow LANG: these tests read the German ones unless they ask."""
+    monkeypatch.delenv("LANG", raising=False)
+
+
 def help_of(argv: list[str], capsys) -> str:
     with pytest.raises(SystemExit) as stop:
         main([*argv, "--help"])
@@ -165,6 +171,23 @@ def test_every_command_help_has_a_worked_example_and_its_exit_codes(argv, capsys
     assert example.startswith("  $ ") and "python -m etl " + " ".join(argv) in example
     exits = text.split("Exit-Status:\n", 1)[1]
     assert exits.startswith("  0  ") and re.search(r"\n  2  .*Aufruf falsch", exits)
+
+
+@pytest.mark.parametrize("argv", ALL_COMMANDS, ids=" ".join)
+def test_every_command_help_is_english_with_lang_en(argv, capsys):
+    german = help_of(argv, capsys)
+    text = help_of(["--lang", "en", *argv], capsys)
+    assert text != german and "Beispiel" not in text and "Vorgabe" not in text
+    example = text.split("Example:\n", 1)[1]
+    assert example.startswith("  $ ") and argv[-1] in example
+    exits = text.split("Exit status:\n", 1)[1]
+    assert exits.startswith("  0  ") and re.search(r"\n  2  .*wrong call", exits)
+
+
+def test_help_follows_lang_from_the_environment(capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert "Examples:\n  python -m etl init --demo" in help_of([], capsys)
+    assert "Beispiele:" in help_of(["--lang", "de"], capsys)
 
 
 def test_top_level_help_lists_every_command_without_markup(capsys):

@@ -63,14 +63,6 @@ ALLOWED_SCOPES = {
 ALLOWED_TEXTS = {
     ("pages/methodik.py", "ThürFlüVertVO"): "a regulation's name, looked up in the key's label",
 }
-# Command-line help (``--help``) is German, like the README it repeats: the ``help``,
-# ``description`` and ``epilog`` of the parsers and the :class:`etl.cli.Help` of each command.
-# English help is a follow-up; the command's messages follow ``--lang``.
-HELP_KEYWORDS = {"help", "description", "epilog"}
-HELP_SCOPES = {"etl/cli.py::Help", "etl/cli.py::HELP", "etl/cli.py::COMMON_EXITS",
-               "etl/cli.py::TOP_EPILOG", "etl/allocate.py::HELP", "etl/backup.py::HELP",
-               "etl/opendata.py::HELP", "etl/remind.py::HELP", "etl/users.py::HELP",
-               "etl/users.py::REFUSED"}
 # keys, column names and codes ("ist", "kreis.ist") are not text
 IDENTIFIER = re.compile(r"[a-z0-9_.]+")
 
@@ -99,14 +91,6 @@ def _scope(statement: ast.stmt) -> str:
     return names[0] if names else "<module>"
 
 
-def _help_texts(statement: ast.stmt) -> set[int]:
-    inside: set[int] = set()
-    for node in ast.walk(statement):
-        if isinstance(node, ast.keyword) and node.arg in HELP_KEYWORDS:
-            inside.update(id(part) for part in ast.walk(node.value))
-    return inside
-
-
 def german_literals(path: Path) -> list[tuple[str, int, str]]:
     """(scope, line, text) of each German string constant in ``path`` not allowed by scope."""
     relative = path.relative_to(ROOT).as_posix()
@@ -115,12 +99,11 @@ def german_literals(path: Path) -> list[tuple[str, int, str]]:
     found = []
     for statement in tree.body:
         scope = f"{relative}::{_scope(statement)}"
-        if scope in ALLOWED_SCOPES or scope in HELP_SCOPES:
+        if scope in ALLOWED_SCOPES:
             continue
-        help_texts = _help_texts(statement) if relative.startswith("etl/") else set()
         for node in ast.walk(statement):
             if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and id(node) not in skip and id(node) not in help_texts
+                    and id(node) not in skip
                     and (relative, node.value) not in ALLOWED_TEXTS and german(node.value)):
                 found.append((scope, node.lineno, node.value))
     return found
@@ -136,7 +119,7 @@ def test_no_german_text_in_code_outside_the_reviewed_exceptions() -> None:
 def test_every_reviewed_exception_still_exists() -> None:
     scopes = {f"{path.relative_to(ROOT).as_posix()}::{_scope(statement)}"
               for path in SCANNED for statement in ast.parse(path.read_text("utf-8")).body}
-    assert sorted((set(ALLOWED_SCOPES) | HELP_SCOPES) - scopes) == []
+    assert sorted(set(ALLOWED_SCOPES) - scopes) == []
     texts = {(path.relative_to(ROOT).as_posix(), node.value) for path in SCANNED
              for node in ast.walk(ast.parse(path.read_text("utf-8")))
              if isinstance(node, ast.Constant) and isinstance(node.value, str)}

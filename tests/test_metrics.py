@@ -239,10 +239,7 @@ def test_state_places_against_the_minimum():
     assert places["capacity"] == 300 and places["gap"] == -100 and places["share"] == 0.75
 
 
-def test_year_start_and_range_start():
-    assert metrics.year_start(date(2024, 11, 18)) == date(2024, 1, 1)  # KW 1/2024 began on 1 January
-    assert metrics.year_start(date(2025, 3, 3)) == date(2024, 12, 30)  # KW 1/2025 began 30.12.2024
-    assert metrics.year_start(date(2024, 12, 30)) == date(2024, 12, 30)
+def test_range_start():
     assert metrics.range_start(date(2024, 11, 18), 4) == date(2024, 10, 28)
     assert metrics.range_start(date(2024, 11, 18), 0) is None
 

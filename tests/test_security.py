@@ -53,22 +53,26 @@ REVIEWED_SQL = {
     ("reception/store/postgres.py", "_ensure_tables"):
         "catalog names as psycopg Identifiers, types from PG_TYPES",
     ("reception/store/postgres.py", "_copy_to_store"):
-        "catalog names quoted, an int load id, a temporary path, the constant NULL",
+        "catalog names quoted, an int load id",
     ("reception/store/postgres.py", "_copy_from_store"):
         "catalog names and types, a WHERE with an int Literal, a temporary path, NULL",
     ("reception/store/postgres.py", "_rebuild"): "catalog names of the mirror's objects, quoted",
+    ("reception/store/postgres.py", "<module>"):
+        "_STATE: the constant _MIGRATIONS_APPLIED (fixed SQL, the same in both stores)",
+    ("reception/store/postgres.py", "_local_schema"): "the constant _MIGRATIONS_APPLIED",
     ("reception/store/postgres.py", "_follow_sequences"):
         "sequence, table and column names from the module constant SEQUENCES, an int",
-    ("reception/store/local.py", "publish_snapshot"):
+    ("reception/store/local.py", "fill_snapshot"):
         "table names and queries from the module constants SNAPSHOT_TABLES, SNAPSHOT_VIEWS, "
-        "_CONTESTED, _FACILITY_VIEW",
+        "_CONTESTED, _CURRENT_VIEW, _FACILITY_VIEW",
     ("reception/store/local.py", "_mark_contested"):
         "a fixed HAVING clause or none",
     ("reception/store/local.py", "_drop_views_and_macros"):
         "names of views and macros read from the snapshot copy's own catalog, quoted as "
         "identifiers; the catalog name is the constant 'snap'",
     ("reception/store/local.py", "<module>"):
-        "_PLAIN, _FACILITY_VIEW: module constants _COLUMNS, _FACILITY_COLUMNS (column names)",
+        "_PLAIN, _CURRENT_VIEW, _FACILITY_VIEW: module constants _COLUMNS, _FACILITY_COLUMNS "
+        "(column names)",
     # the UTC clock of the load history (issue 25): the module constant db.UTC_NOW / local.UTC_NOW
     # (fixed SQL); everything else is a ? parameter
     ("reception/ingest/load.py", "_record_rejection"): "the constant db.UTC_NOW",
@@ -97,7 +101,7 @@ REVIEWED_SQL = {
     ("reception/ingest/validate.py", "_parse"):
         "canonical names, MEASURES; file values are joined, not interpolated",
     ("reception/ingest/validate.py", "_build_lookups"):
-        "fragments from _week_sql over a fixed column name",
+        "the week-parsing SQL of reception.isoweek (its constant PATTERNS) over a fixed column name",
     ("reception/ingest/validate.py", "_build_clean"):
         "the module constant _CLEAN_COLUMNS and a fixed WHERE clause",
     ("reception/ingest/validate.py", "_map_districts"):

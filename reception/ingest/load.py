@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -144,6 +144,23 @@ def matcher_for(db_path: Path | None = None) -> Matcher:
             pass  # an older snapshot without the retired table: fall back to the main file
     with db.main_reader(db_path) as con:  # a read: never the write lock
         return Matcher.from_db(con)
+
+
+@contextmanager
+def store_reader(db_path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the figures in force (``current_rows``, ``load_log``) that
+    never takes or waits for the write lock: the published snapshot (with PostgreSQL brought up
+    to the store first). The main file, read-only, only where no snapshot with ``current_rows``
+    is published yet (a new store, or a snapshot of an older version of this code)."""
+    snapshot = config.snapshot_path(db_path)
+    if snapshot.exists():
+        with db.reader(snapshot) as con:
+            if con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'current_rows' "
+                           "AND database_name = current_database()").fetchall()[0][0]:
+                yield con
+                return
+    with db.main_reader(db_path) as con:
+        yield con
 
 
 def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
@@ -476,16 +493,20 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
         return inspect_bytes(data, Path(path).name, matcher, today, OnDisk.of(path),
                              keep_connection=True), started
 
-    loaded = False
+    loaded = published = False
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspect") as pool:
         upcoming = [pool.submit(inspected, path) for path in paths[:1]]
         try:
             for index in range(len(paths)):
                 inspection, started = upcoming.pop().result()
                 upcoming += [pool.submit(inspected, path) for path in paths[index + 1:index + 2]]
-                result = _write_inspected(inspection, source, loaded_by, db_path, False, started,
+                # the last load publishes the snapshot itself (with PostgreSQL it is built while
+                # the rows stream to the store); earlier ones leave it to the end of the batch
+                last = index == len(paths) - 1
+                result = _write_inspected(inspection, source, loaded_by, db_path, last, started,
                                           confirmed_by)
                 loaded = loaded or result.status == "loaded"
+                published = last and result.status == "loaded"
                 yield result
         except BaseException:  # stopped early (an error, a busy database)
             if loaded:  # the app still gets what was loaded; the error is the one to raise
@@ -496,7 +517,7 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
             for future in upcoming:
                 with suppress(Exception):
                     future.result()[0].close()
-    if loaded:
+    if loaded and not published:
         publish(db_path)
 
 

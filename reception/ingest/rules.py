@@ -70,6 +70,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from reception import isoweek
 from reception.ingest.headers import ARRIVAL_PARTS, MEASURES
 from reception.ingest.numbers import MAX_COUNT
 from reception.ingest.problems import ERROR, severity_of
@@ -224,8 +225,8 @@ RULES: list[Rule] = [
     # the value carries both cells and the date's week for the message (split in validate)
     Rule("week_date_mismatch", "week_from_week IS NOT NULL AND week_from_date IS NOT NULL "
          "AND week_from_week <> week_from_date", ("date",),
-         "week_text || chr(31) || date_text || chr(31) || 'KW ' || strftime(week_from_date, "
-         "'%V/%G')", needs=("week",)),
+         f"week_text || chr(31) || date_text || chr(31) || {isoweek.name_sql('week_from_date')}",
+         needs=("week",)),
     Rule("unknown_district", "ags IS NOT NULL AND ags_resolved IS NULL", ("ags",)),
     # a name is only needed where the row has no known district key
     Rule("unknown_district", "district IS NOT NULL AND name_resolved IS NULL "

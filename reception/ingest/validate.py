@@ -17,6 +17,7 @@ from datetime import date
 
 import duckdb
 
+from reception import isoweek
 from reception.ingest import rules
 from reception.ingest.numbers import number_sql, trimmed_sql
 from reception.ingest.problems import CATALOGUE, ERROR, FILE, WARNING, Problem
@@ -31,14 +32,6 @@ from reception.ingest.rules import (
     text_needed_sql,
 )
 from reception.reference.districts import Matcher, name_key, normalise_ags
-
-_WEEK_PATTERNS = (
-    # (regex, group of year, group of week)
-    (r"^(\d{4})\s*-?\s*W\s*(\d{1,2})$", 1, 2),
-    (r"^(?:KW\s*)?(\d{1,2})\s*[/.\-]\s*(\d{4})$", 2, 1),
-    (r"^KW\s*(\d{1,2})\s+(\d{4})$", 2, 1),
-    (r"^(\d{4})\s*/\s*KW\s*(\d{1,2})$", 1, 2),
-)
 
 
 @dataclass
@@ -60,16 +53,6 @@ class Validation:
 def _cell(name: str) -> str:
     """SQL for a trimmed cell, '' and whitespace as NULL."""
     return f"NULLIF(trim(CAST({name} AS VARCHAR)), '')"
-
-
-def _week_sql(value: str) -> tuple[str, str]:
-    """SQL for (year, week) parsed from a week cell, NULL when no pattern matches."""
-    years, weeks = [], []
-    for pattern, year_group, week_group in _WEEK_PATTERNS:
-        years.append(f"NULLIF(regexp_extract(upper({value}), '{pattern}', {year_group}), '')")
-        weeks.append(f"NULLIF(regexp_extract(upper({value}), '{pattern}', {week_group}), '')")
-    return (f"TRY_CAST(coalesce({', '.join(years)}) AS INTEGER)",
-            f"TRY_CAST(coalesce({', '.join(weeks)}) AS INTEGER)")
 
 
 def validate(con: duckdb.DuckDBPyConnection, read: ReadResult, matcher: Matcher,
@@ -251,13 +234,10 @@ def _parse(con: duckdb.DuckDBPyConnection, columns: dict[str, str], materialise:
 
 def _build_lookups(con: duckdb.DuckDBPyConnection, columns: dict[str, str], values: str) -> None:
     if "week" in columns:
-        year, week = _week_sql("week_text")
+        year, week = isoweek.year_and_number_sql("week_text")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE week_lookup AS
-            SELECT week_text,
-                CASE WHEN y BETWEEN 2000 AND 2100 AND w BETWEEN 1 AND week(make_date(y, 12, 28))
-                     THEN CAST(make_date(y, 1, 4) - INTERVAL (isodow(make_date(y, 1, 4)) - 1) DAY
-                          + INTERVAL ((w - 1) * 7) DAY AS DATE) END AS week_from_week
+            SELECT week_text, {isoweek.monday_sql("y", "w")} AS week_from_week
             FROM (SELECT week_text, {year} AS y, {week} AS w
                   FROM (SELECT DISTINCT week AS week_text FROM {values} WHERE week IS NOT NULL))
         """)

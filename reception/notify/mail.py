@@ -26,7 +26,15 @@ TIMEOUT_SECONDS = 15.0
 
 
 class MailError(RuntimeError):
-    """The server could not be reached or refused; the text is German and names no password."""
+    """The server could not be reached or refused. ``key`` and ``params`` name the sentence
+    (``mail.*``, never a password); ``str()`` is German, :meth:`sentence` in ``lang``."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.sentence("de"))
+
+    def sentence(self, lang: str = "de") -> str:
+        return t(self.key, lang, **self.params)
 
 
 class NotConfigured(MailError):
@@ -51,11 +59,11 @@ class Server:
 def server_from_url(url: str) -> Server:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise NotConfigured(t("mail.bad_url"))
+        raise NotConfigured("mail.bad_url")
     try:
         port = parts.port or (465 if parts.scheme == "smtps" else 25)
     except ValueError:
-        raise NotConfigured(t("mail.bad_port")) from None
+        raise NotConfigured("mail.bad_port") from None
     user = unquote(parts.username) if parts.username else None
     starttls = parts.scheme == "smtp" and (user is not None or port == 587)
     return Server(parts.scheme, parts.hostname, port, user, starttls)
@@ -68,7 +76,7 @@ def configured() -> bool:
 def sender() -> str:
     found = config.mail_from()
     if not found:
-        raise NotConfigured(t("mail.from_missing"))
+        raise NotConfigured("mail.from_missing")
     return found
 
 
@@ -82,7 +90,7 @@ class Mailer:
     def __init__(self, timeout: float = TIMEOUT_SECONDS) -> None:
         url = config.smtp_url()
         if not url:
-            raise NotConfigured(t("mail.url_missing"))
+            raise NotConfigured("mail.url_missing")
         self.server = server_from_url(url)
         self.sender = sender()
         self.timeout = timeout
@@ -106,21 +114,23 @@ class Mailer:
                 smtp.login(server.user, config.smtp_password() or "")
         except (OSError, smtplib.SMTPException) as error:
             self._close()
-            raise MailError(t("mail.unreachable", server=server.label,
-                              reason=_reason(error))) from None
+            raise MailError("mail.unreachable", server=server.label, reason=_reason(error)) from None
         return self
 
     def send(self, message: EmailMessage) -> None:
         if self._smtp is None:
-            raise MailError(t("mail.not_connected"))
+            raise MailError("mail.not_connected")
         try:
             refused = self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused:
+            raise MailError("mail.recipient_refused", server=self.server.label,
+                            recipient=message["To"]) from None
         except (OSError, smtplib.SMTPException) as error:
-            raise MailError(t("mail.refused", server=self.server.label, recipient=message["To"],
-                              reason=_reason(error))) from None
+            raise MailError("mail.refused", server=self.server.label, recipient=message["To"],
+                            reason=_reason(error)) from None
         if refused:
-            raise MailError(t("mail.refused", server=self.server.label, recipient=message["To"],
-                              reason=", ".join(refused)))
+            raise MailError("mail.refused", server=self.server.label, recipient=message["To"],
+                            reason=", ".join(refused))
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
@@ -141,6 +151,4 @@ def _reason(error: BaseException) -> str:
         text = error.smtp_error.decode("utf-8", "replace") if isinstance(
             error.smtp_error, bytes) else str(error.smtp_error)
         return f"{error.smtp_code} {text.splitlines()[0][:120] if text else ''}".strip()
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return t("mail.recipients_refused")
     return (str(error) or type(error).__name__).splitlines()[0][:160]

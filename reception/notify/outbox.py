@@ -75,12 +75,13 @@ def _send(todo: list[Outgoing], by: str, lang: str) -> Outcome:
                     mailer.send(compose.email(item.text, item.entry.recipient, mailer.sender))
                 except mail.MailError as error:
                     refused.append(item.entry)
-                    outcome.lines.append(_line(item, t("remind.refused", lang, reason=error), lang))
+                    said = t("remind.refused", lang, reason=error.sentence(lang))
+                    outcome.lines.append(_line(item, said, lang))
                     continue
                 accepted.append(item.entry)
                 outcome.lines.append(_line(item, t("remind.sent", lang), lang))
     except mail.MailError as error:
-        outcome.unreachable = str(error)
+        outcome.unreachable = error.sentence(lang)
     finally:
         handled = {e.key for e in accepted} | {e.key for e in refused}
         refused += [item.entry for item in todo if item.entry.key not in handled]

@@ -8,7 +8,7 @@ For N persons in week W, per district i with the key's share s_i (share_percent 
 in W:
 
 * Ist_i = arrivals of i in the ISO weeks of W's ISO year before W (as "since 1 January" on the
-  Kreis page, :func:`reception.read.metrics.year_start`: KW 1 may begin in late December);
+  Kreis page, :func:`reception.isoweek.year_start`: KW 1 may begin in late December);
 * Soll_i = s_i x (sum of all Ist + N); deficit_i = Soll_i - Ist_i;
 * cap_i = max(0, floor(free_usable_i - r x capacity_usable_i)), from i's latest reported week
   before W, r = ``[allocation] reserve_percent`` / 100; a district that never reported before W

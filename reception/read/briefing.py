@@ -1,7 +1,7 @@
 """The weekly briefing (Lagebericht): a German A4 PDF of one week for the crisis meeting.
 
     pdf = briefing.render()                       # the latest reported week
-    pdf = briefing.render(parse_week("2024-W47"))
+    pdf = briefing.render(isoweek.parse("2024-W47"))
 
 Content (:func:`content`): the state's headline figures with the change to the week before,
 arrivals against places and occupancy over 52 weeks, the districts at or near the limit with
@@ -32,7 +32,6 @@ import asyncio
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -42,7 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reception import config, fmt
+from reception import config, fmt, isoweek
 from reception.i18n import t
 from reception.read import charts, estimate, metrics, present, queries, timeliness
 
@@ -73,30 +72,9 @@ class NoData(LookupError):
         return t("briefing.no_data", lang, week=week)
 
 
-_WEEK_FORMS = (re.compile(r"^(?P<y>\d{4})-?W(?P<w>\d{1,2})$", re.I),
-               re.compile(r"^(?:KW|CW)?\s*(?P<w>\d{1,2})\s*[/_]\s*(?P<y>\d{4})$", re.I))
-
-
-def parse_week(text: str) -> date:
-    """The Monday of an ISO week written ``2024-W47``, ``KW 47/2024`` or ``47/2024``;
-    ValueError for anything else (or a week the year does not have)."""
-    cleaned = " ".join(str(text).split())
-    for form in _WEEK_FORMS:
-        match = form.match(cleaned)
-        if match:
-            return date.fromisocalendar(int(match["y"]), int(match["w"]), 1)
-    raise ValueError(t("briefing.bad_week", "de", value=text))
-
-
-def iso_week_name(week: date) -> str:
-    """``2024-W47``: the week as URLs and file names carry it."""
-    year, number, _ = week.isocalendar()
-    return f"{year}-W{number:02d}"
-
-
 def file_name(week: date) -> str:
     """``lagebericht_KW47_2024.pdf``."""
-    year, number, _ = week.isocalendar()
+    year, number = isoweek.year_and_number(week)
     return f"lagebericht_KW{number:02d}_{year}.pdf"
 
 

@@ -112,12 +112,6 @@ def range_start(last_week: date, weeks: int | None) -> date | None:
     return last_week - timedelta(weeks=weeks - 1)
 
 
-def year_start(last_week: date) -> date:
-    """The Monday of ISO week 1 of ``last_week``'s ISO year: the weekly figures "since 1 January"
-    (KW 1 may begin in late December)."""
-    return date.fromisocalendar(last_week.isocalendar()[0], 1, 1)
-
-
 def state_weekly(weekly: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """State totals per week: arrivals, departures (reported districts), capacity, occupied
     (carried forward), occupancy rate, free places, reporting districts, districts >= thresholds

@@ -32,6 +32,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from reception import isoweek
 from reception.i18n import t
 from reception.read import metrics
 from reception.read.estimate import StateEstimate
@@ -62,26 +63,10 @@ class Start:
 
 def default_scenarios(last_week: date, lang: str = "de") -> tuple[Scenario, ...]:
     """Basis, +20 % Zugänge, mit Turnhalle (150 places from two weeks on), named in ``lang``."""
-    opening = iso_week(pd.Timestamp(last_week) + pd.Timedelta(weeks=2))
+    opening = isoweek.name(pd.Timestamp(last_week) + pd.Timedelta(weeks=2))
     return (Scenario(t("planning.scenario_basis", lang)),
             Scenario(t("planning.scenario_more", lang), "percent", 20.0),
             Scenario(t("planning.scenario_hall", lang), changes=((opening, 150),)))
-
-
-# ---------------------------------------------------------------- weeks
-_ISO = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def iso_week(day) -> str:
-    year, week, _ = pd.Timestamp(day).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def monday(iso: str) -> pd.Timestamp:
-    match = _ISO.match(iso)
-    if not match:
-        raise ValueError(iso)
-    return pd.Timestamp(date.fromisocalendar(int(match[1]), int(match[2]), 1))
 
 
 # ---------------------------------------------------------------- the calculation
@@ -106,7 +91,7 @@ def capacity_path(weeks: pd.Series, capacity: float, changes) -> np.ndarray:
     places = np.full(len(weeks), float(capacity))
     stamps = pd.to_datetime(weeks).to_numpy()
     for week, delta in changes:
-        places += np.where(stamps >= monday(week).to_datetime64(), float(delta), 0.0)
+        places += np.where(stamps >= np.datetime64(isoweek.parse(week)), float(delta), 0.0)
     return np.maximum(places, 0.0)
 
 
@@ -319,7 +304,7 @@ def decode(text: str | None, limit: int = 3, lang: str = "de") -> tuple[Scenario
 
 def _change(text: str) -> tuple[str, int]:
     week, _, delta = text.partition(":")
-    monday(week)  # raises ValueError when not an ISO week
+    isoweek.parse(week)  # raises ValueError when not an ISO week
     return week, int(delta)
 
 

@@ -736,7 +736,7 @@ def summary_scenario(outcome, lang: str, warn: float, limit: float, reserve: flo
                occupied=fmt.number(end.occupied, lang=lang), places=fmt.number(end.capacity, lang=lang))]
     for week, delta in s.changes:
         parts.append(t("planning.summary_change_open" if delta > 0 else "planning.summary_change_close",
-                       lang, places=fmt.number(abs(delta), lang=lang), week=_week_name(week, lang)))
+                       lang, places=fmt.number(abs(delta), lang=lang), week=fmt.iso_week(week, lang)))
     parts.append(t("planning.summary_lines", lang, warn=fmt.percent(warn, 0, lang),
                    limit=fmt.percent(limit, 0, lang), warn_week=crossing_text(outcome.warn, lang),
                    limit_week=crossing_text(outcome.limit, lang)))
@@ -750,12 +750,6 @@ def summary_scenario(outcome, lang: str, warn: float, limit: float, reserve: flo
                        additional_upper=fmt.number(need.additional_upper, lang=lang),
                        places=fmt.number(need.capacity, lang=lang)))
     return " ".join(parts)
-
-
-def _week_name(iso: str, lang: str) -> str:
-    from reception.read.planning import monday
-
-    return fmt.iso_week(monday(iso), lang)
 
 
 def scenario_table(outcomes, lang: str) -> pd.DataFrame:

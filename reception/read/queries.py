@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reception import isoweek
 from reception.store import db
 
 
@@ -99,7 +100,7 @@ def allocation_inputs(week: date, path: Path | None = None) -> pd.DataFrame:
     reads, per district of the key in force on that Monday: ags, name, share_percent, ist (the
     arrivals of the ISO weeks of its ISO year before it), last_reported (the latest reported
     week before it) and that week's capacity_usable and free_usable; ordered by ags."""
-    since = date.fromisocalendar(week.isocalendar()[0], 1, 1)
+    since = isoweek.year_start(week)
     figures = _df(
         "WITH i AS (SELECT ags, sum(arrivals) AS ist FROM weekly WHERE week >= ? AND week < ? "
         "GROUP BY ags), "

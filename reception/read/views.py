@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from reception import fmt
+from reception import fmt, isoweek
 from reception.config import Settings
 from reception.i18n import t
 from reception.read import allocation, charts, metrics, planning, present, timeliness
@@ -232,7 +232,7 @@ def kreis(frames: KreisFrames, ags: str, name: str, ahead: planning.Foresight, s
 
 def _kreis_quota(frames: KreisFrames, ags: str, lang: str, last_week: date) -> dict:
     """The quota part of the Kreis view: the district's target against its arrivals since 1 January."""
-    since = metrics.year_start(last_week)
+    since = isoweek.year_start(last_week)
     quota = metrics.quota(frames.arrivals, frames.key)
     row = quota[quota.ags == ags].iloc[0]
     return {
@@ -273,11 +273,11 @@ def planung_basis(ahead: planning.Foresight, unit: str, settings: Settings, lang
     start = planning.unit_start(ahead.starts, unit)
     if start is None or prediction.empty:
         return PlanungBasis(None, [], {}, (), {}, None, None)
-    weeks = [planning.iso_week(w) for w in prediction.week]
+    weeks = [isoweek.name(w) for w in prediction.week]
     banner = present.estimate_banner(ahead.estimate, lang) if unit == planning.STATE else None
     return PlanungBasis(
         start=start, weeks=weeks,
-        week_labels={w: fmt.iso_week(planning.monday(w), lang) for w in weeks},
+        week_labels={w: isoweek.label(w, lang) for w in weeks},
         default_scenarios=planning.default_scenarios(start.week, lang),
         start_note={"week": fmt.iso_week(start.week, lang), "occupied": fmt.number(start.occupied, lang=lang),
                     "places": fmt.number(start.capacity, lang=lang),
@@ -320,7 +320,7 @@ def planung(ahead: planning.Foresight, basis: PlanungBasis, unit: str,
             settings: Settings, lang: str) -> PlanungView:
     """The scenarios of ``unit`` projected from ``basis.start`` with ``ahead``'s forecast and the
     places needed in ``needs_week`` (ISO week) with ``reserve`` (a share) under each."""
-    cfg, monday = settings, planning.monday(needs_week)
+    cfg, monday = settings, pd.Timestamp(isoweek.parse(needs_week))
     outcomes = planning.run_scenarios(basis.start, _unit_prediction(ahead, unit), scenarios, monday,
                                       reserve, cfg.warn_rate, cfg.limit_rate)
     summary = "\n\n".join(present.summary_scenario(o, lang, cfg.warn_rate, cfg.limit_rate, reserve)

@@ -106,7 +106,15 @@ def backup(target_dir: Path, db_path: Path | None = None) -> dict:
 
 
 class BadBackup(RuntimeError):
-    """The backup folder has no usable backup (missing, damaged or not matching its manifest)."""
+    """The backup folder has no usable backup (missing, damaged or not matching its manifest).
+    ``key`` and ``params`` name the sentence saying why (``backup.bad_*``); ``str()`` is German."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.sentence("de"))
+
+    def sentence(self, lang: str = "de") -> str:
+        return t(self.key, lang, **self.params)
 
 
 def read_manifest(source_dir: Path) -> dict:
@@ -118,9 +126,9 @@ def read_manifest(source_dir: Path) -> dict:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise BadBackup(f"{manifest_path}: {error}") from error
+        raise BadBackup("backup.bad_manifest", path=manifest_path, detail=error) from error
     if manifest.get("format") != FORMAT or manifest.get("file") != BACKUP_FILE:
-        raise BadBackup(f"{manifest_path}: unknown format")
+        raise BadBackup("backup.bad_format", path=manifest_path)
     return manifest
 
 
@@ -129,7 +137,7 @@ def restore(source_dir: Path, db_path: Path | None = None) -> dict:
     db_path = Path(db_path or config.db_path())
     manifest = read_manifest(source_dir)
     if (source_dir / BACKUP_FILE).resolve() == db_path.resolve():
-        raise BadBackup(f"{source_dir} holds the database itself, not a backup")
+        raise BadBackup("backup.bad_own_folder", path=source_dir)
     source = source_dir / BACKUP_FILE
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.restore-{os.getpid()}.tmp")
@@ -139,14 +147,14 @@ def restore(source_dir: Path, db_path: Path | None = None) -> dict:
     try:
         shutil.copyfile(source, tmp)
         if file_sha256(tmp) != manifest["sha256"]:
-            raise BadBackup(f"{source}: SHA-256 does not match {MANIFEST}")
+            raise BadBackup("backup.bad_sha256", path=source, manifest=MANIFEST)
         with db.writer(tmp) as con:  # opens, migrates to the current schema, verifies
             facts = _facts(con)
             con.execute("CHECKPOINT")
         if facts["loads"] != manifest["loads"] or facts["report_rows"] != manifest["report_rows"]:
-            raise BadBackup(f"{source}: contents do not match {MANIFEST}")
+            raise BadBackup("backup.bad_contents", path=source, manifest=MANIFEST)
         if tmp_wal.exists():
-            raise BadBackup(f"{tmp}: write-ahead log left after checkpoint")
+            raise BadBackup("backup.bad_wal", path=tmp)
         _fsync(tmp)
         with db.writer(db_path) as con:
             # Fold the old file's log in first, so that no stale .wal is replayed onto the

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -35,6 +33,7 @@ import duckdb
 
 from reception import config
 from reception.i18n import t
+from reception.store import retry
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,18 +76,11 @@ def _retrying(open_database: Callable[[], T], path: Path, timeout: float | None)
     holds the file's lock; :class:`DatabaseBusy` after ``timeout`` seconds."""
     if timeout is None:
         timeout = config.settings().lock_timeout_seconds
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        try:
-            return open_database()
-        except duckdb.Error as error:
-            if not is_lock_error(error):
-                raise
-            if time.monotonic() + delay > deadline:
-                raise DatabaseBusy("store.busy_file", path=path, seconds=f"{timeout:.0f}") from error
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 1.0)
+    return retry.with_backoff(
+        open_database, seconds=timeout, first_delay=0.02, max_delay=1.0,
+        passing=lambda error: isinstance(error, duckdb.Error) and is_lock_error(error),
+        giving_up=lambda error: DatabaseBusy("store.busy_file", path=path,
+                                             seconds=f"{timeout:.0f}"))
 
 
 @contextmanager
@@ -131,9 +123,9 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
-    """Apply the migrations not yet recorded in ``schema_migrations`` (those up to ``upto``
-    where given); returns the version."""
+def migrate(con: duckdb.DuckDBPyConnection, only: Collection[int] | None = None) -> int:
+    """Apply the migrations not yet recorded in ``schema_migrations`` (of those numbered in
+    ``only``, where given: a PostgreSQL store's set); returns the version."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
@@ -141,7 +133,7 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     version = max(done, default=0)
     for version_no, name, sql in migrations():
-        if version_no in done or (upto is not None and version_no > upto):
+        if version_no in done or (only is not None and version_no not in only):
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -182,8 +174,9 @@ SNAPSHOT_TABLES = {
 # Views and macros the snapshot keeps as they are: what they read is in the byte copy, and
 # reporting_status depends on the clock, so it cannot be computed once at publishing.
 SNAPSHOT_KEPT = {"reminders", "reporting_status", "reporting_status_at",
-                 # which rows carry a figure (migration 011): read by facility_weekly
-                 "figure_rows_from"}
+                 # which rows carry a figure (migration 011): read by current_rows; and the rule
+                 # for the figure in force over the active rows, for the rollback preview
+                 "figure_rows_from", "current_rows_from", "active_rows"}
 SNAPSHOT_VIEWS = {
     "weekly": "SELECT * EXCLUDE (name, kind, population) FROM snap.weekly_named",
 }
@@ -196,14 +189,16 @@ _COLUMNS = ("load_id, ags, week, facility, facility_type, arrivals, departures, 
 # The rows that carry a figure: the rule is the macro figure_rows_from (migration 011) alone.
 _ACTIVE_FIGURES = "figure_rows_from('active_rows')"
 _PLAIN = f"SELECT {_COLUMNS} FROM {_ACTIVE_FIGURES}"  # noqa: S608 (constants)
-# In the snapshot: the facility rows of the active loads, where no other load competes for their
-# district and week, and the rows chosen in the contested district-weeks (tables of the snapshot).
-_FACILITY_VIEW = (
-    f"SELECT {_FACILITY_COLUMNS} FROM figure_rows_from('report_row') r "  # noqa: S608 (constants)
+# In the snapshot, ``current_rows`` (the columns of the main file's view, so that a read such as
+# the upload preview runs on either unchanged): the figure rows of the active loads where no
+# other load competes for their district and week, and the rows chosen in the contested
+# district-weeks (tables of the snapshot); ``facility_weekly``: its facility rows.
+_CURRENT_VIEW = (
+    f"SELECT {_COLUMNS} FROM figure_rows_from('report_row') r "  # noqa: S608 (constants)
     "SEMI JOIN (SELECT load_id FROM load_log WHERE status = 'loaded') l USING (load_id) "
     "ANTI JOIN contested_weeks c USING (ags, week) "
-    "WHERE r.facility <> '' "
-    f"UNION ALL SELECT {_FACILITY_COLUMNS} FROM contested_rows WHERE facility <> ''")
+    f"UNION ALL SELECT {_COLUMNS} FROM contested_rows")
+_FACILITY_VIEW = f"SELECT {_FACILITY_COLUMNS} FROM current_rows WHERE facility <> ''"  # noqa: S608
 
 _CONTESTED = "SELECT * FROM current_rows_from('contested_active')"
 
@@ -277,8 +272,31 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
     now; a view of the past (:mod:`reception.store.asof`) gives the moment its state began and
     ``historical`` (``snapshot_meta.historical``: the figures of a past moment, not today's)."""
     target = Path(target or config.snapshot_path(_database_file(con)))
+    tmp = copy_for_snapshot(con, target)
+    try:
+        fill_snapshot(con, tmp, published_at, historical)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, target)
+    return target
+
+
+def copy_for_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """The first step of :func:`publish_snapshot`: the checkpointed main file copied beside
+    ``target`` (no other transaction may be open on the database); returns the copy's path."""
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
+    con.execute("CHECKPOINT")
+    shutil.copyfile(_database_file(con), tmp)
+    return tmp
+
+
+def fill_snapshot(con: duckdb.DuckDBPyConnection, tmp: Path,
+                  published_at: datetime | None = None, historical: bool = False) -> None:
+    """The second step of :func:`publish_snapshot`: the copy ``tmp`` gets the read model's
+    tables in place of its views and macros (read from ``con``'s database, which others may
+    read meanwhile)."""
     rows_query = _current_rows_query(con)
     # Where no window functions are needed, the rows in force are read more cheaply than they
     # are materialised.
@@ -286,8 +304,6 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
     con.execute(f"CREATE OR REPLACE TEMP {kind} snapshot_rows AS {rows_query}")  # noqa: S608
     con.execute("CREATE OR REPLACE TEMP TABLE snapshot_announcements AS "
                 "SELECT * FROM announcements")
-    con.execute("CHECKPOINT")
-    shutil.copyfile(_database_file(con), tmp)
     con.execute("ATTACH ? AS snap", [str(tmp)])
     try:
         _drop_views_and_macros(con, "snap")
@@ -297,6 +313,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
             con.execute(f"CREATE TABLE snap.{table} AS {query}")  # noqa: S608 (fixed names)
         for view, query in SNAPSHOT_VIEWS.items():
             con.execute(f"CREATE VIEW snap.{view} AS {query}")  # noqa: S608 (fixed names)
+        con.execute(f"CREATE VIEW snap.current_rows AS {_CURRENT_VIEW}")  # noqa: S608
         con.execute(f"CREATE VIEW snap.facility_weekly AS {_FACILITY_VIEW}")  # noqa: S608
         con.execute(
             f"CREATE TABLE snap.snapshot_meta AS SELECT coalesce(?, {UTC_NOW}) AS published_at, "  # noqa: S608
@@ -312,8 +329,6 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path | None = None,
         con.execute("DROP TABLE IF EXISTS snapshot_announcements")
         con.execute("DROP VIEW IF EXISTS contested_active")
         con.execute("DROP TABLE IF EXISTS contested")
-    os.replace(tmp, target)
-    return target
 
 
 def load_history(con: duckdb.DuckDBPyConnection, newest_first: bool = False) -> pd.DataFrame:

@@ -47,7 +47,7 @@ from pathlib import Path
 import duckdb
 
 from reception import config
-from reception.store import local
+from reception.store import local, retry
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +96,17 @@ def connect(url: str | None = None, **options):
 class StoreState:
     store_id: str
     version: int
-    schema: int  # the highest migration recorded in the store
+    # the migrations recorded in the store, as text ("1,2,3,...": _MIGRATIONS_APPLIED). A set,
+    # not the highest number: numbers are not contiguous and may land out of order (a store
+    # migrated to 010 before 009 existed must still get 009's tables).
+    schema: str
 
 
-_STATE = ("SELECT store_id || ':' || 'store_meta'::regclass::oid::text, version, "
-          "(SELECT coalesce(max(version), 0) FROM schema_migrations) FROM store_meta")
+# the versions of the migrations a schema_migrations table records, in order, comma-separated
+_MIGRATIONS_APPLIED = ("(SELECT coalesce(string_agg(CAST(version AS VARCHAR), ',' ORDER BY version),"
+                       " '') FROM schema_migrations)")
+_STATE = ("SELECT store_id || ':' || 'store_meta'::regclass::oid::text, version, "  # noqa: S608
+          f"{_MIGRATIONS_APPLIED} FROM store_meta")
 
 
 def store_state(pg) -> StoreState | None:
@@ -203,15 +209,24 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
             before = _fingerprints(con)
             _open.con, _open.publish, _open.callbacks = con, False, []
             _open.commit_sent = False
+            prebuilt = None
             try:
                 yield con
+                # the snapshot is built while the rows stream to the store, and put in place
+                # only once the store has committed them
+                prebuilt = _Prebuilt.start(con) if _open.publish and state is not None else None
                 committed = _push(pg, con, before, state)
+                ready = prebuilt.finish(con, committed) if prebuilt else None
                 _open.commit_sent = True
                 pg.commit()
                 _open.commit_sent = False
-                publish, callbacks = _open.publish, _open.callbacks
+                if ready is not None:  # committed: now, and not before, it may be read
+                    os.replace(ready, config.snapshot_path())
+                publish, callbacks = _open.publish and ready is None, _open.callbacks
             finally:
                 _open.con, _open.callbacks = None, None
+                if prebuilt is not None:
+                    prebuilt.discard()
             _remember(con, committed)
             if publish:
                 local.publish_snapshot(con, config.snapshot_path())
@@ -219,6 +234,62 @@ def _writer(timeout: float | None, into: duckdb.DuckDBPyConnection | None
                 callback()
     finally:
         pg.close()
+
+
+class _Prebuilt:
+    """A snapshot built in a second thread (on its own cursor of the mirror's database) while
+    the write block's rows stream to the store: the mirror is copied at once (a checkpoint
+    needs no other transaction open), its read model filled beside the push, and the copy
+    stamped with the state the store will have. Moved into place by the caller only after the
+    store's commit; discarded otherwise. Where the build fails, the snapshot is published the
+    ordinary way after the commit."""
+
+    def __init__(self, tmp: Path, cursor: duckdb.DuckDBPyConnection) -> None:
+        self.tmp, self.cursor, self.failed = tmp, cursor, None
+        self.thread = threading.Thread(target=self._fill, name="snapshot-beside-push")
+
+    @classmethod
+    def start(cls, con: duckdb.DuckDBPyConnection) -> _Prebuilt | None:
+        catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+        tmp = local.copy_for_snapshot(con, config.snapshot_path())
+        cursor = con.cursor()
+        try:
+            cursor.execute(f"USE {_quoted(catalog)}")  # noqa: S608 (the catalog's own name)
+        except BaseException:
+            cursor.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        built = cls(tmp, cursor)
+        built.thread.start()
+        return built
+
+    def _fill(self) -> None:
+        try:
+            local.fill_snapshot(self.cursor, self.tmp)
+        except BaseException as error:  # noqa: BLE001 - then published after the commit
+            self.failed = error
+
+    def finish(self, con: duckdb.DuckDBPyConnection, committed: StoreState) -> Path | None:
+        """Wait for the build; the copy stamped with ``committed``, or None where it failed."""
+        self.thread.join()
+        if self.failed is not None:
+            log.warning("snapshot beside the push failed, published after the commit: %s",
+                        self.failed)
+            return None
+        con.execute("ATTACH ? AS prebuilt", [str(self.tmp)])
+        try:
+            con.execute("DELETE FROM prebuilt.main.mirror_meta").fetchall()
+            con.execute("INSERT INTO prebuilt.main.mirror_meta VALUES (?, ?, ?)",
+                        [committed.store_id, committed.version, committed.schema]).fetchall()
+        finally:
+            con.execute("DETACH prebuilt")
+        return self.tmp
+
+    def discard(self) -> None:
+        """Wait for the build and remove the copy (where it was not moved into place)."""
+        self.thread.join()
+        self.cursor.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def _connection_lost(error: BaseException) -> bool:
@@ -242,21 +313,16 @@ def retried(action, seconds: float | None = None):
 
     if seconds is None:
         seconds = config.settings().store_retry_seconds
-    deadline = time.monotonic() + seconds
-    delay = 0.25
-    while True:
-        try:
-            return action()
-        except psycopg.errors.LockNotAvailable as error:  # another writer, not an outage
-            raise local.DatabaseBusy("store.busy_shared_long") from error
-        except psycopg.OperationalError as error:
-            if not _connection_lost(error):
-                raise
-            if time.monotonic() + delay > deadline:
-                raise StoreUnavailable(seconds) from error
-            log.warning("store not reachable, trying again: %s", str(error).splitlines()[0])
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+    try:
+        return retry.with_backoff(
+            action, seconds=seconds, first_delay=0.25, max_delay=2.0,
+            passing=lambda error: (isinstance(error, psycopg.OperationalError)
+                                   and _connection_lost(error)),
+            giving_up=lambda error: StoreUnavailable(seconds),
+            on_retry=lambda error: log.warning("store not reachable, trying again: %s",
+                                               str(error).splitlines()[0]))
+    except psycopg.errors.LockNotAvailable as error:  # another writer, not an outage
+        raise local.DatabaseBusy("store.busy_shared_long") from error
 
 
 def _base_schema(pg) -> None:
@@ -436,12 +502,14 @@ def _sync(pg, con: duckdb.DuckDBPyConnection, state: StoreState | None) -> bool:
     otherwise the small tables are copied whole and the append-only ones checked against the
     store's load history (:func:`_settle`)."""
     con.execute("CREATE TABLE IF NOT EXISTS mirror_meta "
-                "(store_id VARCHAR, version BIGINT, store_schema INTEGER)")
-    meta = next(iter(con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
+                "(store_id VARCHAR, version BIGINT, store_migrations VARCHAR)")
+    # a mirror of an older version recorded the highest migration only: NULL here, rebuilt
+    con.execute("ALTER TABLE mirror_meta ADD COLUMN IF NOT EXISTS store_migrations VARCHAR")
+    meta = next(iter(con.execute("SELECT store_id, version, store_migrations FROM mirror_meta"
                                  ).fetchall()), None)
     if state is None:  # the store was never initialised: the mirror starts empty
         if meta is not None:
-            _rebuild(con, 0)
+            _rebuild(con, "")
         return meta is not None
     current = (state.store_id, state.version, state.schema)
     local_schema = _local_schema(con)
@@ -501,12 +569,14 @@ def _unsettle(con: duckdb.DuckDBPyConnection) -> None:
 
 def _remember(con: duckdb.DuckDBPyConnection, state: StoreState) -> None:
     con.execute("DELETE FROM mirror_meta").fetchall()
-    con.execute("INSERT INTO mirror_meta VALUES (?, ?, ?)",  # (fetched: DuckDB 2 wants every
-                [state.store_id, state.version, state.schema]).fetchall()  # result finished)
+    con.execute("INSERT INTO mirror_meta (store_id, version, store_migrations) VALUES (?, ?, ?)",
+                [state.store_id, state.version, state.schema]).fetchall()  # (fetched: DuckDB 2
+    # wants every result finished)
 
 
-def _rebuild(con: duckdb.DuckDBPyConnection, schema: int) -> None:
-    """Empty the mirror and apply the migrations up to ``schema`` (the store's)."""
+def _rebuild(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Empty the mirror and apply exactly the migrations ``schema`` lists (the store's), so
+    that the mirror has the store's tables and no other."""
     con.execute("DELETE FROM mirror_meta").fetchall()
     catalog = con.execute("SELECT current_database()").fetchall()[0][0]
     for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = ? "
@@ -522,7 +592,7 @@ def _rebuild(con: duckdb.DuckDBPyConnection, schema: int) -> None:
     for (name,) in con.execute("SELECT sequence_name FROM duckdb_sequences() WHERE "
                                "database_name = ? AND NOT temporary", [catalog]).fetchall():
         con.execute(f"DROP SEQUENCE IF EXISTS {_quoted(name)}")  # noqa: S608
-    local.migrate(con, upto=schema)
+    local.migrate(con, only={int(version) for version in schema.split(",") if version})
 
 
 def _follow_sequences(con: duckdb.DuckDBPyConnection) -> None:
@@ -770,7 +840,7 @@ def _shown(snapshot: Path) -> StoreState | None:
     try:  # (not db.reader: that refreshes, and this is part of refreshing)
         con = local.connect_with_retry(snapshot, read_only=True, timeout=5)
         try:
-            found = con.execute("SELECT store_id, version, store_schema FROM mirror_meta"
+            found = con.execute("SELECT store_id, version, store_migrations FROM mirror_meta"
                                 ).fetchall()
         finally:
             con.close()
@@ -822,8 +892,9 @@ def _store_columns(pg) -> dict[str, set[str]]:
     return found
 
 
-def _local_schema(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
+def _local_schema(con: duckdb.DuckDBPyConnection) -> str:
+    """The migrations the mirror has applied, as :attr:`StoreState.schema` writes them."""
+    return con.execute(f"SELECT {_MIGRATIONS_APPLIED}").fetchall()[0][0]  # noqa: S608 (constant)
 
 
 def _quoted(name: str) -> str:

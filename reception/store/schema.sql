@@ -281,9 +281,11 @@ CREATE VIEW report_arrivals AS
 
 -- The published snapshot (what the app reads; reception.store.db.publish_snapshot):
 -- a byte copy of the tables above whose views and macros are replaced by these:
+-- view active_rows(load_id INTEGER, ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, line INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table announcements(ags VARCHAR, week DATE, announced BIGINT, load_id INTEGER)
 -- table contested_rows(load_id INTEGER, ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, line INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table contested_weeks(ags VARCHAR, week DATE)
+-- view current_rows(load_id INTEGER, ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, line INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table districts(ags VARCHAR, name VARCHAR, kind VARCHAR, population INTEGER)
 -- view facility_weekly(ags VARCHAR, week DATE, facility VARCHAR, facility_type VARCHAR, arrivals INTEGER, departures INTEGER, capacity INTEGER, occupied INTEGER, load_id INTEGER, arrivals_asylum INTEGER, arrivals_ukraine INTEGER, arrivals_other INTEGER, capacity_unusable INTEGER, occupied_entitled INTEGER, announced INTEGER)
 -- table loads(load_id INTEGER, file_name VARCHAR, sha256 VARCHAR, source VARCHAR, loaded_by VARCHAR, loaded_at TIMESTAMP, rows INTEGER, status VARCHAR, rolled_back_at TIMESTAMP, confirmed_by VARCHAR)

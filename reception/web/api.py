@@ -51,7 +51,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reception import config, fmt
+from reception import config, fmt, isoweek
 from reception.i18n import t
 from reception.read import allocation, briefing, opendata, queries
 from reception.store import asof, db
@@ -95,7 +95,7 @@ def _ags(value: str, name: str, lang: str) -> str:
 
 def _week(value: str, name: str, lang: str) -> date:
     try:
-        return briefing.parse_week(value)
+        return isoweek.parse(value)
     except ValueError:
         raise BadRequest(t("briefing.bad_week", lang, value=value[:40])) from None
 
@@ -200,7 +200,7 @@ def _briefing(params: dict, lang: str) -> Response:
     try:
         pdf, monday = cache.briefing_pdf(week)
     except briefing.NoData:
-        raise NotFound(t("api.no_week", lang, week=briefing.iso_week_name(week) if week else "–")) from None
+        raise NotFound(t("api.no_week", lang, week=isoweek.name(week) if week else "–")) from None
     return Response(pdf, media_type=PDF, headers=_headers("inline", briefing.file_name(monday)))
 
 
@@ -217,8 +217,8 @@ def _allocation(params: dict, lang: str) -> Response:
     except allocation.NoWeek:
         raise NotFound(t("api.no_week", lang, week="–")) from None
     except allocation.NoKey:
-        raise NotFound(t("api.no_key", lang, week=briefing.iso_week_name(week) if week else "–")) from None
-    name = f"verteilung_{briefing.iso_week_name(result.week.date())}.csv"
+        raise NotFound(t("api.no_key", lang, week=isoweek.name(week) if week else "–")) from None
+    name = f"verteilung_{isoweek.name(result.week)}.csv"
     return Response(allocation.to_csv(result).encode("utf-8"), media_type=CSV,
                     headers=_headers("inline", name))
 

@@ -30,7 +30,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from reception import accounts, fmt
+from reception import accounts, fmt, isoweek
 from reception.i18n import t
 from reception.ingest.load import LoadResult
 from reception.ingest.problems import Problem
@@ -122,19 +122,17 @@ def prefill(history: pd.DataFrame, week: date) -> Prefill:
 
 def report_csv(ags: str, week: date, values: Mapping[str, str | None]) -> bytes:
     """One row with the canonical headers, the figures exactly as typed (the reader parses them)."""
-    year, number, _ = week.isocalendar()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
     writer.writerow([*KEY_FIELDS, *FIELDS])
-    writer.writerow([ags, f"{year}-W{number:02d}",
+    writer.writerow([ags, isoweek.name(week),
                      *(" ".join(str(values.get(name) or "").split()) for name in FIELDS)])
     return buffer.getvalue().encode("utf-8")
 
 
 def file_name(ags: str, week: date) -> str:
     """The name the load history shows for a form report: ``formular_16051_2024-W45.csv``."""
-    year, number, _ = week.isocalendar()
-    return f"formular_{ags}_{year}-W{number:02d}.csv"
+    return f"formular_{ags}_{isoweek.name(week)}.csv"
 
 
 def is_empty(values: Mapping[str, str | None]) -> bool:

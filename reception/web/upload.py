@@ -3,8 +3,10 @@
 The same road as ``python -m etl ingest``: ``reception.ingest.load.inspect_bytes`` reads, normalises and
 validates (no second parser); ``reception.ingest.load.apply`` writes under ``reception.store.db.writer``;
 ``reception.ingest.load.changes`` and ``reception.ingest.load.rollback_preview`` say what a load or a rollback
-would change. Every function that writes checks the user's role itself (``reception.accounts``),
-whatever the page shows; pass the user as the account file has it now (``accounts.get_user``).
+would change, read from the published snapshot without the write lock
+(``reception.ingest.load.store_reader``). Every function that writes checks the user's role
+itself (``reception.accounts``), whatever the page shows; pass the user as the account file
+has it now (``accounts.get_user``).
 
 Plausibility findings (CONTRACT.md, issue 23), the interface for the upload page and the form
 ("Meldung erfassen"):
@@ -34,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.compute as pc
 
-from reception import accounts, config, export
+from reception import accounts, config, export, isoweek
 from reception.i18n import t
 from reception.ingest import load as loading
 from reception.ingest.headers import MEASURES, PART_OF
@@ -200,7 +202,15 @@ class Preview:
 
 def preview_file(data: bytes, file_name: str, user: accounts.User | None = None,
                  today: date | None = None) -> Preview:
-    """Read and validate ``data`` and compare it with the figures in force; writes nothing."""
+    """Read and validate ``data`` and compare it with the figures in force; writes nothing.
+
+    The comparison (what the file replaces, whether it was loaded before, its plausibility
+    findings, its new weeks) reads the published snapshot (``loading.store_reader``), never the
+    write lock: a running cron load neither makes the page wait nor fails it. The snapshot may
+    be a load behind a writer that is running now; that is safe, because the preview decides
+    nothing: the load (``load_preview``) checks the findings again under the write lock and
+    asks for confirmation where new ones appear, refuses a file already loaded by its hash
+    under the same lock, and reports what it replaced from the committed load."""
     preview = Preview(file_name=file_name, size=len(data), sha256=loading.sha256_of(data))
     limit = max_upload_bytes()
     if len(data) > limit:
@@ -224,7 +234,7 @@ def preview_file(data: bytes, file_name: str, user: accounts.User | None = None,
         preview.extra_problems.append(Problem("foreign_district", params={
             "districts": ", ".join(f"{matcher.names.get(a, a)} ({a})" for a in foreign),
             "own": user.district}))
-    with db.writer() as con:
+    with loading.store_reader() as con:
         preview.changes = loading.changes(con, rows)
         preview.duplicate_of = loading.previous_load(con, preview.sha256)
         if preview.duplicate_of is None:  # a file loaded before loads nothing new
@@ -315,8 +325,9 @@ class RollbackPlan:
 
 
 def plan_rollback(load_id: int) -> RollbackPlan | None:
-    """What rolling back ``load_id`` would do; None for an unknown id."""
-    with db.writer() as con:
+    """What rolling back ``load_id`` would do; None for an unknown id. Read from the snapshot
+    without the write lock, like the upload preview: ``rollback_load`` decides under the lock."""
+    with loading.store_reader() as con:
         found = con.execute("SELECT file_name, loaded_by, status FROM load_log WHERE load_id = ?",
                             [load_id]).fetchall()
         if not found:
@@ -417,9 +428,7 @@ def size_text(size: int) -> str:
 def week_text(value: object) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return ""
-    day = pd.Timestamp(value).date()
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return isoweek.name(pd.Timestamp(value).date())
 
 
 def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

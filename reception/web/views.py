@@ -15,8 +15,8 @@ from datetime import date
 import plotly.graph_objects as go
 import streamlit as st
 
-from reception import config
-from reception.read import allocation, metrics, planning, queries, views
+from reception import config, isoweek
+from reception.read import allocation, planning, queries, views
 from reception.store import db
 from reception.web.cache import NoSnapshot, boundaries, data, from_weekly, version
 
@@ -93,7 +93,7 @@ def _kreis(current: str, path: str, ags: str, since: date | None, last_week: dat
     weekly = data.weekly(since=since, ags=(ags,))
     if not views.district_has_figures(weekly, ags):
         return None
-    year = metrics.year_start(last_week)
+    year = isoweek.year_start(last_week)
     frames = views.KreisFrames(
         weekly=weekly, history=data.weekly(ags=(ags,)), announcements=data.announcements(ags=ags),
         places_by_type=data.places_by_type(ags), facilities=data.facilities(ags),
