@@ -30,7 +30,7 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-# The quick loop while working (under a minute on an idle 2-core machine): the unit tests on two
+# The quick loop while working (about 105 CPU-s: roughly a minute on two idle cores): the unit tests on two
 # workers. Left out, by one rule: what starts another program or the whole app – the browser,
 # PostgreSQL and nginx (their tests skip as where those are not installed), tests marked slow
 # (AppTest, `python -m etl` processes, fuzzing, each over about a second), and the modules below,
@@ -41,9 +41,12 @@ FAST_SKIP := test_app_* test_page_* test_pages_* test_cli* test_bench_* test_bac
   test_fuzz test_fuzz_reliability test_asof test_asof_web test_forecast_cli test_demo test_demo_lands \
   test_corpus test_opendata test_inbox test_accounts test_screen test_bounded test_ingest_fast \
   test_estimate test_plausibility test_reporting test_lagebild
+# schemathesis's pytest plugin (it loads hypothesis' whole engine into every worker, about 0.7
+# CPU-s each) serves none of these tests: its one test runs schemathesis as a program
+FAST_PLUGINS := -p no:schemathesis
 test-fast: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(FAST_ENV) $(BIN)/python -m pytest -q -n 2 -m "not slow and not browser" \
+	$(FAST_ENV) $(BIN)/python -m pytest -q -n 2 -m "not slow and not browser" $(FAST_PLUGINS) \
 	  $(foreach module,$(FAST_SKIP),--ignore-glob='tests/$(module).py')
 
 lint: $(VENV)/.dev
