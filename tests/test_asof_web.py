@@ -136,3 +136,25 @@ def test_meldungen_lists_what_changed_in_the_last_week(fresh_db):
     # since a week ago: every figure is new
     assert set(table["Kennzahl"]) == {"Zugänge", "Abgänge", "Plätze", "Belegung"}
     assert set(table["vorher"]) == {"–"} and "30" in set(table["nachher"])
+
+
+def test_kreis_with_stand_shows_the_figures_then_beside_todays_cached_view(fresh_db):
+    """The Kreis view is cached per data version: today's view, built first, is not what a
+    viewer of the past is shown, nor the other way round."""
+    first = load(report(10, 500), "erste.csv")
+    load(report(30, 600), "korrektur.csv")
+    moment = asof.local(loaded_at(fresh_db, first) + MICRO)  # after the first load, before the second
+
+    def places(stand: str | None) -> str:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.query_params["kreis"] = "16051"
+        if stand:
+            at.query_params["stand"] = stand
+        at.run()
+        at.switch_page("pages/kreis.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return {m.label: m.value for m in at.metric}["Plätze"]
+
+    assert places(None) == "600"
+    assert places(moment.isoformat()) == "500"
+    assert places(None) == "600"

@@ -79,3 +79,28 @@ def test_a_mail_server_error_is_german_and_english() -> None:
     assert not UMLAUT & set(caught.value.sentence("en"))
     away = mail.MailError("mail.unreachable", server="mail.example:587", reason="timed out")
     assert "mail.example:587" in away.sentence("en") and "timed out" in str(away)
+
+
+def test_a_refused_recipient_is_named_in_the_chosen_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    import smtplib
+    from email.message import EmailMessage
+
+    from reception.notify import mail
+
+    class RefusingServer:
+        def send_message(self, message: EmailMessage) -> dict:
+            raise smtplib.SMTPRecipientsRefused({message["To"]: (550, b"no such user")})
+
+    monkeypatch.setenv("RECEPTION_SMTP_URL", "smtp://mail.example:587")
+    monkeypatch.setenv("RECEPTION_MAIL_FROM", "monitor@example.org")
+    mailer = mail.Mailer()
+    mailer._smtp = RefusingServer()  # type: ignore[assignment]
+    message = EmailMessage()
+    message["To"] = "mueller@lra-gotha.example"
+
+    with pytest.raises(mail.MailError) as caught:
+        mailer.send(message)
+
+    assert caught.value.sentence("en") == ("Mail server smtp://mail.example:587 refused the recipient "
+                                           "mueller@lra-gotha.example")
+    assert "hat den Empfänger mueller@lra-gotha.example abgelehnt" in str(caught.value)

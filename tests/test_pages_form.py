@@ -148,7 +148,7 @@ def test_findings_wait_for_a_confirmation_before_the_report_is_sent(fresh_db: Pa
     assert not app.exception
     assert upload.history().source.tolist() == ["upload"]  # not sent
     warned = [shown(w) for w in app.warning if shown(w).startswith("Plätze: ")]
-    assert len(warned) == 1 and "12500" in warned[0] and "1250;" in warned[0]  # at its field
+    assert len(warned) == 1 and "12.500" in warned[0] and "(1.250;" in warned[0]  # at its field
     assert "weichen auffällig" in texts(app)
     assert not any(b.label == "Melden" for b in app.button)
 

@@ -67,11 +67,28 @@ def test_jump_names_line_column_value_and_the_earlier_value_with_its_week() -> N
     [jump] = [p for p in found if p.code == "jump"]
     assert (jump.line, jump.column, jump.value, jump.earlier, jump.earlier_week) == (
         7, "Kapazität", "12500", "1250", "2024-W44")
-    assert "12500" in jump.render() and "2024-W44" in jump.render() and "1250" in jump.render()
-    assert "Zeile 7, Spalte Kapazität" in jump.render()
+    assert jump.render() == ("Zeile 7, Spalte Kapazität: 12.500 weicht sprunghaft vom Wert der KW 44/2024 "
+                             "ab (1.250; Faktor 3 oder mehr nach oben oder unten) – Tippfehler?")
     frame = findings_frame(found)
     assert list(frame.columns) == ["Zeile", "Spalte", "Wert", "früherer Wert",
                                    "Woche des früheren Werts", "Meldung"]
+    assert list(frame.iloc[0, 2:5]) == ["12.500", "1.250", "KW 44/2024"]
+
+
+def test_finding_texts_show_figures_and_weeks_as_the_pages_do_in_either_language() -> None:
+    """Not "12500 ... 2024-W44" (issue 22): German numbers and weeks, English in English."""
+    found = findings([BASE], [{**BASE, "capacity": 12500, "occupied": 2500, "line": 7}],
+                     {"jump_factor": 2.5})
+    texts = {lang: " ".join(p.message(lang) for p in found) for lang in ("de", "en")}
+    assert {p.code for p in found} >= {"jump", "balance"}
+    for data_form in ("12500", "2024-W44", "1250 ", "2500", "1010"):
+        assert data_form not in texts["de"] and data_form not in texts["en"]
+    assert all(part in texts["de"] for part in ("12.500", "der KW 44/2024", "(1.250;", "Faktor 2,5",
+                                                 "Belegung 2.500", "= 1.010"))
+    assert all(part in texts["en"] for part in ("12,500", "of CW 44/2024", "(1,250;", "factor of 2.5",
+                                                 "Occupied 2,500", "= 1,010"))
+    shown = [list(row) for row in findings_frame(found, "en").iloc[:, 2:5].itertuples(index=False)]
+    assert ["12,500", "1,250", "CW 44/2024"] in shown and ["2,500", "1,000", "CW 44/2024"] in shown
 
 
 @pytest.mark.parametrize("field", ["capacity_unusable", "occupied"])
@@ -119,7 +136,7 @@ def test_balance_needs_every_figure() -> None:
 def test_balance_message_shows_the_sum() -> None:
     [finding] = [p for p in findings([BASE], [{**BASE, "occupied": 1500}]) if p.code == "balance"]
     assert (finding.value, finding.earlier, finding.earlier_week) == ("1500", "1000", "2024-W44")
-    assert "1000" in finding.message() and "= 1010" in finding.message()
+    assert "(1.000)" in finding.message() and "= 1.010" in finding.message()
 
 
 # ---------------------------------------------------------------- stale copy
@@ -157,7 +174,8 @@ def test_old_week_replacing_a_figure_long_before_the_latest(back, found) -> None
         [finding] = [p for p in result if p.code == "old_week"]
         year, number, _ = old.isocalendar()
         assert finding.value == f"{year}-W{number:02d}" and finding.earlier == "1000"
-        assert "2024-W45" in finding.message()
+        assert f"der KW {number}/{year} (bisher 1.000)" in finding.message()
+        assert "Meldung des Kreises (KW 45/2024)" in finding.message()
 
 
 def test_old_week_needs_a_figure_to_replace() -> None:
@@ -218,7 +236,7 @@ def test_cli_refuses_findings_unless_confirmed_and_records_who(store_db, tmp_pat
     capsys.readouterr()
     assert main(["ingest", str(typo), "--user", "mueller"]) == 1
     err = capsys.readouterr().err
-    assert "Zeile 2, Spalte Kapazität: 12500" in err and "2024-W44 ab (1250" in err
+    assert "Zeile 2, Spalte Kapazität: 12.500" in err and "KW 44/2024 ab (1.250" in err
     assert "--confirm" in err
     assert query(store_db, "SELECT count(*) FROM current_rows")[0][0] == 1
     assert main(["ingest", str(typo), "--user", "schulz", "--confirm"]) == 0
@@ -257,7 +275,7 @@ def test_weekly_run_rejects_a_file_with_findings_saying_how_to_confirm(fresh_db,
     rows = list(csv.DictReader(errors.splitlines(), delimiter=";"))
     [balance] = [r for r in rows if r["code"] == "balance"]
     assert (balance["Zeile"], balance["Spalte"], balance["Wert"], balance["früherer Wert"],
-            balance["Woche des früheren Werts"]) == ("2", "Belegung", "1750", "740", "2024-W44")
+            balance["Woche des früheren Werts"]) == ("2", "Belegung", "1750", "740", "KW 44/2024")
     [confirm] = [r for r in rows if r["code"] == "unconfirmed_findings"]
     assert f'python -m etl ingest --confirm "{rejected}"' in confirm["Meldung"]
 

@@ -18,8 +18,9 @@ unconfirmed file whose findings appeared only since.
 
 A finding is a :class:`~reception.ingest.problems.Problem` of severity ``finding``: line, column
 (the file's header), value, ``earlier`` (the earlier figure) and ``earlier_week`` (its ISO week,
-``2024-W44``). A file with findings loads only when its sender confirms them
-(``load.apply(..., confirmed_by=...)``).
+``2024-W44``), as data; the message and :func:`findings_frame` show the figures and weeks as
+German (English) readers expect them: ``12.500``, ``KW 44/2024``. A file with findings loads
+only when its sender confirms them (``load.apply(..., confirmed_by=...)``).
 """
 
 from __future__ import annotations
@@ -139,18 +140,18 @@ def _problem(row: tuple, columns: dict[str, str], thresholds: dict[str, float]) 
         params = {"arrivals": arrivals, "departures": departures,
                   "expected": prev_occupied + arrivals - departures}
     elif code == "old_week":
-        value = week_label(week)
-        params = {"latest_week": week_label(latest_week),
+        value = week_name(week)
+        params = {"latest_week": week_name(latest_week),
                   "weeks": int(thresholds["old_week_weeks"])}
     elif code == "jump":
-        params = {"factor": f"{thresholds['jump_factor']:g}".replace(".", ",")}
+        params = {"factor": thresholds["jump_factor"]}
     column = columns.get(target) or t(f"canonical.{target}")
     return Problem(code, line, column, value, params=params, earlier=earlier,
-                   earlier_week=week_label(earlier_week))
+                   earlier_week=week_name(earlier_week))
 
 
-def week_label(day: date | None) -> str:
-    """A week as ISO names it (``2024-W45``), as the upload page shows weeks."""
+def week_name(day: date | None) -> str:
+    """The data form of the week of ``day`` (``2024-W45``); '' for none."""
     if day is None:
         return ""
     return isoweek.name(day)
@@ -162,6 +163,6 @@ def findings_frame(findings: Findings | list[Problem], lang: str = "de") -> pd.D
 
     keys = ("col.line", "col.column", "col.value", "plausi.col.earlier",
             "plausi.col.earlier_week", "col.message")
-    rows = [(p.line, p.column or "", p.value or "", p.earlier or "", p.earlier_week or "",
-             p.message(lang)) for p in findings]
+    rows = [(p.line, p.column or "", p.shown("value", lang), p.shown("earlier", lang),
+             p.shown("earlier_week", lang), p.message(lang)) for p in findings]
     return pd.DataFrame(rows, columns=[t(k, lang) for k in keys])

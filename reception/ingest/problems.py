@@ -8,6 +8,12 @@ whether it concerns the whole file or one row, and its texts in German and Engli
 ``reception/locales``: the message ``problem.<code>`` (a template over the problem's value and
 parameters) and what the sender should do, ``problem_action.<code>``. A Problem's severity
 comes from its code; a code outside the catalogue is refused where the Problem is made.
+
+A Problem holds its value and parameters as data (``12500``, ``2024-W44``), the same in every
+language; a Kind names which of them are ``figures`` and which ``weeks``, and the message shows
+those as everything else does in that language: ``12.500`` and ``KW 44/2024`` in German,
+``12,500`` and ``CW 44/2024`` in English (:func:`reception.fmt.number`,
+:func:`reception.isoweek.label`).
 ``docs/problems.md`` is generated from it (``catalogue_markdown``).
 """
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reception import fmt
 from reception.i18n import catalogue as texts
 from reception.i18n import t
 
@@ -38,6 +45,18 @@ class Kind:
     code: str
     severity: str = ERROR
     scope: str = ROW
+    figures: tuple[str, ...] = ()  # placeholders holding a number: "12.500" / "12,500"
+    weeks: tuple[str, ...] = ()  # ... holding a week (2024-W44 or its Monday): "KW 44/2024"
+
+    def shown(self, placeholder: str, value: object, lang: str = "de") -> str:
+        """``value`` of ``placeholder`` as the message shows it in ``lang``."""
+        if value is None or value == "":
+            return ""
+        if placeholder in self.figures:
+            return _figure(value, lang)
+        if placeholder in self.weeks:
+            return _week(value, lang)
+        return str(value)
 
     def template(self, lang: str = "de") -> str:
         """The message, with ``{value}`` and the problem's parameters still to fill in."""
@@ -48,11 +67,28 @@ class Kind:
         return _text(f"problem_action.{self.code}", lang)
 
 
+def _figure(value: object, lang: str) -> str:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return fmt.number(number, 0 if number.is_integer() else 1, lang)
+
+
+def _week(value: object, lang: str) -> str:
+    try:
+        return fmt.iso_week(value, lang)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _text(key: str, lang: str) -> str:
     """As ``i18n.t`` finds it (German where a text lacks English), without filling it in."""
     entry = texts().get(key)
     return key if entry is None else entry.get(lang) or entry["de"]
 
+
+_PART_WHOLE = ("part", "whole")
 
 CATALOGUE: dict[str, Kind] = {kind.code: kind for kind in (
     # the file (reception.ingest.reports, the file-level checks of validate, the upload page)
@@ -75,12 +111,17 @@ CATALOGUE: dict[str, Kind] = {kind.code: kind for kind in (
     Kind("bad_week"), Kind("bad_date"), Kind("missing_week"), Kind("missing_district"),
     Kind("unknown_district"), Kind("unknown_district_suggest"), Kind("retired_district"),
     Kind("district_mismatch"), Kind("duplicate_key"), Kind("line_break_in_cell"),
-    Kind("too_long"), Kind("week_date_mismatch"), Kind("over_capacity", WARNING),
-    Kind("future_week", WARNING),
-    Kind("parts_over_arrivals"), Kind("unusable_over_capacity"), Kind("entitled_over_occupied"),
+    Kind("too_long"), Kind("week_date_mismatch", weeks=("date_week",)),
+    Kind("over_capacity", WARNING, figures=("occupied", "capacity")),
+    Kind("future_week", WARNING, weeks=("week",)),
+    Kind("parts_over_arrivals", figures=_PART_WHOLE), Kind("unusable_over_capacity", figures=_PART_WHOLE),
+    Kind("entitled_over_occupied", figures=_PART_WHOLE),
     # plausibility findings against the store (reception.ingest.plausibility, rules.RULES)
-    Kind("jump", FINDING), Kind("balance", FINDING), Kind("stale_copy", FINDING),
-    Kind("old_week", FINDING),
+    Kind("jump", FINDING, figures=("value", "earlier", "factor"), weeks=("earlier_week",)),
+    Kind("balance", FINDING, figures=("value", "earlier", "arrivals", "departures", "expected"),
+         weeks=("earlier_week",)),
+    Kind("stale_copy", FINDING, figures=("value", "earlier"), weeks=("earlier_week",)),
+    Kind("old_week", FINDING, figures=("earlier",), weeks=("value", "latest_week", "earlier_week")),
     # a file refused for its findings: how to confirm them (CLI, inbox error report)
     Kind("unconfirmed_findings", FINDING, FILE),
 )}
@@ -111,9 +152,15 @@ class Problem:
 
     def message(self, lang: str = "de") -> str:
         """Only the description: ``"-4" ist negativ``."""
-        template = CATALOGUE[self.code].template(lang)
-        return template.format(value=_shorten(self.value), earlier=self.earlier or "",
-                               earlier_week=self.earlier_week or "", **self.params)
+        kind = CATALOGUE[self.code]
+        values = {"value": _shorten(self.value), "earlier": self.earlier, "earlier_week": self.earlier_week,
+                  **self.params}
+        return kind.template(lang).format(**{name: kind.shown(name, value, lang)
+                                             for name, value in values.items()})
+
+    def shown(self, field_name: str, lang: str = "de") -> str:
+        """``value``, ``earlier`` or ``earlier_week`` as the message shows it (tables beside it)."""
+        return CATALOGUE[self.code].shown(field_name, getattr(self, field_name), lang)
 
     def render(self, lang: str = "de") -> str:
         """The full sentence: ``Zeile 3, Spalte Zugänge: "-4" ist negativ``."""
@@ -153,9 +200,9 @@ def problems_frame(problems: list[Problem], lang: str = "de") -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     frame[columns[0]] = frame[columns[0]].astype("Int64")  # a file's problem has no line
     if any(p.earlier_week for p in problems):  # plausibility findings: the earlier figure
-        frame.insert(3, t("plausi.col.earlier", lang), [p.earlier or "" for p in problems])
+        frame.insert(3, t("plausi.col.earlier", lang), [p.shown("earlier", lang) for p in problems])
         frame.insert(4, t("plausi.col.earlier_week", lang),
-                     [p.earlier_week or "" for p in problems])
+                     [p.shown("earlier_week", lang) for p in problems])
     return frame
 
 

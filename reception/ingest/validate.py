@@ -524,7 +524,7 @@ def _row_problem(row: tuple, columns: dict[str, str], matcher: Matcher | None) -
         params = {"week": value}
     elif code == "week_date_mismatch":
         week, day, date_week = value.split("\x1f")
-        params, value = {"week": week, "date": day, "date_week": isoweek.label(date_week)}, day
+        params, value = {"week": week, "date": day, "date_week": date_week}, day
     elif code == "district_mismatch" and matcher is not None:
         params = {"ags": ags, "ags_name": matcher.names.get(ags, "")}
     elif code == "unknown_district" and matcher is not None:

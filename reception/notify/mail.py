@@ -122,6 +122,9 @@ class Mailer:
             raise MailError("mail.not_connected")
         try:
             refused = self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused:
+            raise MailError("mail.recipient_refused", server=self.server.label,
+                            recipient=message["To"]) from None
         except (OSError, smtplib.SMTPException) as error:
             raise MailError("mail.refused", server=self.server.label, recipient=message["To"],
                             reason=_reason(error)) from None
@@ -148,6 +151,4 @@ def _reason(error: BaseException) -> str:
         text = error.smtp_error.decode("utf-8", "replace") if isinstance(
             error.smtp_error, bytes) else str(error.smtp_error)
         return f"{error.smtp_code} {text.splitlines()[0][:120] if text else ''}".strip()
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return t("mail.recipients_refused")
     return (str(error) or type(error).__name__).splitlines()[0][:160]

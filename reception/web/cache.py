@@ -66,40 +66,6 @@ class _Data:
 data = _Data()
 
 
-# Derived figures and frames. The pure functions of ``metrics``, ``present`` and ``charts`` cost
-# more than the cached queries at national scale (plotly validates every figure it builds; the
-# tile map has 400 traces); their answers depend on their arguments alone, so they are cached on
-# those (Streamlit hashes DataFrames by content: a few ms for 10,000 rows). Frames are copied out
-# of the cache (``cache_data``); figures are shared (``cache_resource``) and never modified after
-# they are built.
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _derived(module: str, name: str, args: tuple, kwargs: tuple) -> Any:
-    return getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
-
-
-def _outlines_key(outlines: Any) -> str:
-    return outlines.key
-
-
-# Outlines (60,000 coordinates) are hashed by the file version and districts they come from.
-@st.cache_resource(show_spinner=False, max_entries=48,
-                   hash_funcs={"reception.reference.geo.Outlines": _outlines_key})
-def _figure(module: str, name: str, args: tuple, kwargs: tuple) -> Any:
-    return getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
-
-
-def derived(function, /, *args: Any, **kwargs: Any) -> Any:
-    """``function(*args, **kwargs)`` for a pure function (metrics, present), cached on its arguments."""
-    return _derived(function.__module__, function.__name__, args, tuple(sorted(kwargs.items())))
-
-
-def figure(function, /, *args: Any, **kwargs: Any) -> Any:
-    """``function(*args, **kwargs)`` for a figure builder of :mod:`reception.read.charts`, cached on its
-    arguments; the figure is shared between sessions: do not modify it."""
-    return _figure(function.__module__, function.__name__, args, tuple(sorted(kwargs.items())))
-
-
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _outlines(path: str, mtime_ns: int, ags: tuple[str, ...]) -> dict:
     """Read once per file version and district list, thinned for drawing (shared, read-only)."""
