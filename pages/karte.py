@@ -4,8 +4,7 @@ page renders one cached view (:func:`reception.web.views.karte`)."""
 
 import streamlit as st
 
-from reception.i18n import t
-from reception.read import charts
+from reception.read import measures
 from reception.web import views
 from reception.web.ui import (
     chart_block,
@@ -25,9 +24,9 @@ st.title(t_ui("karte.title"))
 if require_data():
     chosen = filters()
     stand_line()
-    restore("map_measure", next(iter(charts.MAP_FORMATS)), charts.MAP_FORMATS)
-    measure = st.radio(t_ui("karte.measure"), tuple(charts.MAP_FORMATS), key="map_measure", horizontal=True,
-                       format_func=lambda m: t(f"measure.{m}", lang))
+    restore("map_measure", next(iter(measures.MAP)), measures.MAP)
+    measure = st.radio(t_ui("karte.measure"), tuple(measures.MAP), key="map_measure", horizontal=True,
+                       format_func=lambda m: measures.label(m, lang))
     mirror("map_measure")
     restore("map_view", "boundaries", ("boundaries", "tiles"))
     drawing = st.radio(t_ui("karte.view"), ("boundaries", "tiles"), key="map_view", horizontal=True,

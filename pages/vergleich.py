@@ -5,7 +5,7 @@ one cached view (:func:`reception.web.views.vergleich`)."""
 import streamlit as st
 
 from reception.i18n import t
-from reception.read import metrics
+from reception.read import measures
 from reception.web import views
 from reception.web.ui import (
     chart_block,
@@ -31,14 +31,14 @@ if require_data():
                             max_selections=8)
     mirror("compare")
     left, right = st.columns(2)
-    restore("compare_measure", "arrivals", metrics.COMPARISON_MEASURES)
-    measure = left.selectbox(t_ui("vergleich.measure"), metrics.COMPARISON_MEASURES,
-                             key="compare_measure", format_func=lambda m: t(f"measure.{m}", lang))
+    restore("compare_measure", "arrivals", measures.COMPARISON)
+    measure = left.selectbox(t_ui("vergleich.measure"), measures.COMPARISON,
+                             key="compare_measure", format_func=lambda m: measures.label(m, lang))
     mirror("compare_measure")
-    ratio = measure in metrics.RATIO_MEASURES
+    ratio = measures.is_ratio(measure)
     if ratio:  # a ratio is never per 1,000: no scale to choose (the choice is kept for later)
         scale = "absolute"
-        right.caption(t_ui("vergleich.ratio_note", measure=t(f"measure.{measure}", lang)))
+        right.caption(t_ui("vergleich.ratio_note", measure=measures.label(measure, lang)))
     else:
         restore("compare_scale", "per_1000")
         scale = right.radio(t_ui("vergleich.scale"), ("absolute", "per_1000"), key="compare_scale",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from reception import config
-from reception.read import charts
+from reception.read import charts, measures
 from reception.reference import geo
 from reception.reference.districts import read_reference
 
@@ -138,13 +138,13 @@ def test_national_choropleth_has_every_district_coloured_by_the_traffic_light(sh
     assert [trace.name for trace in filled] == [charts.safe(n) for n in frame.name]  # every district
     for trace, status in zip(filled, frame.status):
         assert trace.fillcolor == charts.STATUS_COLOURS[status]
-        assert charts.status_label(status, "de") in trace.text  # hover: symbol and word
+        assert measures.status_label(status, "de") in trace.text  # hover: symbol and word
     first = charts.decode_array(filled[0].x)
     assert np.nanmin(first) == pytest.approx(np.nanmin(outlines.get(frame.ags[0])[:, 0]))
     legend = [trace.name for trace in fig.data if trace.showlegend is not False and trace.name]
-    assert legend == [charts.status_label(s, "de") for s in ("ok", "warn", "limit", "unknown")]
+    assert legend == [measures.status_label(s, "de") for s in ("ok", "warn", "limit", "unknown")]
     symbols = [trace for trace in fig.data if trace.mode == "text"][0]
-    assert set(symbols.text) == set(charts.STATUS_SYMBOLS.values())
+    assert set(symbols.text) == set(measures.STATUS_SYMBOLS.values())
     assert fig.layout.title.text.startswith("Deutschland nach Kreisgrenzen")
     labels = [a.text for a in fig.layout.annotations]
     assert any("GeoBasis-DE / BKG (2020), Daten verändert" in text for text in labels)

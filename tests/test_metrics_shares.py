@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from reception.config import Settings
-from reception.read import charts, metrics, present
+from reception.read import charts, measures, metrics, present
 
 WEEKS = pd.date_range("2024-10-07", periods=5, freq="7D")  # KW 41 .. KW 45/2024
 NAMES = {"10001": "Aberg", "10002": "Bedorf", "10003": "Cestadt"}
@@ -114,7 +114,7 @@ def test_comparison_of_a_ratio_ignores_per_capita_and_carries_part_and_whole() -
     assert aberg[1] == pytest.approx(0.3) and aberg[4] == pytest.approx(0.2)
     usable = metrics.comparison(_weekly(), "usable_rate", per_capita=True)
     assert usable[usable.ags == "10001"].value.iloc[-1] == pytest.approx(0.9)  # not per 1,000
-    assert set(metrics.RATIO_MEASURES) <= set(metrics.COMPARISON_MEASURES)
+    assert set(measures.RATIOS) <= set(measures.COMPARISON)
 
 
 def test_map_frame_has_the_usable_traffic_light_at_the_occupancy_thresholds() -> None:

@@ -22,8 +22,9 @@ from plotly.subplots import make_subplots
 from reception import fmt
 from reception.config import Settings
 from reception.i18n import t
-from reception.read import metrics
-from reception.read.metrics import FACILITY_GROUPS, LIMIT, OK, RATIO_MEASURES, UNKNOWN, WARN
+from reception.read import measures, metrics
+from reception.read.measures import LIMIT, OK, STATUS_SYMBOLS, UNKNOWN, WARN, status_label
+from reception.read.metrics import FACILITY_GROUPS
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -32,14 +33,8 @@ CAPACITY_COLOUR = "#000000"
 OCCUPIED_COLOUR = "#0072B2"
 FORECAST_COLOUR = "#CC79A7"
 STATUS_COLOURS = {OK: "#009E73", WARN: "#E69F00", LIMIT: "#D55E00", UNKNOWN: "#BBBBBB"}
-STATUS_SYMBOLS = {OK: "●", WARN: "▲", LIMIT: "■", UNKNOWN: "?"}
 # Sequential scale for continuous measures (cividis: readable in every colour vision).
 SEQUENTIAL = "Cividis"
-
-
-def status_label(status: str, lang: str = "de") -> str:
-    """``'▲ angespannt'``: symbol and word of a traffic-light status."""
-    return f"{STATUS_SYMBOLS[status]} {t(f'status.{status}', lang)}"
 
 
 def safe(text: object) -> str:
@@ -353,16 +348,6 @@ def wrap_name(name: str, width: int = 12) -> str:
     return "<br>".join(safe(text) for text in lines)
 
 
-MAP_FORMATS = {  # in the order the Karte offers them; the first (the traffic light) by default
-    "usable_rate": lambda v, lang: fmt.percent(v, 1, lang),
-    "occupancy_rate": lambda v, lang: fmt.percent(v, 1, lang),
-    "free_places": lambda v, lang: fmt.number(v, lang=lang),
-    "capacity": lambda v, lang: fmt.number(v, lang=lang),
-    "arrivals_4w_per_1000": lambda v, lang: fmt.number(v, 2, lang),
-    "runway_weeks": lambda v, lang: fmt.weeks(v, lang),
-    "entitled_share": lambda v, lang: fmt.percent(v, 1, lang),
-    "ukraine_share_4w": lambda v, lang: fmt.percent(v, 1, lang),
-}
 # Map measures coloured by the traffic light (the column holding each one's status); the
 # others get the sequential scale. Shares: a sequential scale in percent, grey = not reported.
 MAP_STATUS = {"occupancy_rate": "occupancy_status", "usable_rate": "usable_status"}
@@ -401,7 +386,7 @@ def map_value(measure: str, value: object, lang: str, row=None) -> str:
     if measure in MAP_SHARES and (value is None or pd.isna(value)):
         whole = getattr(row, SHARE_WHOLES[measure], None) if row is not None else None
         return share_gap(measure, whole, lang)
-    return MAP_FORMATS[measure](value, lang)
+    return measures.show(measure, value, lang)
 
 
 LABELLED_DISTRICTS = 30  # up to this many, the map names each district on it; beyond, symbols only
@@ -440,7 +425,7 @@ def tile_map(frame: pd.DataFrame, measure: str, settings: Settings, lang: str = 
     fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.6, rows - 0.4], fixedrange=True)
     title = t("chart.map", lang, land=land or t("chart.map_land", lang),
-              measure=t(f"measure.{measure}", lang))
+              measure=measures.label(measure, lang))
     return _layout(fig, title, lang, height=720)
 
 
@@ -492,7 +477,7 @@ def _hover(row, lang: str) -> str:
     ]
     for share in MAP_SHARES:
         if getattr(row, share, None) is not None:
-            lines.append(f"{t(f'measure.{share}', lang)}: {map_value(share, getattr(row, share), lang, row)}")
+            lines.append(f"{measures.label(share, lang)}: {map_value(share, getattr(row, share), lang, row)}")
     return "<br>".join(lines)
 
 
@@ -549,7 +534,7 @@ def boundary_map(frame: pd.DataFrame, outlines: dict, measure: str, lang: str = 
     fig.update_xaxes(visible=False, fixedrange=True)
     fig.update_yaxes(visible=False, fixedrange=True, scaleanchor="x", scaleratio=ratio)
     title = t("chart.map_boundaries", lang, land=land or t("chart.map_land", lang),
-              measure=t(f"measure.{measure}", lang))
+              measure=measures.label(measure, lang))
     fig = _layout(fig, title, lang, height=720)
     fig.update_layout(margin={"b": 30})
     return fig
@@ -632,7 +617,7 @@ def _map_legend(fig: go.Figure, measure: str, low: float, high: float, lang: str
     factor = 100.0 if share else 1.0
     # the title runs up the bar's side: written across its top, a long name ("Anteil Ukraine
     # an Zugängen (4 Wochen)") took the width from the map and shrank it to a third
-    bar = {"title": {"text": t(f"measure.{measure}", lang), "side": "right"}, "thickness": 16,
+    bar = {"title": {"text": measures.label(measure, lang), "side": "right"}, "thickness": 16,
            "len": 0.8}
     if share:  # "12 %": German spacing, the layout's separators give the decimal comma
         bar |= {"ticksuffix": " %" if lang == "de" else "%", "tickformat": ",.0f"}
@@ -650,10 +635,10 @@ def _map_legend(fig: go.Figure, measure: str, low: float, high: float, lang: str
 def comparison(long: pd.DataFrame, measure: str, per_capita: bool, lang: str = "de",
                settings: Settings | None = None) -> go.Figure:
     """One line per district (``long``: week, name, value). The ratios of
-    :data:`reception.read.metrics.RATIO_MEASURES` are drawn in percent (never per 1,000), the
+    :data:`reception.read.measures.RATIOS` are drawn in percent (never per 1,000), the
     two rates with the warning and limit lines where ``settings`` are given; a week without a
     value (not reported, or no arrivals for the Ukraine share) is a gap in the line."""
-    ratio = measure in RATIO_MEASURES
+    ratio = measures.is_ratio(measure)
     factor = 100 if ratio else 1
     hover = "%{y:.1f} %" if ratio and lang == "de" else "%{y:.1f}%" if ratio else "%{y:,.2f}"
     fig = go.Figure()
@@ -671,7 +656,7 @@ def comparison(long: pd.DataFrame, measure: str, per_capita: bool, lang: str = "
     unit = "per_1000" if per_capita and not ratio else "absolute"
     fig.update_yaxes(title_text=t(f"axis.{measure}.{unit}", lang), rangemode="tozero")
     fig.update_xaxes(title_text=t("axis.week", lang))
-    return _legend_below(_layout(fig, t("chart.comparison", lang, measure=t(f"measure.{measure}", lang)),
+    return _legend_below(_layout(fig, t("chart.comparison", lang, measure=measures.label(measure, lang)),
                                  lang), 500)
 
 

@@ -39,22 +39,8 @@ import numpy as np
 import pandas as pd
 
 from reception.config import Settings
-
-OK, WARN, LIMIT, UNKNOWN = "ok", "warn", "limit", "unknown"
-STATUSES = (LIMIT, WARN, OK, UNKNOWN)
-ABSOLUTE_MEASURES = ("arrivals", "departures", "capacity", "occupied", "free_places")
-# Ratios (never per 1,000 inhabitants), each part / whole of the same district-week (issue 14):
-# where the whole is not positive or the part was not reported, the ratio is NaN ("nicht
-# gemeldet"), never 0 %. A week with 0 arrivals has no Ukraine share (NaN, not 0 %): nobody
-# arrived, so there is no share to speak of, and a 0 % would read as "none from Ukraine".
-RATIO_PARTS = {
-    "occupancy_rate": ("occupied", "capacity"),
-    "usable_rate": ("occupied", "capacity_usable"),
-    "entitled_share": ("occupied_entitled", "occupied"),
-    "ukraine_share": ("arrivals_ukraine", "arrivals"),
-}
-RATIO_MEASURES = tuple(RATIO_PARTS)
-COMPARISON_MEASURES = ABSOLUTE_MEASURES + RATIO_MEASURES
+from reception.read import measures
+from reception.read.measures import LIMIT, OK, STATUSES, UNKNOWN, WARN  # noqa: F401 (metrics.OK, ...)
 
 
 def occupancy_rate(occupied, capacity):
@@ -69,7 +55,7 @@ def occupancy_rate(occupied, capacity):
 
 
 def with_ratios(weekly: pd.DataFrame) -> pd.DataFrame:
-    """``weekly`` with the ratios of :data:`RATIO_PARTS` per district-week: ``usable_rate``
+    """``weekly`` with the ratios of :mod:`reception.read.measures` per district-week: ``usable_rate``
     (occupied / usable places; usable = capacity - unusable, all places where unusable ones
     are not reported, as the ``weekly`` view), ``entitled_share`` (occupied_entitled / occupied)
     and ``ukraine_share`` (arrivals_ukraine / arrivals, only where the Ukraine part was
@@ -84,7 +70,8 @@ def with_ratios(weekly: pd.DataFrame) -> pd.DataFrame:
     if "free_usable" not in frame:
         frame["free_usable"] = free_places(frame.capacity_usable.astype("float64"),
                                            frame.occupied.astype("float64"))
-    for measure, (part, whole) in RATIO_PARTS.items():
+    for measure in measures.RATIOS:
+        part, whole = measures.CATALOGUE[measure].parts
         frame[measure] = occupancy_rate(frame[part], frame[whole]).to_numpy()
     return frame
 
@@ -401,19 +388,19 @@ def latest_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
 
 def comparison(weekly: pd.DataFrame, measure: str, per_capita: bool) -> pd.DataFrame:
     """Long frame (week, ags, name, value) of ``measure`` per district, per 1,000 inhabitants if
-    asked (not for the ratios of :data:`RATIO_MEASURES`, which are shares already). For a ratio
+    asked (not for the ratios of :data:`reception.read.measures.RATIOS`, shares already). For a ratio
     the frame also carries its part and whole (e.g. arrivals_ukraine and arrivals), so that the
     download explains each value and a NaN can be told apart: part missing = not reported,
     whole 0 = nothing to divide (see :func:`with_ratios`)."""
     frame = weekly.copy()
     extra: list[str] = []
-    if per_capita and measure in ABSOLUTE_MEASURES:
+    if per_capita and measure in measures.ABSOLUTE:
         frame = per_1000(frame, [measure])
         frame["value"] = frame[f"{measure}_per_1000"]
-    elif measure in RATIO_PARTS:
+    elif measures.is_ratio(measure):
         frame = with_ratios(frame)
         frame["value"] = frame[measure].astype("float64")
-        extra = [c for c in RATIO_PARTS[measure] if c not in ("week", "ags", "name")]
+        extra = [c for c in measures.CATALOGUE[measure].parts if c not in ("week", "ags", "name")]
     else:
         frame["value"] = frame[measure].astype("float64")
     return (frame[["week", "ags", "name", "value", *extra]].sort_values(["name", "week"])

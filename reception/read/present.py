@@ -10,7 +10,8 @@ import pandas as pd
 
 from reception import fmt
 from reception.i18n import t
-from reception.read.charts import STATUS_SYMBOLS, status_label
+from reception.read import measures
+from reception.read.measures import STATUS_SYMBOLS, status_label
 from reception.read.metrics import ARRIVAL_GROUPS, LIMIT, WARN, Headline, arrival_groups, status_rate
 
 # At most this many districts in a bar chart of all districts (the table beside it has all).
@@ -566,7 +567,7 @@ def summary_map(frame: pd.DataFrame, measure: str, lang: str) -> str:
     """Highest and lowest district of ``measure``; for the two rates the districts at the limit
     and strained (the usable rate by its own traffic light), for the shares the districts that
     did not report the figure ("nicht gemeldet")."""
-    from reception.read.charts import MAP_FORMATS, MAP_SHARES, SHARE_WHOLES, map_statuses
+    from reception.read.charts import MAP_SHARES, SHARE_WHOLES, map_statuses
 
     known = frame.dropna(subset=[measure])
     missing = ""
@@ -580,14 +581,13 @@ def summary_map(frame: pd.DataFrame, measure: str, lang: str) -> str:
                    + _listed("summary.zero_whole_names", gap.name[empty], lang,
                              what=what[:1].upper() + what[1:]))
     if known.empty:
-        return (t("summary.map_none_reported", lang, measure=t(f"measure.{measure}", lang))
+        return (t("summary.map_none_reported", lang, measure=measures.label(measure, lang))
                 if measure in MAP_SHARES else t("summary.none", lang))
     high = known.loc[known[measure].idxmax()]
     low = known.loc[known[measure].idxmin()]
-    show = MAP_FORMATS[measure]
-    params = {"measure": t(f"measure.{measure}", lang), "high": high["name"],
-              "high_value": show(high[measure], lang), "low": low["name"],
-              "low_value": show(low[measure], lang)}
+    params = {"measure": measures.label(measure, lang), "high": high["name"],
+              "high_value": measures.show(measure, high[measure], lang), "low": low["name"],
+              "low_value": measures.show(measure, low[measure], lang)}
     if measure in MAP_SHARES:
         key = "summary.map_share_single" if len(known) == 1 else "summary.map_share"
         return t(key, lang, **params) + missing
@@ -601,17 +601,15 @@ def summary_comparison(long: pd.DataFrame, lang: str, measure: str, per_capita: 
     """The values of the last week, highest first; the ratios in percent, a district without a
     value that week named as "nicht gemeldet" (or, for the Ukraine share, "keine Zugänge"
     where the split was reported but nobody arrived)."""
-    from reception.read.metrics import RATIO_MEASURES, RATIO_PARTS
-
     week = long.week.max() if len(long) else None
     latest = long[long.week == week]
     last = latest.dropna(subset=["value"]).sort_values("value", ascending=False)
-    ratio = measure in RATIO_MEASURES
+    ratio = measures.is_ratio(measure)
     if last.empty and not ratio:
         return t("summary.none", lang)
     if ratio:
         values = [f"{n}: {fmt.percent(v, 1, lang)}" for n, v in zip(last.name, last.value)]
-        part, whole = RATIO_PARTS[measure]
+        part, whole = measures.CATALOGUE[measure].parts
         for row in latest[latest.value.isna()].sort_values("name").itertuples(index=False):
             empty = (part in latest and whole in latest and not pd.isna(getattr(row, part))
                      and not pd.isna(getattr(row, whole)))  # both reported, the whole is 0

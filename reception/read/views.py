@@ -19,7 +19,7 @@ import pandas as pd
 from reception import fmt, isoweek
 from reception.config import Settings
 from reception.i18n import t
-from reception.read import allocation, charts, metrics, planning, present, timeliness
+from reception.read import allocation, charts, measures, metrics, planning, present, timeliness
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,7 @@ def vergleich(weekly: pd.DataFrame, measure: str, per_1000: bool, settings: Sett
     return VergleichView(
         comparison=Chart("vergleich", charts.comparison(long, measure, per_1000, lang, settings),
                          present.summary_comparison(long, lang, measure, per_1000), long),
-        table=present.comparison_table(latest, lang, ratios_first=measure in metrics.RATIO_MEASURES),
+        table=present.comparison_table(latest, lang, ratios_first=measures.is_ratio(measure)),
         latest=latest)
 
 
