@@ -25,15 +25,10 @@ def _ok(value: object) -> bool:
 
 
 # ---------------------------------------------------------------- headline cards (Lage)
-HEADLINE_STYLE = {  # figure -> (kind, delta colour: a rise is bad -> "inverse")
-    "arrivals": ("number", "inverse"),
-    "capacity": ("number", "normal"),
-    "occupied": ("number", "off"),
-    "occupancy_rate": ("percent", "inverse"),
-    "free_places": ("number", "normal"),
-    "at_warn": ("number", "inverse"),
-    "at_limit": ("number", "inverse"),
-}
+# figure -> delta colour (a rise is bad -> "inverse"); a figure's unit is in the measures
+# catalogue (the district counts at_warn and at_limit are counts)
+HEADLINE_STYLE = {"arrivals": "inverse", "capacity": "normal", "occupied": "off", "occupancy_rate": "inverse",
+                  "free_places": "normal", "at_warn": "inverse", "at_limit": "inverse"}
 
 
 def headline_cards(heads: dict[str, Headline], lang: str, warn: float = 0.9,
@@ -46,9 +41,9 @@ def headline_cards(heads: dict[str, Headline], lang: str, warn: float = 0.9,
     says how many districts it carries forward (:func:`estimated_cards`)."""
     thresholds = {"warn": fmt.percent(warn, 0, lang), "limit": fmt.percent(limit, 0, lang)}
     cards = []
-    for key, (kind, colour) in HEADLINE_STYLE.items():
+    for key, colour in HEADLINE_STYLE.items():
         head = heads[key]
-        if kind == "percent":
+        if key in measures.CATALOGUE and measures.CATALOGUE[key].unit == measures.PERCENT:
             value, delta = fmt.percent(head.value, 1, lang), fmt.points(head.delta, 1, lang)
             mean, diff = fmt.percent(head.mean4, 1, lang), fmt.points(head.delta_mean4, 1, lang)
         else:
