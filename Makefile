@@ -31,17 +31,16 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
 # The quick loop while working (under a minute on an idle 2-core machine): the unit tests on two
-# workers, without the browser, PostgreSQL and nginx (their tests skip as where those are not
-# installed), without tests marked slow, and without the modules that drive the whole app
-# (AppTest, a served app) or start processes (CLI, benchmark, fuzzing, file-shape bounds) –
-# listed once here. `make test` runs everything, as CI does.
+# workers. Left out, by one rule: what starts another program or the whole app – the browser,
+# PostgreSQL and nginx (their tests skip as where those are not installed), tests marked slow
+# (AppTest, `python -m etl` processes, fuzzing, each over about a second), and the modules below,
+# where (nearly) every test does so. `make test` runs everything, as CI does.
 FAST_ENV := CHROMIUM_PATH=/nonexistent BROWSER_PATH=/nonexistent PG_BIN=/nonexistent NGINX=/nonexistent
 FAST_SKIP := test_app_* test_page_* test_pages_* test_cli* test_bench_* test_backup test_remind \
-  test_reliability test_briefing test_postgres test_store_faults test_scale test_deploy \
-  test_fuzz test_fuzz_reliability test_asof test_forecast_cli test_demo test_demo_lands \
-  test_corpus test_security test_opendata test_api_described test_inbox test_accounts \
-  test_screen test_bounded test_ingest_fast test_estimate test_upload test_plausibility \
-  test_reporting test_lagebild test_data_model test_load
+  test_alerts test_reliability test_briefing test_postgres test_store_faults test_scale test_deploy \
+  test_fuzz test_fuzz_reliability test_asof test_asof_web test_forecast_cli test_demo test_demo_lands \
+  test_corpus test_opendata test_inbox test_accounts test_screen test_bounded test_ingest_fast \
+  test_estimate test_plausibility test_reporting test_lagebild
 test-fast: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(FAST_ENV) $(BIN)/python -m pytest -q -n 2 -m "not slow and not browser" \

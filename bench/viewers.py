@@ -44,7 +44,14 @@ from harness.served import ServedStreamlit
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "viewers.json"
 LEVELS = (10, 25, 100)
-SETUPS = ("floor", "floor_stock", "app", "app_nginx")
+SETUPS = ("floor", "floor_stock", "floor_elements", "app", "app_nginx")
+# The floor app with as many elements as the start page sends per run (about 125 elements and
+# blocks: sidebar, cards, four charts with their texts and downloads): what Streamlit alone costs
+# for a page of that size.
+FLOOR_ELEMENTS = """
+for index in range(125):
+    st.markdown(f"Text {index}")
+"""
 TARGETS = {"p95_s": 2.0, "first_load_p95_s": 3.0, "failed": 0, "cpu_per_run_ratio": 1.5,
            "idle_session_mb": 1.0, "rss_mb": 500}
 
@@ -296,7 +303,8 @@ def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: 
             setups: tuple[str, ...] = SETUPS, readers: int = 500,
             baseline: Path | None = None) -> dict:
     """Every level against each set-up named in ``setups``: ``floor`` (the one-chart app, one
-    process, the app's settings), ``floor_stock`` (the same with Streamlit's defaults), ``app``
+    process, the app's settings), ``floor_stock`` (the same with Streamlit's defaults),
+    ``floor_elements`` (the floor with 125 more elements, as many as the start page sends), ``app``
     (dashboard.py, one process as ``make run``), ``app_nginx`` (two processes behind the shipped
     nginx site: the recommended single-machine set-up), and ``baseline`` (the
     dashboard.py of the checkout ``baseline``, one process) where given."""
@@ -305,7 +313,10 @@ def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: 
 
     floor_script = work / "floor_app.py"
     floor_script.write_text(FLOOR_APP, encoding="utf-8")
+    elements_script = work / "floor_elements.py"
+    elements_script.write_text(FLOOR_APP + FLOOR_ELEMENTS, encoding="utf-8")
     plans = {"floor": (floor_script, 1, SAME_SETTINGS), "floor_stock": (floor_script, 1, STOCK_SETTINGS),
+             "floor_elements": (elements_script, 1, SAME_SETTINGS),
              "app": (ROOT / "dashboard.py", 1, SAME_SETTINGS),
              "app_nginx": (ROOT / "dashboard.py", 2, SAME_SETTINGS)}
     if baseline is not None:  # another checkout (e.g. main before a change), one process
@@ -328,7 +339,8 @@ def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: 
             finally:
                 setup.stop()
         for name in setups:
-            for floor, ratio in (("floor", "cpu_per_run_ratio"), ("floor_stock", "cpu_per_run_ratio_stock")):
+            for floor, ratio in (("floor", "cpu_per_run_ratio"), ("floor_stock", "cpu_per_run_ratio_stock"),
+                                 ("floor_elements", "cpu_per_run_ratio_elements")):
                 if not name.startswith("floor") and floor in row and row[floor]["cpu_per_run_ms"] \
                         and row[name]["cpu_per_run_ms"]:
                     row[name][ratio] = round(row[name]["cpu_per_run_ms"] / row[floor]["cpu_per_run_ms"], 2)
@@ -340,14 +352,16 @@ def measure(db: Path, work: Path, levels: tuple[int, ...] = LEVELS, duration_s: 
 
 def print_table(result: dict) -> None:
     print(f"\nviewers ({result['duration_s']:.0f} s per level, {result['cpus']} cores)")
-    print(f"{'viewers':>8} {'set-up':<12}{'p95 s':>8}{'first p95':>10}{'runs/s':>8}{'CPU/run':>9}"
-          f"{'ratio':>7}{'stock':>7}{'KB/run':>8}{'RSS MB':>8}{'MB/idle':>8}{'failed':>7}{'load':>12}")
+    print(f"{'viewers':>8} {'set-up':<15}{'p95 s':>8}{'first p95':>10}{'runs/s':>8}{'CPU/run':>9}"
+          f"{'ratio':>7}{'stock':>7}{'elem.':>7}{'KB/run':>8}{'RSS MB':>8}{'MB/idle':>8}{'failed':>7}"
+          f"{'load':>12}")
     for viewers, row in result["levels"].items():
         for name, figures in row.items():
-            print(f"{viewers:>8} {name:<12}{figures['p95_s']!s:>8}{figures['first_load_p95_s']!s:>10}"
+            print(f"{viewers:>8} {name:<15}{figures['p95_s']!s:>8}{figures['first_load_p95_s']!s:>10}"
                   f"{figures['runs_per_s']:>8}{figures['cpu_per_run_ms']!s:>9}"
                   f"{figures.get('cpu_per_run_ratio', '')!s:>7}"
-                  f"{figures.get('cpu_per_run_ratio_stock', '')!s:>7}{figures['kb_per_run']!s:>8}"
+                  f"{figures.get('cpu_per_run_ratio_stock', '')!s:>7}"
+                  f"{figures.get('cpu_per_run_ratio_elements', '')!s:>7}{figures['kb_per_run']!s:>8}"
                   f"{figures['rss_mb']:>8}{figures['idle_session_mb']!s:>8}{figures['failed']:>7}"
                   f"{str(figures['load_1min']):>12}")
     if "lagebild" in result:
@@ -434,8 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2 viewers, 4 s, app only (smoke test)")
     parser.add_argument("--viewers", type=int, nargs="*", help=f"levels (default {LEVELS})")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
-    parser.add_argument("--setups", nargs="*", default=list(SETUPS),
-                        help=f"of floor, floor_stock, app, app_nginx (default: {' '.join(SETUPS)})")
+    parser.add_argument("--setups", nargs="*",
+                        help=f"of {', '.join(SETUPS)} (default: all; --quick: floor app)")
     parser.add_argument("--baseline", type=Path,
                         help="a checkout of an earlier version to measure in the same run")
     parser.add_argument("--readers", type=int, default=500, help="/lagebild readers (0: none)")
@@ -454,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
             for n in levels}}
         args.output.write_text(json.dumps(result, indent=2), encoding="utf-8")
         return 0
-    setups = tuple(["floor", "app"] if args.quick else args.setups)
+    setups = tuple(args.setups or (("floor", "app") if args.quick else SETUPS))
     with tempfile.TemporaryDirectory(prefix="bench-viewers-") as tmp:
         work = Path(tmp)
         result = measure(demo_database(work), work, levels, duration, setups,

@@ -6,11 +6,13 @@ download) and skip with a reason where it is missing; CI installs it (``.ci/run`
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -37,12 +39,73 @@ def run_etl(*args: str, env: dict | None = None, check: bool = True) -> subproce
     return result
 
 
+def copy_store(template: Path, target: Path) -> Path:
+    """``template`` and its read snapshot copied to ``target`` (a closed DuckDB file copies as is)."""
+    shutil.copy(template, target)
+    shutil.copy(str(template) + ".snapshot", str(target) + ".snapshot")
+    return target
+
+
+@dataclass(frozen=True)
+class InitTemplate:
+    """What ``etl init`` made once: the database and the reporting deadline it wrote."""
+
+    path: Path
+    deadline: tuple[int, int]
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """``NAME/reception.duckdb``, made by ``build(path)`` once per test run. Under pytest-xdist the
+    workers share it: the first builds it under a lock, the others wait and then use it (copies
+    only); the folder above each worker's own is the run's, never an earlier run's."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.mktemp(name) / "reception.duckdb"
+        build(path)
+        return path
+    folder = tmp_path_factory.getbasetemp().parent / name
+    folder.mkdir(exist_ok=True)
+    path = folder / "reception.duckdb"
+    with open(folder.with_name(f"{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "built").exists():
+            build(path)
+            (folder / "built").touch()
+    return path
+
+
+@pytest.fixture(scope="session")
+def fresh_db_template(tmp_path_factory: pytest.TempPathFactory) -> InitTemplate:
+    """``etl init`` once per test run, with the shipped settings: about half a CPU second that a
+    few hundred tests would otherwise each spend on the same database."""
+    from etl.cli import main
+    from reception import config
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("RECEPTION_SETTINGS", raising=False)  # whatever the requesting test set
+        config.settings.cache_clear()
+
+        def init(db_path: Path) -> None:
+            patch.setenv("RECEPTION_DB", str(db_path))
+            assert main(["init"]) == 0
+
+        try:
+            return InitTemplate(built_once(tmp_path_factory, "fresh", init), config.settings().deadline)
+        finally:
+            config.settings.cache_clear()  # the requesting test's own settings from here on
+
+
 @pytest.fixture
-def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An initialised database (reference and key, no figures) in a temporary folder."""
+def fresh_db(fresh_db_template: InitTemplate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An initialised database (reference and key, no figures) in a temporary folder: a copy of
+    the session's ``etl init``, or init run anew where this test's settings name another
+    reporting deadline (init writes it into the store)."""
+    from reception import config
+
     db_path = tmp_path / "reception.duckdb"
     monkeypatch.setenv("RECEPTION_DB", str(db_path))
     monkeypatch.setenv("RECEPTION_INBOX", str(tmp_path / "inbox"))
+    if config.settings().deadline == fresh_db_template.deadline:
+        return copy_store(fresh_db_template.path, db_path)
     from etl.cli import main
 
     assert main(["init"]) == 0
@@ -51,19 +114,15 @@ def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo database built once per session; copy it (``demo_db``) before writing to it."""
-    folder = tmp_path_factory.mktemp("demo")
-    db_path = folder / "reception.duckdb"
-    run_etl("init", "--demo", env={"RECEPTION_DB": str(db_path)})
-    return db_path
+    """A demo database built once per test run; copy it (``demo_db``) before writing to it."""
+    return built_once(tmp_path_factory, "demo",
+                      lambda db_path: run_etl("init", "--demo", env={"RECEPTION_DB": str(db_path)}))
 
 
 @pytest.fixture
 def demo_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the demo database (and its snapshot), set as RECEPTION_DB."""
-    target = tmp_path / "reception.duckdb"
-    shutil.copy(demo_db_template, target)
-    shutil.copy(str(demo_db_template) + ".snapshot", str(target) + ".snapshot")
+    target = copy_store(demo_db_template, tmp_path / "reception.duckdb")
     monkeypatch.setenv("RECEPTION_DB", str(target))
     monkeypatch.setenv("RECEPTION_INBOX", str(tmp_path / "inbox"))
     return target

@@ -45,16 +45,13 @@ def pg_store(request: pytest.FixtureRequest, tmp_path: Path,
 
 
 @pytest.fixture(params=STORES)
-def store_db(request: pytest.FixtureRequest, tmp_path: Path,
-             monkeypatch: pytest.MonkeyPatch) -> Path:
+def store_db(request: pytest.FixtureRequest) -> Path:
     """An initialised store (reference and key, no figures) of the kind in ``request.param``."""
+    if request.param == "duckdb":  # a copy of the session's init (tests/conftest.py)
+        return request.getfixturevalue("fresh_db")
     from reception import config
 
-    if request.param == "postgresql":
-        request.getfixturevalue("pg_store")
-    else:
-        monkeypatch.setenv("RECEPTION_DB", str(tmp_path / "reception.duckdb"))
-        monkeypatch.setenv("RECEPTION_INBOX", str(tmp_path / "inbox"))
+    request.getfixturevalue("pg_store")
     from etl.cli import main
 
     assert main(["init"]) == 0

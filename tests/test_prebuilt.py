@@ -88,6 +88,7 @@ def test_a_frozen_figure_is_built_once_a_plain_one_each_time():
     assert (again.config, again.alt, again.height) == (first.config, first.alt, first.height)
 
 
+@pytest.mark.slow
 def test_a_new_data_version_sends_a_new_chart(tmp_path, monkeypatch):
     path = dashboard_data.build(tmp_path / "reception.duckdb")
     monkeypatch.setenv("RECEPTION_DB", str(path))

@@ -32,6 +32,7 @@ def short_lock_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(config, "settings", lambda: shortened)
 
 
+@pytest.mark.slow
 def test_previews_read_while_another_process_holds_the_write_lock(
         fresh_db: Path, short_lock_wait: None) -> None:
     first = upload.load_preview(upload.preview_file(FIRST, "a.csv", OFFICER, today=TODAY),

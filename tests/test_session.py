@@ -3,6 +3,7 @@ browser (test_browser_signin.py walks it in Chromium)."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -72,12 +73,16 @@ def test_a_role_change_shows_at_once(store: Path) -> None:
 
 def test_the_route_trades_a_nonce_once_for_a_strict_httponly_cookie(store: Path) -> None:
     client = TestClient(Starlette(routes=session.routes()), base_url="http://testserver")
+    issued = int(time.time())
     nonce = session.issue_nonce(session.claims_for(accounts.get_user("mueller")))
     answer = client.get(f"/auth/session?nonce={nonce}&next=hochladen&lang=en", follow_redirects=False)
+    answered = int(time.time())
     assert answer.status_code == 303 and answer.headers["location"] == "../hochladen?lang=en"
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
-    assert f"Max-Age={session.lifetime_seconds()}" in cookie
+    # the cookie ends with the claims: their lifetime less the seconds gone since they were issued
+    max_age = int(re.search(r"Max-Age=(\d+)", cookie).group(1))
+    assert session.lifetime_seconds() - (answered - issued) <= max_age <= session.lifetime_seconds()
     again = client.get(f"/auth/session?nonce={nonce}", follow_redirects=False)
     assert "set-cookie" not in again.headers  # one time only
     outside = client.get("/auth/session?nonce=x&next=https://evil.example", follow_redirects=False)
