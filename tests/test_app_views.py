@@ -14,16 +14,17 @@ from reception.store import db
 from tests import dashboard_data
 from tests.test_app_pages import open_page
 
-# page -> the builder of reception.read.views it renders, the query its link carries
-PAGES = {
-    "lage": ("lage", {}),
-    "kreis": ("kreis", {"kreis": "16051"}),
-    "planung": ("planung", {"einheit": "16051"}),
-    "vergleich": ("vergleich", {}),
-    "karte": ("karte", {}),
-    "meldungen": ("meldungen", {}),
-    "verteilung": ("verteilung", {}),
-}
+# the page, a builder of reception.read.views it renders, the query its link carries
+VIEWS = [
+    ("lage", "lage", {}),
+    ("kreis", "kreis", {"kreis": "16051"}),
+    ("planung", "planung", {"einheit": "16051"}),
+    ("vergleich", "vergleich", {}),
+    ("karte", "karte", {}),
+    ("meldungen", "meldungen", {}),
+    ("meldungen", "changes", {}),  # "Was hat sich seit … geändert"
+    ("verteilung", "verteilung", {}),
+]
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list:
@@ -47,10 +48,9 @@ def _load_more(path: Path) -> None:
         db.publish_snapshot(con, Path(str(path) + ".snapshot"))
 
 
-@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize(("page", "builder", "query"), VIEWS, ids=[f"{p}-{b}" for p, b, _ in VIEWS])
 def test_a_view_is_built_once_per_data_version_and_again_after_a_load(
-        page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    builder, query = PAGES[page]
+        page: str, builder: str, query: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = dashboard_data.build(tmp_path / "views.duckdb")  # a new path: no view cached yet
     monkeypatch.setenv("RECEPTION_DB", str(path))
     builds = _counting(monkeypatch, builder)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from etl.cli import main
+from reception import config
 from reception.store import db, postgres
 from tests.etl_support import ingest
 
@@ -93,3 +94,22 @@ def test_a_stream_broken_off_leaves_the_store_and_the_mirror_without_the_load(mo
     # this host's copy, at its next use, holds what the store holds (the failed load is gone)
     with db.writer() as con:
         assert [tuple(r) for r in con.execute(ROW_SQL).fetchall()] == before
+
+
+def test_the_snapshot_built_beside_the_stream_shows_the_committed_load_and_its_version(
+        monkeypatch):
+    assert main(["init"]) == 0
+    built = []
+    real = postgres.local.fill_snapshot
+
+    def fill(con, tmp, *args):
+        built.append(tmp)
+        return real(con, tmp, *args)
+
+    monkeypatch.setattr(postgres.local, "fill_snapshot", fill)
+    assert ingest(tricky_report(), publish=True).status == "loaded"
+    assert len(built) == 1 and not built[0].exists()  # built once, and moved into place
+    with postgres.connect() as pg:
+        assert postgres._shown(config.snapshot_path()) == postgres.store_state(pg)
+    with db.reader() as con:
+        assert con.execute("SELECT sum(arrivals) FROM weekly").fetchall() == [(15,)]

@@ -482,3 +482,20 @@ def verteilung(basis: VerteilungBasis, persons: int, reserve_percent: float, exc
         unplaced=fmt.number(result.unplaced, lang=lang) if result.unplaced else None,
         table_markdown=present.markdown_table(allocation.display(result, lang)),
         export=allocation.export_frame(result, lang))
+
+
+@dataclass(frozen=True)
+class ChangesView:
+    """"Was hat sich seit … geändert" (Meldungen): the figures changed between two moments."""
+
+    count: str  # changed figures, as text
+    weeks: str  # district-weeks they belong to, as text
+    table: pd.DataFrame  # present.changes_table
+    frame: pd.DataFrame  # changes.between, for the downloads
+
+
+def changes(frame: pd.DataFrame, lang: str) -> ChangesView:
+    """The view of ``frame`` (:func:`reception.read.changes.between`)."""
+    return ChangesView(count=fmt.number(len(frame), lang=lang),
+                       weeks=fmt.number(len(frame[["ags", "week"]].drop_duplicates()), lang=lang),
+                       table=present.changes_table(frame, lang), frame=frame)

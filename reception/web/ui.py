@@ -449,8 +449,7 @@ def stand_picker() -> None:
 def stand_changes() -> None:
     """"Was hat sich seit … geändert": from a chosen moment to the one shown (now or the
     past viewed), per district-week the figures that changed and the loads that changed them."""
-    from reception.read import present
-    from reception.web.cache import changes_between
+    from reception.web import views
 
     lang = current_language()
     past = viewed_past()
@@ -463,12 +462,10 @@ def stand_changes() -> None:
         return
     st.caption(t_ui("asof.changes_note", since=fmt.timestamp(since, lang, utc=True),
                     until=until_text))
-    frame = changes_between(since, until)
-    if frame.empty:
+    view = views.changes(since, until, lang)
+    if view.frame.empty:
         st.success(t_ui("asof.changes_none"))
         return
-    weeks = len(frame[["ags", "week"]].drop_duplicates())
-    st.markdown(t_ui("asof.changes_count", count=fmt.number(len(frame), lang=lang),
-                     weeks=fmt.number(weeks, lang=lang)))
-    st.dataframe(present.changes_table(frame, lang), hide_index=True)
-    download_buttons(frame, "aenderungen")
+    st.markdown(t_ui("asof.changes_count", count=view.count, weeks=view.weeks))
+    st.dataframe(view.table, hide_index=True)
+    download_buttons(view.frame, "aenderungen")

@@ -10,7 +10,7 @@ time ``st.plotly_chart`` sends it (5–6 ms per chart and run); a frozen one mak
 from __future__ import annotations
 
 from dataclasses import fields, replace
-from datetime import date
+from datetime import date, datetime
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -18,7 +18,7 @@ import streamlit as st
 from reception import config, isoweek
 from reception.read import allocation, planning, queries, views
 from reception.store import db
-from reception.web.cache import NoSnapshot, boundaries, data, from_weekly, version
+from reception.web.cache import NoSnapshot, boundaries, changes_between, data, from_weekly, version
 
 
 class FrozenFigure(go.Figure):
@@ -229,3 +229,18 @@ def verteilung(last_week: date, persons: int, reserve_percent: float, excluded: 
     version and inputs."""
     return _verteilung(*_snapshot(), last_week, int(persons), float(reserve_percent),
                        tuple(sorted(excluded.items())), lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _changes(since: datetime, until: datetime | None, source: str, source_version: str | None,
+             lang: str) -> views.ChangesView:
+    return views.changes(changes_between(since, until), lang)
+
+
+def changes(since: datetime, until: datetime | None, lang: str) -> views.ChangesView:
+    """The figures changed from ``since`` to ``until`` (naive UTC; None: now), presented once per
+    pair of moments and app snapshot (the table of a week after a demo load has 50,000 rows:
+    presenting it cost a second per run)."""
+    version()  # with a PostgreSQL store: this machine's snapshot follows it first
+    source = config.snapshot_path()
+    return _changes(since, until, str(source), db.snapshot_version(source), lang)
