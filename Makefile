@@ -30,11 +30,11 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-# The quick loop while working (about 105 CPU-s: roughly a minute on two idle cores): the unit tests on two
-# workers. Left out, by one rule: what starts another program or the whole app – the browser,
-# PostgreSQL and nginx (their tests skip as where those are not installed), tests marked slow
-# (AppTest, `python -m etl` processes, fuzzing, each over about a second), and the modules below,
-# where (nearly) every test does so. `make test` runs everything, as CI does.
+# The quick loop while working (about 75 CPU-s: 52 s at load 5-6 on the 2-core machine): the unit
+# tests on two workers. Left out, by one rule: what starts another program or the whole app – the
+# browser, PostgreSQL and nginx (their tests skip as where those are not installed), tests marked
+# slow (AppTest, `python -m etl` processes, fuzzing, each over about a second), and the modules
+# below, where (nearly) every test does so. `make test` runs everything, as CI does.
 FAST_ENV := CHROMIUM_PATH=/nonexistent BROWSER_PATH=/nonexistent PG_BIN=/nonexistent NGINX=/nonexistent
 FAST_SKIP := test_app_* test_page_* test_pages_* test_cli* test_bench_* test_backup test_remind \
   test_alerts test_reliability test_briefing test_postgres test_store_faults test_scale test_deploy \
