@@ -150,7 +150,7 @@ MIGRATE_TO_7 = """
 import duckdb, sys
 from reception.store import db
 con = duckdb.connect(sys.argv[1])
-db.migrate(con, upto=7)
+db.migrate(con, only=range(1, 8))
 con.execute("INSERT INTO load_log (load_id, file_name, sha256, source, loaded_at, rows, status, "
             "rolled_back_at) VALUES (1, 'alt.csv', 'x', 'cli', TIMESTAMP '2026-12-01 10:00', 1, "
             "'rolled_back', TIMESTAMP '2026-07-01 10:00')")
