@@ -193,7 +193,8 @@ def test_two_instances_behind_nginx_on_one_store_lose_nothing(pg_store, tmp_path
         sessions.reload_all()
     outcomes = [(process.wait(timeout=300), *process.communicate()) for process in running]
     written = time.monotonic() - started
-    assert [code for code, _, _ in outcomes] == [0] * 8, outcomes
+    failed = [(n, code, out[-1500:], err[-3000:]) for n, (code, out, err) in enumerate(outcomes) if code]
+    assert not failed, failed  # each failed writer with its own output, not pytest's truncation
 
     loads = store_rows("SELECT file_name, status FROM load_log WHERE source <> 'demo' "
                        "ORDER BY load_id")
