@@ -1,13 +1,13 @@
 """Meldungen: the deadline of the week now due and who is still open, who reported on time, late
 or not at all, each district's on-time rate, who is missing, the load history, the figures as
 they stood at a moment (picker) and what changed since one. The reports' part is one cached view
-(:func:`reception.web.views.meldungen`)."""
+(:func:`reception.web.views.meldungen`), the loads' part another (:func:`reception.web.views.loads`)."""
 
 import streamlit as st
 
-from reception.read import present, timeliness
+from reception.read import timeliness
 from reception.web import views
-from reception.web.cache import available, data
+from reception.web.cache import available
 from reception.web.ui import (
     chart_block,
     current_language,
@@ -57,13 +57,11 @@ if available():  # a moment of the past to view, and what changed since one
 
 
 if available():
+    loads = views.loads(lang)
     st.header(t_ui("meldungen.loads"))
-    history = data.loads()
-    table_block(history, present.loads_table, "ladehistorie",
-                t_ui("meldungen.no_loads"))
+    table_block(loads.history_table, loads.history, "ladehistorie", t_ui("meldungen.no_loads"))
     # loads confirmed despite plausibility findings (issue 23), per district, with the comment
     st.header(t_ui("plausi.meldungen.confirmed"))
     st.caption(t_ui("plausi.meldungen.confirmed_caption"))
-    confirmed = data.confirmed_loads()
-    table_block(confirmed, present.confirmed_table,
-                "bestaetigte_auffaelligkeiten", t_ui("plausi.meldungen.none_confirmed"))
+    table_block(loads.confirmed_table, loads.confirmed, "bestaetigte_auffaelligkeiten",
+                t_ui("plausi.meldungen.none_confirmed"))

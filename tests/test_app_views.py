@@ -23,7 +23,9 @@ VIEWS = [
     ("karte", "karte", {}),
     ("meldungen", "meldungen", {}),
     ("meldungen", "changes", {}),  # "Was hat sich seit … geändert"
+    ("meldungen", "loads", {}),  # the load history and the confirmed loads
     ("verteilung", "verteilung", {}),
+    ("methodik", "methodik", {}),  # the texts with settings and figures, the key in force
 ]
 
 

@@ -130,7 +130,7 @@ def test_readme_architecture_names_every_package() -> None:
 # Pages hold UI only (issue 22): each page renders one view of the snapshot
 # (reception.read.views, cached whole in reception.web.views); composing figures, tables and
 # texts call by call, or reckoning with frames, belongs there, not in a page.
-VIEW_PAGES = ["lage", "kreis", "planung", "vergleich", "karte", "meldungen", "verteilung"]
+VIEW_PAGES = ["lage", "kreis", "planung", "vergleich", "karte", "meldungen", "verteilung", "methodik"]
 PAGE_LINES = 120  # a title, filters and rendering fit; Kreis, the longest, has 112
 COMPOSERS = {"metrics", "charts", "present", "queries", "timeliness", "forecast", "estimate"}
 RECKONING = {"sum", "mean", "median", "max", "min", "iloc", "loc", "groupby", "merge", "isin",

@@ -19,7 +19,7 @@ import pandas as pd
 from reception import fmt, isoweek
 from reception.config import Settings
 from reception.i18n import t
-from reception.read import allocation, charts, measures, metrics, planning, present, timeliness
+from reception.read import allocation, charts, estimate, measures, metrics, planning, present, timeliness
 
 
 @dataclass(frozen=True)
@@ -438,6 +438,93 @@ def meldungen(status: pd.DataFrame, weekly: pd.DataFrame, settings: Settings, la
         rates_table=present.rates_table(rates, lang),
         rates=rates,
         demo=demo)
+
+
+@dataclass(frozen=True)
+class LoadsView:
+    """What the Meldungen page shows of the loads: the load history and the loads confirmed
+    despite plausibility findings (issue 23), each as its table and as the frame downloaded."""
+
+    history_table: pd.DataFrame | None  # present.loads_table; None: nothing loaded yet
+    history: pd.DataFrame  # queries.loads
+    confirmed_table: pd.DataFrame | None  # present.confirmed_table; None: none confirmed
+    confirmed: pd.DataFrame  # queries.confirmed_loads
+
+
+def loads(history: pd.DataFrame, confirmed: pd.DataFrame, lang: str) -> LoadsView:
+    """The :class:`LoadsView` of ``history`` (queries.loads) and ``confirmed``
+    (queries.confirmed_loads); a presenter never sees an empty frame."""
+    return LoadsView(
+        history_table=None if history.empty else present.loads_table(history, lang), history=history,
+        confirmed_table=None if confirmed.empty else present.confirmed_table(confirmed, lang),
+        confirmed=confirmed)
+
+
+@dataclass(frozen=True)
+class MethodikView:
+    """What the Methodik page computes: the texts that carry settings, measured figures or the
+    reference's sources, the allocation's worked example and the key in force (the rest of the
+    page is fixed text from the locale files)."""
+
+    formulas: str
+    kreis_figures: str
+    shares: str
+    timeliness: str
+    forecast: str
+    backtest: str  # the forecast band's measured coverage (``make backtest``)
+    estimate_method: str
+    estimate_backtest: str  # the estimate band's measured coverage (``make backtest-estimate``)
+    allocation: str
+    allocation_example: str
+    allocation_table: str  # markdown
+    population: str
+    key_text: str  # which key is in force
+    key_table: pd.DataFrame | None  # None: no snapshot, no key
+    license_title: str
+    accessibility_contact: str | None  # escaped by the page (it is markdown); None: not set
+
+
+# a regulation's name in a key's source: the key of the Land's own regulation is said as such
+REGULATION = "ThürFlüVertVO"
+
+
+def methodik(settings: Settings, lang: str, backtest_figures: dict, estimate_figures: dict,
+             meta: dict, key: pd.DataFrame | None, districts: pd.DataFrame | None) -> MethodikView:
+    """The :class:`MethodikView` from the ``settings``, the stored back-test figures, the
+    reference's ``meta`` and the distribution ``key`` in force with the ``districts`` (both None
+    without a snapshot)."""
+    warn, limit = fmt.percent(settings.warn_rate, 0, lang), fmt.percent(settings.limit_rate, 0, lang)
+    population_date = fmt.day(meta.get("population_reference_date"), lang)
+    if key is not None and present.key_is_proportional(key):
+        key_text = t("methodik.key_proportional", lang, date=population_date)
+    elif key is not None and REGULATION not in present.key_label(key, lang):
+        key_text = t("methodik.key_file", lang, source=present.key_label(key, lang))
+    else:
+        key_text = t("methodik.key", lang)
+    example = allocation.worked_example()
+    return MethodikView(
+        formulas=t("methodik.formulas", lang, warn=warn, limit=limit,
+                   window=settings.net_intake_window_weeks, horizon=settings.runway_horizon_weeks,
+                   minimum=fmt.number(settings.state_minimum_places, lang=lang)),
+        kreis_figures=t("methodik.kreis_figures_text", lang, **present.reimbursement_params(settings, lang)),
+        shares=t("methodik.shares_text", lang, warn=warn, limit=limit),
+        timeliness=t("methodik.timeliness_text", lang,
+                     deadline=present.deadline_rule(settings.deadline, lang),
+                     hours=fmt.number(settings.escalate_after_hours, 0, lang)),
+        forecast=t("methodik.forecast_text", lang, weeks=settings.forecast_weeks),
+        backtest=present.backtest_text(backtest_figures, lang),
+        estimate_method=present.estimate_method_text(estimate.BAND_SCALE, lang),
+        estimate_backtest=present.estimate_backtest_text(estimate_figures, lang),
+        allocation=t("methodik.allocation_text", lang,
+                     reserve=fmt.percent_number(settings.allocation_reserve_percent, 0, lang)),
+        allocation_example=allocation.example_text(example, lang),
+        allocation_table=present.markdown_table(allocation.display(example, lang)),
+        population=t("methodik.population", lang, source=meta.get("population_source", "–"),
+                     date=population_date),
+        key_text=key_text,
+        key_table=None if key is None else present.key_table(key, districts, lang),
+        license_title=settings.license_title,
+        accessibility_contact=settings.accessibility_contact or None)
 
 
 @dataclass(frozen=True)

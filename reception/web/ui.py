@@ -284,14 +284,13 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def table_block(frame: pd.DataFrame, presented: Callable[[pd.DataFrame, str], pd.DataFrame],
-                name: str, when_empty: str) -> None:
-    """``presented(frame, language)`` with the downloads of ``frame``, or the info
-    ``when_empty`` where ``frame`` has no rows (the presenter never sees an empty frame)."""
-    if frame.empty:
+def table_block(table: pd.DataFrame | None, frame: pd.DataFrame, name: str, when_empty: str) -> None:
+    """The presented ``table`` with the downloads of ``frame``, or the info ``when_empty`` where
+    there is no table (a view's ``None``: ``frame`` has no rows)."""
+    if table is None:
         st.info(when_empty)
         return
-    st.dataframe(presented(frame, current_language()), hide_index=True)
+    st.dataframe(table, hide_index=True)
     download_buttons(frame, name)
 
 

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from reception import config, isoweek
-from reception.read import allocation, planning, queries, views
+from reception.read import allocation, backtest, estimate_backtest, planning, queries, views
 from reception.store import db
 from reception.web.cache import NoSnapshot, boundaries, changes_between, data, from_weekly, version
 
@@ -202,6 +202,46 @@ def meldungen(since: date | None, kinds: tuple[str, ...], last_week: date, lang:
     the minute without a new load)."""
     return _meldungen(*_snapshot(), queries.utc_minute(), since, tuple(kinds), last_week, lang,
                       config.settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _loads(current: str, path: str, lang: str) -> views.LoadsView:
+    return views.loads(data.loads(), data.confirmed_loads(), lang)
+
+
+def loads(lang: str) -> views.LoadsView:
+    """The load history and the confirmed loads (Meldungen), cached per data version: a load
+    or a rollback publishes a new snapshot, so a new version."""
+    return _loads(*_snapshot(), lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _methodik(current: str | None, path: str, today: date, figures: tuple[int, int], lang: str,
+              settings: config.Settings) -> views.MethodikView:
+    meta = data.reference_meta() if current else {}
+    key = data.distribution_key(today) if current else None
+    districts = data.districts() if key is not None else None
+    return views.methodik(settings, lang, backtest.stored_figures(), estimate_backtest.stored_figures(),
+                          meta, key, districts)
+
+
+def _figures_version() -> tuple[int, int]:
+    """When the stored back-test figures were last written (0: missing): a ``make backtest``
+    shows on the next run."""
+    def mtime(path) -> int:
+        try:
+            return path.stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    return mtime(backtest.FIGURES), mtime(estimate_backtest.FIGURES)
+
+
+def methodik(lang: str) -> views.MethodikView:
+    """The computed parts of Methodik, cached per data version (or none), day (the key in force),
+    stored back-test figures, language and settings."""
+    return _methodik(version(), str(db.current_snapshot()), date.today(), _figures_version(), lang,
+                     config.settings())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
