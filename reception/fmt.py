@@ -15,6 +15,7 @@ Missing values (None, NaN, NaT) are shown as an en dash, never as "nan".
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,9 +30,13 @@ def _missing(value: object) -> bool:
         return True
     if isinstance(value, int | str):  # never missing; spares the CLI importing pandas
         return False
+    pd = sys.modules.get("pandas")
+    if pd is None:  # no pandas value can exist (its import costs the CLI 0,25 s): NaN is not NaN
+        try:
+            return bool(value != value)
+        except (TypeError, ValueError):
+            return False
     try:
-        import pandas as pd
-
         if value is pd.NaT or (not isinstance(value, str | date) and pd.isna(value)):
             return True
     except (TypeError, ValueError):

@@ -387,6 +387,14 @@ def test_planung_in_english_names_the_default_and_unnamed_scenarios_in_english(a
     assert [t.value for t in at.text_input] == ["Scenario 1", "Mehr"]
 
 
+def test_planung_renames_the_default_scenarios_when_the_language_changes_but_not_a_typed_name(app_db):
+    at = open_page("planung")
+    at.text_input(key="plan1_name").set_value("Turnhalle Nord").run()
+    at.radio(key="lang_choice").set_value("en").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.text_input] == ["Baseline", "Turnhalle Nord", "with sports hall"]
+
+
 def test_methodik_quotes_the_measured_coverage_of_the_forecast_band(app_db):
     at = open_page("methodik")
     text = texts(at)

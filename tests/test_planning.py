@@ -181,3 +181,10 @@ def test_a_scenario_without_a_name_is_numbered_in_the_pages_language():
     assert [s.name for s in pl.decode("~percent~10~0~|~forecast~0~0~", lang="en")] == [
         "Scenario 1", "Scenario 2"]
     assert pl.decode("~percent~10~0~")[0].name == "Szenario 1"
+
+
+def test_a_link_made_in_one_language_names_the_page_given_scenarios_in_the_other():
+    german = pl.encode(pl.default_scenarios(date(2025, 1, 6)) + (pl.Scenario("Szenario 2"),))
+    assert [s.name for s in pl.decode(german, limit=4, lang="en")] == [
+        "Baseline", "+20 % arrivals", "with sports hall", "Scenario 2"]
+    assert pl.decode("Turnhalle Nord~forecast~0~0~", lang="en")[0].name == "Turnhalle Nord"

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from reception import isoweek
-from reception.i18n import t
+from reception.i18n import LANGUAGES, t
 from reception.read import metrics
 from reception.read.estimate import StateEstimate
 
@@ -67,6 +67,22 @@ def default_scenarios(last_week: date, lang: str = "de") -> tuple[Scenario, ...]
     return (Scenario(t("planning.scenario_basis", lang)),
             Scenario(t("planning.scenario_more", lang), "percent", 20.0),
             Scenario(t("planning.scenario_hall", lang), changes=((opening, 150),)))
+
+
+_DEFAULT_NAMES = ("planning.scenario_basis", "planning.scenario_more", "planning.scenario_hall")
+
+
+def named_in(name: str, lang: str) -> str:
+    """``name`` in ``lang`` where it is a name the page gave (a default scenario's, or
+    "Szenario n") in any language, so switching the language renames them too; a name someone
+    typed stays as typed."""
+    for key in _DEFAULT_NAMES:
+        if name in {t(key, other) for other in LANGUAGES}:
+            return t(key, lang)
+    for n in range(1, 4):
+        if name in {t("planning.scenario_n", other, n=n) for other in LANGUAGES}:
+            return t("planning.scenario_n", lang, n=n)
+    return name
 
 
 # ---------------------------------------------------------------- the calculation
@@ -297,7 +313,7 @@ def decode(text: str | None, limit: int = 3, lang: str = "de") -> tuple[Scenario
             continue
         if not all(map(math.isfinite, (value, extra))):
             continue
-        name = _clean(fields[0]) or t("planning.scenario_n", lang, n=len(out) + 1)
+        name = named_in(_clean(fields[0]), lang) or t("planning.scenario_n", lang, n=len(out) + 1)
         out.append(Scenario(name, fields[1], value, extra, changes))
     return tuple(out)
 

@@ -47,11 +47,12 @@ from pathlib import Path
 import duckdb
 
 from reception import config
-from reception.store import local, retry
+from reception.store import local, pgbinary, retry
 
 log = logging.getLogger(__name__)
 
-# Tables that only grow, by load: a sync or a push moves the rows of the new loads alone.
+# Tables that only grow, by load: a sync or a push moves the rows of the new loads alone
+# (the largest first).
 APPEND_TABLES = ("report_row", "load_week")
 # Tables of the mirror that are not the store's.
 LOCAL_ONLY = {"schema_migrations", "mirror_meta"}
@@ -366,8 +367,10 @@ def _push(pg, con: duckdb.DuckDBPyConnection, before: dict[str, Fingerprint],
         _ensure_tables(pg, con)
     after = _fingerprints(con)
     changed = False
-    for table, now in after.items():
-        then = before.get(table)
+    # the load's rows first: the snapshot built beside the push (:class:`_Prebuilt`) then
+    # overlaps the long COPY, not the small tables' (which it would hold up)
+    for table in [*(t for t in APPEND_TABLES if t in after), *(t for t in after if t not in APPEND_TABLES)]:
+        now, then = after[table], before.get(table)
         if not migrated and then == now:
             continue
         if table in APPEND_TABLES and not migrated and then is not None and _only_appended(
@@ -427,34 +430,64 @@ def _pg_type(duck_type: str) -> str:
 
 def _copy_to_store(pg, con: duckdb.DuckDBPyConnection, table: str, after_load: int | None) -> None:
     """COPY the mirror's rows of ``table`` (those of loads after ``after_load``, or all) into
-    the store, streamed: a second thread reads them from the mirror in batches and writes each
-    as CSV (:func:`_csv_pieces`) while this one sends the previous batch; no scratch file, and
-    the store parses one batch while the next is made."""
-    columns = [name for name, _ in _columns(con, table)]
+    the store, streamed: a second thread reads them from the mirror in batches and encodes each
+    (:func:`_stream_pieces`) while this one sends the previous batch; no scratch file, and the
+    store takes one batch while the next is made. In PostgreSQL's binary form where every column
+    has one (:mod:`pgbinary`: the store parses no digits), else as CSV."""
+    columns = _columns(con, table)
+    binary = _binary_fits(pg, table, columns)
+    if binary:
+        columns = pgbinary.in_order(columns)
+    names = [name for name, _ in columns]
+    kinds = [kind for _, kind in columns]
     where = "" if after_load is None else f" WHERE load_id > {int(after_load)}"
     catalog = con.execute("SELECT current_database()").fetchall()[0][0]
-    query = (f"SELECT {', '.join(_quoted(c) for c in columns)} "  # noqa: S608
+    query = (f"SELECT {', '.join(_quoted(c) for c in names)} "  # noqa: S608
              f"FROM {_quoted(catalog)}.main.{_quoted(table)}{where}")
-    statement = _sql("COPY {} ({}) FROM STDIN (FORMAT csv)", table, columns)
-    with _csv_pieces(con, query) as pieces, pg.cursor() as cur, cur.copy(statement) as copy:
+    statement = _sql("COPY {} ({}) FROM STDIN (FORMAT " + ("binary" if binary else "csv") + ")",
+                     table, names)
+    encode = (lambda batch: pgbinary.rows(batch, kinds)) if binary else _csv_piece
+    with _stream_pieces(con, query, encode) as pieces, pg.cursor() as cur, \
+            cur.copy(statement) as copy:
+        if binary:
+            copy.write(pgbinary.HEADER)
         for piece in pieces:
             copy.write(piece)
+        if binary:
+            copy.write(pgbinary.TRAILER)
 
 
-@contextmanager
-def _csv_pieces(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[Iterator[memoryview]]:
-    """The rows of ``query`` (on a cursor of ``con``'s database) as CSV pieces of
-    ``STREAM_ROWS`` rows, made in a second thread (DuckDB and Arrow's CSV writer free the GIL)
-    at most ``STREAM_AHEAD`` pieces ahead of the consumer. In the CSV of Arrow, as in
-    PostgreSQL's, NULL is an unquoted empty field and every text is quoted (an empty text is
-    ``""``)."""
+def _binary_fits(pg, table: str, columns: list[tuple[str, str]]) -> bool:
+    """True where the store's columns of ``table`` have exactly the types whose binary form
+    :mod:`pgbinary` writes (a store made by this code has them; anything else goes as CSV)."""
+    if not pgbinary.supports([kind for _, kind in columns]):
+        return False
+    stored = dict(pg.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_schema = current_schema() AND table_name = %s",
+                             [table]).fetchall())
+    return all(stored.get(name) == pgbinary.STORE_TYPES[kind] for name, kind in columns)
+
+
+def _csv_piece(batch) -> memoryview:
+    """A batch as CSV the way PostgreSQL reads it: NULL an unquoted empty field, every text
+    quoted (an empty text is ``""``), as Arrow's CSV writer puts them."""
     import pyarrow as pa
     from pyarrow import csv
 
+    sink = pa.BufferOutputStream()
+    csv.write_csv(batch, sink, csv.WriteOptions(include_header=False, quoting_style="needed"))
+    return memoryview(sink.getvalue())
+
+
+@contextmanager
+def _stream_pieces(con: duckdb.DuckDBPyConnection, query: str,
+                   encode) -> Iterator[Iterator[memoryview]]:
+    """The rows of ``query`` (on a cursor of ``con``'s database) in batches of ``STREAM_ROWS``
+    rows, each passed through ``encode`` in a second thread (DuckDB, Arrow and NumPy free the
+    GIL) at most ``STREAM_AHEAD`` pieces ahead of the consumer."""
     pieces: queue.Queue = queue.Queue(maxsize=STREAM_AHEAD)
     stop = threading.Event()
     failed: list[BaseException] = []
-    options = csv.WriteOptions(include_header=False, quoting_style="needed")
 
     def hand_over(item) -> bool:
         while not stop.is_set():
@@ -469,9 +502,7 @@ def _csv_pieces(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[Iterator
         cursor = con.cursor()
         try:
             for batch in cursor.sql(query).to_arrow_reader(STREAM_ROWS):
-                sink = pa.BufferOutputStream()
-                csv.write_csv(batch, sink, options)
-                if not hand_over(memoryview(sink.getvalue())):
+                if not hand_over(encode(batch)):
                     return
         except BaseException as error:  # noqa: BLE001 - raised again in the consumer's thread
             failed.append(error)

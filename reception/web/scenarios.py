@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from reception.read import planning
-from reception.web.ui import t_ui
+from reception.web.ui import current_language, t_ui
 
 
 def _defaults(base: planning.Scenario, weeks: list[str]) -> dict:
@@ -23,6 +23,7 @@ def scenario_inputs(index: int, base: planning.Scenario, week_labels: dict[str, 
     key, weeks = f"plan{index}", list(week_labels)
     for field, value in _defaults(base, weeks).items():
         st.session_state.setdefault(f"{key}_{field}", value)
+    st.session_state[f"{key}_name"] = planning.named_in(st.session_state[f"{key}_name"], current_language())
     for field in ("open_week", "close_week"):
         if st.session_state[f"{key}_{field}"] not in weeks:
             st.session_state[f"{key}_{field}"] = weeks[0]
