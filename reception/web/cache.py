@@ -11,6 +11,8 @@ function raises :class:`NoSnapshot`; pages check :func:`available` first.
 
 from __future__ import annotations
 
+import copy
+import functools
 import importlib
 import threading
 from collections import OrderedDict
@@ -31,6 +33,46 @@ class NoSnapshot(LookupError):
     """No snapshot has been published yet (the database was never initialised)."""
 
 
+def shared(max_entries: int) -> Callable[[Callable], Callable]:
+    """``st.cache_resource(max_entries=...)`` for a function whose positional arguments are all
+    hashable values (strings, dates, tuples of them, the frozen :class:`reception.config.Settings`):
+    one value per argument tuple, shared by every session, built once (callers of the same key
+    wait for the first), the least recently used dropped beyond ``max_entries``. The key is the
+    argument tuple itself, found in a dict: ``st.cache_resource`` hashes every argument anew on
+    each call (its hasher walks the settings field by field), about a millisecond of every run
+    of a page that only looks its view up (issue 22)."""
+    def decorate(function: Callable) -> Callable:
+        entries: OrderedDict[tuple, Any] = OrderedDict()
+        building: dict[tuple, threading.Lock] = {}
+        lock = threading.Lock()
+
+        @functools.wraps(function)
+        def cached(*args: Any) -> Any:
+            with lock:
+                if args in entries:
+                    entries.move_to_end(args)
+                    return entries[args]
+                key_lock = building.setdefault(args, threading.Lock())
+            with key_lock:
+                with lock:
+                    if args in entries:
+                        return entries[args]
+                try:
+                    value = function(*args)
+                finally:
+                    with lock:
+                        building.pop(args, None)
+                with lock:
+                    entries[args] = value
+                    while len(entries) > max_entries:
+                        entries.popitem(last=False)
+                return value
+
+        cached.clear = entries.clear  # type: ignore[attr-defined]
+        return cached
+    return decorate
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(name: str, version: str, path: str, args: tuple, kwargs: tuple) -> Any:
     with db.reading_from(Path(path)):
@@ -49,6 +91,17 @@ def available() -> bool:
     return version() is not None
 
 
+# Small answers every run asks for (sidebar bounds, "Stand", the Land's name): shared as they
+# are, a copy of a dict or tuple, without ``st.cache_data``'s hashing and unpickling per call.
+SMALL_ANSWERS = frozenset({"week_bounds", "snapshot_meta", "reference_meta"})
+
+
+@shared(max_entries=16)
+def _small(name: str, version: str, path: str) -> Any:
+    with db.reading_from(Path(path)):
+        return getattr(queries, name)()
+
+
 class _Data:
     def __getattr__(self, name: str):
         function = getattr(queries, name)
@@ -57,6 +110,8 @@ class _Data:
             current = version()
             if current is None:
                 raise NoSnapshot(str(db.current_snapshot()))
+            if name in SMALL_ANSWERS and not args and not kwargs:
+                return copy.copy(_small(name, current, str(db.current_snapshot())))
             return _cached(function.__name__, current, str(db.current_snapshot()), args,
                            tuple(sorted(kwargs.items())))
 

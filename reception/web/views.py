@@ -18,7 +18,15 @@ import streamlit as st
 from reception import config, isoweek
 from reception.read import allocation, backtest, estimate_backtest, planning, queries, views
 from reception.store import db
-from reception.web.cache import NoSnapshot, boundaries, changes_between, data, from_weekly, version
+from reception.web.cache import (
+    NoSnapshot,
+    boundaries,
+    changes_between,
+    data,
+    from_weekly,
+    shared,
+    version,
+)
 
 
 class FrozenFigure(go.Figure):
@@ -57,7 +65,7 @@ def _snapshot() -> tuple[str, str]:
     return current, str(db.current_snapshot())
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@shared(max_entries=32)
 def _lage(current: str, path: str, since: date | None, kinds: tuple[str, ...], last_week: date,
           lang: str, settings: config.Settings) -> views.LageView:
     weekly = data.weekly(since=since, kinds=kinds)
@@ -73,7 +81,7 @@ def lage(since: date | None, kinds: tuple[str, ...], last_week: date, lang: str)
     return _lage(*_snapshot(), since, tuple(kinds), last_week, lang, config.settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@shared(max_entries=16)
 def _district_names(current: str, path: str, kinds: tuple[str, ...] | None = None) -> dict[str, str]:
     districts = data.districts()
     if kinds is not None:
@@ -87,7 +95,7 @@ def district_names(kinds: tuple[str, ...] | None = None) -> dict[str, str]:
     return _district_names(*_snapshot(), None if kinds is None else tuple(kinds))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@shared(max_entries=64)
 def _kreis(current: str, path: str, ags: str, since: date | None, last_week: date, lang: str,
            settings: config.Settings) -> views.KreisView | None:
     weekly = data.weekly(since=since, ags=(ags,))
@@ -188,7 +196,7 @@ def karte(since: date | None, kinds: tuple[str, ...], measure: str, by_boundarie
                   _boundary_version() if by_boundaries else None, lang, land, config.settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@shared(max_entries=32)
 def _meldungen(current: str, path: str, minute, since: date | None, kinds: tuple[str, ...],
                last_week: date, lang: str, settings: config.Settings) -> views.MeldungenView:
     status = data.reporting_status(now=minute, kinds=kinds)
@@ -204,7 +212,7 @@ def meldungen(since: date | None, kinds: tuple[str, ...], last_week: date, lang:
                       config.settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@shared(max_entries=8)
 def _loads(current: str, path: str, lang: str) -> views.LoadsView:
     return views.loads(data.loads(), data.confirmed_loads(), lang)
 
@@ -215,7 +223,7 @@ def loads(lang: str) -> views.LoadsView:
     return _loads(*_snapshot(), lang)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@shared(max_entries=8)
 def _methodik(current: str | None, path: str, today: date, figures: tuple[int, int], lang: str,
               settings: config.Settings) -> views.MethodikView:
     meta = data.reference_meta() if current else {}
