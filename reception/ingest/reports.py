@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import os
 import re
@@ -316,7 +317,8 @@ def _read_into_cells(con: duckdb.DuckDBPyConnection, data: bytes, text: str, enc
     direct = bool(reader_encoding) and on_disk.unchanged(data)
     if direct:
         result.corrected = _read_cells(con, on_disk.path, delimiter, header_index,
-                                            width, used, reader_encoding, labelled)
+                                       width, used, _body_encoding(data, header_index,
+                                                                   reader_encoding), labelled)
         direct = on_disk.unchanged(data)
     if not direct:  # DuckDB reads a UTF-8 copy of the bytes
         if reader_encoding:
@@ -325,6 +327,22 @@ def _read_into_cells(con: duckdb.DuckDBPyConnection, data: bytes, text: str, enc
         result.temp_files.append(body_path)
         result.corrected = _read_cells(con, body_path, delimiter, header_index, width,
                                             used, "utf-8", labelled)
+
+
+_LINE_BREAK_BYTE = re.compile(rb"[\r\n]")
+
+
+def _body_encoding(data: bytes, header_index: int, reader_encoding: str) -> str:
+    """The encoding DuckDB reads the rows below the header in. DuckDB reads Latin-1 in one
+    thread but UTF-8 in parallel; where every byte below the header is ASCII (the usual German
+    export: only the header's umlauts are not), both give the same text, so such a body is read
+    as UTF-8. The body is taken to start after the header's line counting every CR and LF byte
+    as a break of its own: the earliest place a reader's line count can put it."""
+    if reader_encoding != "latin-1":
+        return reader_encoding
+    breaks = list(itertools.islice(_LINE_BREAK_BYTE.finditer(data), header_index + 1))
+    start = breaks[-1].end() if breaks else len(data)
+    return "utf-8" if data[start:].isascii() else reader_encoding
 
 
 def _may_have_longer_rows(body: str | bytes, delimiter: str, header_fields: int) -> bool:
