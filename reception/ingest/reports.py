@@ -352,10 +352,22 @@ def _may_have_longer_rows(body: str | bytes, delimiter: str, header_fields: int)
     line that ends in the delimiter is decided by a byte search, without a loop over lines."""
     sep = delimiter.encode() if isinstance(body, bytes) else delimiter
     breaks = (b"\n", b"\r") if isinstance(body, bytes) else ("\n", "\r")
-    if not any(sep + end in body for end in breaks) and not body.rstrip().endswith(sep):
+    # each two-character search costs a pass over the file; a file without CR (found by a
+    # quick search for one character) needs none for the delimiter before a CR
+    if not any(end in body and sep + end in body for end in breaks) and \
+            not _ends_with(body, sep):
         return False
     return any(line.rstrip().endswith(sep) and line.count(sep) >= header_fields
                for line in _physical_lines(body))
+
+
+def _ends_with(body: str | bytes, suffix: str | bytes) -> bool:
+    """``body.rstrip().endswith(suffix)`` without copying the whole file where its tail
+    holds more than whitespace."""
+    tail = body[-4096:].rstrip()
+    if not tail and len(body) > 4096:
+        tail = body.rstrip()
+    return tail.endswith(suffix)
 
 
 MAX_FIELD = 10_000_000  # characters of one cell (DuckDB's line limit on the fast road)
