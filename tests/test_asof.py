@@ -172,3 +172,22 @@ def test_migration_converts_local_stamps_from_the_servers_zone(tmp_path):
             (datetime(2026, 12, 1, 9, 0), datetime(2026, 7, 1, 8, 0))]
     finally:
         con.close()
+
+
+def test_the_key_of_a_past_follows_the_set_of_migrations_not_the_highest(fresh_db, tmp_path):
+    """A migration numbered below the highest can arrive later (branches land out of order):
+    a snapshot of the past made before it must not be taken for one made after."""
+    first = load(report(10, 500), "erste.csv")
+    moment = loaded_at(fresh_db, first)
+    copy = tmp_path / "snapshot.duckdb"
+    shutil.copyfile(config.snapshot_path(), copy)
+    con = duckdb.connect(str(copy))
+    try:
+        with_all = asof._history_then(con, moment)[0]
+        lower, highest = con.execute(
+            "SELECT min(version), max(version) FROM schema_migrations").fetchall()[0]
+        con.execute("DELETE FROM schema_migrations WHERE version = ?", [lower + 1])
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0][0] == highest
+        assert asof._history_then(con, moment)[0] != with_all
+    finally:
+        con.close()

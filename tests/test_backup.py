@@ -133,3 +133,14 @@ def test_backup_refuses_the_database_folder_itself(fresh_db: Path) -> None:
     assert not (fresh_db.parent / "manifest.json").exists()
     english = run_etl("--lang", "en", "backup", str(fresh_db.parent), env=env, check=False)
     assert english.returncode == 2 and "holds the database itself" in english.stderr
+
+
+def test_the_manifest_names_every_migration_applied(fresh_db: Path, tmp_path: Path) -> None:
+    """The set, not the highest number: numbers land out of order, so the highest alone does
+    not say which migrations a backed-up database has."""
+    from reception.store import db
+
+    run_etl("backup", str(tmp_path / "b"), env={"RECEPTION_DB": str(fresh_db)})
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["schema_migrations"] == [version for version, _, _ in db.migrations()]
+    assert manifest["schema_version"] == max(manifest["schema_migrations"])

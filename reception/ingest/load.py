@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -163,10 +163,11 @@ def store_reader(db_path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnect
         yield con
 
 
-def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
+def inspect_bytes(data: bytes, file_name: str, matcher: Matcher | Future[Matcher],
                   today: date | None = None, on_disk: OnDisk | None = None,
                   keep_connection: bool = False) -> Inspection:
-    """Read and validate a report in a private in-memory database. ``on_disk``: the file the
+    """Read and validate a report in a private in-memory database. ``matcher``: or a future
+    of it, awaited only once the file is read. ``on_disk``: the file the
     bytes were read from (DuckDB then reads it directly, if it is unchanged).
     ``keep_connection``: leave the rows to load in that database (``Inspection.connection``,
     for ``ingest_bytes``, which writes them from there) instead of handing them out as Arrow;
@@ -179,6 +180,8 @@ def inspect_bytes(data: bytes, file_name: str, matcher: Matcher,
     try:
         read = read_report(con, data, file_name, on_disk)
         if read.ok:
+            if isinstance(matcher, Future):
+                matcher = matcher.result()
             validation = _validate_or_reject(con, read, matcher, today)
         else:
             validation = Validation(problems=read.problems,
@@ -485,7 +488,8 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
     GIL), which keeps both cores busy; the loads themselves stay one after the other, in order.
     ``confirmed_by``: who confirmed the plausibility findings of these files (``ingest
     --confirm``); None: a file with findings is rejected."""
-    matcher = matcher_for(db_path)
+    # the first file is read while the matcher is made (it may ask the store first)
+    matcher: Future[Matcher] = Future()
 
     def inspected(path: Path) -> tuple[Inspection, float]:
         started = time.monotonic()
@@ -497,6 +501,11 @@ def ingest_files(paths: list[Path], source: str, loaded_by: str | None = None,
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspect") as pool:
         upcoming = [pool.submit(inspected, path) for path in paths[:1]]
         try:
+            try:
+                matcher.set_result(matcher_for(db_path))
+            except BaseException as error:
+                matcher.set_exception(error)
+                raise
             for index in range(len(paths)):
                 inspection, started = upcoming.pop().result()
                 upcoming += [pool.submit(inspected, path) for path in paths[index + 1:index + 2]]

@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -284,6 +285,32 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, data: bytes, text: str, encod
     # empty trailing labels (Excel's ';;;'): a few are read and checked here; a row with
     # more fields than that is an error for the strict reader, and goes the careful road
     width = min(len(labels), labelled + TRAILING_READ)
+    body = data if reader_encoding else text  # line breaks: single bytes in the file
+    # the byte search for longer rows (0,1 s for 50 MB, holding the GIL) runs beside DuckDB's
+    # reading (which frees it)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="longer-rows") as beside:
+        longer = beside.submit(_may_have_longer_rows, body, delimiter, len(labels))
+        _read_into_cells(con, data, text, encoding, reader_encoding, on_disk, delimiter,
+                         header_index, width, used, labelled, result)
+        may_be_longer = longer.result()
+    if labelled < width and con.execute(
+            "SELECT count(*) FROM raw_cells WHERE beyond_header IS NOT NULL").fetchall()[0][0]:
+        raise _Unusual("filled cells under the header's empty trailing labels")
+    if may_be_longer:
+        # DuckDB drops empty fields after the last column: the careful road counts them
+        raise _Unusual("a row may have more fields than the header")
+    blank_offsets = ([] if _no_line_skipped(con, body, header_index)
+                     else _blank_row_offsets(body, header_index))
+    _define_raw_view(con, header_index, blank_offsets)
+    result.trimmed = result.numbers = True
+
+
+def _read_into_cells(con: duckdb.DuckDBPyConnection, data: bytes, text: str, encoding: str,
+                     reader_encoding: str | None, on_disk: OnDisk | None, delimiter: str,
+                     header_index: int, width: int, used: list[tuple[int, str]],
+                     labelled: int, result: ReadResult) -> None:
+    """DuckDB's reading of the cells into ``raw_cells``: from the file on disk where it can be
+    read as it is, else from a UTF-8 copy."""
     # DuckDB reads the file the bytes came from where it can read them as they are (no
     # copy to write), and where that file still held these bytes after it was read
     direct = bool(reader_encoding) and on_disk.unchanged(data)
@@ -298,17 +325,6 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, data: bytes, text: str, encod
         result.temp_files.append(body_path)
         result.corrected = _read_cells(con, body_path, delimiter, header_index, width,
                                             used, "utf-8", labelled)
-    if labelled < width and con.execute(
-            "SELECT count(*) FROM raw_cells WHERE beyond_header IS NOT NULL").fetchall()[0][0]:
-        raise _Unusual("filled cells under the header's empty trailing labels")
-    body = data if reader_encoding else text  # line breaks: single bytes in the file
-    if _may_have_longer_rows(body, delimiter, len(labels)):
-        # DuckDB drops empty fields after the last column: the careful road counts them
-        raise _Unusual("a row may have more fields than the header")
-    blank_offsets = ([] if _no_line_skipped(con, body, header_index)
-                     else _blank_row_offsets(body, header_index))
-    _define_raw_view(con, header_index, blank_offsets)
-    result.trimmed = result.numbers = True
 
 
 def _may_have_longer_rows(body: str | bytes, delimiter: str, header_fields: int) -> bool:

@@ -136,7 +136,8 @@ def _history_then(con: duckdb.DuckDBPyConnection, moment: datetime) -> tuple[str
         "count(*) FILTER (WHERE loaded_at > $1 AND status <> 'rejected'), "
         "count(*) FILTER (WHERE rolled_back_at > $1) FROM load_log", [moment]).fetchall()[0]
     digest = hashlib.sha256(f"format {FORMAT}\n".encode())
-    schema = con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0][0]
+    # the set of migrations (a lower number may arrive after a higher one), not the highest
+    schema = ",".join(map(str, db.applied_migrations(con)))
     digest.update(f"schema {schema}\n".encode())
     present = {name for (name,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"

@@ -47,9 +47,11 @@ def _facts(con: duckdb.DuckDBPyConnection) -> dict:
         "SELECT count(*), count(*) FILTER (WHERE status = 'loaded'), max(load_id) FROM load_log"
     ).fetchall()[0]
     rows = con.execute("SELECT count(*) FROM report_row").fetchall()[0][0]
-    version = con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0][0]
+    applied = db.applied_migrations(con)
+    # ``schema_migrations``: the schema is the set (numbers land out of order); the highest
+    # number stays as ``schema_version`` for readers of older manifests
     return {"loads": loads, "active_loads": active, "last_load_id": last, "report_rows": rows,
-            "schema_version": version}
+            "schema_version": max(applied, default=0), "schema_migrations": applied}
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:

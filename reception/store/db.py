@@ -42,6 +42,7 @@ from reception.store.local import (  # noqa: F401 (the facade's names for the Du
     DatabaseBusy,
     _current_rows_query,
     _identifier,
+    applied_migrations,
     connect_with_retry,
     current_snapshot,
     is_lock_error,

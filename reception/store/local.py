@@ -123,6 +123,14 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The versions ``schema_migrations`` records, in order: the schema a database has. A set,
+    not the highest number: numbers land out of order (a database migrated to 010 before 009
+    existed has 010 and not 009)."""
+    return [version for (version,) in con.execute(
+        "SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+
+
 def migrate(con: duckdb.DuckDBPyConnection, only: Collection[int] | None = None) -> int:
     """Apply the migrations not yet recorded in ``schema_migrations`` (of those numbered in
     ``only``, where given: a PostgreSQL store's set); returns the version."""
