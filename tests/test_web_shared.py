@@ -77,3 +77,24 @@ def test_small_answers_are_copies_of_the_snapshot_they_come_from(tmp_path: Path,
     meta["has_demo"] = "changed by a page"
     assert cache.data.snapshot_meta()["has_demo"] != "changed by a page"
     assert cache.data.week_bounds()[1] is not None
+
+
+def test_a_frozen_charts_accessible_name_is_made_once_and_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    import plotly.graph_objects as go
+
+    from reception.web import ui
+    from reception.web.views import FrozenFigure
+
+    figure = go.Figure(go.Bar(x=[1, 2], y=[3, 4]),
+                       layout={"title": {"text": "Zugänge<br><sup>je Woche</sup>"}})
+    expected = ui.chart_name(figure, "mehr Zugänge als Plätze.")
+    assert expected == "Zugänge  je Woche. mehr Zugänge als Plätze."
+    frozen = FrozenFigure(figure)
+    made: list[str] = []
+    original = ui._chart_name
+    monkeypatch.setattr(ui, "_chart_name",
+                        lambda fig, summary: made.append(summary) or original(fig, summary))
+    assert ui.chart_name(frozen, "mehr Zugänge als Plätze.") == expected
+    assert ui.chart_name(frozen, "mehr Zugänge als Plätze.") == expected
+    assert ui.chart_name(frozen, "weniger.") == "Zugänge  je Woche. weniger."
+    assert made == ["mehr Zugänge als Plätze.", "weniger."]

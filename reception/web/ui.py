@@ -296,7 +296,21 @@ def table_block(table: pd.DataFrame | None, frame: pd.DataFrame, name: str, when
 
 def chart_name(fig, summary: str) -> str:
     """The chart's accessible name: its title and what it says in short (the "Kurz gesagt" text,
-    which also stands beside it), so that a screen reader announces both at the chart."""
+    which also stands beside it), so that a screen reader announces both at the chart. Made once
+    per frozen figure of a cached view and summary (plotly's property lookups cost more than the
+    rest of a chart's run)."""
+    from reception.web.views import FrozenFigure
+
+    if not isinstance(fig, FrozenFigure):
+        return _chart_name(fig, summary)
+    names = fig.__dict__.setdefault("_chart_names", {})
+    found = names.get(summary)
+    if found is None:
+        found = names[summary] = _chart_name(fig, summary)
+    return found
+
+
+def _chart_name(fig, summary: str) -> str:
     title = getattr(getattr(getattr(fig, "layout", None), "title", None), "text", None) or ""
     title = re.sub(r"<[^>]+>", " ", str(title)).strip()  # plotly titles may carry <br>, <sup>
     return f"{title}. {summary}" if title else summary
