@@ -211,3 +211,22 @@ def test_load_week_accounts_for_every_row(fresh_db) -> None:
                                "f.csv", "cli", "test", db_path=fresh_db, today=TODAY))
     assert query(fresh_db, "SELECT ags, week::VARCHAR, rows, keys FROM load_week") == [
         ("16051", "2024-11-04", 2, 2)]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+@pytest.mark.parametrize("last_facility", ["Haus B", "Häuser Süd"])
+def test_a_latin_1_file_whose_rows_are_ascii_reads_as_its_copy_does(tmp_path, newline,
+                                                                    last_facility) -> None:
+    """A Latin-1 file whose umlauts sit only in its title and header lines is read in place
+    as UTF-8 (in parallel); one with an umlaut in a row is not: both give the cells and lines
+    that the road through a UTF-8 copy gives."""
+    lines = ["Meldung Gemeinschaftsunterkünfte", "Kreisschlüssel;Woche;Unterkunft;Kapazität",
+             "16051;2024-W45;Haus A;100", f"16051;2024-W46;{last_facility};1.250"]
+    data = (newline.join(lines) + newline).encode("latin-1")
+    path = tmp_path / "meldung.csv"
+    path.write_bytes(data)
+    in_place, copies = _rows_read(path, data)
+    assert copies == []
+    copied = inspect_bytes(data, path.name, _matcher(), TODAY)  # no file: a UTF-8 copy
+    assert in_place == [(r["facility"], r["capacity"], r["line"]) for r in copied.rows.to_pylist()]
+    assert in_place == [("Haus A", 100, 3), (last_facility, 1250, 4)]

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from reception.ingest.headers import MEASURES
-from reception.ingest.plausibility import find, findings_frame
+from reception.ingest.plausibility import find, findings_frame, history_rules
+from reception.ingest.rules import HISTORY_COLUMNS, history_sql
 
 WEEK = date(2024, 11, 4)  # KW 45/2024
 EARLIER = WEEK - timedelta(weeks=1)
@@ -189,6 +190,37 @@ def test_old_week_needs_a_figure_to_replace() -> None:
 def test_a_districts_first_report_has_no_findings() -> None:
     other = {**BASE, "ags": "16051"}
     assert codes([other], [{**BASE, "capacity": 99999, "occupied": 5}]) == []
+
+
+@pytest.mark.parametrize("rule", [r.code for r in history_rules()])
+def test_no_history_rule_fires_without_a_figure_in_the_store(rule) -> None:
+    """What lets ``find`` skip a store without a load in force: a row with no earlier week,
+    no latest week and nothing to replace (the store's columns NULL) meets no history rule,
+    whatever its own figures."""
+    con = duckdb.connect()
+    _table(con, "row_seen", [{**BASE, "capacity_unusable": 0, "occupied_entitled": 0,
+                              "arrivals_asylum": 0, "announced": 0}])
+    store_columns = ", ".join(f"NULL::{'DATE' if c.endswith('week') else 'INTEGER'} AS {c}"
+                              for c in HISTORY_COLUMNS if c.startswith(("prev_", "latest",
+                                                                        "replaced")))
+    rule_of = next(r for r in history_rules() if r.code == rule)
+    for target in rule_of.fields:
+        condition = history_sql(rule_of, target, DEFAULTS)[0]
+        assert con.execute(f"SELECT count(*) FILTER (WHERE {condition}) FROM "  # noqa: S608
+                           f"(SELECT *, {store_columns} FROM row_seen)").fetchall() == [(0,)]
+
+
+def test_a_store_without_a_load_in_force_gives_no_findings_and_is_not_scanned() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE load_log (load_id INTEGER, status VARCHAR)")
+    con.execute("INSERT INTO load_log VALUES (1, 'rolled_back')")
+    # a store whose view would fail if it were read: with no load in force it is not
+    con.execute("CREATE VIEW current_rows AS SELECT error('read') AS ags")
+    _table(con, "incoming", [BASE])
+    assert not find(con, "incoming", thresholds=DEFAULTS)
+    con.execute("INSERT INTO load_log VALUES (2, 'loaded')")
+    with pytest.raises(duckdb.Error):
+        find(con, "incoming", thresholds=DEFAULTS)
 
 
 def test_rows_that_only_announce_have_no_findings() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import os
 import re
@@ -316,7 +317,8 @@ def _read_into_cells(con: duckdb.DuckDBPyConnection, data: bytes, text: str, enc
     direct = bool(reader_encoding) and on_disk.unchanged(data)
     if direct:
         result.corrected = _read_cells(con, on_disk.path, delimiter, header_index,
-                                            width, used, reader_encoding, labelled)
+                                       width, used, _body_encoding(data, header_index,
+                                                                   reader_encoding), labelled)
         direct = on_disk.unchanged(data)
     if not direct:  # DuckDB reads a UTF-8 copy of the bytes
         if reader_encoding:
@@ -327,6 +329,22 @@ def _read_into_cells(con: duckdb.DuckDBPyConnection, data: bytes, text: str, enc
                                             used, "utf-8", labelled)
 
 
+_LINE_BREAK_BYTE = re.compile(rb"[\r\n]")
+
+
+def _body_encoding(data: bytes, header_index: int, reader_encoding: str) -> str:
+    """The encoding DuckDB reads the rows below the header in. DuckDB reads Latin-1 in one
+    thread but UTF-8 in parallel; where every byte below the header is ASCII (the usual German
+    export: only the header's umlauts are not), both give the same text, so such a body is read
+    as UTF-8. The body is taken to start after the header's line counting every CR and LF byte
+    as a break of its own: the earliest place a reader's line count can put it."""
+    if reader_encoding != "latin-1":
+        return reader_encoding
+    breaks = list(itertools.islice(_LINE_BREAK_BYTE.finditer(data), header_index + 1))
+    start = breaks[-1].end() if breaks else len(data)
+    return "utf-8" if data[start:].isascii() else reader_encoding
+
+
 def _may_have_longer_rows(body: str | bytes, delimiter: str, header_fields: int) -> bool:
     """True where a line ends in the delimiter and has as many delimiters as the header has
     fields: a row that may be longer than the header with empty extra fields (a delimiter in a
@@ -334,10 +352,22 @@ def _may_have_longer_rows(body: str | bytes, delimiter: str, header_fields: int)
     line that ends in the delimiter is decided by a byte search, without a loop over lines."""
     sep = delimiter.encode() if isinstance(body, bytes) else delimiter
     breaks = (b"\n", b"\r") if isinstance(body, bytes) else ("\n", "\r")
-    if not any(sep + end in body for end in breaks) and not body.rstrip().endswith(sep):
+    # each two-character search costs a pass over the file; a file without CR (found by a
+    # quick search for one character) needs none for the delimiter before a CR
+    if not any(end in body and sep + end in body for end in breaks) and \
+            not _ends_with(body, sep):
         return False
     return any(line.rstrip().endswith(sep) and line.count(sep) >= header_fields
                for line in _physical_lines(body))
+
+
+def _ends_with(body: str | bytes, suffix: str | bytes) -> bool:
+    """``body.rstrip().endswith(suffix)`` without copying the whole file where its tail
+    holds more than whitespace."""
+    tail = body[-4096:].rstrip()
+    if not tail and len(body) > 4096:
+        tail = body.rstrip()
+    return tail.endswith(suffix)
 
 
 MAX_FIELD = 10_000_000  # characters of one cell (DuckDB's line limit on the fast road)
