@@ -5,6 +5,8 @@ The key is the snapshot's version and path (:func:`reception.web.cache.version`,
 query): a new load, a past snapshot or another derived snapshot is another key, never a stale
 view. Figures inside are :class:`FrozenFigure`: plotly's ``to_dict`` deep-copies a figure every
 time ``st.plotly_chart`` sends it (5–6 ms per chart and run); a frozen one makes its dict once.
+The cache is :func:`reception.web.cache.shared` (the arguments' tuple as the key), not
+``st.cache_resource``, which hashed every argument, the settings field by field, on every run.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import fields, replace
 from datetime import date, datetime
 
 import plotly.graph_objects as go
-import streamlit as st
 
 from reception import config, isoweek
 from reception.read import allocation, backtest, estimate_backtest, planning, queries, views
@@ -124,7 +125,7 @@ def _foresight(horizon: int, settings: config.Settings) -> planning.Foresight:
                        announced=True)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@shared(max_entries=64)
 def _planung_basis(current: str, path: str, unit: str, horizon: int, lang: str,
                    settings: config.Settings) -> views.PlanungBasis:
     return views.planung_basis(_foresight(horizon, settings), unit, settings, lang)
@@ -135,7 +136,7 @@ def planung_basis(unit: str, horizon: int, lang: str) -> views.PlanungBasis:
     return _planung_basis(*_snapshot(), unit, horizon, lang, config.settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=128)
+@shared(max_entries=128)
 def _planung(current: str, path: str, unit: str, horizon: int, scenarios: tuple, needs_week: str,
              reserve: float, lang: str, settings: config.Settings) -> views.PlanungView:
     basis = _planung_basis(current, path, unit, horizon, lang, settings)
@@ -152,7 +153,7 @@ def planung(unit: str, horizon: int, scenarios: tuple, needs_week: str, reserve_
                     lang, config.settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@shared(max_entries=64)
 def _vergleich(current: str, path: str, picked: tuple[str, ...], since: date | None, measure: str,
                per_1000: bool, lang: str, settings: config.Settings) -> views.VergleichView:
     weekly = data.weekly(since=since, ags=picked)
@@ -176,7 +177,7 @@ def _boundary_version() -> tuple[str, int] | None:
         return (str(path), -1)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@shared(max_entries=64)
 def _karte(current: str, path: str, since: date | None, kinds: tuple[str, ...], measure: str,
            by_boundaries: bool, boundary_version: tuple | None, lang: str, land: str,
            settings: config.Settings) -> views.KarteView:
@@ -252,7 +253,7 @@ def methodik(lang: str) -> views.MethodikView:
                      config.settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@shared(max_entries=16)
 def _verteilung_basis(current: str, path: str, last_week: date, lang: str) -> views.VerteilungBasis:
     week = allocation.week_after(last_week)
     return views.verteilung_basis(data.allocation_inputs(week.date()), data.announced_in(week.date()),
@@ -264,7 +265,7 @@ def verteilung_basis(last_week: date, lang: str) -> views.VerteilungBasis:
     return _verteilung_basis(*_snapshot(), last_week, lang)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@shared(max_entries=64)
 def _verteilung(current: str, path: str, last_week: date, persons: int, reserve_percent: float,
                 excluded: tuple[tuple[str, str], ...], lang: str) -> views.VerteilungView:
     basis = _verteilung_basis(current, path, last_week, lang)
@@ -279,7 +280,7 @@ def verteilung(last_week: date, persons: int, reserve_percent: float, excluded: 
                        tuple(sorted(excluded.items())), lang)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@shared(max_entries=16)
 def _changes(since: datetime, until: datetime | None, source: str, source_version: str | None,
              lang: str) -> views.ChangesView:
     return views.changes(changes_between(since, until), lang)
