@@ -56,16 +56,10 @@ def build(figure: Any, alt: str | None, config: dict | None) -> ChartElement:
 
 def element_of(figure: Any, alt: str | None, config: dict | None) -> ChartElement:
     """:func:`build`, made once per frozen figure, alt and config (kept on the figure)."""
-    from reception.web.views import FrozenFigure
+    from reception.web.views import derived
 
-    if not isinstance(figure, FrozenFigure):
-        return build(figure, alt, config)
-    made = figure.__dict__.setdefault("_prebuilt", {})
-    key = (alt, json.dumps(config or {}, sort_keys=True))
-    found = made.get(key)
-    if found is None:
-        found = made[key] = build(figure, alt, config)
-    return found
+    return derived(figure, ("element", alt, json.dumps(config or {}, sort_keys=True)),
+                   lambda: build(figure, alt, config))
 
 
 def plotly_chart(dg: DeltaGenerator, figure: Any, *, key: str, alt: str | None = None,

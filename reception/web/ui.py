@@ -299,15 +299,9 @@ def chart_name(fig, summary: str) -> str:
     which also stands beside it), so that a screen reader announces both at the chart. Made once
     per frozen figure of a cached view and summary (plotly's property lookups cost more than the
     rest of a chart's run)."""
-    from reception.web.views import FrozenFigure
+    from reception.web.views import derived
 
-    if not isinstance(fig, FrozenFigure):
-        return _chart_name(fig, summary)
-    names = fig.__dict__.setdefault("_chart_names", {})
-    found = names.get(summary)
-    if found is None:
-        found = names[summary] = _chart_name(fig, summary)
-    return found
+    return derived(fig, ("chart_name", summary), lambda: _chart_name(fig, summary))
 
 
 def _chart_name(fig, summary: str) -> str:

@@ -11,8 +11,10 @@ The cache is :func:`reception.web.cache.shared` (the arguments' tuple as the key
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import date, datetime
+from typing import TypeVar
 
 import plotly.graph_objects as go
 
@@ -29,6 +31,8 @@ from reception.web.cache import (
     version,
 )
 
+T = TypeVar("T")
+
 
 class FrozenFigure(go.Figure):
     """A figure that is never modified after it is built: its dict is made once and shared."""
@@ -39,6 +43,18 @@ class FrozenFigure(go.Figure):
             made = super().to_dict()
             object.__setattr__(self, "_frozen_dict", made)
         return made
+
+
+def derived(figure: go.Figure, key: tuple, make: Callable[[], T]) -> T:
+    """``make()``, made once per ``key`` where ``figure`` is a :class:`FrozenFigure` (what is
+    derived from a figure that never changes never changes either) and kept on it; made anew
+    for any other figure."""
+    if not isinstance(figure, FrozenFigure):
+        return make()
+    made = figure.__dict__.setdefault("_derived", {})
+    if key not in made:
+        made[key] = make()
+    return made[key]
 
 
 def _frozen(chart: views.Chart) -> views.Chart:
