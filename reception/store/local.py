@@ -138,7 +138,7 @@ def migrate(con: duckdb.DuckDBPyConnection, only: Collection[int] | None = None)
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
     )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    done = set(applied_migrations(con))
     version = max(done, default=0)
     for version_no, name, sql in migrations():
         if version_no in done or (only is not None and version_no not in only):

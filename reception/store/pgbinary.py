@@ -28,14 +28,13 @@ _DAYS_1970_TO_2000 = 10_957
 # DuckDB column type -> the NumPy type of its Arrow buffer, and of its binary value (big-endian)
 LITTLE = {"INTEGER": "<i4", "BIGINT": "<i8", "SMALLINT": "<i2", "DOUBLE": "<f8", "DATE": "<i4"}
 FIXED = {"INTEGER": ">i4", "BIGINT": ">i8", "SMALLINT": ">i2", "DOUBLE": ">f8", "DATE": ">i4"}
-# the PostgreSQL type each DuckDB type must have in the store for its binary form to fit
-STORE_TYPES = {"INTEGER": "integer", "BIGINT": "bigint", "SMALLINT": "smallint",
-               "DOUBLE": "double precision", "DATE": "date", "VARCHAR": "text"}
+# the DuckDB types written here (each in the binary form of its PostgreSQL type, postgres.PG_TYPES)
+ENCODED = frozenset({*FIXED, "VARCHAR"})
 
 
 def supports(duck_types: list[str]) -> bool:
     """True where every column type has a binary form here."""
-    return all(kind in STORE_TYPES for kind in duck_types)
+    return all(kind in ENCODED for kind in duck_types)
 
 
 def in_order(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -465,7 +465,7 @@ def _binary_fits(pg, table: str, columns: list[tuple[str, str]]) -> bool:
     stored = dict(pg.execute("SELECT column_name, data_type FROM information_schema.columns "
                              "WHERE table_schema = current_schema() AND table_name = %s",
                              [table]).fetchall())
-    return all(stored.get(name) == pgbinary.STORE_TYPES[kind] for name, kind in columns)
+    return all(stored.get(name) == _pg_type(kind) for name, kind in columns)
 
 
 def _csv_piece(batch) -> memoryview:
